@@ -1,0 +1,3 @@
+from zelfzorg import create_app
+
+app = create_app()

@@ -1,0 +1,173 @@
+"""Zelfzorg: supported self-management for people with chronic conditions."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf import CSRFProtect
+from flask_wtf.csrf import CSRFError
+
+from zelfzorg.config import ROOT, Config, enforce_secrets
+from zelfzorg.errors import N_
+
+# Domain packages with a views module (blueprint ``bp`` and optional ``NAV``), in nav order.
+DOMAINS = ["accounts", "patients", "audit", "notifications", "worklist"]
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def translation_directories() -> str:
+    """Every domain keeps its own catalog; Flask-Babel merges them."""
+    dirs = [ROOT / "zelfzorg" / "translations"]
+    dirs += sorted(p for p in (ROOT / "zelfzorg").glob("*/translations") if p.is_dir())
+    return ";".join(str(d) for d in dirs)
+
+
+def select_locale() -> str:
+    languages = ("nl", "en")
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    return "nl"
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    enforce_secrets(app.config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    from zelfzorg import db
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+    _init_templates(app)
+    _init_errors(app)
+    _init_security_headers(app)
+
+    app.extensions["zelfzorg_nav"] = []
+    for domain in DOMAINS:
+        views = importlib.import_module(f"zelfzorg.{domain}.views")
+        app.register_blueprint(views.bp)
+        app.extensions["zelfzorg_nav"].extend(getattr(views, "NAV", []))
+
+    from zelfzorg.cli import register_cli
+
+    register_cli(app)
+
+    if app.config.get("SCHEDULER_ENABLED"):
+        from zelfzorg.notifications.jobs import start_scheduler
+
+        start_scheduler(app.extensions["zelfzorg_engine"])
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from zelfzorg.accounts.models import User
+    from zelfzorg.db import get_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = N_("Log in om deze pagina te zien.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    def _localize(message):
+        from flask_babel import gettext
+
+        return gettext(message)
+
+    login_manager.localize_callback = _localize
+
+    @login_manager.user_loader
+    def _load(user_key: str):
+        user_id, _, nonce = user_key.partition(".")
+        if not user_id.isdigit():
+            return None
+        user = get_session().get(User, int(user_id))
+        if user is None or not user.is_active or user.session_nonce != nonce:
+            return None
+        return user
+
+
+def _init_templates(app: Flask) -> None:
+    from flask_babel import format_date, format_datetime, gettext
+
+    from zelfzorg.web import local, nav_for
+
+    @app.context_processor
+    def _inject():
+        role = current_user.role if current_user.is_authenticated else None
+        unread = 0
+        if current_user.is_authenticated:
+            from zelfzorg.db import get_session
+            from zelfzorg.notifications.services import unread_count
+
+            unread = unread_count(get_session(), current_user.id)
+        return {
+            "nav_items": nav_for(role),
+            "current_locale": select_locale(),
+            "unread_notifications": unread,
+        }
+
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
+        format_datetime(local(d), fmt) if d else ""
+    )
+    app.jinja_env.globals["t"] = lambda msg, params=None: gettext(msg, **(params or {}))
+
+
+def _init_errors(app: Flask) -> None:
+    from zelfzorg.errors import Forbidden, NotFound
+
+    def page(code: int):
+        def handler(error):
+            if code >= 500:
+                g.db_rollback = True
+            return render_template("error.html", code=code), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 500):
+        app.register_error_handler(code, page(code))
+    app.register_error_handler(NotFound, page(404))
+    app.register_error_handler(Forbidden, page(403))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_template("error.html", code=400, csrf=True), 400
+
+
+def _init_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint and request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

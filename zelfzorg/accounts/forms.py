@@ -1,0 +1,81 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from zelfzorg.accounts.models import Discipline, Role
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=200)])
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        _l("Code uit uw authenticator-app"),
+        validators=[DataRequired(), Length(min=6, max=8)],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+
+
+class ActivateForm(FlaskForm):
+    code = StringField(
+        _l("Activatiecode"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Kies een wachtwoord (minstens 10 tekens)"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class CareGroupForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+
+
+class PracticeForm(FlaskForm):
+    care_group_id = SelectField(_l("Zorggroep"), coerce=int)
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+    city = StringField(_l("Plaats"), validators=[Optional(), Length(max=100)])
+    agb_code = StringField(_l("AGB-code (8 cijfers)"), validators=[Optional(), Length(max=8)])
+
+
+ROLE_LABELS = {
+    Role.professional: _l("Zorgverlener"),
+    Role.caregroup: _l("Zorggroepmedewerker"),
+    Role.admin: _l("Beheerder"),
+    Role.patient: _l("Patiënt"),
+}
+DISCIPLINE_LABELS = {
+    Discipline.poh: _l("Praktijkondersteuner (POH)"),
+    Discipline.gp: _l("Huisarts"),
+    Discipline.dietitian: _l("Diëtist"),
+    Discipline.physiotherapist: _l("Fysiotherapeut"),
+    Discipline.other: _l("Anders"),
+}
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(
+        _l("Rol"),
+        choices=[
+            (r.value, ROLE_LABELS[r]) for r in (Role.professional, Role.caregroup, Role.admin)
+        ],
+    )
+    discipline = SelectField(
+        _l("Discipline (zorgverlener)"),
+        choices=[("", "—")] + [(d.value, lbl) for d, lbl in DISCIPLINE_LABELS.items()],
+    )
+    practice_id = SelectField(_l("Praktijk (zorgverlener)"), coerce=int)
+    care_group_id = SelectField(_l("Zorggroep (zorggroepmedewerker)"), coerce=int)
+    password = PasswordField(
+        _l("Tijdelijk wachtwoord (minstens 10 tekens)"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,116 @@
+"""Organisations and user accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from zelfzorg.models_base import enum_column, utc_column, utcnow
+
+
+class Role(StrEnum):
+    patient = "patient"
+    professional = "professional"
+    caregroup = "caregroup"
+    admin = "admin"
+
+
+class Discipline(StrEnum):
+    poh = "poh"
+    gp = "gp"
+    dietitian = "dietitian"
+    physiotherapist = "physiotherapist"
+    other = "other"
+
+
+# Staff accounts must use two-factor authentication.
+MFA_ROLES = frozenset({Role.professional, Role.caregroup, Role.admin})
+
+
+class CareGroup(SQLModel, table=True):
+    __tablename__ = "care_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+
+
+class Practice(SQLModel, table=True):
+    __tablename__ = "practice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    care_group_id: int = Field(foreign_key="care_group.id", index=True)
+    name: str = Field(max_length=200)
+    city: str = Field(default="", max_length=100)
+    agb_code: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role in ('patient','professional','caregroup','admin')", name="role_valid"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, sa_column_kwargs={"unique": True})
+    name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: Role = Field(sa_column=enum_column(Role))
+    discipline: Discipline | None = Field(
+        default=None, sa_column=enum_column(Discipline, nullable=True)
+    )
+    practice_id: int | None = Field(default=None, foreign_key="practice.id", index=True)
+    care_group_id: int | None = Field(default=None, foreign_key="care_group.id", index=True)
+    patient_id: int | None = Field(
+        default=None, foreign_key="patient.id", sa_column_kwargs={"unique": True}
+    )
+    is_active: bool = Field(default=True)
+    locale: str | None = Field(default=None, max_length=5)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enrolled_at: datetime | None = Field(default=None, sa_column=utc_column())
+    totp_last_counter: int | None = Field(default=None)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_column=utc_column())
+    last_login_at: datetime | None = Field(default=None, sa_column=utc_column())
+    activated_at: datetime | None = Field(default=None, sa_column=utc_column())
+    session_nonce: str = Field(default="0", max_length=32)
+    is_demo: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+
+    # Flask-Login protocol, kept here so the model needs no Flask import.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # The nonce lets a password change or logout-everywhere invalidate old sessions.
+        return f"{self.id}.{self.session_nonce}"
+
+    @property
+    def needs_mfa(self) -> bool:
+        return self.role in MFA_ROLES
+
+
+class ActivationCode(SQLModel, table=True):
+    """A single-use code a practice hands to a patient to create their account."""
+
+    __tablename__ = "activation_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    code_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column())

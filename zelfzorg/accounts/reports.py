@@ -1,0 +1,46 @@
+"""Aggregated practice figures for care-group staff: counts only, never identities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import distinct, or_
+from sqlmodel import Session, col, func, select
+
+from zelfzorg.accounts.models import Practice, User
+from zelfzorg.patients.models import Enrolment, Patient
+
+
+@dataclass(frozen=True)
+class PracticeRow:
+    practice: Practice
+    enrolled: int
+    activated: int
+
+
+def practice_overview(
+    session: Session, care_group_id: int | None, today: date | None = None
+) -> list[PracticeRow]:
+    today = today or date.today()
+    practices = session.exec(
+        select(Practice).where(Practice.care_group_id == care_group_id).order_by(Practice.name)
+    ).all()
+    enrolled = dict(
+        session.exec(
+            select(Patient.practice_id, func.count(distinct(Patient.id)))
+            .join(Enrolment, col(Enrolment.patient_id) == Patient.id)
+            .where(col(Enrolment.start_date) <= today)
+            .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+            .group_by(Patient.practice_id)
+        ).all()
+    )
+    activated = dict(
+        session.exec(
+            select(Patient.practice_id, func.count(distinct(Patient.id)))
+            .join(User, col(User.patient_id) == Patient.id)
+            .where(col(User.activated_at).is_not(None))
+            .group_by(Patient.practice_id)
+        ).all()
+    )
+    return [PracticeRow(p, enrolled.get(p.id, 0), activated.get(p.id, 0)) for p in practices]

@@ -1,0 +1,60 @@
+"""Stored instrument versions and questionnaire responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from zelfzorg.models_base import enum_column, utc_column, utcnow
+
+
+class InstrumentVersion(SQLModel, table=True):
+    """One version of an instrument definition, kept forever so old responses rescore."""
+
+    __tablename__ = "instrument_version"
+    __table_args__ = (sa.UniqueConstraint("code", "version", name="uq_instrument_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=50, index=True)
+    version: str = Field(max_length=20)
+    kind: str = Field(max_length=30)
+    definition: dict = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    checksum: str = Field(max_length=64)
+    care_group_id: int | None = Field(default=None, foreign_key="care_group.id")
+    is_current: bool = Field(default=True)
+    loaded_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+
+
+class ResponseStatus(StrEnum):
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class AssessmentResponse(SQLModel, table=True):
+    __tablename__ = "assessment_response"
+    __table_args__ = (
+        sa.Index("ix_assessment_response_patient_code", "patient_id", "instrument_code",
+                 "completed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    instrument_version_id: int = Field(foreign_key="instrument_version.id")
+    instrument_code: str = Field(max_length=50)
+    instrument_version: str = Field(max_length=20)
+    status: ResponseStatus = Field(sa_column=enum_column(ResponseStatus))
+    answers: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    answered_count: int = 0
+    scorable: bool | None = None
+    not_scorable_reason: str | None = Field(default=None, max_length=50)
+    raw_score: float | None = None
+    score: float | None = None
+    level: int | None = None
+    filled_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    filled_by_role: str = Field(max_length=20)  # patient, or professional on behalf
+    context: str | None = Field(default=None, max_length=50)  # e.g. "review:12"
+    started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column())

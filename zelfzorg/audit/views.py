@@ -1,0 +1,137 @@
+"""Who accessed my record (patients) and the audit log review and export (admins)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+
+from zelfzorg.accounts.models import Role
+from zelfzorg.accounts.scope import audit as write_audit
+from zelfzorg.audit import services
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.db import get_session
+from zelfzorg.errors import N_
+from zelfzorg.web import AMSTERDAM, NavItem, current_actor, local, roles_required
+
+bp = Blueprint("audit", __name__)
+
+NAV = [
+    NavItem("audit.my_access", N_("Wie bekeek mijn gegevens"), (Role.patient,), 90),
+    NavItem("audit.admin_log", N_("Auditlog"), (Role.admin,), 20),
+]
+
+ACTION_LABELS = {
+    "read": N_("bekeken"),
+    "create": N_("toegevoegd"),
+    "update": N_("gewijzigd"),
+    "delete": N_("verwijderd"),
+    "print": N_("afgedrukt"),
+    "export": N_("geëxporteerd"),
+    "search": N_("gezocht"),
+    "login": N_("ingelogd"),
+}
+
+
+@bp.get("/mijn/toegang")
+@roles_required(Role.patient)
+def my_access():
+    db = get_session()
+    entries = services.entries_for_patient(db, current_user.patient_id)
+    write_audit(
+        db,
+        current_actor(),
+        action=AuditAction.read,
+        object_type="AuditLog",
+        patient_id=current_user.patient_id,
+    )
+    return render_template("audit/my_access.html", entries=entries, labels=ACTION_LABELS)
+
+
+def _filters():
+    def as_int(name):
+        value = request.args.get(name, "").strip()
+        return int(value) if value.isdigit() else None
+
+    def as_day(name, end=False):
+        value = request.args.get(name, "").strip()
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            return None
+        return datetime.combine(day, time.max if end else time.min, AMSTERDAM)
+
+    return {
+        "patient_id": as_int("patient_id"),
+        "user_id": as_int("user_id"),
+        "since": as_day("since"),
+        "until": as_day("until", end=True),
+    }
+
+
+@bp.get("/beheer/audit")
+@roles_required(Role.admin)
+def admin_log():
+    entries = services.search_entries(get_session(), **_filters(), limit=200)
+    return render_template("audit/admin_log.html", entries=entries, args=request.args)
+
+
+@bp.get("/beheer/audit.csv")
+@roles_required(Role.admin)
+def admin_export():
+    db = get_session()
+    entries = services.search_entries(db, **_filters(), limit=100_000)
+    write_audit(
+        db,
+        current_actor(),
+        action=AuditAction.export,
+        object_type="AuditLog",
+        detail=f"{len(entries)} entries",
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "id",
+            "time",
+            "user_id",
+            "user",
+            "role",
+            "organisation",
+            "patient_id",
+            "action",
+            "object_type",
+            "object_id",
+            "outcome",
+            "client_address",
+            "detail",
+            "hash",
+        ]
+    )
+    for e in entries:
+        writer.writerow(
+            [
+                e.id,
+                local(e.at).isoformat(),
+                e.user_id,
+                e.user_name,
+                e.role,
+                e.organisation,
+                e.patient_id,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.outcome,
+                e.client_address,
+                e.detail,
+                e.hash,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    )

@@ -1,0 +1,166 @@
+"""``flask --app wsgi zelfzorg ...`` commands."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+import zelfzorg
+from zelfzorg.db import session_scope
+
+group = AppGroup("zelfzorg", help="Zelfzorg beheer- en onderhoudsopdrachten.")
+
+
+def engine():
+    return current_app.extensions["zelfzorg_engine"]
+
+
+@group.command("audit-verify")
+def audit_verify():
+    """Check the audit log's hash chain; name the first broken entry."""
+    from zelfzorg.audit.services import verify
+
+    with session_scope(engine()) as session:
+        result = verify(session)
+    if result.ok:
+        click.echo(f"Audit chain OK: {result.checked} entries verified.")
+        return
+    click.echo(
+        f"Audit chain BROKEN at entry {result.first_broken_id}: {result.reason} "
+        f"({result.checked} entries before it are intact).",
+        err=True,
+    )
+    raise SystemExit(1)
+
+
+@group.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when there are no care groups yet.")
+@click.option("--patients", default=150, show_default=True)
+def demo(if_empty: bool, patients: int):
+    """Seed a realistic, deterministic demo care group and print the logins."""
+    from zelfzorg.demo import print_logins, seed_demo
+
+    with session_scope(engine()) as session:
+        logins = seed_demo(
+            session, n_patients=patients, if_empty=if_empty, progress=lambda msg: click.echo(msg)
+        )
+    print_logins(logins, click.echo)
+
+
+@group.command("demo-logins")
+def demo_logins():
+    """Print the demo logins again."""
+    from zelfzorg.demo import existing_logins, print_logins
+
+    with session_scope(engine()) as session:
+        print_logins(existing_logins(session), click.echo)
+
+
+@group.command("demo-totp")
+@click.argument("email")
+def demo_totp(email: str):
+    """Print the current TOTP code of a DEMO account (refused for real accounts)."""
+    import pyotp
+    from sqlmodel import select
+
+    from zelfzorg.accounts.models import User
+
+    with session_scope(engine()) as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None or not user.is_demo or not user.totp_secret:
+            click.echo("Refused: this is not a demo account with two-factor set up.", err=True)
+            raise SystemExit(2)
+        click.echo(pyotp.TOTP(user.totp_secret).now())
+
+
+@group.command("create-caregroup")
+@click.argument("name")
+def create_caregroup(name: str):
+    from zelfzorg.accounts.services import create_care_group
+
+    with session_scope(engine()) as session:
+        group_ = create_care_group(session, None, name=name)
+        click.echo(f"Care group {group_.id}: {group_.name}")
+
+
+@group.command("create-practice")
+@click.argument("care_group_id", type=int)
+@click.argument("name")
+@click.option("--city", default="")
+def create_practice(care_group_id: int, name: str, city: str):
+    from zelfzorg.accounts.services import create_practice as create
+
+    with session_scope(engine()) as session:
+        practice = create(session, None, care_group_id=care_group_id, name=name, city=city)
+        click.echo(f"Practice {practice.id}: {practice.name}")
+
+
+@group.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["professional", "caregroup", "admin"]), required=True)
+@click.option(
+    "--discipline", type=click.Choice(["poh", "gp", "dietitian", "physiotherapist", "other"])
+)
+@click.option("--practice-id", type=int)
+@click.option("--care-group-id", type=int)
+@click.password_option()
+def create_user(email, name, role, discipline, practice_id, care_group_id, password):
+    from zelfzorg.accounts.models import Discipline, Role
+    from zelfzorg.accounts.services import create_user as create
+    from zelfzorg.accounts.views import policy
+
+    with session_scope(engine()) as session:
+        user = create(
+            session,
+            policy(),
+            None,
+            email=email,
+            name=name,
+            role=Role(role),
+            password=password,
+            discipline=Discipline(discipline) if discipline else None,
+            practice_id=practice_id,
+            care_group_id=care_group_id,
+        )
+        click.echo(f"User {user.id}: {user.email} ({user.role})")
+
+
+@group.command("scheduler")
+def scheduler():
+    """Run the periodic jobs in this process (one per deployment)."""
+    from zelfzorg.notifications.jobs import JOBS, start_scheduler
+
+    click.echo(f"Scheduler running jobs: {', '.join(sorted(JOBS)) or '(none)'}")
+    start_scheduler(engine(), blocking=True)
+
+
+@group.command("run-job")
+@click.argument("name")
+def run_job(name: str):
+    """Run one periodic job now (once per day; a claimed day is skipped)."""
+    from zelfzorg.notifications.jobs import JOBS
+    from zelfzorg.notifications.jobs import run_job as run
+
+    if name not in JOBS:
+        raise click.BadParameter(f"unknown job; known: {', '.join(sorted(JOBS))}")
+    result = run(engine(), name)
+    click.echo(result if result is not None else "Already ran today; nothing done.")
+
+
+def register_cli(app) -> None:
+    # Domain packages add their own commands with a ``cli.register(group)`` function.
+    for module in pkgutil.iter_modules(zelfzorg.__path__):
+        if module.ispkg:
+            try:
+                cli = importlib.import_module(f"zelfzorg.{module.name}.cli")
+            except ModuleNotFoundError as error:
+                if error.name != f"zelfzorg.{module.name}.cli":
+                    raise
+                continue
+            cli.register(group)
+    app.cli.add_command(group)

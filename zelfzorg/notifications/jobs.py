@@ -1,0 +1,83 @@
+"""Periodic jobs on APScheduler. Each job claims its run in the database (JobRun) and is
+idempotent, so several processes or a restarted scheduler never do the same work twice.
+
+Domains add jobs with :func:`register_job`; ``flask zelfzorg scheduler`` runs them in one
+process (production), ``make run`` inside the development server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from zelfzorg.db import session_scope
+from zelfzorg.models_base import utcnow
+from zelfzorg.notifications.services import claim_run, finish_run
+
+log = logging.getLogger(__name__)
+JobFunc = Callable[[Session, date], str]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: JobFunc  # (session, today) -> short result text
+    hour: int = 6  # daily, Europe/Amsterdam
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register_job(name: str, func: JobFunc, *, hour: int = 6) -> None:
+    JOBS[name] = Job(name, func, hour)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(engine: Engine, name: str, *, now: datetime | None = None) -> str | None:
+    """Run a job for today's date once: None when this day's run was already claimed."""
+    from zoneinfo import ZoneInfo
+
+    job = JOBS[name]
+    today = (now or utcnow()).astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    with session_scope(engine) as session:
+        run = claim_run(session, job=name, run_key=today.isoformat(), worker=worker_id())
+        if run is None:
+            return None
+        result = job.func(session, today)
+        finish_run(session, run, result)
+        return result
+
+
+def start_scheduler(engine: Engine, *, blocking: bool = False):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
+        timezone="Europe/Amsterdam"
+    )
+    for job in JOBS.values():
+        scheduler.add_job(
+            run_job,
+            "cron",
+            hour=job.hour,
+            minute=0,
+            args=(engine, job.name),
+            id=job.name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        # Catch up at start: a claimed day is skipped, so this never repeats work.
+        scheduler.add_job(run_job, "date", args=(engine, job.name), id=f"{job.name}-startup")
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,63 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from zelfzorg.patients.models import CareTeamRole, Programme
+
+SEX_CHOICES = [
+    ("female", _l("Vrouw")),
+    ("male", _l("Man")),
+    ("other", _l("Anders")),
+    ("unknown", _l("Onbekend")),
+]
+PROGRAMME_LABELS = {
+    Programme.DM2: _l("Diabetes type 2"),
+    Programme.COPD: _l("COPD"),
+    Programme.astma: _l("Astma"),
+    Programme.CVRM: _l("Cardiovasculair risicomanagement"),
+    Programme.hartfalen: _l("Hartfalen"),
+}
+CARE_TEAM_LABELS = {
+    CareTeamRole.hoofdbehandelaar: _l("Hoofdbehandelaar"),
+    CareTeamRole.contactpersoon: _l("Contactpersoon"),
+    CareTeamRole.member: _l("Lid van het zorgteam"),
+}
+
+
+class PatientForm(FlaskForm):
+    given_name = StringField(_l("Voornaam"), validators=[DataRequired(), Length(max=100)])
+    family_name = StringField(_l("Achternaam"), validators=[DataRequired(), Length(max=100)])
+    date_of_birth = DateField(_l("Geboortedatum"), validators=[DataRequired()])
+    sex = SelectField(_l("Geslacht"), choices=SEX_CHOICES)
+    his_number = StringField(_l("HIS-nummer (optioneel)"), validators=[Optional(), Length(max=40)])
+
+
+class EnrolForm(FlaskForm):
+    programme = SelectField(
+        _l("Zorgprogramma"), choices=[(p.value, lbl) for p, lbl in PROGRAMME_LABELS.items()]
+    )
+    start_date = DateField(_l("Startdatum"), validators=[DataRequired()])
+
+
+class EndEnrolmentForm(FlaskForm):
+    end_date = DateField(_l("Einddatum"), validators=[DataRequired()])
+
+
+class CareTeamForm(FlaskForm):
+    user_id = SelectField(_l("Zorgverlener"), coerce=int)
+    role = SelectField(_l("Rol"), choices=[(r.value, lbl) for r, lbl in CARE_TEAM_LABELS.items()])
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(
+        _l("Zoek op naam, HIS-nummer of geboortedatum (dd-mm-jjjj)"),
+        validators=[Optional(), Length(max=100)],
+    )
+    programme = SelectField(
+        _l("Zorgprogramma"),
+        choices=[("", _l("Alle"))] + [(p.value, lbl) for p, lbl in PROGRAMME_LABELS.items()],
+    )

@@ -1,0 +1,350 @@
+"""Patients: create, search, open, enrol in care programmes, care team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, func, select
+
+from zelfzorg.accounts.models import Role, User
+from zelfzorg.accounts.scope import Actor, audit, get_patient_for, patients_query
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.errors import N_, Forbidden, ValidationError
+from zelfzorg.patients.models import (
+    PROGRAMME_CONDITION,
+    CareTeamMember,
+    CareTeamRole,
+    Condition,
+    Enrolment,
+    Patient,
+    Programme,
+    Sex,
+)
+
+
+def _require_professional(actor: Actor) -> None:
+    if not actor.is_professional:
+        raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
+
+
+@dataclass(frozen=True)
+class PatientInput:
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    sex: str
+    his_number: str | None = None
+
+
+def _clean_patient(data: PatientInput, today: date) -> dict:
+    errors: list[ValidationError] = []
+    given = (data.given_name or "").strip()
+    family = (data.family_name or "").strip()
+    if not given or len(given) > 100:
+        errors.append(
+            ValidationError(N_("Vul een voornaam in (hoogstens 100 tekens)."), field="given_name")
+        )
+    if not family or len(family) > 100:
+        errors.append(
+            ValidationError(
+                N_("Vul een achternaam in (hoogstens 100 tekens)."), field="family_name"
+            )
+        )
+    if data.date_of_birth is None or data.date_of_birth > today or data.date_of_birth.year < 1900:
+        errors.append(
+            ValidationError(N_("Vul een geldige geboortedatum in."), field="date_of_birth")
+        )
+    if data.sex not in {s.value for s in Sex}:
+        errors.append(ValidationError(N_("Kies het geslacht."), field="sex"))
+    his = (data.his_number or "").strip() or None
+    if his is not None and (len(his) > 40 or not his.replace("-", "").isalnum()):
+        errors.append(
+            ValidationError(
+                N_("Het HIS-nummer mag alleen letters en cijfers bevatten."), field="his_number"
+            )
+        )
+    if errors:
+        raise errors[0]
+    return {
+        "given_name": given,
+        "family_name": family,
+        "date_of_birth": data.date_of_birth,
+        "sex": Sex(data.sex),
+        "his_number": his,
+    }
+
+
+def create_patient(session: Session, actor: Actor, data: PatientInput, *, today: date) -> Patient:
+    _require_professional(actor)
+    values = _clean_patient(data, today)
+    if (
+        values["his_number"]
+        and session.exec(
+            select(Patient.id).where(
+                Patient.practice_id == actor.user.practice_id,
+                Patient.his_number == values["his_number"],
+            )
+        ).first()
+    ):
+        raise ValidationError(
+            N_("Er is al een patiënt met dit HIS-nummer in uw praktijk."), field="his_number"
+        )
+    patient = Patient(practice_id=actor.user.practice_id, created_by_id=actor.user_id, **values)
+    session.add(patient)
+    session.flush()
+    audit(
+        session,
+        actor,
+        action=AuditAction.create,
+        object_type="Patient",
+        object_id=patient.id,
+        patient_id=patient.id,
+    )
+    return patient
+
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    patient: Patient
+    programmes: list[str]
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    rows: list[PatientRow]
+    total: int
+    page: int
+    pages: int
+
+
+def search_patients(
+    session: Session,
+    actor: Actor,
+    *,
+    query: str = "",
+    programme: str | None = None,
+    page: int = 1,
+    today: date,
+) -> PatientPage:
+    """The actor's patients matching a name, HIS number or birth date (dd-mm-jjjj)."""
+    _require_professional(actor)
+    stmt = patients_query(actor)
+    query = (query or "").strip()[:100]
+    if query:
+        like = f"%{query.lower()}%"
+        conditions = [
+            func.lower(Patient.family_name).like(like),
+            func.lower(Patient.given_name).like(like),
+            func.lower(func.coalesce(Patient.his_number, "")).like(like),
+        ]
+        try:
+            day, month, year = (int(p) for p in query.split("-"))
+            conditions.append(Patient.date_of_birth == date(year, month, day))
+        except ValueError:
+            pass
+        stmt = stmt.where(or_(*conditions))
+    if programme:
+        active = (
+            select(Enrolment.patient_id)
+            .where(Enrolment.programme == programme)
+            .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+        )
+        stmt = stmt.where(col(Patient.id).in_(active))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    patients = session.exec(
+        stmt.order_by(Patient.family_name, Patient.given_name, Patient.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    ids = [p.id for p in patients]
+    programmes: dict[int, list[str]] = {pid: [] for pid in ids}
+    if ids:
+        for pid, prog in session.exec(
+            select(Enrolment.patient_id, Enrolment.programme)
+            .where(col(Enrolment.patient_id).in_(ids))
+            .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+            .order_by(Enrolment.programme)
+        ).all():
+            programmes[pid].append(str(prog))
+    audit(
+        session,
+        actor,
+        action=AuditAction.search,
+        object_type="Patient",
+        detail=f"q={query!r} programme={programme or ''} results={total}",
+    )
+    return PatientPage([PatientRow(p, programmes[p.id]) for p in patients], total, page, pages)
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    patient: Patient
+    conditions: list[Condition]
+    enrolments: list[Enrolment]
+    care_team: list[tuple[CareTeamMember, User]]
+
+    def active_programmes(self, today: date) -> list[Programme]:
+        return [e.programme for e in self.enrolments if is_active(e, today)]
+
+
+def is_active(enrolment: Enrolment, day: date) -> bool:
+    return enrolment.start_date <= day and (enrolment.end_date is None or enrolment.end_date > day)
+
+
+def load_record(session: Session, patient: Patient) -> PatientRecord:
+    conditions = session.exec(
+        select(Condition).where(Condition.patient_id == patient.id).order_by(Condition.code)
+    ).all()
+    enrolments = session.exec(
+        select(Enrolment)
+        .where(Enrolment.patient_id == patient.id)
+        .order_by(col(Enrolment.start_date).desc(), Enrolment.id)
+    ).all()
+    team = session.exec(
+        select(CareTeamMember, User)
+        .join(User, col(User.id) == CareTeamMember.user_id)
+        .where(CareTeamMember.patient_id == patient.id)
+        .order_by(CareTeamMember.role, User.name)
+    ).all()
+    return PatientRecord(patient, list(conditions), list(enrolments), list(team))
+
+
+def open_patient(session: Session, actor: Actor, patient_id: int) -> PatientRecord:
+    patient = get_patient_for(session, actor, patient_id)
+    return load_record(session, patient)
+
+
+def enrol(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    programme: str,
+    start_date: date | None,
+    today: date,
+) -> Enrolment:
+    _require_professional(actor)
+    if programme not in {p.value for p in Programme}:
+        raise ValidationError(N_("Kies een zorgprogramma."), field="programme")
+    if start_date is None or start_date > today:
+        raise ValidationError(
+            N_("De startdatum mag niet in de toekomst liggen."), field="start_date"
+        )
+    patient = get_patient_for(
+        session, actor, patient_id, write=True, action=AuditAction.create, object_type="Enrolment"
+    )
+    existing = session.exec(
+        select(Enrolment).where(
+            Enrolment.patient_id == patient.id, Enrolment.programme == programme
+        )
+    ).all()
+    if any(e.end_date is None or e.end_date > today for e in existing):
+        raise ValidationError(
+            N_("Deze patiënt doet al mee aan dit zorgprogramma."), field="programme"
+        )
+    enrolment = Enrolment(
+        patient_id=patient.id,
+        programme=Programme(programme),
+        start_date=start_date,
+        created_by_id=actor.user_id,
+    )
+    session.add(enrolment)
+    code, name = PROGRAMME_CONDITION[Programme(programme)]
+    if not session.exec(
+        select(Condition.id).where(Condition.patient_id == patient.id, Condition.code == code)
+    ).first():
+        session.add(Condition(patient_id=patient.id, code=code, name=name, onset_date=start_date))
+    session.flush()
+    return enrolment
+
+
+def end_enrolment(
+    session: Session,
+    actor: Actor,
+    enrolment_id: int,
+    *,
+    end_date: date | None,
+    today: date,
+) -> Enrolment:
+    _require_professional(actor)
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        raise ValidationError(N_("Deze inschrijving bestaat niet."))
+    get_patient_for(
+        session,
+        actor,
+        enrolment.patient_id,
+        write=True,
+        object_type="Enrolment",
+        object_id=enrolment.id,
+    )
+    if end_date is None or end_date < enrolment.start_date or end_date > today:
+        raise ValidationError(
+            N_("Kies een einddatum tussen de startdatum en vandaag."), field="end_date"
+        )
+    if enrolment.end_date is not None:
+        raise ValidationError(N_("Deze inschrijving is al beëindigd."))
+    enrolment.end_date = end_date
+    session.add(enrolment)
+    session.flush()
+    return enrolment
+
+
+def set_care_team_member(
+    session: Session, actor: Actor, patient_id: int, *, user_id: int, role: str
+) -> CareTeamMember:
+    """Hoofdbehandelaar and contact person are one person each; members may be several."""
+    _require_professional(actor)
+    if role not in {r.value for r in CareTeamRole}:
+        raise ValidationError(N_("Kies een rol in het zorgteam."), field="role")
+    patient = get_patient_for(session, actor, patient_id, write=True, object_type="CareTeam")
+    member_user = session.get(User, user_id)
+    if (
+        member_user is None
+        or member_user.role != Role.professional
+        or member_user.practice_id != patient.practice_id
+    ):
+        raise ValidationError(N_("Kies een zorgverlener van de praktijk."), field="user_id")
+    if role != CareTeamRole.member:
+        for old in session.exec(
+            select(CareTeamMember).where(
+                CareTeamMember.patient_id == patient.id, CareTeamMember.role == role
+            )
+        ).all():
+            session.delete(old)
+        session.flush()
+    existing = session.exec(
+        select(CareTeamMember).where(
+            CareTeamMember.patient_id == patient.id,
+            CareTeamMember.user_id == user_id,
+            CareTeamMember.role == role,
+        )
+    ).first()
+    if existing:
+        return existing
+    member = CareTeamMember(patient_id=patient.id, user_id=user_id, role=CareTeamRole(role))
+    session.add(member)
+    session.flush()
+    return member
+
+
+def active_enrolment_counts(
+    session: Session, patient_ids: list[int], today: date
+) -> dict[int, int]:
+    if not patient_ids:
+        return {}
+    rows = session.exec(
+        select(Enrolment.patient_id, func.count())
+        .where(col(Enrolment.patient_id).in_(patient_ids))
+        .where(col(Enrolment.start_date) <= today)
+        .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+        .group_by(Enrolment.patient_id)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,194 @@
+"""Patient list, record, enrolments, care team and activation codes; the patient's home."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from zelfzorg.accounts import services as account_services
+from zelfzorg.accounts.models import Role
+from zelfzorg.accounts.views import policy
+from zelfzorg.db import get_session
+from zelfzorg.errors import N_, DomainError
+from zelfzorg.patients import services
+from zelfzorg.patients.forms import (
+    CARE_TEAM_LABELS,
+    PROGRAMME_LABELS,
+    CareTeamForm,
+    EndEnrolmentForm,
+    EnrolForm,
+    PatientForm,
+    SearchForm,
+)
+from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+
+bp = Blueprint("patients", __name__)
+
+NAV = [
+    NavItem("patients.index", N_("Patiënten"), (Role.professional,), 20),
+    NavItem("patients.me", N_("Mijn overzicht"), (Role.patient,), 10),
+]
+
+ACTIVATION_FLASH = "activation_code_shown"
+
+
+@bp.get("/patienten")
+@roles_required(Role.professional)
+def index():
+    form = SearchForm(request.args)
+    page = request.args.get("page", 1, type=int)
+    result = services.search_patients(
+        get_session(),
+        current_actor(),
+        query=form.q.data or "",
+        programme=form.programme.data or None,
+        page=page,
+        today=today(),
+    )
+    return render_template("patients/index.html", form=form, result=result, labels=PROGRAMME_LABELS)
+
+
+@bp.route("/patienten/nieuw", methods=["GET", "POST"])
+@roles_required(Role.professional)
+def new():
+    form = PatientForm()
+    if form.validate_on_submit():
+        data = services.PatientInput(
+            given_name=form.given_name.data,
+            family_name=form.family_name.data,
+            date_of_birth=form.date_of_birth.data,
+            sex=form.sex.data,
+            his_number=form.his_number.data,
+        )
+        try:
+            patient = services.create_patient(get_session(), current_actor(), data, today=today())
+        except DomainError as error:
+            form_errors(form, error)
+        else:
+            flash(_("Patiënt toegevoegd."), "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id))
+    return render_template("patients/new.html", form=form)
+
+
+def _detail_page(patient_id: int, *, enrol_form=None, end_form=None, team_form=None, status=200):
+    db = get_session()
+    record = services.open_patient(db, current_actor(), patient_id)
+    staff = account_services.practice_staff(db, record.patient.practice_id)
+    team_form = team_form or CareTeamForm()
+    team_form.user_id.choices = [(u.id, u.name) for u in staff]
+    user, code = account_services.account_status(db, patient_id)
+    shown_code = session.pop(ACTIVATION_FLASH, None)
+    return render_template(
+        "patients/detail.html",
+        record=record,
+        today=today(),
+        labels=PROGRAMME_LABELS,
+        team_labels=CARE_TEAM_LABELS,
+        enrol_form=enrol_form or EnrolForm(),
+        end_form=end_form or EndEnrolmentForm(),
+        team_form=team_form,
+        account=user,
+        activation=code,
+        shown_code=shown_code,
+    ), status
+
+
+@bp.get("/patienten/<int:patient_id>")
+@roles_required(Role.professional)
+def detail(patient_id: int):
+    return _detail_page(patient_id)
+
+
+@bp.post("/patienten/<int:patient_id>/inschrijvingen")
+@roles_required(Role.professional)
+def enrol(patient_id: int):
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            services.enrol(
+                get_session(),
+                current_actor(),
+                patient_id,
+                programme=form.programme.data,
+                start_date=form.start_date.data,
+                today=today(),
+            )
+        except DomainError as error:
+            form_errors(form, error)
+        else:
+            flash(_("Inschrijving toegevoegd."), "success")
+            return redirect(url_for("patients.detail", patient_id=patient_id))
+    return _detail_page(patient_id, enrol_form=form, status=400)
+
+
+@bp.post("/patienten/<int:patient_id>/inschrijvingen/<int:enrolment_id>/beeindigen")
+@roles_required(Role.professional)
+def end_enrolment(patient_id: int, enrolment_id: int):
+    form = EndEnrolmentForm()
+    if form.validate_on_submit():
+        try:
+            services.end_enrolment(
+                get_session(),
+                current_actor(),
+                enrolment_id,
+                end_date=form.end_date.data,
+                today=today(),
+            )
+        except DomainError as error:
+            form_errors(form, error)
+        else:
+            flash(_("Inschrijving beëindigd."), "success")
+            return redirect(url_for("patients.detail", patient_id=patient_id))
+    return _detail_page(patient_id, end_form=form, status=400)
+
+
+@bp.post("/patienten/<int:patient_id>/zorgteam")
+@roles_required(Role.professional)
+def care_team(patient_id: int):
+    db = get_session()
+    form = CareTeamForm()
+    record = services.open_patient(db, current_actor(), patient_id)
+    form.user_id.choices = [
+        (u.id, u.name) for u in account_services.practice_staff(db, record.patient.practice_id)
+    ]
+    if form.validate_on_submit():
+        try:
+            services.set_care_team_member(
+                db, current_actor(), patient_id, user_id=form.user_id.data, role=form.role.data
+            )
+        except DomainError as error:
+            form_errors(form, error)
+        else:
+            flash(_("Zorgteam bijgewerkt."), "success")
+            return redirect(url_for("patients.detail", patient_id=patient_id))
+    return _detail_page(patient_id, team_form=form, status=400)
+
+
+@bp.post("/patienten/<int:patient_id>/activatiecode")
+@roles_required(Role.professional)
+def activation_code(patient_id: int):
+    try:
+        code, _row = account_services.create_activation_code(
+            get_session(), policy(), current_actor(), patient_id
+        )
+    except DomainError as error:
+        flash(error_text(error), "error")
+    else:
+        # Shown once on the next page; only its hash is stored.
+        session[ACTIVATION_FLASH] = code
+    return redirect(url_for("patients.detail", patient_id=patient_id))
+
+
+@bp.get("/mijn")
+@roles_required(Role.patient)
+def me():
+    db = get_session()
+    record = services.open_patient(db, current_actor(), current_user.patient_id)
+    return render_template(
+        "patients/me.html",
+        record=record,
+        today=today(),
+        labels=PROGRAMME_LABELS,
+        team_labels=CARE_TEAM_LABELS,
+    )

@@ -1,0 +1,78 @@
+"""Helpers shared by the views: the acting user, role checks, errors, dates, navigation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, request
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from zelfzorg.accounts.models import Role
+from zelfzorg.accounts.scope import Actor
+from zelfzorg.errors import DomainError
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def current_actor() -> Actor:
+    return Actor(current_user._get_current_object(), request.remote_addr or "")
+
+
+def today() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Login (with second factor done) and one of the roles; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def error_text(error: DomainError) -> str:
+    return gettext(error.message, **error.params)
+
+
+def flash_error(error: DomainError) -> None:
+    flash(error_text(error), "error")
+
+
+def form_errors(form, error: DomainError) -> None:
+    """Attach a domain error to the matching form field (or flash it)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error_text(error)]
+    else:
+        flash_error(error)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str  # Dutch msgid
+    roles: tuple[Role, ...]
+    order: int = 50
+
+
+def nav_for(role: Role | None) -> list[NavItem]:
+    items = current_app.extensions.get("zelfzorg_nav", [])
+    return sorted((i for i in items if role in i.roles), key=lambda i: (i.order, i.endpoint))
+
+
+def local(dt: datetime | None) -> datetime | None:
+    return dt.astimezone(AMSTERDAM) if dt else None
