@@ -99,9 +99,10 @@ def empty_database(engine) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request):
+    engine = request.getfixturevalue("engine") if "app" in request.fixturenames else None
     yield
-    if "app" in request.fixturenames:
-        empty_database(request.getfixturevalue("engine"))
+    if engine is not None:
+        empty_database(engine)
 
 
 @pytest.fixture()

@@ -71,6 +71,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.extensions["zelfzorg_nav"].extend(getattr(views, "NAV", []))
 
     from zelfzorg.cli import register_cli
+    from zelfzorg.models_registry import import_domain_modules
+
+    # Domains register scheduler jobs and worklist sources when these modules load.
+    import_domain_modules("jobs")
+    import_domain_modules("worklist_sources")
 
     register_cli(app)
 

@@ -1,18 +1,27 @@
-"""Import every models module so SQLModel.metadata knows all tables (Alembic, tests)."""
+"""Import a named module from every domain package: models (so SQLModel.metadata knows all
+tables, for Alembic and tests), jobs and worklist sources (which register themselves)."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import ModuleType
 
 import zelfzorg
 
 
-def import_all_models() -> None:
+def import_domain_modules(name: str) -> list[ModuleType]:
+    modules = []
     for module in pkgutil.iter_modules(zelfzorg.__path__):
         if module.ispkg:
+            full = f"zelfzorg.{module.name}.{name}"
             try:
-                importlib.import_module(f"zelfzorg.{module.name}.models")
+                modules.append(importlib.import_module(full))
             except ModuleNotFoundError as error:
-                if error.name != f"zelfzorg.{module.name}.models":
+                if error.name != full:
                     raise
+    return modules
+
+
+def import_all_models() -> None:
+    import_domain_modules("models")

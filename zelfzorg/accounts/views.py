@@ -32,7 +32,7 @@ from zelfzorg.accounts.forms import (
 )
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_, DomainError
+from zelfzorg.errors import N_, ValidationError
 from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required
 
 bp = Blueprint("accounts", __name__)
@@ -99,7 +99,7 @@ def login():
                 password=form.password.data,
                 client_address=request.remote_addr or "",
             )
-        except DomainError as error:
+        except ValidationError as error:
             flash(error_text(error), "error")
             return render_template("accounts/login.html", form=form), 200
         if result.next_step == services.LoginStep.done:
@@ -132,7 +132,7 @@ def totp():
                 form.code.data,
                 client_address=request.remote_addr or "",
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
             return render_template("accounts/totp.html", form=form), 200
         return _finish_login(user)
@@ -157,7 +157,7 @@ def totp_enrol():
                 client_address=request.remote_addr or "",
                 enrol_secret=secret,
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             return _finish_login(user)
@@ -194,7 +194,7 @@ def activate():
                 password=form.password.data,
                 client_address=request.remote_addr or "",
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(_("Welkom! Uw account is klaar."), "success")
@@ -250,7 +250,7 @@ def admin_new_care_group():
     if form.validate_on_submit():
         try:
             services.create_care_group(get_session(), current_actor(), name=form.name.data)
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(_("Zorggroep aangemaakt."), "success")
@@ -274,7 +274,7 @@ def admin_new_practice():
                 city=form.city.data or "",
                 agb_code=form.agb_code.data or None,
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(_("Praktijk aangemaakt."), "success")
@@ -305,7 +305,7 @@ def admin_new_user():
                 practice_id=form.practice_id.data or None,
                 care_group_id=form.care_group_id.data or None,
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(
@@ -324,7 +324,7 @@ def admin_new_user():
 def admin_reset_totp(user_id: int):
     try:
         services.reset_totp(get_session(), current_actor(), user_id)
-    except DomainError as error:
+    except ValidationError as error:
         flash(error_text(error), "error")
     else:
         flash(_("Tweestapsverificatie gewist; de gebruiker stelt deze opnieuw in."), "success")

@@ -10,7 +10,7 @@ from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.views import policy
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_, DomainError
+from zelfzorg.errors import N_, ValidationError
 from zelfzorg.patients import services
 from zelfzorg.patients.forms import (
     CARE_TEAM_LABELS,
@@ -63,7 +63,7 @@ def new():
         )
         try:
             patient = services.create_patient(get_session(), current_actor(), data, today=today())
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(_("Patiënt toegevoegd."), "success")
@@ -114,7 +114,7 @@ def enrol(patient_id: int):
                 start_date=form.start_date.data,
                 today=today(),
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(_("Inschrijving toegevoegd."), "success")
@@ -135,7 +135,7 @@ def end_enrolment(patient_id: int, enrolment_id: int):
                 end_date=form.end_date.data,
                 today=today(),
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(_("Inschrijving beëindigd."), "success")
@@ -157,7 +157,7 @@ def care_team(patient_id: int):
             services.set_care_team_member(
                 db, current_actor(), patient_id, user_id=form.user_id.data, role=form.role.data
             )
-        except DomainError as error:
+        except ValidationError as error:
             form_errors(form, error)
         else:
             flash(_("Zorgteam bijgewerkt."), "success")
@@ -172,7 +172,7 @@ def activation_code(patient_id: int):
         code, _row = account_services.create_activation_code(
             get_session(), policy(), current_actor(), patient_id
         )
-    except DomainError as error:
+    except ValidationError as error:
         flash(error_text(error), "error")
     else:
         # Shown once on the next page; only its hash is stored.

@@ -1,0 +1,1 @@
+"""Self-management assessment: questionnaire definitions (data files), scoring and levels."""
