@@ -1,0 +1,47 @@
+# Zelfzorg: `make run` serves the demo, `make test` runs every check. Nothing else is needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/zelfzorg_test
+export FLASK_APP := wsgi
+
+.PHONY: run test lint test-sqlite test-postgres translations system-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/python -m zelfzorg.i18n_catalogs compile
+
+run: $(VENV)/.installed translations
+	$(BIN)/alembic upgrade head
+	$(BIN)/flask --app wsgi zelfzorg demo --if-empty
+	$(BIN)/flask --app wsgi zelfzorg demo-logins
+	@echo "Zelfzorg runs on http://127.0.0.1:5000  (stop with Ctrl+C)"
+	SCHEDULER_ENABLED=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: $(VENV)/.installed translations
+	TEST_DATABASE_URL=sqlite $(BIN)/python -m pytest
+
+test-postgres: $(VENV)/.installed translations
+	@if [ "$${SKIP_POSTGRES:-0}" = "1" ]; then \
+	  echo "SKIP_POSTGRES=1: PostgreSQL run skipped on request."; \
+	else \
+	  bash scripts/check-postgres.sh "$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" && \
+	  TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" $(BIN)/python -m pytest; \
+	fi
+
+test: system-deps $(VENV)/.installed lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) instance/*.db*
