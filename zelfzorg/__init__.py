@@ -115,9 +115,9 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_templates(app: Flask) -> None:
-    from flask_babel import format_date, format_datetime, gettext
+    from flask_babel import format_date, format_datetime
 
-    from zelfzorg.web import local, nav_for
+    from zelfzorg.web import local, nav_for, translate
 
     @app.context_processor
     def _inject():
@@ -138,7 +138,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
         format_datetime(local(d), fmt) if d else ""
     )
-    app.jinja_env.globals["t"] = lambda msg, params=None: gettext(msg, **(params or {}))
+    app.jinja_env.globals["t"] = translate
 
 
 def _init_errors(app: Flask) -> None:

@@ -9,7 +9,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
@@ -44,8 +44,24 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
+def localise_params(params: dict) -> dict:
+    """Parameters may carry both languages (objects with ``get(lang)``, e.g. a number with
+    its unit formatted per language); pick the user's."""
+    lang = str(get_locale() or "nl")
+    return {
+        key: value.get(lang)
+        if hasattr(value, "get") and not isinstance(value, (dict, str))
+        else value
+        for key, value in params.items()
+    }
+
+
+def translate(message: str, params: dict | None = None) -> str:
+    return gettext(message, **localise_params(params or {}))
+
+
 def error_text(error: DomainError) -> str:
-    return gettext(error.message, **error.params)
+    return translate(error.message, error.params)
 
 
 def flash_error(error: DomainError) -> None:

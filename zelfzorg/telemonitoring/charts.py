@@ -340,6 +340,9 @@ def _value_ticks(low: float, high: float) -> tuple[list[float], int]:
     """About five round ticks (steps of 1, 2, 2.5 or 5 x 10^k) covering [low, high]."""
     if high - low < 1e-9:
         low, high = low - 1, high + 1
+    # A little room so the lowest and highest points do not sit on the frame.
+    margin = (high - low) * 0.02
+    low, high = low - margin, high + margin
     raw = (high - low) / 5
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if raw <= m * magnitude * (1 + 1e-9))
