@@ -1,0 +1,1 @@
+"""Browser tests (Playwright + Chromium + axe-core); fixtures in conftest.py."""
