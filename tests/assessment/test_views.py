@@ -142,3 +142,11 @@ def test_notification_paths_match_the_routes(app):
     with app.test_request_context():
         assert url_for("assessment.fill", response_id=5) == services.FILL_PATH.format(id=5)
         assert url_for("assessment.mine") == services.HOME_PATH
+
+
+def test_history_explains_a_response_without_score(db, world, login):
+    complete(db, world, {f"a{n:02d}": 3 for n in range(1, 10)})  # 9 answered: too few
+    db.commit()
+    page = login(world.poh).get(f"/patienten/{world.patient.id}/zelfmanagement")
+    assert "Geen score: 9 van de 13 vragen zijn beantwoord." in page.text
+    assert "Er is nog geen vragenlijst over zelfmanagement met een score." in page.text
