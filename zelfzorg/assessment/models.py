@@ -36,8 +36,9 @@ class ResponseStatus(StrEnum):
 class AssessmentResponse(SQLModel, table=True):
     __tablename__ = "assessment_response"
     __table_args__ = (
-        sa.Index("ix_assessment_response_patient_code", "patient_id", "instrument_code",
-                 "completed_at"),
+        sa.Index(
+            "ix_assessment_response_patient_code", "patient_id", "instrument_code", "completed_at"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -58,3 +59,24 @@ class AssessmentResponse(SQLModel, table=True):
     context: str | None = Field(default=None, max_length=50)  # e.g. "review:12"
     started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class AssessmentSetting(SQLModel, table=True):
+    """A care group's assessment settings; defaults apply when there is no row.
+
+    Level cut-offs are not stored here but as a care-group instrument version (so every
+    response keeps the cut-offs that scored it); ``cutoffs`` records what was asked for.
+    """
+
+    __tablename__ = "assessment_setting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    care_group_id: int = Field(foreign_key="care_group.id", sa_column_kwargs={"unique": True})
+    due_interval_months: int = 12
+    # {"1": 6, "2": 8, ...}: goal review interval (weeks) per activation level; empty = defaults
+    review_interval_weeks: dict = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    # {"3": [55.2, 72.4], ...} as last set; the instrument version is what scores
+    cutoffs: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))

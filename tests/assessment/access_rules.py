@@ -1,0 +1,40 @@
+from datetime import UTC, datetime
+
+from tests.access import Rule, own_patient
+from zelfzorg.assessment import services
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PATIENTS = frozenset({"patient", "patient_other"})
+OWN_PATIENT_OR_PROFESSIONAL = frozenset({"patient", "professional"})
+
+
+def _response(world, db, *, submit: bool) -> int:
+    actor = world.actor(world.patient_user)
+    response = services.start_response(
+        db, actor, patient_id=world.patient.id, instrument_code="activation", now=NOW
+    )
+    services.save_answers(db, actor, response_id=response.id, answers={"a01": 3}, now=NOW)
+    if submit:
+        services.submit_response(db, actor, response_id=response.id, now=NOW)
+    return response.id
+
+
+def draft(world, db) -> dict:
+    return {"response_id": _response(world, db, submit=False)}
+
+
+def completed(world, db) -> dict:
+    return {"response_id": _response(world, db, submit=True)}
+
+
+RULES = {
+    "assessment.mine": Rule(PATIENTS),
+    "assessment.start": Rule(PATIENTS, lambda w, d: {"code": "activation"}),
+    "assessment.fill": Rule(OWN_PATIENT_OR_PROFESSIONAL, draft),
+    "assessment.discard": Rule(frozenset({"patient"}), draft),
+    "assessment.result": Rule(OWN_PATIENT_OR_PROFESSIONAL, completed),
+    "assessment.patient_overview": Rule(frozenset({"professional"}), own_patient),
+    "assessment.start_for_patient": Rule(
+        frozenset({"professional"}), lambda w, d: {"patient_id": w.patient.id, "code": "semcd6"}
+    ),
+}

@@ -1,0 +1,648 @@
+"""Assessment use cases: fill in (save, resume, submit), results, summaries, due dates, I4.
+
+Services take ``session, actor`` and keyword values, never import Flask and flush, not commit.
+Everything that touches a patient goes through ``get_patient_for`` (scope check + audit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from zelfzorg.accounts.models import Practice, Role, User
+from zelfzorg.accounts.scope import Actor, audit, get_patient_for
+from zelfzorg.assessment.instruments import (
+    InstrumentDefinition,
+    InstrumentKind,
+    Level,
+    LocalizedText,
+)
+from zelfzorg.assessment.models import (
+    AssessmentResponse,
+    AssessmentSetting,
+    InstrumentVersion,
+    ResponseStatus,
+)
+from zelfzorg.assessment.scoring import round_half_up, score
+from zelfzorg.assessment.versions import (
+    DEFAULT_DUE_MONTHS,
+    current_version,
+    current_versions,
+    definition_of,
+    review_interval,
+    sync_builtins,
+)
+from zelfzorg.audit.models import AuditAction, AuditOutcome
+from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
+from zelfzorg.notifications.services import notify
+from zelfzorg.patients.models import Enrolment, Patient
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+EXPERIENCE_CODE = "sdm_experience"
+OBJECT = "AssessmentResponse"
+# Paths for notification links (services know no Flask); tests check them against url_for.
+FILL_PATH = "/vragenlijsten/antwoorden/{id}"
+HOME_PATH = "/vragenlijsten"
+_VERSION_JOIN = col(InstrumentVersion.id) == AssessmentResponse.instrument_version_id
+# Kinds a patient or professional may start freely; experience comes by invitation only.
+STARTABLE = (InstrumentKind.ACTIVATION, InstrumentKind.SELF_EFFICACY)
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def _utc_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, AMSTERDAM).astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = date(year + (month == 12), month % 12 + 1, 1)
+    last = (next_month - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _care_group_of(session: Session, patient: Patient) -> int | None:
+    practice = session.get(Practice, patient.practice_id)
+    return practice.care_group_id if practice else None
+
+
+# --- filling in --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """A response with the definition of its own version and what its score means."""
+
+    response: AssessmentResponse
+    definition: InstrumentDefinition
+    level: Level | None
+    reason: str | None  # Dutch msgid when not scorable
+    reason_params: dict
+
+    @property
+    def kind(self) -> InstrumentKind:
+        return self.definition.kind
+
+
+def _view(response: AssessmentResponse, version: InstrumentVersion) -> ResponseView:
+    definition = definition_of(version)
+    level = next((lv for lv in definition.levels if lv.number == response.level), None)
+    reason, params = None, {}
+    if response.status == ResponseStatus.completed and not response.scorable:
+        result = score(definition, response.answers)  # rescored with its own version
+        reason, params = result.reason, result.reason_params
+    return ResponseView(response, definition, level, reason, params)
+
+
+def _load_response(
+    session: Session, actor: Actor, response_id: int, *, write: bool
+) -> tuple[AssessmentResponse, InstrumentVersion, Patient]:
+    query = select(AssessmentResponse).where(AssessmentResponse.id == response_id)
+    if write:  # serialise concurrent saves of one response (PostgreSQL; SQLite locks anyway)
+        query = query.with_for_update()
+    response = session.exec(query).first()
+    action = AuditAction.update if write else AuditAction.read
+    if response is None:
+        audit(
+            session,
+            actor,
+            action=action,
+            object_type=OBJECT,
+            object_id=response_id,
+            outcome=AuditOutcome.denied,
+            detail="not found",
+        )
+        raise NotFound(N_("Deze vragenlijst bestaat niet of u heeft er geen toegang toe."))
+    patient = get_patient_for(
+        session,
+        actor,
+        response.patient_id,
+        write=write,
+        action=action,
+        object_type=OBJECT,
+        object_id=response.id,
+    )
+    version = session.get(InstrumentVersion, response.instrument_version_id)
+    assert version is not None  # foreign key
+    return response, version, patient
+
+
+def check_filler(actor: Actor, kind: str) -> None:
+    """The experience questionnaire asks the patient's own view: nobody fills it in for them."""
+    if kind == InstrumentKind.EXPERIENCE and not actor.is_patient:
+        raise Forbidden(N_("Alleen de patiënt zelf vult deze vragenlijst in."))
+
+
+def start_response(
+    session: Session, actor: Actor, *, patient_id: int, instrument_code: str, now: datetime
+) -> AssessmentResponse:
+    """Start a questionnaire for a patient, or resume the one already in progress."""
+    patient = get_patient_for(
+        session, actor, patient_id, write=True, action=AuditAction.create, object_type=OBJECT
+    )
+    sync_builtins(session)
+    version = current_version(session, instrument_code, _care_group_of(session, patient))
+    if version is None or InstrumentKind(version.kind) not in STARTABLE:
+        raise NotFound(N_("Deze vragenlijst bestaat niet."))
+    draft = session.exec(
+        select(AssessmentResponse)
+        .where(
+            AssessmentResponse.patient_id == patient.id,
+            AssessmentResponse.instrument_code == instrument_code,
+            AssessmentResponse.status == ResponseStatus.in_progress,
+            col(AssessmentResponse.context).is_(None),
+        )
+        .order_by(col(AssessmentResponse.started_at).desc())
+    ).first()
+    if draft is not None:
+        return draft
+    response = AssessmentResponse(
+        patient_id=patient.id,
+        instrument_version_id=version.id,
+        instrument_code=version.code,
+        instrument_version=version.version,
+        status=ResponseStatus.in_progress,
+        answers={},
+        filled_by_id=actor.user_id,
+        filled_by_role=str(actor.role),
+        started_at=now,
+    )
+    session.add(response)
+    session.flush()
+    return response
+
+
+def open_response(session: Session, actor: Actor, response_id: int) -> ResponseView:
+    response, version, _patient = _load_response(session, actor, response_id, write=False)
+    return _view(response, version)
+
+
+def _parse_answers(
+    definition: InstrumentDefinition, answers: Mapping[str, object]
+) -> dict[str, int | None]:
+    parsed: dict[str, int | None] = {}
+    values = {option.value for option in definition.answer_options}
+    for code, raw in answers.items():
+        if definition.item(code) is None:
+            raise ValidationError(
+                N_("Vraag %(item)s hoort niet bij deze vragenlijst."), field=code, item=code
+            )
+        if raw is None or raw == "":
+            parsed[code] = None
+            continue
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            value = None
+        if value is None or value not in values:
+            raise ValidationError(
+                N_("Kies bij deze vraag een van de antwoorden."), field=code, item=code
+            )
+        parsed[code] = value
+    return parsed
+
+
+def save_answers(
+    session: Session,
+    actor: Actor,
+    *,
+    response_id: int,
+    answers: Mapping[str, object],
+    now: datetime,
+) -> AssessmentResponse:
+    """Merge answers ({item code: value, or None/"" to clear}) into a response in progress."""
+    response, version, _patient = _load_response(session, actor, response_id, write=True)
+    check_filler(actor, version.kind)
+    if response.status == ResponseStatus.completed:
+        raise ValidationError(
+            N_("Deze vragenlijst is al verstuurd. De antwoorden kunnen niet meer veranderen.")
+        )
+    definition = definition_of(version)
+    merged = dict(response.answers)
+    for code, value in _parse_answers(definition, answers).items():
+        if value is None:
+            merged.pop(code, None)
+        else:
+            merged[code] = value
+    response.answers = merged  # a new dict, so the JSON column is written
+    response.answered_count = score(definition, merged).answered_count
+    session.add(response)
+    session.flush()
+    return response
+
+
+def submit_response(
+    session: Session, actor: Actor, *, response_id: int, now: datetime
+) -> AssessmentResponse:
+    """Score with the response's own version and store score, level, or why it has none."""
+    response, version, _patient = _load_response(session, actor, response_id, write=True)
+    check_filler(actor, version.kind)
+    if response.status == ResponseStatus.completed:
+        raise ValidationError(N_("Deze vragenlijst is al verstuurd."))
+    result = score(definition_of(version), response.answers)
+    response.status = ResponseStatus.completed
+    response.completed_at = now
+    response.answered_count = result.answered_count
+    response.scorable = result.scorable
+    response.not_scorable_reason = result.reason_code
+    response.raw_score = float(result.raw)
+    response.score = result.score
+    response.level = result.level.number if result.level else None
+    response.filled_by_id = actor.user_id
+    response.filled_by_role = str(actor.role)
+    session.add(response)
+    session.flush()
+    return response
+
+
+def discard_draft(session: Session, actor: Actor, *, response_id: int) -> None:
+    """Patients may delete their own unfinished questionnaires (not invitations)."""
+    response, _version, _patient = _load_response(session, actor, response_id, write=True)
+    if (
+        not actor.is_patient
+        or response.status != ResponseStatus.in_progress
+        or response.context is not None
+    ):
+        raise ValidationError(N_("Deze vragenlijst kan niet worden verwijderd."))
+    session.delete(response)
+    session.flush()
+
+
+# --- summaries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivationSummary:
+    response_id: int
+    score: float
+    level: int
+    level_name: LocalizedText
+    advice: LocalizedText  # for the professional
+    patient_explanation: LocalizedText
+    review_interval_weeks: int
+    instrument_code: str
+    instrument_version: str
+    instrument_title: LocalizedText
+    completed_at: datetime
+    previous_score: float | None = None
+    previous_level: int | None = None
+
+    @property
+    def advice_nl(self) -> str:
+        return self.advice.nl
+
+    @property
+    def advice_en(self) -> str:
+        return self.advice.en
+
+    @property
+    def trend(self) -> str | None:
+        """'up', 'down' or 'same' against the previous scored assessment."""
+        if self.previous_score is None:
+            return None
+        if self.score > self.previous_score:
+            return "up"
+        return "down" if self.score < self.previous_score else "same"
+
+
+def _scored_activation():
+    return (
+        select(AssessmentResponse, InstrumentVersion)
+        .join(InstrumentVersion, _VERSION_JOIN)
+        .where(
+            AssessmentResponse.status == ResponseStatus.completed,
+            AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+            InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+        )
+    )
+
+
+def latest_activation(session: Session, patient_id: int) -> ActivationSummary | None:
+    """The latest scored activation assessment, its advice and review interval.
+
+    No audit entry: callers have loaded the patient through ``get_patient_for`` already.
+    """
+    rows = session.exec(
+        _scored_activation()
+        .where(AssessmentResponse.patient_id == patient_id)
+        .order_by(col(AssessmentResponse.completed_at).desc(), col(AssessmentResponse.id).desc())
+        .limit(2)
+    ).all()
+    if not rows:
+        return None
+    response, version = rows[0]
+    definition = definition_of(version)
+    level = next((lv for lv in definition.levels if lv.number == response.level), None)
+    if level is None or response.score is None or response.completed_at is None:
+        return None
+    setting = session.exec(
+        select(AssessmentSetting)
+        .join(Practice, col(Practice.care_group_id) == AssessmentSetting.care_group_id)
+        .join(Patient, col(Patient.practice_id) == Practice.id)
+        .where(Patient.id == patient_id)
+    ).first()
+    previous = rows[1][0] if len(rows) > 1 else None
+    return ActivationSummary(
+        response_id=response.id,
+        score=response.score,
+        level=level.number,
+        level_name=level.name,
+        advice=level.professional_advice,
+        patient_explanation=level.patient_explanation,
+        review_interval_weeks=review_interval(setting, level.number, level.review_interval_weeks),
+        instrument_code=version.code,
+        instrument_version=version.version,
+        instrument_title=definition.title,
+        completed_at=response.completed_at,
+        previous_score=previous.score if previous else None,
+        previous_level=previous.level if previous else None,
+    )
+
+
+def latest_levels(session: Session, patient_ids: Iterable[int]) -> dict[int, int]:
+    """Latest scored activation level per patient, in one query (for lifestyle eligibility)."""
+    ids = list(patient_ids)
+    if not ids:
+        return {}
+    ranked = (
+        select(
+            AssessmentResponse.patient_id,
+            AssessmentResponse.level,
+            func.row_number()
+            .over(
+                partition_by=AssessmentResponse.patient_id,
+                order_by=(
+                    col(AssessmentResponse.completed_at).desc(),
+                    col(AssessmentResponse.id).desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .join(InstrumentVersion, _VERSION_JOIN)
+        .where(
+            col(AssessmentResponse.patient_id).in_(ids),
+            AssessmentResponse.status == ResponseStatus.completed,
+            AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+            col(AssessmentResponse.level).is_not(None),
+            InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.patient_id, ranked.c.level).where(ranked.c.rank == 1)
+    ).all()
+    return {int(patient_id): int(level) for patient_id, level in rows}
+
+
+@dataclass(frozen=True)
+class PatientAssessments:
+    patient: Patient
+    completed: list[ResponseView]  # newest first
+    drafts: list[ResponseView]
+    available: list[InstrumentVersion]  # may be started now
+    latest: ActivationSummary | None
+    next_due: date | None
+
+
+def patient_assessments(
+    session: Session, actor: Actor, *, patient_id: int, today: date
+) -> PatientAssessments:
+    """All of a patient's questionnaires, for the patient's own page or the professional's."""
+    patient = get_patient_for(session, actor, patient_id, object_type=OBJECT)
+    sync_builtins(session)
+    rows = session.exec(
+        select(AssessmentResponse, InstrumentVersion)
+        .join(InstrumentVersion, _VERSION_JOIN)
+        .where(AssessmentResponse.patient_id == patient.id)
+        .order_by(
+            col(AssessmentResponse.completed_at).desc(),
+            col(AssessmentResponse.started_at).desc(),
+            col(AssessmentResponse.id).desc(),
+        )
+    ).all()
+    views = [_view(response, version) for response, version in rows]
+    care_group_id = _care_group_of(session, patient)
+    due = due_assessments(session, today=today, patient_id=patient.id)
+    return PatientAssessments(
+        patient=patient,
+        completed=[v for v in views if v.response.status == ResponseStatus.completed],
+        drafts=[v for v in views if v.response.status == ResponseStatus.in_progress],
+        available=current_versions(session, care_group_id, kinds=STARTABLE),
+        latest=latest_activation(session, patient.id),
+        next_due=due[0].due if due else None,
+    )
+
+
+# --- shared-decision-making experience (indicator I4) -------------------------------------------
+
+
+def invite_experience_questionnaire(
+    session: Session, *, patient_id: int, review_id: int, now: datetime
+) -> AssessmentResponse | None:
+    """After a plan review: a pending experience questionnaire and a notification for the
+    patient's account, once per review. None when the patient does not exist."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        return None
+    context = f"review:{review_id}"
+    existing = session.exec(
+        select(AssessmentResponse).where(
+            AssessmentResponse.patient_id == patient_id,
+            AssessmentResponse.context == context,
+        )
+    ).first()
+    account = session.exec(
+        select(User).where(User.patient_id == patient_id, User.role == Role.patient)
+    ).first()
+    response = existing
+    if response is None:
+        sync_builtins(session)
+        version = current_version(session, EXPERIENCE_CODE, _care_group_of(session, patient))
+        if version is None:
+            return None
+        response = AssessmentResponse(
+            patient_id=patient_id,
+            instrument_version_id=version.id,
+            instrument_code=version.code,
+            instrument_version=version.version,
+            status=ResponseStatus.in_progress,
+            answers={},
+            filled_by_id=account.id if account else None,
+            filled_by_role=str(Role.patient),
+            context=context,
+            started_at=now,
+        )
+        session.add(response)
+        session.flush()
+    if account is not None and account.is_active and response.status == ResponseStatus.in_progress:
+        notify(
+            session,
+            user_id=account.id,
+            key=f"assessment:experience:{context}",
+            kind="assessment_experience",
+            message=N_("Hoe ging het gesprek over uw zorgplan? Vul drie korte vragen in."),
+            link=FILL_PATH.format(id=response.id),
+            patient_id=patient_id,
+            now=now,
+        )
+    return response
+
+
+@dataclass(frozen=True)
+class ExperienceScore:
+    mean: float | None  # two decimals; None without responses
+    count: int
+
+
+def _experience_query(start: date, end: date):
+    return (
+        select(func.avg(AssessmentResponse.score), func.count(col(AssessmentResponse.id)))
+        .join(InstrumentVersion, _VERSION_JOIN)
+        .join(Patient, col(Patient.id) == AssessmentResponse.patient_id)
+        .where(
+            InstrumentVersion.kind == InstrumentKind.EXPERIENCE.value,
+            AssessmentResponse.status == ResponseStatus.completed,
+            AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+            col(AssessmentResponse.completed_at) >= _utc_start(start),
+            col(AssessmentResponse.completed_at) < _utc_start(end + timedelta(days=1)),
+        )
+    )
+
+
+def _experience(mean: object, count: int) -> ExperienceScore:
+    if not count or mean is None:
+        return ExperienceScore(None, 0)
+    return ExperienceScore(float(round_half_up(Decimal(str(mean)), 2)), int(count))
+
+
+def experience_score(
+    session: Session, *, start: date, end: date, practice_ids: Iterable[int] | None = None
+) -> ExperienceScore:
+    """Mean shared-decision experience score and response count, completed in [start, end]
+    (days in Europe/Amsterdam); limited to patients of ``practice_ids`` when given."""
+    query = _experience_query(start, end)
+    if practice_ids is not None:
+        query = query.where(col(Patient.practice_id).in_(list(practice_ids)))
+    mean, count = session.exec(query).one()
+    return _experience(mean, count)
+
+
+def experience_scores_by_practice(
+    session: Session, *, start: date, end: date, practice_ids: Iterable[int]
+) -> dict[int, ExperienceScore]:
+    """The same per practice, in one query; practices without responses get (None, 0)."""
+    ids = list(practice_ids)
+    rows = session.exec(
+        _experience_query(start, end)
+        .add_columns(Patient.practice_id)
+        .where(col(Patient.practice_id).in_(ids))
+        .group_by(Patient.practice_id)
+    ).all()
+    found = {practice_id: _experience(mean, count) for mean, count, practice_id in rows}
+    return {pid: found.get(pid, ExperienceScore(None, 0)) for pid in ids}
+
+
+# --- when is the next activation assessment due --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueAssessment:
+    patient_id: int
+    patient_name: str
+    practice_id: int
+    due: date
+    last_completed: date | None
+    user_id: int | None  # the patient's active account, if any
+
+
+def due_assessments(
+    session: Session,
+    *,
+    today: date,
+    practice_id: int | None = None,
+    patient_id: int | None = None,
+    horizon_days: int | None = None,
+) -> list[DueAssessment]:
+    """Patients in care (an active enrolment) and when their next activation assessment is due:
+    the care group's interval (default 12 months) after the last completed one, or the start
+    of their earliest active enrolment when they never had one. Two queries in all.
+
+    With ``horizon_days`` only those due on or before today + horizon; otherwise everyone.
+    """
+    months_query = select(Practice.id, AssessmentSetting.due_interval_months).outerjoin(
+        AssessmentSetting, col(AssessmentSetting.care_group_id) == Practice.care_group_id
+    )
+    if practice_id is not None:
+        months_query = months_query.where(Practice.id == practice_id)
+    months = {pid: m or DEFAULT_DUE_MONTHS for pid, m in session.exec(months_query).all()}
+
+    in_care = (
+        select(Enrolment.patient_id, func.min(Enrolment.start_date).label("since"))
+        .where(
+            col(Enrolment.start_date) <= today,
+            sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today),
+        )
+        .group_by(Enrolment.patient_id)
+        .subquery()
+    )
+    last = (
+        select(
+            AssessmentResponse.patient_id,
+            func.max(AssessmentResponse.completed_at).label("last"),
+        )
+        .join(InstrumentVersion, _VERSION_JOIN)
+        .where(
+            AssessmentResponse.status == ResponseStatus.completed,
+            InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+        )
+        .group_by(AssessmentResponse.patient_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Patient.id,
+            Patient.given_name,
+            Patient.family_name,
+            Patient.practice_id,
+            in_care.c.since,
+            last.c.last,
+            User.id,
+            User.is_active,
+        )
+        .join(in_care, in_care.c.patient_id == Patient.id)
+        .outerjoin(last, last.c.patient_id == Patient.id)
+        .outerjoin(User, col(User.patient_id) == Patient.id)
+    )
+    if practice_id is not None:
+        query = query.where(Patient.practice_id == practice_id)
+    if patient_id is not None:
+        query = query.where(Patient.id == patient_id)
+    result = []
+    limit = today + timedelta(days=horizon_days) if horizon_days is not None else None
+    for pid, given, family, practice, since, last_at, user_id, active in session.exec(query):
+        last_day = local_date(last_at) if last_at is not None else None
+        due = add_months(last_day, months.get(practice, DEFAULT_DUE_MONTHS)) if last_day else since
+        if limit is not None and due > limit:
+            continue
+        result.append(
+            DueAssessment(
+                patient_id=pid,
+                patient_name=f"{given} {family}",
+                practice_id=practice,
+                due=due,
+                last_completed=last_day,
+                user_id=user_id if active else None,
+            )
+        )
+    return sorted(result, key=lambda d: (d.due, d.patient_name, d.patient_id))

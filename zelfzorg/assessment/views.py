@@ -1,0 +1,199 @@
+"""Questionnaires: the patient's page and filling in, the professional's view per patient."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from zelfzorg.accounts.models import Role
+from zelfzorg.assessment import services
+from zelfzorg.assessment.forms import (
+    ACTIONS,
+    FILLED_BY_LABELS,
+    TREND_LABELS,
+    ActionForm,
+    AnswerPageForm,
+)
+from zelfzorg.assessment.models import ResponseStatus
+from zelfzorg.db import get_session
+from zelfzorg.errors import N_, ValidationError
+from zelfzorg.models_base import utcnow
+from zelfzorg.web import NavItem, current_actor, error_text, roles_required, today
+
+bp = Blueprint("assessment", __name__)
+NAV = [NavItem("assessment.mine", N_("Vragenlijsten"), (Role.patient,), 30)]
+PAGE_SIZE = 4  # items per screen: short enough for a phone
+
+
+def _lang() -> str:
+    return str(get_locale() or "nl")
+
+
+def _context(**values):
+    return {
+        "lang": _lang(),
+        "trend_labels": TREND_LABELS,
+        "filled_by_labels": FILLED_BY_LABELS,
+        **values,
+    }
+
+
+def _home(patient_id: int):
+    if current_user.role == Role.patient:
+        return url_for("assessment.mine")
+    return url_for("assessment.patient_overview", patient_id=patient_id)
+
+
+@bp.get("/vragenlijsten")
+@roles_required(Role.patient)
+def mine():
+    data = services.patient_assessments(
+        get_session(), current_actor(), patient_id=current_user.patient_id, today=today()
+    )
+    return render_template("assessment/mine.html", **_context(data=data, action_form=ActionForm()))
+
+
+@bp.post("/vragenlijsten/<code>/starten")
+@roles_required(Role.patient)
+def start(code: str):
+    if not ActionForm().validate_on_submit():
+        flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
+        return redirect(url_for("assessment.mine"))
+    response = services.start_response(
+        get_session(),
+        current_actor(),
+        patient_id=current_user.patient_id,
+        instrument_code=code,
+        now=utcnow(),
+    )
+    return redirect(url_for("assessment.fill", response_id=response.id))
+
+
+@bp.get("/patienten/<int:patient_id>/zelfmanagement")
+@roles_required(Role.professional)
+def patient_overview(patient_id: int):
+    data = services.patient_assessments(
+        get_session(), current_actor(), patient_id=patient_id, today=today()
+    )
+    return render_template(
+        "assessment/patient.html", **_context(data=data, action_form=ActionForm())
+    )
+
+
+@bp.post("/patienten/<int:patient_id>/zelfmanagement/<code>/starten")
+@roles_required(Role.professional)
+def start_for_patient(patient_id: int, code: str):
+    if not ActionForm().validate_on_submit():
+        flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
+        return redirect(url_for("assessment.patient_overview", patient_id=patient_id))
+    response = services.start_response(
+        get_session(), current_actor(), patient_id=patient_id, instrument_code=code, now=utcnow()
+    )
+    return redirect(url_for("assessment.fill", response_id=response.id))
+
+
+def _pages(view) -> list[list]:
+    items = list(view.definition.items)
+    return [items[i : i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)] or [[]]
+
+
+def _page_number(raw, pages: int) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = 1
+    return min(max(number, 1), pages)
+
+
+def _render_fill(view, page: int, *, form, answers=None, errors=None, status=200):
+    pages = _pages(view)
+    return render_template(
+        "assessment/fill.html",
+        **_context(
+            view=view,
+            page=page,
+            page_count=len(pages),
+            items=pages[page - 1],
+            answers=answers if answers is not None else view.response.answers,
+            errors=errors or {},
+            form=form,
+            filling_for_patient=current_user.role == Role.professional,
+        ),
+    ), status
+
+
+@bp.route("/vragenlijsten/antwoorden/<int:response_id>", methods=["GET", "POST"])
+@roles_required(Role.patient, Role.professional)
+def fill(response_id: int):
+    db, actor = get_session(), current_actor()
+    view = services.open_response(db, actor, response_id)
+    response = view.response
+    services.check_filler(actor, view.definition.kind)
+    if response.status == ResponseStatus.completed:
+        return redirect(url_for("assessment.result", response_id=response.id))
+    pages = _pages(view)
+    if request.method == "GET":
+        page = _page_number(request.args.get("pagina"), len(pages))
+        return _render_fill(view, page, form=AnswerPageForm())
+    form = AnswerPageForm()
+    page = _page_number(form.page.data, len(pages))
+    if not form.validate_on_submit():
+        flash(
+            _("Het formulier is verlopen. Uw antwoorden op deze pagina zijn niet bewaard."), "error"
+        )
+        return _render_fill(view, page, form=form, status=400)
+    given = {item.code: request.form.get(item.code, "") for item in pages[page - 1]}
+    action = request.form.get("action", "save")
+    action = action if action in ACTIONS else "save"
+    try:
+        services.save_answers(db, actor, response_id=response.id, answers=given, now=utcnow())
+        if action == "submit":
+            services.submit_response(db, actor, response_id=response.id, now=utcnow())
+    except ValidationError as error:
+        merged = {**response.answers, **given}
+        return _render_fill(
+            view,
+            page,
+            form=form,
+            answers=merged,
+            errors={error.field: error_text(error)} if error.field else {"": error_text(error)},
+            status=400,
+        )
+    if action == "submit":
+        flash(_("Bedankt. Uw antwoorden zijn verstuurd."), "success")
+        return redirect(url_for("assessment.result", response_id=response.id))
+    if action == "save":
+        flash(_("Uw antwoorden zijn bewaard. U kunt later verder gaan."), "success")
+        return redirect(_home(response.patient_id))
+    step = -1 if action == "previous" else 1
+    return redirect(
+        url_for(
+            "assessment.fill", response_id=response.id, pagina=_page_number(page + step, len(pages))
+        )
+    )
+
+
+@bp.post("/vragenlijsten/antwoorden/<int:response_id>/verwijderen")
+@roles_required(Role.patient)
+def discard(response_id: int):
+    if not ActionForm().validate_on_submit():
+        flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
+        return redirect(url_for("assessment.mine"))
+    try:
+        services.discard_draft(get_session(), current_actor(), response_id=response_id)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+    else:
+        flash(_("De vragenlijst is verwijderd."), "success")
+    return redirect(url_for("assessment.mine"))
+
+
+@bp.get("/vragenlijsten/uitslag/<int:response_id>")
+@roles_required(Role.patient, Role.professional)
+def result(response_id: int):
+    view = services.open_response(get_session(), current_actor(), response_id)
+    if view.response.status != ResponseStatus.completed:
+        return redirect(url_for("assessment.fill", response_id=response_id))
+    return render_template("assessment/result.html", **_context(view=view))
