@@ -139,6 +139,7 @@ def make_referral(
         outcome=outcome if state == rs.COMPLETED else None,
         created_at=start,
         updated_at=moments[-1],
+        version=len(history),
     )
     if state == rs.COMPLETED and outcome is None:
         referral.outcome = {"weight_change_kg": -4.5, "patient_rating": 4}
