@@ -1,0 +1,311 @@
+"""Lifestyle pages through HTTP, per role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests.leefstijl.helpers import add_measurement, make_intervention, make_referral
+from zelfzorg.leefstijl import referral_states as rs
+from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
+from zelfzorg.models_base import utcnow
+
+pytestmark = pytest.mark.usefixtures("no_csrf")
+
+
+def _state(db, referral_id):
+    db.expire_all()
+    state = db.get(Referral, referral_id).state
+    db.rollback()  # end the read: SQLite's write lock must be free for the next request
+    return state
+
+
+def _text(response):
+    return response.get_data(as_text=True)
+
+
+# --- professional -------------------------------------------------------------------------------
+def test_poh_sees_eligibility_with_explanation_and_missing_data(db, world, login):
+    make_intervention(db, world.care_group.id, name="CooL")
+    make_intervention(
+        db,
+        world.care_group.id,
+        name="Stoppen",
+        kind="smoking_cessation",
+        criteria={"smoking": "current"},
+    )
+    add_measurement(db, world.patient.id, "bmi", 28.5, at=utcnow() - timedelta(days=3))
+    db.commit()
+    response = login(world.poh).get(f"/patienten/{world.patient.id}/leefstijl")
+    body = _text(response)
+    assert response.status_code == 200
+    assert "CooL:" in body and "komt in aanmerking" in body
+    assert "BMI 28,5" in body
+    assert "nog niet te zeggen" in body
+    assert "Ontbrekende gegevens:" in body and "rookgedrag" in body
+
+
+def test_poh_proposes_and_offers_an_intervention(db, world, login):
+    cool = make_intervention(db, world.care_group.id)
+    db.commit()
+    patient_id = world.patient.id
+    client = login(world.poh)
+    response = client.post(
+        f"/patienten/{patient_id}/leefstijl/verwijzingen",
+        data={"intervention_id": cool.id, "note": "Besproken op spreekuur"},
+    )
+    assert response.status_code == 302
+    referral = db.exec(select(Referral)).one()
+    referral_id, state = referral.id, referral.state
+    db.rollback()
+    assert state == rs.PROPOSED
+    response = client.post(
+        f"/patienten/{patient_id}/leefstijl/verwijzingen/{referral_id}/status",
+        data={"to_state": "offered", "version": 1},
+    )
+    assert response.status_code == 302
+    assert _state(db, referral_id) == rs.OFFERED
+
+
+def test_referral_to_an_unknown_intervention_is_refused_with_a_message(db, world, login):
+    make_intervention(db, world.care_group.id)
+    db.commit()
+    response = login(world.poh).post(
+        f"/patienten/{world.patient.id}/leefstijl/verwijzingen", data={"intervention_id": 9999}
+    )
+    assert response.status_code == 400
+    assert "actuele aanbod van uw zorggroep" in _text(response)
+    assert db.exec(select(Referral)).all() == []
+
+
+def test_invalid_transition_over_http_shows_the_rule_and_changes_nothing(db, world, login):
+    referral = make_referral(db, world.patient.id, make_intervention(db, world.care_group.id))
+    db.commit()
+    response = login(world.poh).post(
+        f"/patienten/{world.patient.id}/leefstijl/verwijzingen/{referral.id}/status",
+        data={"to_state": "accepted"},
+    )
+    assert response.status_code == 400
+    assert "kan alleen de status" in _text(response)
+    assert _state(db, referral.id) == rs.PROPOSED
+
+
+def test_stale_transition_gets_a_conflict_message(db, world, login):
+    referral = make_referral(
+        db, world.patient.id, make_intervention(db, world.care_group.id), rs.OFFERED
+    )
+    db.commit()
+    seen = referral.version
+    login(world.patient_user).post(
+        f"/mijn/leefstijl/{referral.id}", data={"to_state": "accepted", "version": seen}
+    )
+    response = login(world.poh).post(
+        f"/patienten/{world.patient.id}/leefstijl/verwijzingen/{referral.id}/status",
+        data={"to_state": "declined", "version": seen},
+    )
+    assert response.status_code == 409
+    assert "intussen door iemand anders bijgewerkt" in _text(response)
+    assert _state(db, referral.id) == rs.ACCEPTED
+
+
+def test_referral_of_another_patient_in_the_url_is_not_found(db, world, login):
+    referral = make_referral(
+        db, world.other_patient.id, make_intervention(db, world.care_group.id), rs.PROPOSED
+    )
+    db.commit()
+    response = login(world.poh).post(
+        f"/patienten/{world.patient.id}/leefstijl/verwijzingen/{referral.id}/status",
+        data={"to_state": "offered"},
+    )
+    assert response.status_code == 404
+
+
+def test_completion_asks_for_the_outcome_and_refuses_bad_input(db, world, login):
+    referral = make_referral(
+        db, world.patient.id, make_intervention(db, world.care_group.id), rs.STARTED
+    )
+    db.commit()
+    client = login(world.poh)
+    url = f"/patienten/{world.patient.id}/leefstijl/verwijzingen/{referral.id}/afronden"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Verandering in gewicht (kg)" in _text(page)
+    version = referral.version
+    response = client.post(url, data={"outcome_patient_rating": "4", "version": version})
+    assert response.status_code == 400
+    assert "Vul dit gegeven in." in _text(response)
+    assert 'value="4"' in _text(response)  # what was typed stays
+    assert _state(db, referral.id) == rs.STARTED
+    response = client.post(
+        url,
+        data={
+            "outcome_weight_change_kg": "-4,5",
+            "outcome_patient_rating": "4",
+            "version": version,
+        },
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    done = db.get(Referral, referral.id)
+    assert done.state == rs.COMPLETED
+    assert done.outcome == {"weight_change_kg": -4.5, "patient_rating": 4}
+
+
+def test_practice_list_shows_eligible_patients_and_an_empty_state(db, world, login):
+    make_intervention(db, world.care_group.id)
+    db.commit()
+    client = login(world.poh)
+    assert "Geen patiënten die nu in aanmerking komen" in _text(client.get("/leefstijl/kansen"))
+    add_measurement(db, world.patient.id, "bmi", 31, at=utcnow() - timedelta(days=2))
+    db.commit()
+    body = _text(client.get("/leefstijl/kansen"))
+    assert "Willemsen, Gerda" in body and "CooL" in body
+
+
+def test_worklist_shows_an_unanswered_offer(db, world, login):
+    make_referral(
+        db,
+        world.patient.id,
+        make_intervention(db, world.care_group.id),
+        rs.OFFERED,
+        start=utcnow() - timedelta(days=40),
+    )
+    db.commit()
+    body = _text(login(world.poh).get("/werklijst"))
+    assert "nog niet beantwoord" in body
+
+
+# --- patient ------------------------------------------------------------------------------------
+def test_patient_accepts_an_offer_in_plain_language(db, world, login):
+    referral = make_referral(
+        db, world.patient.id, make_intervention(db, world.care_group.id), rs.OFFERED
+    )
+    db.commit()
+    client = login(world.patient_user)
+    page = _text(client.get("/mijn/leefstijl"))
+    assert "Twee jaar begeleiding" in page and "Ja, ik doe mee" in page
+    response = client.post(
+        f"/mijn/leefstijl/{referral.id}", data={"to_state": "accepted", "version": 2}
+    )
+    assert response.status_code == 302
+    assert _state(db, referral.id) == rs.ACCEPTED
+    event = db.exec(select(ReferralEvent).order_by(ReferralEvent.id.desc())).first()
+    assert (event.actor_role, event.actor_id) == ("patient", world.patient_user.id)
+    db.rollback()
+    page = _text(client.get("/mijn/leefstijl"))
+    assert "geaccepteerd" in page and "U heeft op dit moment geen aanbod" in page
+
+
+def test_patient_cannot_record_a_professional_step(db, world, login):
+    referral = make_referral(
+        db, world.patient.id, make_intervention(db, world.care_group.id), rs.ACCEPTED
+    )
+    db.commit()
+    response = login(world.patient_user).post(
+        f"/mijn/leefstijl/{referral.id}", data={"to_state": "started"}
+    )
+    assert response.status_code == 403
+    assert "Alleen een zorgverlener" in _text(response)
+    assert _state(db, referral.id) == rs.ACCEPTED
+
+
+def test_patient_page_has_an_empty_state(world, login):
+    body = _text(login(world.patient_user).get("/mijn/leefstijl"))
+    assert "Nog geen interventies waar u aan meedoet" in body
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+def test_professionals_read_the_catalogue_without_edit_links(db, world, login):
+    make_intervention(db, world.care_group.id)
+    db.commit()
+    body = _text(login(world.poh).get("/leefstijl/aanbod"))
+    assert "DM2 of CVRM en BMI 25 of hoger" in body
+    assert "Bewerken" not in body
+    assert "DM2 of CVRM" in _text(login(world.caregroup_user).get("/leefstijl/aanbod"))
+
+
+def test_empty_catalogue_says_so(world, login):
+    assert "nog geen leefstijlinterventies" in _text(login(world.poh).get("/leefstijl/aanbod"))
+
+
+def _form(world, **changes):
+    data = {
+        "care_group_id": world.care_group.id,
+        "name": "Beweegkuur",
+        "kind": "exercise",
+        "provider": "Fysio Betuwe",
+        "programmes": ["DM2", "COPD"],
+        "description_nl": "Een half jaar bewegen onder begeleiding.",
+        "criteria": '{"measurement": "bmi", "op": ">=", "value": 25}',
+        "zorgstandaard_conform": "y",
+        "active": "y",
+    }
+    data.update(changes)
+    return data
+
+
+def test_admin_adds_an_intervention(db, world, login):
+    response = login(world.admin).post("/beheer/leefstijl/nieuw", data=_form(world))
+    assert response.status_code == 302
+    saved = db.exec(select(Intervention)).one()
+    assert saved.programmes == ["DM2", "COPD"]
+    assert saved.zorgstandaard_conform and not saved.internet_based
+
+
+def test_admin_sees_criteria_errors_naming_the_path(db, world, login):
+    response = login(world.admin).post(
+        "/beheer/leefstijl/nieuw",
+        data=_form(world, criteria='{"all": [{"measurement": "bmi", "op": "=>", "value": 25}]}'),
+    )
+    body = _text(response)
+    assert response.status_code == 400
+    assert "Onbekende vergelijking &#39;=&gt;&#39; bij criteria.all[0].op" in body
+    assert 'role="alert"' in body
+    assert db.exec(select(Intervention)).all() == []
+
+
+def test_concurrent_catalogue_edit_shows_both_versions_and_keeps_the_input(db, world, login):
+    intervention = make_intervention(db, world.care_group.id, name="CooL")
+    db.commit()
+    client = login(world.admin)
+    url = f"/beheer/leefstijl/{intervention.id}"
+    assert client.post(url, data=_form(world, name="CooL 2026", version="1")).status_code == 302
+    response = client.post(url, data=_form(world, name="Mijn wijziging", version="1"))
+    body = _text(response)
+    assert response.status_code == 409
+    assert "Iemand anders heeft deze interventie intussen gewijzigd" in body
+    assert "CooL 2026" in body and 'value="Mijn wijziging"' in body
+    db.expire_all()
+    assert db.get(Intervention, intervention.id).name == "CooL 2026"
+
+
+def test_admin_edit_form_shows_criteria_as_json(db, world, login):
+    intervention = make_intervention(db, world.care_group.id)
+    db.commit()
+    body = _text(login(world.admin).get(f"/beheer/leefstijl/{intervention.id}"))
+    assert "&#34;programme_in&#34;" in body or "&quot;programme_in&quot;" in body
+    assert "Nu opgeslagen als:" in body
+
+
+def test_forms_need_a_csrf_token(app, db, world, login):
+    referral = make_referral(
+        db, world.patient.id, make_intervention(db, world.care_group.id), rs.OFFERED
+    )
+    db.commit()
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = login(world.patient_user).post(
+        f"/mijn/leefstijl/{referral.id}", data={"to_state": "accepted"}
+    )
+    assert response.status_code == 400
+    assert _state(db, referral.id) == rs.OFFERED
+
+
+def test_pages_render_in_english(db, world, login):
+    make_intervention(db, world.care_group.id)
+    world.poh.locale = "en"
+    db.add(world.poh)
+    db.commit()
+    body = _text(login(world.poh).get(f"/patienten/{world.patient.id}/leefstijl"))
+    assert "DM2 or CVRM and BMI 25 or higher" in body

@@ -1,0 +1,133 @@
+"""Data for contracting indicators L1-L3 (DESIGN.md section 4), computed in SQL.
+
+L2's numerator is "eligible population offered >= 1 intervention in P": the contracting
+domain intersects :func:`offered_patients` with the eligible population
+(:func:`eligible_patient_ids`). "Offered in P" follows ``referral_states.reached_offered_in``:
+an event to offered or a later state dated in P, or a decline dated in P that follows an offer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, select
+
+from zelfzorg.accounts.models import Practice
+from zelfzorg.leefstijl import referral_states as rs
+from zelfzorg.leefstijl.criteria import evaluate, parse_criteria
+from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
+from zelfzorg.leefstijl.services import active_interventions, load_facts, measurement_codes
+from zelfzorg.patients.models import Enrolment, Patient
+
+
+def l1_counts(session: Session, care_group_id: int) -> tuple[int, int]:
+    """(zorgstandaard-conform, all) active interventions included in a care programme."""
+    in_programmes = func.json_array_length(col(Intervention.programmes)) > 0
+    conform = sa.case((col(Intervention.zorgstandaard_conform).is_(True), 1), else_=0)
+    row = session.exec(
+        select(func.count(), func.coalesce(func.sum(conform), 0))
+        .where(Intervention.care_group_id == care_group_id)
+        .where(col(Intervention.active).is_(True))
+        .where(in_programmes)
+    ).one()
+    total, conform_count = row
+    return int(conform_count), int(total)
+
+
+def offered_referrals(start: date, end: date) -> sa.Select:
+    """Ids of referrals that reached offered (or later) on a day in [start, end]."""
+    event = aliased(ReferralEvent)
+    earlier = aliased(ReferralEvent)
+    offered_before = (
+        sa.exists()
+        .where(earlier.referral_id == event.referral_id)
+        .where(earlier.id < event.id)
+        .where(col(earlier.to_state).in_(rs.OFFERED_OR_LATER))
+    )
+    return (
+        select(event.referral_id)
+        .where(event.on_date >= start, event.on_date <= end)
+        .where(
+            sa.or_(
+                col(event.to_state).in_(rs.OFFERED_OR_LATER),
+                sa.and_(event.to_state == rs.DECLINED, offered_before),
+            )
+        )
+        .distinct()
+    )
+
+
+def offered_patients(
+    start: date,
+    end: date,
+    *,
+    internet_only: bool = False,
+    care_group_id: int | None = None,
+    practice_id: int | None = None,
+) -> sa.Select:
+    """Patient ids offered >= 1 intervention in P (L2); ``internet_only`` for L3."""
+    stmt = (
+        select(Referral.patient_id)
+        .where(col(Referral.id).in_(offered_referrals(start, end)))
+        .distinct()
+    )
+    if internet_only:
+        stmt = stmt.join(Intervention, col(Intervention.id) == Referral.intervention_id).where(
+            col(Intervention.internet_based).is_(True)
+        )
+    if practice_id is not None or care_group_id is not None:
+        stmt = stmt.join(Patient, col(Patient.id) == Referral.patient_id)
+        if practice_id is not None:
+            stmt = stmt.where(Patient.practice_id == practice_id)
+        if care_group_id is not None:
+            stmt = stmt.join(Practice, col(Practice.id) == Patient.practice_id).where(
+                Practice.care_group_id == care_group_id
+            )
+    return stmt
+
+
+def l2_l3_numerators(
+    session: Session, eligible: sa.Select | list[int], start: date, end: date
+) -> tuple[int, int]:
+    """(L2 numerator, L3 numerator) among the ``eligible`` patient ids."""
+
+    def count(internet_only: bool) -> int:
+        offered = offered_patients(start, end, internet_only=internet_only).subquery()
+        return session.exec(
+            select(func.count()).select_from(offered).where(offered.c.patient_id.in_(eligible))
+        ).one()
+
+    return count(False), count(True)
+
+
+def eligible_patient_ids(
+    session: Session, care_group_id: int, reference_date: date, *, practice_id: int | None = None
+) -> set[int]:
+    """Population (active enrolment on the reference date) eligible for >= 1 active catalogue
+    intervention of the care group: L2's denominator. Constant number of queries."""
+    interventions = active_interventions(session, care_group_id)
+    if not interventions:
+        return set()
+    enrolled = (
+        select(Enrolment.patient_id)
+        .where(col(Enrolment.start_date) <= reference_date)
+        .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > reference_date))
+    )
+    practices = select(Practice.id).where(Practice.care_group_id == care_group_id)
+    if practice_id is not None:
+        practices = practices.where(Practice.id == practice_id)
+    ids = (
+        select(Patient.id)
+        .where(col(Patient.practice_id).in_(practices))
+        .where(col(Patient.id).in_(enrolled))
+    )
+    patients = list(session.exec(select(Patient).where(col(Patient.id).in_(ids))))
+    facts = load_facts(session, patients, ids, measurement_codes(interventions), reference_date)
+    trees = [parse_criteria(i.criteria) for i in interventions]
+    return {
+        p.id  # type: ignore[misc]
+        for p in patients
+        if any(evaluate(tree, facts[p.id]).eligible for tree in trees)  # type: ignore[index]
+    }

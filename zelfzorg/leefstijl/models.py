@@ -1,0 +1,84 @@
+"""Lifestyle intervention catalogue, referrals and their dated status history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Field, SQLModel
+
+from zelfzorg.leefstijl.criteria import criteria_to_data, parse_criteria
+from zelfzorg.models_base import utc_column, utcnow
+
+
+class Intervention(SQLModel, table=True):
+    """One entry of a care group's catalogue; withdrawn by ``active = False``, never deleted."""
+
+    __tablename__ = "lifestyle_intervention"
+
+    id: int | None = Field(default=None, primary_key=True)
+    care_group_id: int = Field(foreign_key="care_group.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=30)  # referral_states.INTERVENTION_KINDS
+    provider: str = Field(default="", max_length=200)
+    internet_based: bool = Field(default=False)
+    zorgstandaard_conform: bool = Field(default=False)
+    insured: bool = Field(default=False)
+    # Care programme codes (Programme values) whose programme includes this intervention.
+    programmes: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    description_nl: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    description_en: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    criteria: dict = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    active: bool = Field(default=True)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+    def description(self, lang: str) -> str:
+        return (self.description_en if lang == "en" else "") or self.description_nl
+
+
+@event.listens_for(Intervention, "before_insert")
+@event.listens_for(Intervention, "before_update")
+def _normalise_criteria(_mapper, _connection, target: Intervention) -> None:
+    # Criteria are data that eligibility trusts: whatever path saves them (form, demo, import)
+    # must store a valid, normalised tree.
+    target.criteria = criteria_to_data(parse_criteria(target.criteria))
+
+
+class Referral(SQLModel, table=True):
+    __tablename__ = "lifestyle_referral"
+    __table_args__ = (sa.Index("ix_lifestyle_referral_state_since", "state", "state_since"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    intervention_id: int = Field(foreign_key="lifestyle_intervention.id", index=True)
+    state: str = Field(max_length=20)  # referral_states.STATES
+    # Local calendar date of the latest status change (worklist: offers left unanswered).
+    state_since: date
+    # Care-plan goal this referral serves; the foreign key to the goal table comes at merge.
+    goal_id: int | None = Field(default=None, index=True)
+    outcome: dict | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    version: int = Field(default=1)
+
+
+class ReferralEvent(SQLModel, table=True):
+    """One status change of a referral: the dated history indicator L2 counts."""
+
+    __tablename__ = "lifestyle_referral_event"
+    __table_args__ = (sa.Index("ix_lifestyle_referral_event_day", "on_date", "to_state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="lifestyle_referral.id", index=True)
+    from_state: str | None = Field(default=None, max_length=20)
+    to_state: str = Field(max_length=20)
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    on_date: date  # the local (Europe/Amsterdam) calendar date of ``at``
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
+    actor_role: str = Field(max_length=20)
+    note: str = Field(default="", max_length=1000)

@@ -1,0 +1,714 @@
+"""Lifestyle use cases: catalogue, eligibility, referrals and their lifecycle.
+
+Eligibility reads everything it needs in a constant number of queries (patients, active
+enrolments, latest current measurements, latest scored activation assessment, catalogue,
+referrals) and evaluates the criteria in Python with the three-valued engine of ``criteria``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from zelfzorg.accounts.models import CareGroup, Practice, Role
+from zelfzorg.accounts.scope import Actor, audit, get_patient_for
+from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from zelfzorg.leefstijl import referral_states as rs
+from zelfzorg.leefstijl.criteria import (
+    MEASUREMENTS,
+    SMOKING_STATUSES,
+    Criterion,
+    Evaluation,
+    PatientFacts,
+    criteria_to_data,
+    describe,
+    evaluate,
+    parse_criteria,
+)
+from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
+from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
+from zelfzorg.telemonitoring.models import Measurement
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# A yearly check-up plus some slack: older values no longer describe the patient.
+MAX_MEASUREMENT_AGE_DAYS = 400
+SMOKING_CODE = "smoking_status"
+ACTIVATION_CODE = "activation"
+PROGRAMME_CODES: tuple[str, ...] = tuple(p.value for p in Programme)
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def actor_role(actor: Actor) -> str:
+    if actor.is_patient:
+        return rs.PATIENT
+    if actor.is_professional:
+        return rs.PROFESSIONAL
+    return str(actor.role)
+
+
+def _require_professional(actor: Actor) -> None:
+    if not actor.is_professional:
+        raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != Role.admin:
+        raise Forbidden(N_("Alleen beheerders mogen het leefstijlaanbod aanpassen."))
+
+
+# --- catalogue ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InterventionInput:
+    care_group_id: int | None
+    name: str
+    kind: str
+    provider: str = ""
+    internet_based: bool = False
+    zorgstandaard_conform: bool = False
+    insured: bool = False
+    programmes: list[str] = field(default_factory=list)
+    description_nl: str = ""
+    description_en: str = ""
+    criteria_text: str = ""
+    active: bool = True
+
+
+E_CRITERIA_EMPTY = N_(
+    "Vul de voorwaarden in als JSON, bijvoorbeeld "
+    '{"all": [{"programme_in": ["DM2"]}, {"measurement": "bmi", "op": ">=", "value": 25}]}.'
+)
+E_CRITERIA_JSON = N_(
+    "De voorwaarden zijn geen geldige JSON: fout in regel %(line)s, kolom %(column)s."
+)
+E_INTERVENTION_CONFLICT = N_(
+    "Iemand anders heeft deze interventie intussen gewijzigd. Uw invoer staat nog in het "
+    "formulier; hieronder ziet u de opgeslagen versie. Controleer en sla opnieuw op."
+)
+
+
+def criteria_from_text(text: str) -> dict:
+    """Parse and validate criteria typed as JSON; errors name the path (``criteria...``)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(E_CRITERIA_EMPTY, field="criteria")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            E_CRITERIA_JSON, field="criteria", line=error.lineno, column=error.colno
+        ) from None
+    return criteria_to_data(parse_criteria(data))
+
+
+def _clean_intervention(session: Session, data: InterventionInput) -> dict:
+    name = (data.name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError(N_("Vul een naam in (hoogstens 200 tekens)."), field="name")
+    if data.care_group_id is None or session.get(CareGroup, data.care_group_id) is None:
+        raise ValidationError(N_("Kies een zorggroep."), field="care_group_id")
+    if data.kind not in rs.INTERVENTION_KINDS:
+        raise ValidationError(N_("Kies een soort interventie."), field="kind")
+    provider = (data.provider or "").strip()
+    if len(provider) > 200:
+        raise ValidationError(N_("De aanbieder mag hoogstens 200 tekens hebben."), field="provider")
+    programmes = list(dict.fromkeys(data.programmes or []))
+    if any(p not in PROGRAMME_CODES for p in programmes):
+        raise ValidationError(N_("Kies alleen bestaande zorgprogramma's."), field="programmes")
+    description_nl = (data.description_nl or "").strip()
+    if not description_nl:
+        raise ValidationError(
+            N_("Beschrijf de interventie in eenvoudige woorden."), field="description_nl"
+        )
+    for key, text in (("description_nl", description_nl), ("description_en", data.description_en)):
+        if len(text or "") > 4000:
+            raise ValidationError(N_("Gebruik hoogstens 4000 tekens."), field=key)
+    return {
+        "care_group_id": data.care_group_id,
+        "name": name,
+        "kind": data.kind,
+        "provider": provider,
+        "internet_based": bool(data.internet_based),
+        "zorgstandaard_conform": bool(data.zorgstandaard_conform),
+        "insured": bool(data.insured),
+        "programmes": sorted(programmes, key=PROGRAMME_CODES.index),
+        "description_nl": description_nl,
+        "description_en": (data.description_en or "").strip(),
+        "criteria": criteria_from_text(data.criteria_text),
+        "active": bool(data.active),
+    }
+
+
+def create_intervention(
+    session: Session, actor: Actor, data: InterventionInput, *, now: datetime
+) -> Intervention:
+    _require_admin(actor)
+    values = _clean_intervention(session, data)
+    intervention = Intervention(
+        **values, created_at=now, updated_at=now, updated_by_id=actor.user_id
+    )
+    session.add(intervention)
+    session.flush()
+    audit(
+        session,
+        actor,
+        action=AuditAction.create,
+        object_type="LifestyleIntervention",
+        object_id=intervention.id,
+    )
+    return intervention
+
+
+def update_intervention(
+    session: Session,
+    actor: Actor,
+    intervention_id: int,
+    data: InterventionInput,
+    *,
+    version: int | None,
+    now: datetime,
+) -> Intervention:
+    """Save an edit made on ``version``; a newer saved version raises ``Conflict``."""
+    _require_admin(actor)
+    intervention = get_intervention(session, actor, intervention_id)
+    values = _clean_intervention(session, data)
+    expected = intervention.version if version is None else version
+    # The version check is in the UPDATE itself, so two simultaneous saves cannot both apply.
+    result = session.execute(
+        sa.update(Intervention)
+        .where(col(Intervention.id) == intervention_id, col(Intervention.version) == expected)
+        .values(**values, version=expected + 1, updated_at=now, updated_by_id=actor.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(intervention)
+    if result.rowcount != 1:
+        raise Conflict(E_INTERVENTION_CONFLICT, current=intervention)
+    audit(
+        session,
+        actor,
+        action=AuditAction.update,
+        object_type="LifestyleIntervention",
+        object_id=intervention.id,
+    )
+    return intervention
+
+
+def care_group_of(session: Session, actor: Actor) -> int | None:
+    """The care group whose catalogue this actor reads (None for admins: every group)."""
+    user = actor.user
+    if user.role == Role.professional and user.practice_id is not None:
+        practice = session.get(Practice, user.practice_id)
+        return practice.care_group_id if practice else None
+    if user.role == Role.caregroup:
+        return user.care_group_id
+    if user.role == Role.patient and user.patient_id is not None:
+        return session.exec(
+            select(Practice.care_group_id)
+            .join(Patient, col(Patient.practice_id) == Practice.id)
+            .where(Patient.id == user.patient_id)
+        ).first()
+    return None
+
+
+def list_catalogue(
+    session: Session, actor: Actor, *, include_inactive: bool = False
+) -> list[Intervention]:
+    """Professionals and care-group staff read their care group's catalogue; admins all."""
+    if actor.role == Role.admin:
+        stmt = select(Intervention)
+    elif actor.role in (Role.professional, Role.caregroup):
+        group = care_group_of(session, actor)
+        if group is None:
+            return []
+        stmt = select(Intervention).where(Intervention.care_group_id == group)
+    else:
+        raise Forbidden(N_("U heeft geen toegang tot deze pagina."))
+    if not include_inactive:
+        stmt = stmt.where(col(Intervention.active).is_(True))
+    return list(
+        session.exec(stmt.order_by(Intervention.care_group_id, Intervention.name, Intervention.id))
+    )
+
+
+def get_intervention(session: Session, actor: Actor, intervention_id: int) -> Intervention:
+    intervention = session.get(Intervention, intervention_id)
+    if intervention is None:
+        raise NotFound(N_("Deze interventie bestaat niet."))
+    if actor.role != Role.admin and intervention.care_group_id != care_group_of(session, actor):
+        raise NotFound(N_("Deze interventie bestaat niet."))
+    return intervention
+
+
+def parsed(intervention: Intervention) -> Criterion:
+    return parse_criteria(intervention.criteria)
+
+
+# --- facts for eligibility --------------------------------------------------------------------
+def active_interventions(session: Session, care_group_id: int) -> list[Intervention]:
+    return list(
+        session.exec(
+            select(Intervention)
+            .where(Intervention.care_group_id == care_group_id)
+            .where(col(Intervention.active).is_(True))
+            .order_by(Intervention.name, Intervention.id)
+        )
+    )
+
+
+def measurement_codes(interventions: Iterable[Intervention]) -> set[str]:
+    codes: set[str] = set()
+    for intervention in interventions:
+        codes |= {n["measurement"] for n in _nodes(intervention.criteria) if "measurement" in n}
+    return codes & set(MEASUREMENTS)
+
+
+def _nodes(data: object) -> Iterable[Mapping]:
+    if isinstance(data, Mapping):
+        yield data
+        for key in ("all", "any"):
+            for item in data.get(key, []) or []:
+                yield from _nodes(item)
+        if "not" in data:
+            yield from _nodes(data["not"])
+
+
+def load_facts(
+    session: Session,
+    patients: list[Patient],
+    patient_ids: sa.Select | list[int],
+    codes: set[str],
+    today: date,
+) -> dict[int, PatientFacts]:
+    """Facts per patient in three queries, whatever the number of patients.
+
+    ``patient_ids`` is the same set as ``patients``, as a list or a subquery (a whole
+    practice is better filtered by a subquery than by thousands of bound ids).
+    """
+    programmes: dict[int, set[str]] = defaultdict(set)
+    for pid, programme in session.exec(
+        select(Enrolment.patient_id, Enrolment.programme)
+        .where(col(Enrolment.patient_id).in_(patient_ids))
+        .where(col(Enrolment.start_date) <= today)
+        .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+    ):
+        programmes[pid].add(str(programme))
+
+    measurements: dict[int, dict[str, tuple[float, date]]] = defaultdict(dict)
+    smoking: dict[int, str] = {}
+    wanted = sorted(codes | {SMOKING_CODE})
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=(col(Measurement.patient_id), col(Measurement.type_code)),
+            order_by=(col(Measurement.measured_at).desc(), col(Measurement.id).desc()),
+        )
+        .label("rank")
+    )
+    latest = (
+        select(
+            col(Measurement.patient_id).label("patient_id"),
+            col(Measurement.type_code).label("type_code"),
+            col(Measurement.value).label("value"),
+            col(Measurement.value_code).label("value_code"),
+            col(Measurement.measured_at).label("measured_at"),
+            rank,
+        )
+        .where(col(Measurement.patient_id).in_(patient_ids))
+        .where(col(Measurement.type_code).in_(wanted))
+        .where(col(Measurement.superseded_at).is_(None))
+        .subquery()
+    )
+    for pid, code, value, value_code, measured_at in session.execute(
+        sa.select(
+            latest.c.patient_id,
+            latest.c.type_code,
+            latest.c.value,
+            latest.c.value_code,
+            latest.c.measured_at,
+        ).where(latest.c.rank == 1)
+    ):
+        if code == SMOKING_CODE:
+            if value_code in SMOKING_STATUSES:
+                smoking[pid] = value_code
+        elif value is not None:
+            measurements[pid][code] = (value, local_day(_aware(measured_at)))
+
+    activation: dict[int, int] = {}
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=col(AssessmentResponse.patient_id),
+            order_by=(
+                col(AssessmentResponse.completed_at).desc(),
+                col(AssessmentResponse.id).desc(),
+            ),
+        )
+        .label("rank")
+    )
+    responses = (
+        select(
+            col(AssessmentResponse.patient_id).label("patient_id"),
+            col(AssessmentResponse.level).label("level"),
+            rank,
+        )
+        .where(col(AssessmentResponse.patient_id).in_(patient_ids))
+        .where(AssessmentResponse.instrument_code == ACTIVATION_CODE)
+        .where(AssessmentResponse.status == ResponseStatus.completed)
+        .where(col(AssessmentResponse.scorable).is_(True))
+        .where(col(AssessmentResponse.level).is_not(None))
+        .subquery()
+    )
+    for pid, level in session.execute(
+        sa.select(responses.c.patient_id, responses.c.level).where(responses.c.rank == 1)
+    ):
+        if level in (1, 2, 3, 4):
+            activation[pid] = level
+
+    return {
+        p.id: PatientFacts(  # type: ignore[misc]
+            programmes=frozenset(programmes[p.id]),
+            age=p.age_on(today),
+            sex=str(p.sex) if p.sex in (Sex.female, Sex.male) else None,
+            measurements=measurements[p.id],
+            smoking=smoking.get(p.id),  # type: ignore[arg-type]
+            activation_level=activation.get(p.id),  # type: ignore[arg-type]
+            reference_date=today,
+            max_measurement_age_days=MAX_MEASUREMENT_AGE_DAYS,
+        )
+        for p in patients
+    }
+
+
+def _aware(moment: datetime) -> datetime:
+    # Rows read through a bare select may skip the type decorator's UTC handling.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- eligibility ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EligibilityRow:
+    intervention: Intervention
+    evaluation: Evaluation
+    criteria_text: str
+
+
+def _practice_care_group(session: Session, practice_id: int) -> int:
+    return session.exec(select(Practice.care_group_id).where(Practice.id == practice_id)).one()
+
+
+def eligibility_for(
+    session: Session, actor: Actor, patient_id: int, today: date, *, lang: str = "nl"
+) -> list[EligibilityRow]:
+    """Outcome and explanation for every active intervention of the patient's care group."""
+    _require_professional(actor)
+    patient = get_patient_for(session, actor, patient_id, object_type="LifestyleEligibility")
+    interventions = active_interventions(
+        session, _practice_care_group(session, patient.practice_id)
+    )
+    facts = load_facts(
+        session,
+        [patient],
+        [patient.id],
+        measurement_codes(interventions),
+        today,  # type: ignore[list-item]
+    )[patient.id]  # type: ignore[index]
+    rows = []
+    for intervention in interventions:
+        tree = parsed(intervention)
+        rows.append(EligibilityRow(intervention, evaluate(tree, facts, lang), describe(tree, lang)))
+    order = {"eligible": 0, "unknown": 1, "not_eligible": 2}
+    return sorted(rows, key=lambda r: order[r.evaluation.outcome])
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    patient: Patient
+    intervention: Intervention
+    evaluation: Evaluation
+
+
+def practice_opportunities(
+    session: Session, actor: Actor, today: date, *, lang: str = "nl"
+) -> list[Opportunity]:
+    """Patients of the actor's practice eligible for an intervention never referred to them.
+
+    A constant number of queries for the whole practice; criteria evaluate in Python.
+    """
+    _require_professional(actor)
+    practice_id = actor.user.practice_id
+    assert practice_id is not None
+    interventions = active_interventions(session, _practice_care_group(session, practice_id))
+    opportunities: list[Opportunity] = []
+    if interventions:
+        in_programme = (
+            select(Enrolment.patient_id)
+            .where(col(Enrolment.start_date) <= today)
+            .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+        )
+        ids = (
+            select(Patient.id)
+            .where(Patient.practice_id == practice_id)
+            .where(col(Patient.id).in_(in_programme))
+        )
+        patients = list(
+            session.exec(
+                select(Patient)
+                .where(col(Patient.id).in_(ids))
+                .order_by(Patient.family_name, Patient.given_name, Patient.id)
+            )
+        )
+        facts = load_facts(session, patients, ids, measurement_codes(interventions), today)
+        referred = set(
+            session.exec(
+                select(Referral.patient_id, Referral.intervention_id).where(
+                    col(Referral.patient_id).in_(ids)
+                )
+            ).all()
+        )
+        trees = [(i, parsed(i)) for i in interventions]
+        for patient in patients:
+            for intervention, tree in trees:
+                if (patient.id, intervention.id) in referred:
+                    continue
+                evaluation = evaluate(tree, facts[patient.id], lang)  # type: ignore[index]
+                if evaluation.eligible:
+                    opportunities.append(Opportunity(patient, intervention, evaluation))
+    audit(
+        session,
+        actor,
+        action=AuditAction.search,
+        object_type="LifestyleEligibility",
+        detail=f"eligible not offered: {len(opportunities)}",
+    )
+    return opportunities
+
+
+# --- referrals --------------------------------------------------------------------------------
+E_NOT_IN_CATALOGUE = N_("Kies een interventie uit het actuele aanbod van uw zorggroep.")
+E_ALREADY_OPEN = N_(
+    "Er loopt al een verwijzing naar deze interventie. Werk die bij in plaats van een nieuwe "
+    "te maken."
+)
+E_REFERRAL_CONFLICT = N_(
+    "Deze verwijzing is intussen door iemand anders bijgewerkt. Er is niets veranderd. "
+    "Bekijk de nieuwe status en kies zo nodig opnieuw."
+)
+E_NOTE_LONG = N_("De toelichting mag hoogstens 1000 tekens hebben.")
+E_NO_REFERRAL = N_("Deze verwijzing bestaat niet.")
+
+
+def _note(note: str | None) -> str:
+    text = (note or "").strip()
+    if len(text) > 1000:
+        raise ValidationError(E_NOTE_LONG, field="note")
+    return text
+
+
+def create_referral(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    intervention_id: int | None,
+    now: datetime,
+    goal_id: int | None = None,
+    note: str = "",
+) -> Referral:
+    """Propose an intervention to a patient (status 'voorgesteld')."""
+    _require_professional(actor)
+    rs.check_transition(None, rs.PROPOSED, actor_role(actor))
+    text = _note(note)
+    patient = get_patient_for(
+        session,
+        actor,
+        patient_id,
+        write=True,
+        action=AuditAction.create,
+        object_type="LifestyleReferral",
+    )
+    intervention = session.get(Intervention, intervention_id) if intervention_id else None
+    if (
+        intervention is None
+        or not intervention.active
+        or intervention.care_group_id != _practice_care_group(session, patient.practice_id)
+    ):
+        raise ValidationError(E_NOT_IN_CATALOGUE, field="intervention_id")
+    if goal_id is not None and goal_id < 1:
+        raise ValidationError(N_("Kies een bestaand doel."), field="goal_id")
+    open_referral = session.exec(
+        select(Referral.id)
+        .where(Referral.patient_id == patient.id)
+        .where(Referral.intervention_id == intervention.id)
+        .where(col(Referral.state).not_in(rs.FINAL_STATES))
+    ).first()
+    if open_referral is not None:
+        raise ValidationError(E_ALREADY_OPEN, field="intervention_id")
+    day = local_day(now)
+    referral = Referral(
+        patient_id=patient.id,  # type: ignore[arg-type]
+        intervention_id=intervention.id,  # type: ignore[arg-type]
+        state=rs.PROPOSED,
+        state_since=day,
+        goal_id=goal_id,
+        created_by_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(referral)
+    session.flush()
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,  # type: ignore[arg-type]
+            from_state=None,
+            to_state=rs.PROPOSED,
+            at=now,
+            on_date=day,
+            actor_id=actor.user_id,
+            actor_role=actor_role(actor),
+            note=text,
+        )
+    )
+    session.flush()
+    return referral
+
+
+def get_referral(session: Session, actor: Actor, referral_id: int, *, write: bool = False):
+    """Load a referral through the patient scope check (which writes the audit entry)."""
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(E_NO_REFERRAL)
+    get_patient_for(
+        session,
+        actor,
+        referral.patient_id,
+        write=write,
+        object_type="LifestyleReferral",
+        object_id=referral.id,
+    )
+    return referral
+
+
+def transition_referral(
+    session: Session,
+    actor: Actor,
+    referral_id: int,
+    *,
+    to_state: str,
+    now: datetime,
+    version: int | None = None,
+    note: str = "",
+    outcome: Mapping[str, object] | None = None,
+) -> Referral:
+    """Move a referral to ``to_state`` with a dated event; refuses invalid or stale steps.
+
+    ``version`` is the version the actor saw; a newer one raises ``Conflict`` and changes
+    nothing. The outcome is required (and validated) when the referral is completed.
+    """
+    referral = get_referral(session, actor, referral_id, write=True)
+    if version is not None and version != referral.version:
+        raise Conflict(E_REFERRAL_CONFLICT, current=referral)
+    rs.check_transition(referral.state, to_state, actor_role(actor))
+    text = _note(note)
+    values: dict[str, object] = {}
+    if to_state == rs.COMPLETED:
+        intervention = session.get(Intervention, referral.intervention_id)
+        assert intervention is not None
+        values["outcome"] = rs.validate_outcome(intervention.kind, outcome or {})
+    day = local_day(now)
+    expected, from_state = referral.version, referral.state
+    result = session.execute(
+        sa.update(Referral)
+        .where(col(Referral.id) == referral.id, col(Referral.version) == expected)
+        .values(state=to_state, state_since=day, updated_at=now, version=expected + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(referral)
+    if result.rowcount != 1:
+        raise Conflict(E_REFERRAL_CONFLICT, current=referral)
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,  # type: ignore[arg-type]
+            from_state=from_state,
+            to_state=to_state,
+            at=now,
+            on_date=day,
+            actor_id=actor.user_id,
+            actor_role=actor_role(actor),
+            note=text,
+        )
+    )
+    session.flush()
+    return referral
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    referral: Referral
+    intervention: Intervention
+    events: list[ReferralEvent]
+
+    def allowed(self, role: str) -> tuple[str, ...]:
+        return rs.allowed_transitions(self.referral.state, role)
+
+
+def _referral_views(session: Session, patient_id: int, states: Iterable[str] | None = None):
+    stmt = (
+        select(Referral, Intervention)
+        .join(Intervention, col(Intervention.id) == Referral.intervention_id)
+        .where(Referral.patient_id == patient_id)
+        .order_by(col(Referral.created_at).desc(), col(Referral.id).desc())
+    )
+    if states is not None:
+        stmt = stmt.where(col(Referral.state).in_(list(states)))
+    pairs = session.exec(stmt).all()
+    ids = [r.id for r, _i in pairs]
+    events: dict[int, list[ReferralEvent]] = defaultdict(list)
+    if ids:
+        for event in session.exec(
+            select(ReferralEvent)
+            .where(col(ReferralEvent.referral_id).in_(ids))
+            .order_by(ReferralEvent.at, ReferralEvent.id)
+        ):
+            events[event.referral_id].append(event)
+    return [ReferralView(r, i, events[r.id]) for r, i in pairs]  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class PatientLifestyle:
+    patient: Patient
+    eligibility: list[EligibilityRow]
+    referrals: list[ReferralView]
+
+
+def patient_lifestyle(
+    session: Session, actor: Actor, patient_id: int, today: date, *, lang: str = "nl"
+) -> PatientLifestyle:
+    """The professional's view: eligibility with explanations and every referral."""
+    rows = eligibility_for(session, actor, patient_id, today, lang=lang)
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    return PatientLifestyle(patient, rows, _referral_views(session, patient_id))
+
+
+# A patient sees offers and what followed; a mere proposal is the professional's draft.
+PATIENT_VISIBLE = tuple(s for s in rs.STATES if s != rs.PROPOSED)
+
+
+def my_referrals(session: Session, actor: Actor) -> list[ReferralView]:
+    if not actor.is_patient or actor.user.patient_id is None:
+        raise Forbidden(N_("U heeft geen toegang tot deze pagina."))
+    patient = get_patient_for(
+        session, actor, actor.user.patient_id, object_type="LifestyleReferral"
+    )
+    return _referral_views(session, patient.id, PATIENT_VISIBLE)  # type: ignore[arg-type]
