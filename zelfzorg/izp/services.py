@@ -208,8 +208,6 @@ def clean_goal(data: GoalInput, *, today: date, check_dates: bool = True) -> dic
                     field="target_unit",
                     unit=kind.display_unit,
                 )
-    if cleaned is not None and cleaned.target is None and (data.due_date is not None):
-        pass  # a due date without a target is fine: "by summer I walk to the market"
     try:
         programmes = _programmes(list(data.programmes), "programmes")
     except ValidationError as error:
