@@ -386,3 +386,11 @@ def test_plan_pdf_contains_goals_agreements_team_and_next_review_and_is_audited(
 
 def test_other_practice_cannot_download_pdf(login, world, goal):
     assert login(world.other_poh).get(f"/patienten/{world.patient.id}/plan.pdf").status_code == 403
+
+
+def test_english_patient_sees_english_plan_page(db, login, world):
+    world.patient_user.locale = "en"
+    db.add(world.patient_user)
+    db.commit()
+    page = login(world.patient_user).get("/mijn/plan")
+    assert "My plan" in page.text and "Propose a goal" in page.text

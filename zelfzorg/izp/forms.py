@@ -136,7 +136,7 @@ class PatientGoalForm(VersionedForm):
 
 
 class ActionForm(FlaskForm):
-    what = StringField(_l("Wat ga je doen?"))
+    what = StringField(_l("Wat gaat u doen?"))
     who = StringField(_l("Wie doet het?"))
     how_often = StringField(_l("Hoe vaak?"))
 
