@@ -15,7 +15,10 @@ from zelfzorg.config import ROOT, Config, enforce_secrets
 from zelfzorg.errors import N_
 
 # Domain packages with a views module (blueprint ``bp`` and optional ``NAV``), in nav order.
-DOMAINS = ["accounts", "patients", "audit", "notifications", "worklist", "assessment", "leefstijl"]
+DOMAINS = [
+    "accounts", "patients", "audit", "notifications", "worklist", "izp", "assessment",
+    "leefstijl",
+]
 
 babel = Babel()
 csrf = CSRFProtect()

@@ -209,6 +209,11 @@ def apply_decision(
     return DecisionOutcome(GoalLifecycle.ACTIVE, judged, next_review)
 
 
+def check_reviewable(lifecycle: GoalLifecycle | str) -> None:
+    """Raise ValidationError unless a goal in ``lifecycle`` can be reviewed (active, on hold)."""
+    _check_reviewable(GoalLifecycle(lifecycle))
+
+
 def _check_reviewable(lifecycle: GoalLifecycle) -> None:
     if lifecycle is GoalLifecycle.COMPLETED:
         raise ValidationError(

@@ -1,0 +1,556 @@
+"""Care plan services: one plan, goals, agreement, locking, PDCA reviews, history, coverage."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from tests.izp.helpers import NOW, TODAY, active_goal, goal_input
+from zelfzorg.audit.models import AuditEntry, AuditOutcome
+from zelfzorg.errors import Conflict, Forbidden, NotFound, ValidationError
+from zelfzorg.izp import services
+from zelfzorg.izp.models import ActionLog, CarePlan, Goal, GoalReview, Revision
+from zelfzorg.izp.pdca import FormValidationError
+from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
+
+
+def count(db, model) -> int:
+    return db.exec(select(func.count()).select_from(model)).one()
+
+
+def plan_input(plan: CarePlan, **overrides) -> services.PlanInput:
+    values = {name: getattr(plan, name) for name in services.PLAN_FIELDS}
+    values.update(overrides)
+    return services.PlanInput(**values)
+
+
+# --- one plan per patient ------------------------------------------------------------------
+
+
+def test_get_or_create_plan_never_makes_a_second_plan(db, world):
+    poh = world.actor(world.poh)
+    first = services.get_or_create_plan(db, poh, world.patient.id, now=NOW)
+    second = services.get_or_create_plan(db, poh, world.patient.id, now=NOW)
+    assert first.id == second.id
+    assert count(db, CarePlan) == 1
+
+
+def test_database_refuses_a_second_plan_for_a_patient(db, world):
+    from sqlalchemy.exc import IntegrityError
+
+    db.add(CarePlan(patient_id=world.patient.id))
+    db.flush()
+    db.add(CarePlan(patient_id=world.patient.id))
+    with pytest.raises(IntegrityError):
+        db.flush()
+    db.rollback()
+
+
+def test_multimorbid_patient_has_one_plan_with_goals_for_several_programmes(db, world):
+    active_goal(db, world, programmes=["CVRM", "DM2"])
+    active_goal(
+        db,
+        world,
+        title="Meer bewegen",
+        programmes=["DM2"],
+        target_type="",
+        target_comparator="",
+        target_value="",
+        target_unit="",
+    )
+    view = services.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
+    assert count(db, CarePlan) == 1
+    assert len(view.goals) == 2
+    by_programme = {c.programme: c for c in view.coverage}
+    assert len(by_programme["DM2"].goal_ids) == 2
+    assert len(by_programme["CVRM"].goal_ids) == 1
+    assert not any(c.uncovered for c in view.coverage)
+
+
+def test_coverage_flags_enrolled_programme_without_goal_or_plan_section(db, world):
+    active_goal(db, world, programmes=["DM2"])
+    view = services.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
+    flagged = [c.programme for c in view.coverage if c.uncovered]
+    assert flagged == ["CVRM"]
+    plan = view.plan
+    services.update_plan(
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        plan_input(plan, conditions=["CVRM"]),
+        version=plan.version,
+        today=TODAY,
+    )
+    view = services.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
+    assert not [c for c in view.coverage if c.uncovered]
+
+
+# --- goal input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"target_unit": ""}, "target_unit"),
+        ({"target_unit": "kg"}, "target_unit"),
+        ({"target_type": "cholesterol"}, "target_type"),
+        ({"due_date": TODAY - timedelta(days=1)}, "due_date"),
+        ({"review_date": TODAY - timedelta(days=1)}, "review_date"),
+        ({"programmes": ["XYZ"]}, "programmes"),
+        ({"domain": "money"}, "domain"),
+    ],
+)
+def test_bad_goal_input_is_refused_and_changes_nothing(db, world, overrides, field):
+    with pytest.raises(FormValidationError) as error:
+        services.propose_goal(
+            db,
+            world.actor(world.patient_user),
+            world.patient.id,
+            goal_input(**overrides),
+            today=TODAY,
+            now=NOW,
+        )
+    assert field in error.value.errors
+    assert count(db, Goal) == 0
+    assert count(db, CarePlan) == 0
+
+
+def test_target_unit_is_stored_in_ucum(db, world):
+    goal = active_goal(db, world)
+    assert goal.target_unit == "mm[Hg]"
+    assert goal.target_value == 140.0
+
+
+# --- agreement -----------------------------------------------------------------------------
+
+
+def test_patient_proposes_and_professional_agrees_then_goal_is_active(db, world):
+    goal = services.propose_goal(
+        db,
+        world.actor(world.patient_user),
+        world.patient.id,
+        goal_input(review_date=None),
+        today=TODAY,
+        now=NOW,
+    )
+    assert goal.lifecycle == "proposed"
+    assert goal.proposed_by == "patient"
+    assert goal.agreed_by_patient_at is not None and goal.agreed_by_professional_at is None
+    services.agree_goal(db, world.actor(world.poh), goal.id, today=TODAY, now=NOW)
+    assert goal.lifecycle == "active"
+    assert goal.agreed_by_professional_id == world.poh.id
+    assert goal.review_date == TODAY + timedelta(weeks=services.REVIEW_INTERVAL_WEEKS)
+
+
+def test_proposer_agreeing_again_keeps_goal_proposed(db, world):
+    goal = services.propose_goal(
+        db, world.actor(world.poh), world.patient.id, goal_input(), today=TODAY, now=NOW
+    )
+    services.agree_goal(db, world.actor(world.poh), goal.id, today=TODAY, now=NOW)
+    assert goal.lifecycle == "proposed"
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+def test_patient_editing_another_patients_goal_is_denied_and_audited(db, world):
+    goal = active_goal(db, world)
+    db.commit()
+    intruder = world.actor(world.other_patient_user)
+    with pytest.raises(Forbidden):
+        services.edit_goal(
+            db, intruder, goal.id, goal_input(title="Gehackt"), version=goal.version, today=TODAY
+        )
+    denied = db.exec(
+        select(AuditEntry).where(
+            AuditEntry.user_id == world.other_patient_user.id,
+            AuditEntry.outcome == AuditOutcome.denied,
+            AuditEntry.object_type == "Goal",
+        )
+    ).all()
+    assert denied and denied[0].patient_id == world.patient.id
+    db.refresh(goal)
+    assert goal.title == "Mijn bloeddruk omlaag"
+
+
+def test_professional_of_other_practice_cannot_read_plan(db, world):
+    active_goal(db, world)
+    with pytest.raises(Forbidden):
+        services.open_plan(db, world.actor(world.other_poh), world.patient.id, today=TODAY)
+
+
+def test_unknown_goal_is_not_found(db, world):
+    with pytest.raises(NotFound):
+        services.open_goal(db, world.actor(world.poh), 999_999)
+
+
+def test_patient_cannot_change_professional_only_goal_fields(db, world):
+    goal = active_goal(db, world)
+    with pytest.raises(Forbidden):
+        services.edit_goal(
+            db,
+            world.actor(world.patient_user),
+            goal.id,
+            goal_input(target_value="160"),
+            version=goal.version,
+            today=TODAY,
+        )
+    assert goal.target_value == 140.0
+
+
+def test_patient_may_change_the_title_in_own_words(db, world):
+    goal = active_goal(db, world)
+    services.edit_goal(
+        db,
+        world.actor(world.patient_user),
+        goal.id,
+        goal_input(title="Bloeddruk onder de 140"),
+        version=goal.version,
+        today=TODAY,
+    )
+    assert goal.title == "Bloeddruk onder de 140"
+
+
+def test_patient_cannot_change_professional_only_plan_fields(db, world):
+    plan = services.get_or_create_plan(db, world.actor(world.poh), world.patient.id, now=NOW)
+    with pytest.raises(Forbidden):
+        services.update_plan(
+            db,
+            world.actor(world.patient_user),
+            world.patient.id,
+            plan_input(plan, agreements="Ik hoef niets"),
+            version=plan.version,
+            today=TODAY,
+        )
+    services.update_plan(
+        db,
+        world.actor(world.patient_user),
+        world.patient.id,
+        plan_input(plan, what_matters="Mijn kleinkinderen"),
+        version=plan.version,
+        today=TODAY,
+    )
+    assert plan.what_matters == "Mijn kleinkinderen"
+
+
+# --- optimistic locking --------------------------------------------------------------------
+
+
+def test_stale_goal_edit_raises_conflict_with_other_persons_changes(db, world):
+    goal = active_goal(db, world)
+    loaded_version = goal.version
+    services.edit_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        goal_input(target_value="135"),
+        version=loaded_version,
+        today=TODAY,
+    )
+    with pytest.raises(Conflict) as error:
+        services.edit_goal(
+            db,
+            world.actor(world.patient_user),
+            goal.id,
+            goal_input(title="Iets anders", target_value="135"),
+            version=loaded_version,
+            today=TODAY,
+        )
+    info = error.value.current
+    assert info.changed_fields == ["target_value"]
+    assert info.values["target_value"] == 135.0
+    assert info.changed_by == world.poh.name
+    db.refresh(goal)
+    assert goal.title == "Mijn bloeddruk omlaag"
+
+
+def test_stale_plan_edit_raises_conflict(db, world):
+    poh = world.actor(world.poh)
+    plan = services.get_or_create_plan(db, poh, world.patient.id, now=NOW)
+    services.update_plan(
+        db, poh, world.patient.id, plan_input(plan, agreements="A"), version=1, today=TODAY
+    )
+    with pytest.raises(Conflict) as error:
+        services.update_plan(
+            db, poh, world.patient.id, plan_input(plan, agreements="B"), version=1, today=TODAY
+        )
+    assert error.value.current.changed_fields == ["agreements"]
+    assert plan.agreements == "A"
+
+
+# --- do: actions ---------------------------------------------------------------------------
+
+
+def test_logging_an_action_twice_with_one_token_makes_one_log(db, world):
+    goal = active_goal(db, world)
+    action = services.add_action(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        what="Elke dag wandelen",
+        who="Gerda",
+        how_often="dagelijks",
+    )
+    patient = world.actor(world.patient_user)
+    first, created = services.log_action(
+        db, patient, action.id, done_on=TODAY, note="fijn", client_token="tok-1", today=TODAY
+    )
+    again, created_again = services.log_action(
+        db, patient, action.id, done_on=TODAY, note="fijn", client_token="tok-1", today=TODAY
+    )
+    assert created and not created_again and first.id == again.id
+    assert count(db, ActionLog) == 1
+
+
+def test_action_log_in_the_future_is_refused(db, world):
+    goal = active_goal(db, world)
+    action = services.add_action(db, world.actor(world.poh), goal.id, what="Wandelen")
+    with pytest.raises(ValidationError):
+        services.log_action(
+            db,
+            world.actor(world.patient_user),
+            action.id,
+            done_on=TODAY + timedelta(days=1),
+            client_token="t",
+            today=TODAY,
+        )
+
+
+def test_empty_action_is_refused(db, world):
+    goal = active_goal(db, world)
+    with pytest.raises(ValidationError) as error:
+        services.add_action(db, world.actor(world.poh), goal.id, what="  ")
+    assert error.value.field == "what"
+
+
+# --- check + act: reviews ------------------------------------------------------------------
+
+
+def add_measurement(db, world, value, at):
+    db.add(
+        Measurement(
+            patient_id=world.patient.id,
+            type_code="bp_systolic",
+            value=value,
+            unit="mm[Hg]",
+            measured_at=at,
+            source=MeasurementSource.patient,
+        )
+    )
+    db.flush()
+
+
+def test_review_computes_progress_from_measurements_and_adjust_starts_next_cycle(db, world):
+    goal = active_goal(db, world)
+    add_measurement(db, world, 156, NOW - timedelta(days=3))
+    add_measurement(db, world, 150, NOW + timedelta(days=10))
+    add_measurement(db, world, 145, NOW + timedelta(days=20))
+    services.prepare_review(
+        db,
+        world.actor(world.patient_user),
+        goal.id,
+        score=3,
+        helped="Wandelen",
+        hard="Zout laten staan",
+        token="p1",
+    )
+    review, created = services.review_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        professional_view="Goed op weg",
+        achievement=None,
+        decision="adjust",
+        next_review=None,
+        token="r1",
+        today=TODAY + timedelta(days=30),
+    )
+    assert created
+    assert review.patient_score == 3 and review.patient_helped == "Wandelen"
+    assert review.progress["latest"] == 145.0
+    assert review.progress["baseline"] == 156.0
+    assert review.achievement == "improving"
+    assert goal.lifecycle == "active"
+    assert goal.review_date == TODAY + timedelta(days=30, weeks=services.REVIEW_INTERVAL_WEEKS)
+    assert count(db, GoalReview) == 1
+
+
+def test_double_submitted_review_makes_one_review(db, world):
+    goal = active_goal(db, world)
+    kwargs = {
+        "professional_view": "",
+        "achievement": "improving",
+        "decision": "continue",
+        "next_review": None,
+        "token": "same",
+        "today": TODAY,
+    }
+    first, created = services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
+    again, created_again = services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
+    assert created and not created_again and first.id == again.id
+    assert count(db, GoalReview) == 1
+
+
+def test_review_of_cancelled_goal_is_refused(db, world):
+    goal = active_goal(db, world)
+    services.review_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        achievement=None,
+        decision="stop",
+        next_review=None,
+        token="a",
+        today=TODAY,
+    )
+    assert goal.lifecycle == "cancelled" and goal.achievement == "not-achieved"
+    with pytest.raises(ValidationError):
+        services.review_goal(
+            db,
+            world.actor(world.poh),
+            goal.id,
+            achievement=None,
+            decision="continue",
+            next_review=None,
+            token="b",
+            today=TODAY,
+        )
+    assert count(db, GoalReview) == 1
+
+
+def test_review_decision_achieved_completes_the_goal(db, world):
+    goal = active_goal(db, world)
+    services.review_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        achievement=None,
+        decision="achieved",
+        next_review=None,
+        token="a",
+        today=TODAY,
+    )
+    assert (goal.lifecycle, goal.achievement, goal.review_date) == ("completed", "achieved", None)
+
+
+def test_review_with_next_date_in_past_is_refused(db, world):
+    goal = active_goal(db, world)
+    with pytest.raises(ValidationError):
+        services.review_goal(
+            db,
+            world.actor(world.poh),
+            goal.id,
+            achievement=None,
+            decision="continue",
+            next_review=TODAY - timedelta(days=1),
+            token="a",
+            today=TODAY,
+        )
+    assert count(db, GoalReview) == 0
+
+
+def test_patient_cannot_complete_a_review(db, world):
+    goal = active_goal(db, world)
+    with pytest.raises(Forbidden):
+        services.review_goal(
+            db,
+            world.actor(world.patient_user),
+            goal.id,
+            achievement=None,
+            decision="achieved",
+            next_review=None,
+            token="a",
+            today=TODAY,
+        )
+
+
+def test_prepared_review_of_proposed_goal_is_refused(db, world):
+    goal = services.propose_goal(
+        db, world.actor(world.patient_user), world.patient.id, goal_input(), today=TODAY, now=NOW
+    )
+    with pytest.raises(ValidationError):
+        services.prepare_review(db, world.actor(world.patient_user), goal.id, score=3, token="x")
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def test_every_change_writes_a_revision_with_old_and_new_values(db, world):
+    goal = active_goal(db, world)
+    services.edit_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        goal_input(target_value="135"),
+        version=goal.version,
+        today=TODAY,
+        now=NOW + timedelta(hours=1),
+    )
+    revisions = db.exec(
+        select(Revision).where(Revision.object_type == "Goal").order_by(Revision.id)
+    ).all()
+    assert len(revisions) == 3  # proposed, agreed, edited
+    last = revisions[-1]
+    assert last.user_id == world.poh.id
+    assert last.changes == [{"field": "target_value", "old": 140.0, "new": 135.0}]
+
+
+def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
+    day1 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    day2 = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    poh = world.actor(world.poh)
+    goal = active_goal(db, world, now=day1)
+    plan = db.get(CarePlan, goal.plan_id)
+    services.update_plan(
+        db,
+        poh,
+        world.patient.id,
+        plan_input(plan, agreements="Eerste"),
+        version=plan.version,
+        today=TODAY,
+        now=day1,
+    )
+    services.edit_goal(
+        db,
+        poh,
+        goal.id,
+        goal_input(target_value="130"),
+        version=goal.version,
+        today=TODAY,
+        now=day2,
+    )
+    services.update_plan(
+        db,
+        poh,
+        world.patient.id,
+        plan_input(plan, agreements="Tweede"),
+        version=plan.version,
+        today=TODAY,
+        now=day2,
+    )
+    later = services.propose_goal(
+        db, poh, world.patient.id, goal_input(title="Later doel"), today=TODAY, now=day2
+    )
+    before = services.plan_at(
+        db, poh, world.patient.id, at=services.end_of_day_utc(date(2026, 12, 1))
+    )
+    assert before.plan["agreements"] == "Eerste"
+    assert [g["target_value"] for g in before.goals] == [140.0]
+    assert later.id not in [g["id"] for g in before.goals]
+    after = services.plan_at(
+        db, poh, world.patient.id, at=services.end_of_day_utc(date(2026, 12, 10))
+    )
+    assert after.plan["agreements"] == "Tweede"
+    assert [g["target_value"] for g in after.goals] == [130.0, 140.0]
+
+
+def test_goals_due_lists_own_practice_goals_within_two_weeks(db, world):
+    active_goal(db, world, review_date=TODAY + timedelta(days=5))
+    active_goal(db, world, title="Later", review_date=TODAY + timedelta(days=60))
+    due = services.goals_due(db, world.actor(world.poh), today=TODAY)
+    assert [d.goal.title for d in due] == ["Mijn bloeddruk omlaag"]
+    assert services.goals_due(db, world.actor(world.other_poh), today=TODAY) == []

@@ -1,0 +1,628 @@
+"""Care plan pages: the patient's "Mijn plan", the POH plan and goal editors, the review flow,
+goals due for review, plan history and the plan PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from zelfzorg.accounts.models import Role
+from zelfzorg.db import get_session
+from zelfzorg.errors import N_, Conflict, DomainError, ValidationError
+from zelfzorg.izp import pdca, services
+from zelfzorg.izp.forms import (
+    MODULE_LABELS,
+    ActionForm,
+    GoalForm,
+    HistoryForm,
+    LogForm,
+    PatientGoalForm,
+    PatientPlanForm,
+    PlanForm,
+    PrepareForm,
+    ReviewForm,
+)
+from zelfzorg.izp.models import Goal
+from zelfzorg.izp.printing import plan_document
+from zelfzorg.izp.progress import Message
+from zelfzorg.izp.targets import MEASUREMENT_TYPES, display_unit
+from zelfzorg.patients.forms import CARE_TEAM_LABELS, PROGRAMME_LABELS
+from zelfzorg.pdf import render_pdf
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    flash_error,
+    form_errors,
+    roles_required,
+    today,
+)
+
+bp = Blueprint("izp", __name__)
+
+NAV = [
+    NavItem("izp.my_plan", N_("Mijn plan"), (Role.patient,), 15),
+    NavItem("izp.due", N_("Evaluaties"), (Role.professional,), 25),
+]
+
+BOTH = (Role.patient, Role.professional)
+
+FIELD_LABELS = {
+    "what_matters": N_("Wat belangrijk is"),
+    "life_goals": N_("Levensdoelen"),
+    "support_needs": N_("Steun die nodig is"),
+    "modules": N_("Zelfmanagement"),
+    "agreements": N_("Afspraken"),
+    "next_review_date": N_("Volgende evaluatie"),
+    "conditions": N_("Aandoeningen"),
+    "title": N_("Doel"),
+    "domain": N_("Gebied"),
+    "programmes": N_("Aandoeningen"),
+    "target_type": N_("Meting"),
+    "target_comparator": N_("Streefwaarde"),
+    "target_value": N_("Waarde"),
+    "target_unit": N_("Eenheid"),
+    "due_date": N_("Streefdatum"),
+    "review_date": N_("Evaluatie"),
+    "lifecycle": N_("Status"),
+    "achievement": N_("Voortgang"),
+    "agreed_by_patient_at": N_("Afgesproken door patiënt"),
+    "agreed_by_professional_at": N_("Afgesproken door zorgverlener"),
+    "what": N_("Actie"),
+    "who": N_("Wie"),
+    "how_often": N_("Hoe vaak"),
+}
+
+
+def _label(enum, value):
+    try:
+        return _(enum(value).label)
+    except ValueError:
+        return value or ""
+
+
+def show_value(field: str, value) -> str:
+    """A stored (JSON) value as text for people."""
+    if value is None or value == "" or value == []:
+        return "–"
+    if field in ("conditions", "programmes"):
+        return ", ".join(str(PROGRAMME_LABELS.get(v, v)) for v in value)
+    if field == "modules":
+        return ", ".join(str(MODULE_LABELS.get(v, v)) for v in value)
+    if field == "domain":
+        return _label(pdca.GoalDomain, value)
+    if field == "lifecycle":
+        return _label(pdca.GoalLifecycle, value)
+    if field == "achievement":
+        return _label(pdca.AchievementStatus, value)
+    if field == "decision":
+        return _label(pdca.ReviewDecision, value)
+    if field == "target_comparator":
+        return _label(pdca.Comparator, value)
+    if field == "target_type":
+        kind = MEASUREMENT_TYPES.get(value)
+        return _(kind.label) if kind else str(value)
+    if field == "target_unit":
+        return display_unit(value)
+    if field.endswith("_date") and isinstance(value, str):
+        from flask_babel import format_date
+
+        try:
+            return format_date(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    if isinstance(value, float):
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=str(get_locale()))
+    return str(value)
+
+
+def message_text(message: Message | dict) -> str:
+    if isinstance(message, dict):
+        message = Message(message["msgid"], message.get("params", {}))
+    return message.text(_, locale=str(get_locale()))
+
+
+def target_text(goal) -> str:
+    get = goal.get if isinstance(goal, dict) else lambda k: getattr(goal, k)
+    if not get("target_type"):
+        return ""
+    return "{} {} {} {}".format(
+        show_value("target_type", get("target_type")),
+        show_value("target_comparator", get("target_comparator")),
+        show_value("target_value", get("target_value")),
+        display_unit(get("target_unit")),
+    )
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "show_value": show_value,
+        "message_text": message_text,
+        "target_text": target_text,
+        "field_labels": FIELD_LABELS,
+        "programme_labels": PROGRAMME_LABELS,
+        "team_labels": CARE_TEAM_LABELS,
+    }
+
+
+def _attach(form, error: DomainError) -> None:
+    if isinstance(error, pdca.FormValidationError):
+        for item in error.errors.values():
+            form_errors(form, item)
+    else:
+        form_errors(form, error)
+
+
+def _conflict_rows(info: services.ConflictInfo, form) -> list[dict]:
+    rows = []
+    for name in info.changed_fields:
+        mine = getattr(form, name, None)
+        rows.append(
+            {
+                "field": name,
+                "theirs": show_value(name, info.values.get(name)),
+                "mine": show_value(name, mine.data) if mine is not None else "–",
+            }
+        )
+    return rows
+
+
+def _on_conflict(form, error: Conflict) -> dict:
+    """Keep what this user typed; the form now carries the current version."""
+    info: services.ConflictInfo = error.current  # type: ignore[assignment]
+    form.version.data = str(info.version)
+    return {"message": error_text(error), "info": info, "rows": _conflict_rows(info, form)}
+
+
+def _goal_input(form, patient: bool = False) -> services.GoalInput:
+    if patient:
+        return services.GoalInput(
+            title=form.title.data, domain=form.domain.data, programmes=form.programmes.data or []
+        )
+    return services.GoalInput(
+        title=form.title.data,
+        domain=form.domain.data,
+        programmes=form.programmes.data or [],
+        target_type=form.target_type.data,
+        target_comparator=form.target_comparator.data,
+        target_value=form.target_value.data,
+        target_unit=form.target_unit.data,
+        due_date=form.due_date.data,
+        review_date=form.review_date.data,
+        lifecycle=form.lifecycle.data or None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Patient: Mijn plan
+
+
+def _my_plan_page(*, plan_form=None, goal_form=None, conflict=None, status=200):
+    db = get_session()
+    view = services.open_plan(db, current_actor(), current_user.patient_id, today=today())
+    if plan_form is None:
+        plan_form = PatientPlanForm(obj=view.plan) if view.plan else PatientPlanForm()
+        plan_form.version.data = str(view.plan.version) if view.plan else "0"
+    return render_template(
+        "izp/my_plan.html",
+        view=view,
+        plan_form=plan_form,
+        goal_form=goal_form or PatientGoalForm(),
+        log_form=LogForm(),
+        conflict=conflict,
+        today=today(),
+    ), status
+
+
+@bp.route("/mijn/plan", methods=["GET", "POST"])
+@roles_required(Role.patient)
+def my_plan():
+    if request.method == "GET":
+        return _my_plan_page()
+    db = get_session()
+    actor = current_actor()
+    form = PatientPlanForm()
+    if not form.validate_on_submit():
+        return _my_plan_page(plan_form=form, status=400)
+    plan = services.get_or_create_plan(db, actor, current_user.patient_id)
+    version = form.version_number() or plan.version
+    data = services.PlanInput(
+        **{name: getattr(plan, name) for name in services.PLAN_FIELDS}
+        | {"what_matters": form.what_matters.data, "life_goals": form.life_goals.data}
+    )
+    try:
+        services.update_plan(
+            db, actor, current_user.patient_id, data, version=version, today=today()
+        )
+    except Conflict as error:
+        return _my_plan_page(plan_form=form, conflict=_on_conflict(form, error), status=409)
+    except ValidationError as error:
+        _attach(form, error)
+        return _my_plan_page(plan_form=form, status=400)
+    flash(_("Opgeslagen."), "success")
+    return redirect(url_for("izp.my_plan"))
+
+
+@bp.post("/patienten/<int:patient_id>/plan/doelen")
+@roles_required(*BOTH)
+def propose_goal(patient_id: int):
+    patient_view = current_user.role == Role.patient
+    form = PatientGoalForm() if patient_view else GoalForm()
+    if form.validate_on_submit():
+        try:
+            goal = services.propose_goal(
+                get_session(),
+                current_actor(),
+                patient_id,
+                _goal_input(form, patient=patient_view),
+                today=today(),
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            flash(
+                _("Uw voorstel is opgeslagen. Uw zorgverlener kijkt ernaar.")
+                if patient_view
+                else _("Doel voorgesteld. De patiënt kan nu akkoord geven."),
+                "success",
+            )
+            return redirect(url_for("izp.goal", goal_id=goal.id))
+    if patient_view:
+        if patient_id != current_user.patient_id:
+            services.open_plan(get_session(), current_actor(), patient_id, today=today())
+        return _my_plan_page(goal_form=form, status=400)
+    return _plan_page(patient_id, goal_form=form, status=400)
+
+
+# ---------------------------------------------------------------------------------------------
+# Professional: plan editor
+
+
+def _plan_page(patient_id: int, *, plan_form=None, goal_form=None, conflict=None, status=200):
+    db = get_session()
+    view = services.open_plan(db, current_actor(), patient_id, today=today())
+    if plan_form is None and view.plan is not None:
+        plan_form = PlanForm(obj=view.plan)
+        plan_form.version.data = str(view.plan.version)
+    if goal_form is None:
+        goal_form = GoalForm()
+        goal_form.programmes.data = [p.value for p in view.programmes][:1]
+    from zelfzorg.patients.services import load_record
+
+    record = load_record(db, view.patient)
+    return render_template(
+        "izp/plan.html",
+        view=view,
+        record=record,
+        plan_form=plan_form,
+        goal_form=goal_form,
+        conflict=conflict,
+        today=today(),
+    ), status
+
+
+@bp.route("/patienten/<int:patient_id>/plan", methods=["GET", "POST"])
+@roles_required(Role.professional)
+def plan(patient_id: int):
+    if request.method == "GET":
+        return _plan_page(patient_id)
+    form = PlanForm()
+    if not form.validate_on_submit():
+        return _plan_page(patient_id, plan_form=form, status=400)
+    data = services.PlanInput(
+        what_matters=form.what_matters.data or "",
+        life_goals=form.life_goals.data or "",
+        support_needs=form.support_needs.data or "",
+        modules=form.modules.data or [],
+        agreements=form.agreements.data or "",
+        next_review_date=form.next_review_date.data,
+        conditions=form.conditions.data or [],
+    )
+    try:
+        services.update_plan(
+            get_session(),
+            current_actor(),
+            patient_id,
+            data,
+            version=form.version_number(),
+            today=today(),
+        )
+    except Conflict as error:
+        return _plan_page(
+            patient_id, plan_form=form, conflict=_on_conflict(form, error), status=409
+        )
+    except ValidationError as error:
+        _attach(form, error)
+        return _plan_page(patient_id, plan_form=form, status=400)
+    flash(_("Plan opgeslagen."), "success")
+    return redirect(url_for("izp.plan", patient_id=patient_id))
+
+
+@bp.post("/patienten/<int:patient_id>/plan/maken")
+@roles_required(Role.professional)
+def create_plan(patient_id: int):
+    services.get_or_create_plan(get_session(), current_actor(), patient_id)
+    return redirect(url_for("izp.plan", patient_id=patient_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Goal: detail, edit, agree, actions
+
+
+def _goal_page(goal_id: int, *, action_form=None, log_form=None, status=200):
+    detail = services.open_goal(get_session(), current_actor(), goal_id)
+    return render_template(
+        "izp/goal.html",
+        d=detail,
+        action_form=action_form or ActionForm(),
+        log_form=log_form or LogForm(),
+        today=today(),
+    ), status
+
+
+@bp.get("/doelen/<int:goal_id>")
+@roles_required(*BOTH)
+def goal(goal_id: int):
+    return _goal_page(goal_id)
+
+
+def _edit_page(goal: Goal, form, *, conflict=None, status=200):
+    return render_template("izp/goal_edit.html", goal=goal, form=form, conflict=conflict), status
+
+
+@bp.route("/doelen/<int:goal_id>/bewerken", methods=["GET", "POST"])
+@roles_required(*BOTH)
+def edit_goal(goal_id: int):
+    db = get_session()
+    patient_view = current_user.role == Role.patient
+    form_class = PatientGoalForm if patient_view else GoalForm
+    if request.method == "GET":
+        goal = services.open_goal(db, current_actor(), goal_id).goal
+        form = form_class(obj=goal)
+        if not patient_view:
+            form.target_unit.data = display_unit(goal.target_unit) if goal.target_unit else ""
+            form.target_value.data = show_value("target_value", goal.target_value).replace("–", "")
+        form.version.data = str(goal.version)
+        return _edit_page(goal, form)
+    form = form_class()
+    if form.validate_on_submit():
+        data = _goal_input(form, patient=patient_view)
+        if patient_view:
+            # A patient's form holds only their own words; the rest stays as it is.
+            current = services.open_goal(db, current_actor(), goal_id).goal
+            data = services.GoalInput(
+                title=data.title,
+                domain=data.domain,
+                programmes=current.programmes,
+                target_type=current.target_type,
+                target_comparator=current.target_comparator,
+                target_value=current.target_value,
+                target_unit=current.target_unit,
+                due_date=current.due_date,
+                review_date=current.review_date,
+            )
+        try:
+            goal = services.edit_goal(
+                db, current_actor(), goal_id, data, version=form.version_number(), today=today()
+            )
+        except Conflict as error:
+            goal = db.get(Goal, goal_id)
+            return _edit_page(goal, form, conflict=_on_conflict(form, error), status=409)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            flash(_("Doel opgeslagen."), "success")
+            return redirect(url_for("izp.goal", goal_id=goal.id))
+    goal = services.open_goal(db, current_actor(), goal_id).goal
+    return _edit_page(goal, form, status=400)
+
+
+@bp.post("/doelen/<int:goal_id>/akkoord")
+@roles_required(*BOTH)
+def agree_goal(goal_id: int):
+    try:
+        goal = services.agree_goal(get_session(), current_actor(), goal_id, today=today())
+    except (ValidationError, Conflict) as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("izp.goal", goal_id=goal_id))
+    if goal.lifecycle == pdca.GoalLifecycle.ACTIVE:
+        flash(_("U heeft allebei akkoord gegeven. Het doel is nu actief."), "success")
+    else:
+        flash(_("Uw akkoord is opgeslagen."), "success")
+    return redirect(url_for("izp.goal", goal_id=goal_id))
+
+
+@bp.post("/doelen/<int:goal_id>/acties")
+@roles_required(*BOTH)
+def add_action(goal_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_action(
+                get_session(),
+                current_actor(),
+                goal_id,
+                what=form.what.data,
+                who=form.who.data,
+                how_often=form.how_often.data,
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            flash(_("Actie toegevoegd."), "success")
+            return redirect(url_for("izp.goal", goal_id=goal_id))
+    return _goal_page(goal_id, action_form=form, status=400)
+
+
+@bp.post("/acties/<int:action_id>/gedaan")
+@roles_required(Role.patient)
+def log_action(action_id: int):
+    db = get_session()
+    form = LogForm()
+    if form.validate_on_submit():
+        try:
+            log, created = services.log_action(
+                db,
+                current_actor(),
+                action_id,
+                done_on=form.done_on.data,
+                note=form.note.data,
+                client_token=form.token.data,
+                today=today(),
+            )
+        except ValidationError as error:
+            flash(error_text(error), "error")
+        else:
+            if created:
+                flash(_("Goed bezig! We hebben het genoteerd."), "success")
+            return redirect(url_for("izp.goal", goal_id=log.goal_id))
+    else:
+        flash(_("Vul een geldige datum in."), "error")
+    from zelfzorg.izp.models import GoalAction
+
+    action = db.get(GoalAction, action_id)
+    if action is None:
+        return redirect(url_for("izp.my_plan"))
+    return _goal_page(action.goal_id, log_form=form, status=400)
+
+
+# ---------------------------------------------------------------------------------------------
+# Review: the patient prepares, the professional checks and decides
+
+
+@bp.route("/doelen/<int:goal_id>/voorbereiden", methods=["GET", "POST"])
+@roles_required(Role.patient)
+def prepare_review(goal_id: int):
+    db = get_session()
+    detail = services.open_goal(db, current_actor(), goal_id)
+    if request.method == "GET":
+        form = PrepareForm()
+        if detail.open_review:
+            form.score.data = str(detail.open_review.patient_score or "")
+            form.helped.data = detail.open_review.patient_helped
+            form.hard.data = detail.open_review.patient_hard
+        return render_template("izp/prepare.html", d=detail, form=form)
+    form = PrepareForm()
+    if form.validate_on_submit():
+        try:
+            services.prepare_review(
+                db,
+                current_actor(),
+                goal_id,
+                score=int(form.score.data) if (form.score.data or "").isdigit() else None,
+                helped=form.helped.data,
+                hard=form.hard.data,
+                token=form.token.data,
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            flash(_("Dank u. Uw zorgverlener ziet dit bij het volgende gesprek."), "success")
+            return redirect(url_for("izp.goal", goal_id=goal_id))
+    return render_template("izp/prepare.html", d=detail, form=form), 400
+
+
+@bp.route("/doelen/<int:goal_id>/evaluatie", methods=["GET", "POST"])
+@roles_required(Role.professional)
+def review(goal_id: int):
+    db = get_session()
+    detail = services.open_goal(db, current_actor(), goal_id)
+    form = ReviewForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                result, _created = services.review_goal(
+                    db,
+                    current_actor(),
+                    goal_id,
+                    professional_view=form.professional_view.data,
+                    achievement=form.achievement.data or None,
+                    decision=form.decision.data,
+                    next_review=form.next_review.data,
+                    token=form.token.data,
+                    today=today(),
+                )
+            except Conflict as error:
+                flash(error_text(error), "error")
+                return render_template("izp/review.html", d=detail, form=form), 409
+            except ValidationError as error:
+                if detail.goal.lifecycle in ("active", "on-hold"):
+                    _attach(form, error)
+                else:  # the form is not shown for a closed goal: say why at the top
+                    flash_error(error)
+            else:
+                flash(_("Evaluatie opgeslagen."), "success")
+                if result.decision == pdca.ReviewDecision.ADJUST:
+                    flash(_("Pas nu het doel of de acties aan."), "info")
+                    return redirect(url_for("izp.edit_goal", goal_id=goal_id))
+                return redirect(url_for("izp.goal", goal_id=goal_id))
+        return render_template("izp/review.html", d=detail, form=form), 400
+    return render_template("izp/review.html", d=detail, form=form)
+
+
+@bp.get("/evaluaties")
+@roles_required(Role.professional)
+def due():
+    items = services.goals_due(get_session(), current_actor(), today=today())
+    return render_template("izp/due.html", items=items, today=today())
+
+
+# ---------------------------------------------------------------------------------------------
+# History and PDF
+
+
+@bp.get("/patienten/<int:patient_id>/plan/geschiedenis")
+@roles_required(Role.professional)
+def history(patient_id: int):
+    db = get_session()
+    form = HistoryForm(request.args)
+    snapshot = None
+    status = 200
+    if request.args.get("datum"):
+        if form.validate() and form.datum.data:
+            snapshot = services.plan_at(
+                db, current_actor(), patient_id, at=services.end_of_day_utc(form.datum.data)
+            )
+        else:
+            status = 400
+    revisions = services.plan_history(db, current_actor(), patient_id)
+    from zelfzorg.patients.models import Patient
+
+    patient = db.get(Patient, patient_id)
+    return render_template(
+        "izp/history.html", patient=patient, form=form, snapshot=snapshot, revisions=revisions
+    ), status
+
+
+@bp.get("/patienten/<int:patient_id>/plan.pdf")
+@roles_required(*BOTH)
+def pdf(patient_id: int):
+    document = plan_document(get_session(), current_actor(), patient_id, today=today())
+    html = render_template("izp/plan_pdf.html", doc=document)
+    body = render_pdf(
+        html,
+        base_url=request.url_root,
+        static_dir=Path(current_app.static_folder) if current_app.static_folder else None,
+    )
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="zorgplan-{patient_id}.pdf"'},
+    )
