@@ -15,7 +15,7 @@ from zelfzorg.config import ROOT, Config, enforce_secrets
 from zelfzorg.errors import N_
 
 # Domain packages with a views module (blueprint ``bp`` and optional ``NAV``), in nav order.
-DOMAINS = ["accounts", "patients", "audit", "notifications", "worklist"]
+DOMAINS = ["accounts", "patients", "audit", "notifications", "worklist", "telemonitoring"]
 
 babel = Babel()
 csrf = CSRFProtect()
