@@ -171,7 +171,7 @@ def record_readings(
     measured_at = data.measured_at
     latest = latest_values(session, patient.id)
 
-    if has_bp and not problems:
+    if has_bp and not any(p.field in BP_FIELDS for p in problems):
         missing = [f for f in BP_FIELDS if f not in numbers]
         if missing:
             problems.append(
