@@ -41,22 +41,41 @@ def build(session: Session, n: int) -> User:
     practice = Practice(care_group_id=group.id, name="Bench practice")
     session.add(practice)
     session.flush()
-    poh = User(email="poh@bench.test", name="POH", role=Role.professional,
-               discipline=Discipline.poh, practice_id=practice.id)  # fmt: skip
+    poh = User(
+        email="poh@bench.test",
+        name="POH",
+        role=Role.professional,
+        discipline=Discipline.poh,
+        practice_id=practice.id,
+    )
     session.add(poh)
     session.flush()
     now = datetime.now(UTC)
     session.execute(
         insert(Patient),
-        [dict(practice_id=practice.id, given_name="P", family_name=f"Patient {i:05d}",
-              date_of_birth=date(1950, 1, 1), sex=Sex.female, is_demo=False, created_at=now)
-         for i in range(n)],
-    )  # fmt: skip
+        [
+            {
+                "practice_id": practice.id,
+                "given_name": "P",
+                "family_name": f"Patient {i:05d}",
+                "date_of_birth": date(1950, 1, 1),
+                "sex": Sex.female,
+                "is_demo": False,
+                "created_at": now,
+            }
+            for i in range(n)
+        ],
+    )
     ids = [r[0] for r in session.execute(text("SELECT id FROM patient ORDER BY id"))]
     session.execute(
         insert(Enrolment),
         [
-            dict(patient_id=pid, programme=Programme.DM2, start_date=date(2020, 1, 1), created_at=now)
+            {
+                "patient_id": pid,
+                "programme": Programme.DM2,
+                "start_date": date(2020, 1, 1),
+                "created_at": now,
+            }
             for pid in ids
         ],
     )
@@ -64,21 +83,48 @@ def build(session: Session, n: int) -> User:
     for pid in ids:
         roll = rng.random()
         at = now - timedelta(hours=rng.randint(1, 500))
-        base = dict(patient_id=pid, status="open", open_slot=1, occurrences=1, first_at=at,
-                    last_at=at, note="", last_value=190.0)  # fmt: skip
+        base = {
+            "patient_id": pid,
+            "status": "open",
+            "open_slot": 1,
+            "occurrences": 1,
+            "first_at": at,
+            "last_at": at,
+            "note": "",
+            "last_value": 190.0,
+        }
         if roll < 0.15:
-            alerts.append(dict(base, rule_code="urgent", type_code="bp_systolic",
-                               dedup_key="urgent:bp_systolic", severity="urgent",
-                               message="Zeer hoge waarde: %(value)s (grens: %(limit)s).",
-                               params={"value": {"nl": "190 mmHg", "en": "190 mmHg"},
-                                       "limit": {"nl": "≥ 180 mmHg", "en": "≥ 180 mmHg"}}))  # fmt: skip
+            alerts.append(
+                dict(
+                    base,
+                    rule_code="urgent",
+                    type_code="bp_systolic",
+                    dedup_key="urgent:bp_systolic",
+                    severity="urgent",
+                    message="Zeer hoge waarde: %(value)s (grens: %(limit)s).",
+                    params={
+                        "value": {"nl": "190 mmHg", "en": "190 mmHg"},
+                        "limit": {"nl": "≥ 180 mmHg", "en": "≥ 180 mmHg"},
+                    },
+                )
+            )
         if roll < 0.35:
-            alerts.append(dict(base, rule_code="trend_3_of_5", type_code="bp_systolic",
-                               dedup_key="trend_3_of_5:bp_systolic", severity="trend",
-                               message="%(off_target)s van de laatste %(count)s metingen halen "
-                               "het streefdoel niet (%(target)s).",
-                               params={"off_target": 3, "count": 5,
-                                       "target": {"nl": "< 140 mmHg", "en": "< 140 mmHg"}}))  # fmt: skip
+            alerts.append(
+                dict(
+                    base,
+                    rule_code="trend_3_of_5",
+                    type_code="bp_systolic",
+                    dedup_key="trend_3_of_5:bp_systolic",
+                    severity="trend",
+                    message="%(off_target)s van de laatste %(count)s metingen halen "
+                    "het streefdoel niet (%(target)s).",
+                    params={
+                        "off_target": 3,
+                        "count": 5,
+                        "target": {"nl": "< 140 mmHg", "en": "< 140 mmHg"},
+                    },
+                )
+            )
     session.execute(insert(Alert), alerts)
     session.commit()
     return poh

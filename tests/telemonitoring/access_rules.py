@@ -16,9 +16,14 @@ AT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 def measurement_params(world, db):
     row = Measurement(
-        patient_id=world.patient.id, type_code="weight", value=80.0, unit="kg", measured_at=AT,
-        source=MeasurementSource.patient, entered_by_id=world.patient_user.id,
-    )  # fmt: skip
+        patient_id=world.patient.id,
+        type_code="weight",
+        value=80.0,
+        unit="kg",
+        measured_at=AT,
+        source=MeasurementSource.patient,
+        entered_by_id=world.patient_user.id,
+    )
     db.add(row)
     db.flush()
     return {"measurement_id": row.id}
@@ -26,11 +31,18 @@ def measurement_params(world, db):
 
 def alert_params(world, db):
     alert = Alert(
-        patient_id=world.patient.id, rule_code="urgent", type_code="bp_systolic",
-        dedup_key="urgent:bp_systolic", severity="urgent", status=AlertStatus.open,
-        first_at=AT, last_at=AT, last_value=190.0, message="Zeer hoge waarde: %(value)s.",
+        patient_id=world.patient.id,
+        rule_code="urgent",
+        type_code="bp_systolic",
+        dedup_key="urgent:bp_systolic",
+        severity="urgent",
+        status=AlertStatus.open,
+        first_at=AT,
+        last_at=AT,
+        last_value=190.0,
+        message="Zeer hoge waarde: %(value)s.",
         params={"value": {"nl": "190 mmHg", "en": "190 mmHg"}},
-    )  # fmt: skip
+    )
     db.add(alert)
     db.flush()
     return {"alert_id": alert.id}

@@ -28,9 +28,17 @@ def five_years(db, world):
         at = t + timedelta(hours=hours[i % len(hours)])
         value = 120 + (i * 7) % 41 + 0.5
         rows.append(
-            dict(patient_id=world.patient.id, type_code="bp_systolic", value=value,
-                 unit="mm[Hg]", measured_at=at, source="device", note="", created_at=at)
-        )  # fmt: skip
+            {
+                "patient_id": world.patient.id,
+                "type_code": "bp_systolic",
+                "value": value,
+                "unit": "mm[Hg]",
+                "measured_at": at,
+                "source": "device",
+                "note": "",
+                "created_at": at,
+            }
+        )
         points.append(Point(t=at, value=value))
         t += timedelta(days=1)
         i += 1

@@ -49,7 +49,9 @@ def test_same_file_twice_gives_the_same_rows(app, db, world, runner, tmp_path):
 
 
 def test_one_bad_row_stores_nothing_and_names_its_line(app, db, world, runner, tmp_path):
-    lines = good_lines(world)[:2] + [f"{world.patient.id},,,bp_systolic,,400,mm[Hg],2026-01-05T09:00:00Z,dev-9"]
+    lines = good_lines(world)[:2] + [
+        f"{world.patient.id},,,bp_systolic,,400,mm[Hg],2026-01-05T09:00:00Z,dev-9"
+    ]
     path = write_csv(tmp_path, world, lines)
     result = runner.invoke(args=["zelfzorg", "import-measurements", str(path)])
     assert result.exit_code == 1
@@ -63,7 +65,7 @@ def test_partial_stores_good_rows_and_lists_bad_ones(app, db, world, runner, tmp
     lines = good_lines(world)[:2] + [
         f"{pid},,,glucose,,126,mmol/L,2026-01-05T09:00:00Z,g-1",
         f"{pid},,,glucose,,7,mg/dL,2026-01-05T09:00:00Z,g-2",
-        f"999999,,,weight,,80,kg,2026-01-05T09:00:00Z,w-1",
+        "999999,,,weight,,80,kg,2026-01-05T09:00:00Z,w-1",
         f"{pid},,,weight,,80,kg,2099-01-05T09:00:00Z,w-2",
         f"{pid},,,weight,,80,kg,not-a-date,w-3",
     ]
@@ -101,8 +103,13 @@ def token_for(db, world) -> str:
 
 def reading(source_id: str, value: float = 128, code: str = "bp_systolic") -> dict:
     unit = {"bp_systolic": "mm[Hg]", "weight": "kg"}[code]
-    return {"type_code": code, "value": value, "unit": unit,
-            "measured_at": "2026-01-05T08:00:00+01:00", "source_id": source_id}  # fmt: skip
+    return {
+        "type_code": code,
+        "value": value,
+        "unit": unit,
+        "measured_at": "2026-01-05T08:00:00+01:00",
+        "source_id": source_id,
+    }
 
 
 def test_device_posts_readings_once_however_often_sent(app, db, world, client):
@@ -139,9 +146,11 @@ def test_device_api_needs_a_valid_token(app, db, world, client, login):
     assert login(world.patient_user).post("/api/metingen", json=body).status_code == 401
     token = token_for(db, world)
     services.revoke_device_token(
-        db, world.actor(world.poh), world.patient.id,
+        db,
+        world.actor(world.poh),
+        world.patient.id,
         services.patient_for_token(db, token)[1].id,
-    )  # fmt: skip
+    )
     db.commit()
     revoked = {"Authorization": f"Bearer {token}"}
     assert client.post("/api/metingen", json=body, headers=revoked).status_code == 401

@@ -100,9 +100,14 @@ def test_a_jump_is_stored_with_a_warning(db, world):
 def test_a_correction_is_a_new_version_and_the_old_row_is_kept(db, world):
     old = enter(db, world, weight=80).measurements[0]
     new = services.correct_measurement(
-        db, world.actor(world.patient_user), old.id, value="78,5", measured_at=NOW,
-        note="typfout", now=NOW,
-    )  # fmt: skip
+        db,
+        world.actor(world.patient_user),
+        old.id,
+        value="78,5",
+        measured_at=NOW,
+        note="typfout",
+        now=NOW,
+    )
     db.refresh(old)
     assert new.supersedes_id == old.id and new.value == 78.5
     assert old.superseded_at is not None and old.value == 80
@@ -112,9 +117,7 @@ def test_a_correction_is_a_new_version_and_the_old_row_is_kept(db, world):
 def test_correcting_a_superseded_version_is_a_conflict(db, world):
     old = enter(db, world, weight=80).measurements[0]
     actor = world.actor(world.poh)
-    services.correct_measurement(
-        db, actor, old.id, value="79", measured_at=NOW, note="a", now=NOW
-    )
+    services.correct_measurement(db, actor, old.id, value="79", measured_at=NOW, note="a", now=NOW)
     with pytest.raises(Conflict):
         services.correct_measurement(
             db, actor, old.id, value="78", measured_at=NOW, note="b", now=NOW
@@ -125,9 +128,14 @@ def test_a_corrected_diastolic_is_checked_against_its_systolic(db, world):
     rows = enter(db, world, systolic=130, diastolic=80).measurements
     with pytest.raises(PlausibilityError):
         services.correct_measurement(
-            db, world.actor(world.poh), rows[1].id, value="140", measured_at=NOW, note="x",
+            db,
+            world.actor(world.poh),
+            rows[1].id,
+            value="140",
+            measured_at=NOW,
+            note="x",
             now=NOW,
-        )  # fmt: skip
+        )
 
 
 def test_another_patient_cannot_enter_or_correct(db, world):
@@ -136,9 +144,14 @@ def test_another_patient_cannot_enter_or_correct(db, world):
     row = enter(db, world, weight=80).measurements[0]
     with pytest.raises(Forbidden):
         services.correct_measurement(
-            db, world.actor(world.other_poh), row.id, value="1", measured_at=NOW, note="x",
+            db,
+            world.actor(world.other_poh),
+            row.id,
+            value="1",
+            measured_at=NOW,
+            note="x",
             now=NOW,
-        )  # fmt: skip
+        )
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -147,40 +160,63 @@ def test_another_patient_cannot_enter_or_correct(db, world):
 def test_default_target_applies_until_a_personal_one_is_set(db, world):
     assert targets.effective_target(db, world.patient.id, "bp_systolic").text() == "< 140 mmHg"
     targets.set_personal_target(
-        db, world.actor(world.poh), world.patient.id, type_code="bp_systolic", comparator="<",
-        low=None, high=150,
-    )  # fmt: skip
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        type_code="bp_systolic",
+        comparator="<",
+        low=None,
+        high=150,
+    )
     target = targets.effective_target(db, world.patient.id, "bp_systolic")
     assert target.source == "personal" and target.high == 150
     bulk = targets.effective_targets(db, [world.patient.id, world.other_patient.id])
     assert bulk[(world.patient.id, "bp_systolic")].high == 150
     assert bulk[(world.other_patient.id, "bp_systolic")].source == "default"
-    targets.end_personal_target(db, world.actor(world.poh), world.patient.id, type_code="bp_systolic")
+    targets.end_personal_target(
+        db, world.actor(world.poh), world.patient.id, type_code="bp_systolic"
+    )
     assert targets.effective_target(db, world.patient.id, "bp_systolic").source == "default"
 
 
 def test_a_goal_target_counts_as_personal(db, world):
     targets.set_goal_target(
-        db, patient_id=world.patient.id, goal_id=7, type_code="hba1c", comparator="<=",
-        low=None, high=58, set_by_id=world.poh.id,
-    )  # fmt: skip
+        db,
+        patient_id=world.patient.id,
+        goal_id=7,
+        type_code="hba1c",
+        comparator="<=",
+        low=None,
+        high=58,
+        set_by_id=world.poh.id,
+    )
     assert targets.effective_target(db, world.patient.id, "hba1c").high == 58
 
 
 def test_an_impossible_target_is_refused(db, world):
     with pytest.raises(ValidationError):
         targets.set_personal_target(
-            db, world.actor(world.poh), world.patient.id, type_code="bp_systolic",
-            comparator="<", low=None, high=1000,
-        )  # fmt: skip
+            db,
+            world.actor(world.poh),
+            world.patient.id,
+            type_code="bp_systolic",
+            comparator="<",
+            low=None,
+            high=1000,
+        )
 
 
 def test_a_patient_cannot_set_a_target(db, world):
     with pytest.raises(Forbidden):
         targets.set_personal_target(
-            db, world.actor(world.patient_user), world.patient.id, type_code="weight",
-            comparator="<", low=None, high=80,
-        )  # fmt: skip
+            db,
+            world.actor(world.patient_user),
+            world.patient.id,
+            type_code="weight",
+            comparator="<",
+            low=None,
+            high=80,
+        )
 
 
 # --- alerts -------------------------------------------------------------------------------------
@@ -236,9 +272,14 @@ def test_trend_alert_after_three_of_five_off_target(db, world):
 
 def test_trend_uses_the_personal_target(db, world):
     targets.set_personal_target(
-        db, world.actor(world.poh), world.patient.id, type_code="bp_systolic", comparator="<",
-        low=None, high=160,
-    )  # fmt: skip
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        type_code="bp_systolic",
+        comparator="<",
+        low=None,
+        high=160,
+    )
     for i, value in enumerate([150, 152, 155]):
         enter(db, world, at=NOW - timedelta(days=3 - i), systolic=value, diastolic=80)
     assert not [a for a in open_alerts(db, world) if a.severity == "trend"]
@@ -251,10 +292,16 @@ def test_the_database_refuses_a_second_open_alert(db, world):
     from sqlalchemy.exc import IntegrityError
 
     twin = Alert(
-        patient_id=first.patient_id, rule_code=first.rule_code, type_code=first.type_code,
-        dedup_key=first.dedup_key, severity=first.severity, status=AlertStatus.open,
-        first_at=NOW, last_at=NOW, message=first.message,
-    )  # fmt: skip
+        patient_id=first.patient_id,
+        rule_code=first.rule_code,
+        type_code=first.type_code,
+        dedup_key=first.dedup_key,
+        severity=first.severity,
+        status=AlertStatus.open,
+        first_at=NOW,
+        last_at=NOW,
+        message=first.message,
+    )
     db.add(twin)
     with pytest.raises(IntegrityError):
         db.flush()
@@ -279,6 +326,9 @@ def test_device_tokens_are_stored_as_hashes(db, world):
 
 def test_measurement_rows_are_counted_per_type(db, world):
     enter(db, world, systolic=120, diastolic=80, weight=70)
-    assert db.exec(
-        select(func.count()).select_from(Measurement).where(col(Measurement.value).is_not(None))
-    ).one() == 3
+    assert (
+        db.exec(
+            select(func.count()).select_from(Measurement).where(col(Measurement.value).is_not(None))
+        ).one()
+        == 3
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import func, select
@@ -101,7 +101,9 @@ def test_entry_without_csrf_token_is_refused(app, db, world, login):
 def test_professional_enters_and_corrects_for_a_patient(app, db, world, login, no_csrf):
     client = login(world.poh)
     pid = world.patient.id
-    response = client.post(f"/patienten/{pid}/metingen/nieuw", data={**now_fields(), "weight": "80"})
+    response = client.post(
+        f"/patienten/{pid}/metingen/nieuw", data={**now_fields(), "weight": "80"}
+    )
     assert response.status_code == 302
     row = db.exec(select(Measurement)).one()
     release(db)
@@ -136,7 +138,10 @@ def test_poh_sets_a_personal_target_shown_with_the_values(app, db, world, login,
     assert ok.status_code == 302
     assert db.exec(select(func.count()).select_from(PersonalTarget)).one() == 1
     release(db)
-    client.post(f"/patienten/{pid}/metingen/nieuw", data={**now_fields(), "systolic": "145", "diastolic": "85"})
+    client.post(
+        f"/patienten/{pid}/metingen/nieuw",
+        data={**now_fields(), "systolic": "145", "diastolic": "85"},
+    )
     page = client.get(f"/patienten/{pid}/metingen")
     assert "&lt; 150 mmHg" in page.text and "persoonlijk" in page.text
     assert "binnen streefdoel" in page.text

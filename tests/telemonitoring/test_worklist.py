@@ -14,19 +14,43 @@ AT = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
 
 
 def alert_rows(patient_id: int, i: int = 0) -> list[dict]:
-    common = dict(patient_id=patient_id, status="open", open_slot=1, occurrences=1, note="")
+    common = {
+        "patient_id": patient_id,
+        "status": "open",
+        "open_slot": 1,
+        "occurrences": 1,
+        "note": "",
+    }
     return [
-        dict(common, rule_code="urgent", type_code="bp_systolic", dedup_key="urgent:bp_systolic",
-             severity="urgent", first_at=AT, last_at=AT + timedelta(minutes=i), last_value=190.0,
-             message="Zeer hoge waarde: %(value)s (grens: %(limit)s).",
-             params={"value": {"nl": "190 mmHg", "en": "190 mmHg"},
-                     "limit": {"nl": "≥ 180 mmHg", "en": "≥ 180 mmHg"}}),
-        dict(common, rule_code="trend_3_of_5", type_code="weight", dedup_key="trend_3_of_5:weight",
-             severity="trend", first_at=AT, last_at=AT, last_value=90.0,
-             message="%(off_target)s van de laatste %(count)s metingen halen het streefdoel niet "
-             "(%(target)s).",
-             params={"off_target": 3, "count": 5, "target": {"nl": "< 85,0 kg", "en": "< 85.0 kg"}}),
-    ]  # fmt: skip
+        dict(
+            common,
+            rule_code="urgent",
+            type_code="bp_systolic",
+            dedup_key="urgent:bp_systolic",
+            severity="urgent",
+            first_at=AT,
+            last_at=AT + timedelta(minutes=i),
+            last_value=190.0,
+            message="Zeer hoge waarde: %(value)s (grens: %(limit)s).",
+            params={
+                "value": {"nl": "190 mmHg", "en": "190 mmHg"},
+                "limit": {"nl": "≥ 180 mmHg", "en": "≥ 180 mmHg"},
+            },
+        ),
+        dict(
+            common,
+            rule_code="trend_3_of_5",
+            type_code="weight",
+            dedup_key="trend_3_of_5:weight",
+            severity="trend",
+            first_at=AT,
+            last_at=AT,
+            last_value=90.0,
+            message="%(off_target)s van de laatste %(count)s metingen halen het streefdoel niet "
+            "(%(target)s).",
+            params={"off_target": 3, "count": 5, "target": {"nl": "< 85,0 kg", "en": "< 85.0 kg"}},
+        ),
+    ]
 
 
 def practice_with_alerts(db, world, n: int):

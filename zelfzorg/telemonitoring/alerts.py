@@ -194,12 +194,16 @@ def evaluate_rows(session: Session, rows: Iterable[Measurement], *, now: datetim
     groups: dict[tuple[int, str], list[Measurement]] = {}
     for row in rows:
         groups.setdefault((row.patient_id, row.type_code), []).append(row)
-    patients = {
-        p.id: p
-        for p in session.exec(
-            select(Patient).where(col(Patient.id).in_({pid for pid, _ in groups}))
-        ).all()
-    } if groups else {}  # fmt: skip
+    patients = (
+        {
+            p.id: p
+            for p in session.exec(
+                select(Patient).where(col(Patient.id).in_({pid for pid, _ in groups}))
+            ).all()
+        }
+        if groups
+        else {}
+    )
     alerts: list[Alert] = []
     for (pid, code), members in groups.items():
         alerts += evaluate_new_readings(session, patients[pid], code, members, now=now)

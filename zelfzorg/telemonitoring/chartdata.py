@@ -83,7 +83,7 @@ def _bucket_key(dialect: str, bucket: Bucket, start: datetime, end: datetime):
     elif bucket == "week":
         # Monday of the ISO week: %w is 0 on Sunday.
         expr = (
-            f"date({local}, '-' || ((CAST(strftime('%w', {local}) AS INTEGER) + 6) % 7) || ' days')"  # noqa: E501
+            f"date({local}, '-' || ((CAST(strftime('%w', {local}) AS INTEGER) + 6) % 7) || ' days')"
         )
     else:
         expr = f"strftime('%Y-%m-01', {local})"
@@ -171,7 +171,7 @@ def chart_svg(
             f"Trend of {mtype.label(lang)}."
             if lang.startswith("en")
             else f"Verloop van {mtype.label(lang).lower()}."
-        ),  # fmt: skip
+        ),
         unit=mtype.unit_label(lang),
         target=target,
         lang=lang,

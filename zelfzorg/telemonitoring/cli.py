@@ -52,9 +52,13 @@ def register(group: click.Group) -> None:
             click.progressbar(length=len(rows), label="Checking", show_pos=True) as bar,
         ):
             result = import_readings(
-                session, rows, subject=CLI_SUBJECT, partial=partial, now=utcnow(),
+                session,
+                rows,
+                subject=CLI_SUBJECT,
+                partial=partial,
+                now=utcnow(),
                 progress=bar.update,
-            )  # fmt: skip
+            )
         for error in result.errors[:200]:
             click.echo(f"line {error.line}: {error.render('nl')}", err=True)
         if len(result.errors) > 200:

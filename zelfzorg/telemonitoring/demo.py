@@ -42,11 +42,19 @@ def seed(session: Session, ctx) -> None:
     def add(patient_id: int, code: str, unit: str, value: float, at: datetime, source_id: str):
         if at > ctx.now:
             return
-        row = dict(
-            patient_id=patient_id, type_code=code, value=round(value, 1), unit=unit,
-            measured_at=at, source=MeasurementSource.device if source_id.startswith("dev")
-            else MeasurementSource.patient, source_id=source_id, note="", created_at=at,
-        )  # fmt: skip
+        row = {
+            "patient_id": patient_id,
+            "type_code": code,
+            "value": round(value, 1),
+            "unit": unit,
+            "measured_at": at,
+            "source": MeasurementSource.device
+            if source_id.startswith("dev")
+            else MeasurementSource.patient,
+            "source_id": source_id,
+            "note": "",
+            "created_at": at,
+        }
         rows.append(row)
         key = (patient_id, code)
         if key not in last or last[key]["measured_at"] <= at:
@@ -69,12 +77,33 @@ def seed(session: Session, ctx) -> None:
                     systolic = sys_base + rng.gauss(0, 8) - week / DAYS * 6
                     diastolic = systolic * 0.58 + rng.gauss(0, 4)
                     at = _at(day, hour, minute)
-                    add(pid, "bp_systolic", "mm[Hg]", round(systolic), at, f"bp-{pid}-{week}-{d}-{n}s")
-                    add(pid, "bp_diastolic", "mm[Hg]", round(diastolic), at, f"bp-{pid}-{week}-{d}-{n}d")  # noqa: E501
+                    add(
+                        pid,
+                        "bp_systolic",
+                        "mm[Hg]",
+                        round(systolic),
+                        at,
+                        f"bp-{pid}-{week}-{d}-{n}s",
+                    )
+                    add(
+                        pid,
+                        "bp_diastolic",
+                        "mm[Hg]",
+                        round(diastolic),
+                        at,
+                        f"bp-{pid}-{week}-{d}-{n}d",
+                    )
         if Programme.hartfalen in programmes:
             for d in range(DAYS):
                 weight += rng.gauss(0, 0.35) + (0.6 if rng.random() < 0.01 else 0)
-                add(pid, "weight", "kg", weight, _at(start + timedelta(days=d), 7, 15), f"dev-w-{pid}-{d}")  # noqa: E501
+                add(
+                    pid,
+                    "weight",
+                    "kg",
+                    weight,
+                    _at(start + timedelta(days=d), 7, 15),
+                    f"dev-w-{pid}-{d}",
+                )
         else:
             for month in range(0, DAYS, 30):
                 weight += rng.gauss(-0.1, 0.8)
@@ -86,12 +115,26 @@ def seed(session: Session, ctx) -> None:
             glucose_base = rng.gauss(7.8, 1.0)
             for d in range(0, DAYS, 2):
                 value = max(3.2, glucose_base + rng.gauss(0, 1.1))
-                add(pid, "glucose_fasting", "mmol/L", value, _at(start + timedelta(days=d), 7, 45), f"g-{pid}-{d}")  # noqa: E501
+                add(
+                    pid,
+                    "glucose_fasting",
+                    "mmol/L",
+                    value,
+                    _at(start + timedelta(days=d), 7, 45),
+                    f"g-{pid}-{d}",
+                )
             hba1c = rng.gauss(55, 7)
             d = rng.randint(0, 60)
             while d < DAYS:
                 hba1c += rng.gauss(-0.5, 3)
-                add(pid, "hba1c", "mmol/mol", round(hba1c), _at(start + timedelta(days=d), 9), f"a1c-{pid}-{d}")  # noqa: E501
+                add(
+                    pid,
+                    "hba1c",
+                    "mmol/mol",
+                    round(hba1c),
+                    _at(start + timedelta(days=d), 9),
+                    f"a1c-{pid}-{d}",
+                )
                 d += rng.randint(90, 180)
         # A few patients measured a very high pressure in the last days.
         if rng.random() < 0.15:
@@ -116,7 +159,9 @@ def seed(session: Session, ctx) -> None:
             alert.status = AlertStatus.acknowledged
             alert.open_slot = None
             alert.acknowledged_by_id = ctx.pohs[patients[alert.patient_id].practice_id].id
-            alert.acknowledged_at = min(ctx.now, alert.last_at + timedelta(hours=rng.randint(2, 30)))
+            alert.acknowledged_at = min(
+                ctx.now, alert.last_at + timedelta(hours=rng.randint(2, 30))
+            )
             alert.note = rng.choice(NOTES)
             session.add(alert)
     session.flush()

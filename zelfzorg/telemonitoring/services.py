@@ -142,9 +142,13 @@ def record_readings(
     """Check every value; store all of them or (when any is refused) none."""
     source = _source_for(actor)
     patient = get_patient_for(
-        session, actor, patient_id, write=True, action=AuditAction.create,
+        session,
+        actor,
+        patient_id,
+        write=True,
+        action=AuditAction.create,
         object_type="Measurement",
-    )  # fmt: skip
+    )
     note = _clean_note(data.note)
     problems: list[Problem] = []
     numbers: dict[str, float] = {}
@@ -268,9 +272,13 @@ def load_measurement(
     if row is None:
         raise NotFound(N_("Deze meting bestaat niet of u heeft er geen toegang toe."))
     get_patient_for(
-        session, actor, row.patient_id, write=write, object_type="Measurement",
+        session,
+        actor,
+        row.patient_id,
+        write=write,
+        object_type="Measurement",
         object_id=row.id,
-    )  # fmt: skip
+    )
     if write and actor.is_patient and row.source != MeasurementSource.patient:
         raise Forbidden(N_("Alleen metingen die u zelf hebt ingevoerd kunt u corrigeren."))
     return row
@@ -320,9 +328,12 @@ def correct_measurement(
             ]
         else:
             problems += check_reading(
-                mtype, number, measured_at, now,
+                mtype,
+                number,
+                measured_at,
+                now,
                 context=ReadingContext(field="value", time_field="date", max_age_years=None),
-            )  # fmt: skip
+            )
     else:
         code_value = (value or "").strip()
         problems += check_value(mtype, code_value, field="value")
@@ -491,14 +502,20 @@ def create_device_token(
             N_("Geef het apparaat een naam (hoogstens 100 tekens)."), field="label"
         )
     patient = get_patient_for(
-        session, actor, patient_id, write=True, action=AuditAction.create,
+        session,
+        actor,
+        patient_id,
+        write=True,
+        action=AuditAction.create,
         object_type="DeviceToken",
-    )  # fmt: skip
+    )
     token = "zzd_" + secrets.token_urlsafe(32)
     row = DeviceToken(
-        patient_id=patient.id, token_hash=hash_token(token), label=label,
+        patient_id=patient.id,
+        token_hash=hash_token(token),
+        label=label,
         created_by_id=actor.user_id,
-    )  # fmt: skip
+    )
     session.add(row)
     session.flush()
     return token, row

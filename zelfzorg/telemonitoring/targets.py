@@ -110,9 +110,13 @@ def set_personal_target(
         high = None
     target = make_target(mtype, comparator, low=low, high=high)  # validates
     patient = get_patient_for(
-        session, actor, patient_id, write=True, action=AuditAction.create,
+        session,
+        actor,
+        patient_id,
+        write=True,
+        action=AuditAction.create,
         object_type="PersonalTarget",
-    )  # fmt: skip
+    )
     _end_active(session, patient.id, type_code, TargetOrigin.poh)
     row = PersonalTarget(
         patient_id=patient.id,

@@ -199,9 +199,14 @@ def correct(measurement_id: int):
     elif form.validate_on_submit():
         try:
             services.correct_measurement(
-                db, actor, measurement_id, value=form.value.data,
-                measured_at=_measured_at(form), note=form.note.data or "", now=utcnow(),
-            )  # fmt: skip
+                db,
+                actor,
+                measurement_id,
+                value=form.value.data,
+                measured_at=_measured_at(form),
+                note=form.note.data or "",
+                now=utcnow(),
+            )
         except services.PlausibilityError as error:
             for problem in error.problems:
                 errors.setdefault(problem.field, []).append(
@@ -292,9 +297,14 @@ def set_target(patient_id: int):
             low = services.parse_number(form.low.data, "low")
             high = services.parse_number(form.high.data, "high")
             targets.set_personal_target(
-                get_session(), current_actor(), patient_id, type_code=form.type_code.data,
-                comparator=form.comparator.data, low=low, high=high,
-            )  # fmt: skip
+                get_session(),
+                current_actor(),
+                patient_id,
+                type_code=form.type_code.data,
+                comparator=form.comparator.data,
+                low=low,
+                high=high,
+            )
         except ValidationError as error:
             form_errors(form, error)
         else:
@@ -413,9 +423,10 @@ def api_measurements():
     readings = payload.get("readings") if isinstance(payload, dict) else None
     if not isinstance(readings, list) or not readings or len(readings) > MAX_API_READINGS:
         return jsonify(
-            error=_("Stuur JSON met een lijst readings (1 tot %(max)s metingen).",
-                    max=MAX_API_READINGS)
-        ), 400  # fmt: skip
+            error=_(
+                "Stuur JSON met een lijst readings (1 tot %(max)s metingen).", max=MAX_API_READINGS
+            )
+        ), 400
     subject = AuditSubject(
         user_id=None,
         user_name=f"device {token_row.id}: {token_row.label}",
