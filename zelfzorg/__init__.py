@@ -16,7 +16,14 @@ from zelfzorg.errors import N_
 
 # Domain packages with a views module (blueprint ``bp`` and optional ``NAV``), in nav order.
 DOMAINS = [
-    "accounts", "patients", "audit", "notifications", "worklist", "izp", "assessment",
+    "accounts",
+    "patients",
+    "audit",
+    "notifications",
+    "worklist",
+    "izp",
+    "assessment",
+    "telemonitoring",
     "leefstijl",
 ]
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-30 08:39:57.865464
+Create Date: 2026-11-30
 """
 
 from collections.abc import Sequence
@@ -19,58 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _create_shared_measurement_table() -> None:
-    """TEMPORARY (lead: remove at merge when a telemonitoring migration creates it).
-
-    The shared ``measurement`` table is not in 0001 (zelfzorg/telemonitoring had no
-    ``__init__.py`` when 0001 was generated, so its model was never imported). Care plan
-    progress reads it, so it is created here only when it does not exist yet.
-    """
-    if sa.inspect(op.get_bind()).has_table("measurement"):
-        return
-    op.create_table(
-        "measurement",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("patient_id", sa.Integer(), nullable=False),
-        sa.Column("type_code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("value", sa.Float(), nullable=True),
-        sa.Column("value_code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("measured_at", zelfzorg.models_base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("source_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-        sa.Column("reading_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column("entered_by_id", sa.Integer(), nullable=True),
-        sa.Column("supersedes_id", sa.Integer(), nullable=True),
-        sa.Column("superseded_at", zelfzorg.models_base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("created_at", zelfzorg.models_base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["entered_by_id"],
-            ["user_account.id"],
-            name=op.f("fk_measurement_entered_by_id_user_account"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["patient_id"], ["patient.id"], name=op.f("fk_measurement_patient_id_patient")
-        ),
-        sa.ForeignKeyConstraint(
-            ["supersedes_id"],
-            ["measurement.id"],
-            name=op.f("fk_measurement_supersedes_id_measurement"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_measurement")),
-        sa.UniqueConstraint("patient_id", "source_id", name="uq_measurement_patient_source_id"),
-    )
-    with op.batch_alter_table("measurement", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_measurement_patient_type_time",
-            ["patient_id", "type_code", "measured_at"],
-            unique=False,
-        )
-
-
 def upgrade() -> None:
-    _create_shared_measurement_table()
     op.create_table(
         "care_plan",
         sa.Column("id", sa.Integer(), nullable=False),

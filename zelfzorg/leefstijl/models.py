@@ -59,7 +59,7 @@ class Referral(SQLModel, table=True):
     # Local calendar date of the latest status change (worklist: offers left unanswered).
     state_since: date
     # Care-plan goal this referral serves; the foreign key to the goal table comes at merge.
-    goal_id: int | None = Field(default=None, index=True)
+    goal_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
     outcome: dict | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))

@@ -41,3 +41,89 @@ class Measurement(SQLModel, table=True):
     superseded_at: datetime | None = Field(default=None, sa_column=utc_column())
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+
+
+class TargetOrigin(StrEnum):
+    poh = "poh"  # set by a professional on the measurements page
+    goal = "goal"  # the measurable target of a care-plan goal
+
+
+class PersonalTarget(SQLModel, table=True):
+    """A patient's own target for one type. Replaced, never edited: a new row is added and
+    the previous one of the same origin set inactive, so the history stays readable."""
+
+    __tablename__ = "personal_target"
+    __table_args__ = (
+        sa.Index("ix_personal_target_patient_type", "patient_id", "type_code", "active"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    type_code: str = Field(max_length=40)
+    comparator: str = Field(max_length=10)
+    low: float | None = None
+    high: float | None = None
+    unit: str = Field(max_length=20)
+    set_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    set_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    source: TargetOrigin = Field(sa_column=enum_column(TargetOrigin))
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    active: bool = Field(default=True)
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class AlertStatus(StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+
+
+class Alert(SQLModel, table=True):
+    """One alert per (patient, rule, type) while open: repeats update it (no alert storms).
+
+    ``open_slot`` is 1 while open and NULL once acknowledged; the unique constraint on
+    (patient_id, dedup_key, open_slot) lets the database refuse a second open alert while
+    acknowledged ones (NULLs are distinct) pile up as history.
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "patient_id", "dedup_key", "open_slot", name="uq_alert_patient_dedup_open"
+        ),
+        sa.Index("ix_alert_status_severity", "status", "severity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    rule_code: str = Field(max_length=40)
+    type_code: str = Field(max_length=40)
+    dedup_key: str = Field(max_length=100)
+    severity: str = Field(max_length=16)  # "urgent" or "trend"
+    status: AlertStatus = Field(sa_column=enum_column(AlertStatus))
+    open_slot: int | None = Field(default=1)
+    first_at: datetime = Field(sa_column=utc_column(nullable=False))
+    last_at: datetime = Field(sa_column=utc_column(nullable=False))
+    occurrences: int = Field(default=1)
+    last_value: float | None = None
+    measurement_id: int | None = Field(default=None, foreign_key="measurement.id")
+    # Dutch msgid plus params; bilingual params are stored as {"nl": ..., "en": ...}.
+    message: str = Field(max_length=500)
+    params: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column())
+    note: str = Field(default="", max_length=1000)
+
+
+class DeviceToken(SQLModel, table=True):
+    """A bearer token with which one patient's device posts readings; only its hash is kept."""
+
+    __tablename__ = "device_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    label: str = Field(default="", max_length=100)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column())

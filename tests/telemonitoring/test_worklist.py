@@ -1,0 +1,102 @@
+"""The worklist's alert lines: ranked, filterable, linked, and a constant number of queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, insert
+
+from tests.factories import make_patient, make_practice, make_user
+from zelfzorg.accounts.models import Role
+from zelfzorg.telemonitoring.models import Alert
+
+AT = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
+
+
+def alert_rows(patient_id: int, i: int = 0) -> list[dict]:
+    common = {
+        "patient_id": patient_id,
+        "status": "open",
+        "open_slot": 1,
+        "occurrences": 1,
+        "note": "",
+    }
+    return [
+        dict(
+            common,
+            rule_code="urgent",
+            type_code="bp_systolic",
+            dedup_key="urgent:bp_systolic",
+            severity="urgent",
+            first_at=AT,
+            last_at=AT + timedelta(minutes=i),
+            last_value=190.0,
+            message="Zeer hoge waarde: %(value)s (grens: %(limit)s).",
+            params={
+                "value": {"nl": "190 mmHg", "en": "190 mmHg"},
+                "limit": {"nl": "≥ 180 mmHg", "en": "≥ 180 mmHg"},
+            },
+        ),
+        dict(
+            common,
+            rule_code="trend_3_of_5",
+            type_code="weight",
+            dedup_key="trend_3_of_5:weight",
+            severity="trend",
+            first_at=AT,
+            last_at=AT,
+            last_value=90.0,
+            message="%(off_target)s van de laatste %(count)s metingen halen het streefdoel niet "
+            "(%(target)s).",
+            params={"off_target": 3, "count": 5, "target": {"nl": "< 85,0 kg", "en": "< 85.0 kg"}},
+        ),
+    ]
+
+
+def practice_with_alerts(db, world, n: int):
+    practice = make_practice(db, world.care_group)
+    poh = make_user(db, Role.professional, practice=practice)
+    rows = []
+    for i in range(n):
+        rows += alert_rows(make_patient(db, practice).id, i)
+    db.execute(insert(Alert), rows)
+    db.commit()
+    return poh
+
+
+def count_queries(engine, client, url: str) -> tuple[int, str]:
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(statements), response.text
+
+
+def test_worklist_query_count_does_not_grow_with_the_practice(app, engine, db, world, login):
+    small = practice_with_alerts(db, world, 20)
+    large = practice_with_alerts(db, world, 200)
+    n_small, small_page = count_queries(engine, login(small), "/werklijst")
+    n_large, large_page = count_queries(engine, login(large), "/werklijst")
+    assert small_page.count("kind-urgent_alert") == 20
+    assert large_page.count("kind-urgent_alert") == 200
+    assert n_small == n_large
+
+
+def test_urgent_alerts_rank_above_trend_alerts_and_filter_by_kind(app, db, world, login):
+    db.execute(insert(Alert), alert_rows(world.patient.id) + alert_rows(world.other_patient.id))
+    db.commit()
+    client = login(world.poh)
+    page = client.get("/werklijst").text
+    assert page.rindex("kind-urgent_alert") < page.index("kind-trend_alert")
+    assert "Zeer hoge waarde: 190 mmHg" in page and "/signalen/" in page
+    only_trend = client.get("/werklijst?kind=trend_alert").text
+    assert "kind-urgent_alert" not in only_trend and only_trend.count("kind-trend_alert") == 2
+    # Another practice's POH sees none of them.
+    assert "kind-urgent_alert" not in login(world.other_poh).get("/werklijst").text

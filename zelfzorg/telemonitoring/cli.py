@@ -1,0 +1,76 @@
+"""``flask --app wsgi zelfzorg import-measurements FILE [--partial]``."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from zelfzorg.audit.services import AuditSubject
+from zelfzorg.db import session_scope
+from zelfzorg.models_base import utcnow
+
+CLI_SUBJECT = AuditSubject(
+    user_id=None,
+    user_name="import-measurements (CLI)",
+    role="system",
+    organisation="platform",
+    client_address="",
+)
+
+
+def read_csv(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) pairs; the header is line 1."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        rows = []
+        for row in reader:
+            rows.append((reader.line_num, {k.strip(): v for k, v in row.items() if k}))
+        return rows
+
+
+def register(group: click.Group) -> None:
+    @group.command("import-measurements")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--partial",
+        is_flag=True,
+        help="Store the good rows and list the bad ones (default: one bad row stores nothing).",
+    )
+    def import_measurements(file: Path, partial: bool):
+        """Import readings from a CSV file: patient_id (or practice + his_number), type_code
+        (or loinc), value, unit, measured_at (ISO 8601), source_id. Idempotent by source_id."""
+        from zelfzorg.telemonitoring.importer import import_readings
+
+        rows = read_csv(file)
+        click.echo(f"{len(rows)} rows read from {file.name}; checking ...")
+        engine = current_app.extensions["zelfzorg_engine"]
+        with (
+            session_scope(engine) as session,
+            click.progressbar(length=len(rows), label="Checking", show_pos=True) as bar,
+        ):
+            result = import_readings(
+                session,
+                rows,
+                subject=CLI_SUBJECT,
+                partial=partial,
+                now=utcnow(),
+                progress=bar.update,
+            )
+        for error in result.errors[:200]:
+            click.echo(f"line {error.line}: {error.render('nl')}", err=True)
+        if len(result.errors) > 200:
+            click.echo(f"... and {len(result.errors) - 200} more bad rows", err=True)
+        if result.refused:
+            click.echo(
+                f"Nothing stored: {len(result.errors)} bad row(s). Fix them, or use --partial "
+                "to store the good rows.",
+                err=True,
+            )
+            raise SystemExit(1)
+        click.echo(
+            f"Stored {result.stored} reading(s); {result.duplicates} already present; "
+            f"{len(result.errors)} bad row(s) skipped."
+        )

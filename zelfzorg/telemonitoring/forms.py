@@ -1,0 +1,59 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
+
+COMPARATOR_CHOICES = [
+    ("<", _l("lager dan (<)")),
+    ("<=", _l("hoogstens (≤)")),
+    (">", _l("hoger dan (>)")),
+    (">=", _l("minstens (≥)")),
+    ("between", _l("tussen")),
+]
+PERIODS = {"week": 7, "maand": 31, "jaar": 365, "5jaar": 1827}
+PERIOD_LABELS = {
+    "week": _l("Week"),
+    "maand": _l("Maand"),
+    "jaar": _l("Jaar"),
+    "5jaar": _l("5 jaar"),
+}
+
+
+class EntryForm(FlaskForm):
+    """Date, time and note; the values come per type from the request (see the template)."""
+
+    date = DateField(_l("Datum"), validators=[DataRequired()])
+    time = TimeField(_l("Tijd"), validators=[DataRequired()])
+    note = TextAreaField(_l("Opmerking (optioneel)"), validators=[Optional(), Length(max=500)])
+
+
+class CorrectionForm(FlaskForm):
+    value = StringField(_l("Juiste waarde"), validators=[DataRequired(), Length(max=40)])
+    date = DateField(_l("Datum"), validators=[DataRequired()])
+    time = TimeField(_l("Tijd"), validators=[DataRequired()])
+    note = TextAreaField(_l("Waarom corrigeert u deze meting?"), validators=[Length(max=500)])
+
+
+class TargetForm(FlaskForm):
+    type_code = SelectField(_l("Meting"))
+    comparator = SelectField(_l("Streefdoel"), choices=COMPARATOR_CHOICES)
+    low = StringField(_l("Ondergrens"), validators=[Optional(), Length(max=20)])
+    high = StringField(_l("Bovengrens"), validators=[Optional(), Length(max=20)])
+
+
+class EndTargetForm(FlaskForm):
+    type_code = HiddenField(validators=[DataRequired()])
+
+
+class AcknowledgeForm(FlaskForm):
+    note = TextAreaField(_l("Wat heeft u gedaan?"), validators=[Length(max=1000)])
+
+
+class DeviceTokenForm(FlaskForm):
+    label = StringField(
+        _l("Naam van het apparaat (bijv. bloeddrukmeter)"), validators=[Length(max=100)]
+    )
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token (revoke buttons)."""

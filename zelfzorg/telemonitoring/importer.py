@@ -1,0 +1,298 @@
+"""Import of readings (CSV through the CLI, JSON from devices), idempotent by source id.
+
+A batch is checked as a whole first. By default one bad row refuses the batch and nothing is
+stored; with ``partial`` the good rows are stored and the bad ones listed. A reading whose
+(patient, source id) is already stored, or appears twice in the batch, is stored once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, tuple_
+from sqlmodel import Session, col, select
+
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.audit.services import AuditSubject, record
+from zelfzorg.errors import N_
+from zelfzorg.patients.models import Patient
+from zelfzorg.telemonitoring.alerts import evaluate_rows
+from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
+from zelfzorg.telemonitoring.plausibility import check_time, check_value
+from zelfzorg.telemonitoring.types import (
+    MeasurementType,
+    get_type,
+    load_types,
+    render_message,
+    type_for_loinc,
+)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+CHUNK = 1000
+MAX_ROWS = 500_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str  # Dutch msgid
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, lang: str = "nl", translate: Callable[[str], str] | None = None) -> str:
+        return render_message(self.message, self.params, lang, translate)
+
+
+@dataclass
+class ImportResult:
+    stored: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    refused: bool = False  # nothing stored because of the errors (not partial)
+    patient_ids: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Row:
+    """What an accepted row becomes (and what alert evaluation reads)."""
+
+    patient_id: int
+    type_code: str
+    value: float | None
+    value_code: str | None
+    unit: str
+    measured_at: datetime
+    source_id: str | None
+    id: int | None = None
+
+
+class _Bad(Exception):
+    def __init__(self, message: str, **params: object) -> None:
+        self.message, self.params = message, params
+
+
+def _text(raw: Mapping[str, object], key: str) -> str:
+    value = raw.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _resolve_type(raw: Mapping[str, object]) -> MeasurementType:
+    code, loinc = _text(raw, "type_code"), _text(raw, "loinc")
+    if code:
+        if code not in load_types():
+            raise _Bad(N_("Onbekend meettype: %(code)s."), code=code)
+        return get_type(code)
+    if loinc:
+        mtype = type_for_loinc(loinc)
+        if mtype is None:
+            raise _Bad(N_("Onbekende LOINC-code: %(code)s."), code=loinc)
+        return mtype
+    raise _Bad(N_("Geef een meettype (type_code) of een LOINC-code (loinc)."))
+
+
+def _parse_time(text: str) -> datetime:
+    if not text:
+        raise _Bad(N_("Geef het tijdstip van de meting (measured_at)."))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Bad(
+            N_("Het tijdstip %(value)s is geen ISO-datum en -tijd (2024-05-01T08:30:00+02:00)."),
+            value=text[:40],
+        ) from None
+    if moment.tzinfo is None:  # local (Dutch) time when no offset is given
+        moment = moment.replace(tzinfo=AMSTERDAM)
+    return moment.astimezone(ZoneInfo("UTC"))
+
+
+def _check_row(raw: Mapping[str, object], patient_id: int, now: datetime) -> _Row:
+    mtype = _resolve_type(raw)
+    if mtype.derived is not None:
+        raise _Bad(N_("%(code)s wordt berekend en kan niet worden ingelezen."), code=mtype.code)
+    measured_at = _parse_time(_text(raw, "measured_at"))
+    unit = _text(raw, "unit")
+    value_text = raw.get("value")
+    value: float | None = None
+    value_code: str | None = None
+    if mtype.is_quantity:
+        accepted = {mtype.unit, mtype.unit_label("nl"), mtype.unit_label("en")}
+        if unit and unit not in accepted:
+            raise _Bad(
+                N_("De eenheid %(unit)s past niet bij %(code)s; verwacht is %(expected)s."),
+                unit=unit[:20],
+                code=mtype.code,
+                expected=mtype.unit,
+            )
+        try:
+            if isinstance(value_text, bool):
+                raise ValueError
+            value = float(str(value_text).strip().replace(",", "."))
+            if not math.isfinite(value):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise _Bad(
+                N_("De waarde %(value)s is geen getal."), value=str(value_text)[:40]
+            ) from None
+        problems = check_value(mtype, value)
+    else:
+        value_code = str(value_text or "").strip()
+        problems = check_value(mtype, value_code)
+    problems += check_time(measured_at, now, max_age_years=None)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise _Bad(errors[0].message, **dict(errors[0].params))
+    source_id = _text(raw, "source_id") or None
+    if source_id is not None and len(source_id) > 100:
+        raise _Bad(N_("De bron-id is te lang (hoogstens 100 tekens)."))
+    return _Row(
+        patient_id=patient_id,
+        type_code=mtype.code,
+        value=value,
+        value_code=value_code,
+        unit=mtype.unit or "",
+        measured_at=measured_at,
+        source_id=source_id,
+    )
+
+
+def _chunks(items: Sequence, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _patient_map(
+    session: Session, rows: Sequence[tuple[int, Mapping[str, object]]]
+) -> tuple[dict[int, Patient], dict[tuple[int, str], Patient]]:
+    ids: set[int] = set()
+    his: set[tuple[int, str]] = set()
+    for _line, raw in rows:
+        pid = _text(raw, "patient_id")
+        if pid.isdigit():
+            ids.add(int(pid))
+        practice, number = _text(raw, "practice"), _text(raw, "his_number")
+        if practice.isdigit() and number:
+            his.add((int(practice), number))
+    by_id: dict[int, Patient] = {}
+    for chunk in _chunks(sorted(ids)):
+        for p in session.exec(select(Patient).where(col(Patient.id).in_(chunk))).all():
+            by_id[p.id] = p  # type: ignore[index]
+    by_his: dict[tuple[int, str], Patient] = {}
+    for chunk in _chunks(sorted(his)):
+        for p in session.exec(
+            select(Patient).where(tuple_(Patient.practice_id, Patient.his_number).in_(chunk))
+        ).all():
+            by_his[(p.practice_id, p.his_number or "")] = p
+    return by_id, by_his
+
+
+def import_readings(
+    session: Session,
+    rows: Iterable[tuple[int, Mapping[str, object]]],
+    *,
+    subject: AuditSubject,
+    source: MeasurementSource = MeasurementSource.device,
+    partial: bool = False,
+    now: datetime,
+    patient: Patient | None = None,
+    entered_by_id: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Check and store ``(line, row)`` pairs. ``patient`` fixes the patient (device token);
+    otherwise each row names it by ``patient_id`` or ``practice`` + ``his_number``."""
+    batch = list(rows)
+    result = ImportResult()
+    if len(batch) > MAX_ROWS:
+        result.errors.append(
+            RowError(0, N_("Te veel regels: hoogstens %(max)s per keer."), {"max": MAX_ROWS})
+        )
+        result.refused = True
+        return result
+    by_id, by_his = _patient_map(session, batch) if patient is None else ({}, {})
+    accepted: list[tuple[int, _Row]] = []
+    for done, (line, raw) in enumerate(batch, start=1):
+        try:
+            if patient is not None:
+                owner = patient
+                pid = _text(raw, "patient_id")
+                if pid and pid != str(patient.id):
+                    raise _Bad(
+                        N_("Dit apparaat mag alleen metingen van zijn eigen patiënt sturen.")
+                    )
+            else:
+                pid = _text(raw, "patient_id")
+                key = (_text(raw, "practice"), _text(raw, "his_number"))
+                found = by_id.get(int(pid)) if pid.isdigit() else None
+                if found is None and key[0].isdigit() and key[1]:
+                    found = by_his.get((int(key[0]), key[1]))
+                if found is None:
+                    raise _Bad(N_("Onbekende patiënt (patient_id, of practice met his_number)."))
+                owner = found
+            accepted.append((line, _check_row(raw, owner.id, now)))  # type: ignore[arg-type]
+        except _Bad as bad:
+            result.errors.append(RowError(line, bad.message, bad.params))
+        if progress is not None and done % CHUNK == 0:
+            progress(CHUNK)
+    if progress is not None and len(batch) % CHUNK:
+        progress(len(batch) % CHUNK)
+    if result.errors and not partial:
+        result.refused = True
+        return result
+
+    # Idempotency: drop rows whose (patient, source id) is stored already or came before.
+    keyed = sorted({(r.patient_id, r.source_id) for _l, r in accepted if r.source_id})
+    stored_keys: set[tuple[int, str]] = set()
+    for chunk in _chunks(keyed):
+        stored_keys.update(
+            session.exec(
+                select(Measurement.patient_id, Measurement.source_id).where(
+                    tuple_(Measurement.patient_id, Measurement.source_id).in_(chunk)
+                )
+            ).all()  # type: ignore[arg-type]
+        )
+    new_rows: list[_Row] = []
+    for _line, row in accepted:
+        if row.source_id is not None:
+            key = (row.patient_id, row.source_id)
+            if key in stored_keys:
+                result.duplicates += 1
+                continue
+            stored_keys.add(key)
+        new_rows.append(row)
+    for chunk in _chunks(new_rows):
+        session.execute(
+            insert(Measurement),
+            [
+                {
+                    "patient_id": r.patient_id,
+                    "type_code": r.type_code,
+                    "value": r.value,
+                    "value_code": r.value_code,
+                    "unit": r.unit,
+                    "measured_at": r.measured_at,
+                    "source": source,
+                    "source_id": r.source_id,
+                    "entered_by_id": entered_by_id,
+                    "note": "",
+                    "created_at": now,
+                }
+                for r in chunk
+            ],
+        )
+    result.stored = len(new_rows)
+    result.patient_ids = {r.patient_id for r in new_rows}
+    for pid in sorted(result.patient_ids):
+        count = sum(1 for r in new_rows if r.patient_id == pid)
+        record(
+            session,
+            subject,
+            action=AuditAction.create,
+            object_type="Measurement",
+            patient_id=pid,
+            detail=f"import: {count} readings",
+        )
+    session.flush()
+    evaluate_rows(session, new_rows, now=now)  # type: ignore[arg-type]
+    return result
