@@ -38,13 +38,23 @@ def make_practice(db: Session, care_group: CareGroup, name: str | None = None) -
     return practice
 
 
-def make_user(db: Session, role: Role, *, email: str | None = None, name: str | None = None,
-              practice: Practice | None = None, care_group: CareGroup | None = None,
-              patient: Patient | None = None, totp: bool = True,
-              discipline: Discipline | None = None) -> User:
+def make_user(
+    db: Session,
+    role: Role,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    practice: Practice | None = None,
+    care_group: CareGroup | None = None,
+    patient: Patient | None = None,
+    totp: bool = True,
+    discipline: Discipline | None = None,
+) -> User:
     n = _n()
     user = User(
-        email=email or f"{role}{n}@example.test", name=name or f"{role.title()} {n}", role=role,
+        email=email or f"{role}{n}@example.test",
+        name=name or f"{role.title()} {n}",
+        role=role,
         password_hash=hash_password(POLICY, PASSWORD),
         practice_id=practice.id if practice else (patient.practice_id if patient else None),
         care_group_id=care_group.id if care_group else None,
@@ -59,12 +69,24 @@ def make_user(db: Session, role: Role, *, email: str | None = None, name: str | 
     return user
 
 
-def make_patient(db: Session, practice: Practice, *, given: str = "Jan",
-                 family: str | None = None, born: date = date(1955, 3, 14),
-                 sex: Sex = Sex.male, programmes: tuple[Programme, ...] = (Programme.DM2,),
-                 start: date = date(2020, 1, 1)) -> Patient:
-    patient = Patient(practice_id=practice.id, given_name=given,
-                      family_name=family or f"Patiënt{_n()}", date_of_birth=born, sex=sex)
+def make_patient(
+    db: Session,
+    practice: Practice,
+    *,
+    given: str = "Jan",
+    family: str | None = None,
+    born: date = date(1955, 3, 14),
+    sex: Sex = Sex.male,
+    programmes: tuple[Programme, ...] = (Programme.DM2,),
+    start: date = date(2020, 1, 1),
+) -> Patient:
+    patient = Patient(
+        practice_id=practice.id,
+        given_name=given,
+        family_name=family or f"Patiënt{_n()}",
+        date_of_birth=born,
+        sex=sex,
+    )
     db.add(patient)
     db.flush()
     for programme in programmes:
@@ -106,21 +128,38 @@ class World:
         return Actor(user, "127.0.0.1")
 
 
-PERSONAS = ("anonymous", "patient", "patient_other", "professional", "professional_other",
-            "caregroup", "admin")
+PERSONAS = (
+    "anonymous",
+    "patient",
+    "patient_other",
+    "professional",
+    "professional_other",
+    "caregroup",
+    "admin",
+)
 
 
 def build_world(db: Session) -> World:
     group = make_care_group(db)
     practice = make_practice(db, group, "De Linde")
     other_practice = make_practice(db, group, "Waalkade")
-    patient = make_patient(db, practice, given="Gerda", family="Willemsen", sex=Sex.female,
-                           programmes=(Programme.DM2, Programme.CVRM))
-    other_patient = make_patient(db, practice, given="Kees", family="Bakker",
-                                 programmes=(Programme.COPD,))
+    patient = make_patient(
+        db,
+        practice,
+        given="Gerda",
+        family="Willemsen",
+        sex=Sex.female,
+        programmes=(Programme.DM2, Programme.CVRM),
+    )
+    other_patient = make_patient(
+        db, practice, given="Kees", family="Bakker", programmes=(Programme.COPD,)
+    )
     far_patient = make_patient(db, other_practice, given="Piet", family="Visser")
     world = World(
-        care_group=group, practice=practice, other_practice=other_practice, patient=patient,
+        care_group=group,
+        practice=practice,
+        other_practice=other_practice,
+        patient=patient,
         patient_user=make_user(db, Role.patient, patient=patient),
         other_patient=other_patient,
         other_patient_user=make_user(db, Role.patient, patient=other_patient),

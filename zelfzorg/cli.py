@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import current_app
@@ -17,6 +19,17 @@ group = AppGroup("zelfzorg", help="Zelfzorg beheer- en onderhoudsopdrachten.")
 
 def engine():
     return current_app.extensions["zelfzorg_engine"]
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A refused use case ends the command with its message and exit code 1, no traceback."""
+    from zelfzorg.errors import DomainError
+
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @group.command("audit-verify")
@@ -42,12 +55,18 @@ def audit_verify():
 @click.option("--patients", default=150, show_default=True)
 def demo(if_empty: bool, patients: int):
     """Seed a realistic, deterministic demo care group and print the logins."""
-    from zelfzorg.demo import print_logins, seed_demo
+    from zelfzorg.demo import DatabaseNotEmpty, print_logins, seed_demo
 
-    with session_scope(engine()) as session:
-        logins = seed_demo(
-            session, n_patients=patients, if_empty=if_empty, progress=lambda msg: click.echo(msg)
-        )
+    try:
+        with session_scope(engine()) as session:
+            logins = seed_demo(
+                session,
+                n_patients=patients,
+                if_empty=if_empty,
+                progress=lambda msg: click.echo(msg),
+            )
+    except DatabaseNotEmpty as error:
+        raise click.ClickException(str(error)) from error
     print_logins(logins, click.echo)
 
 
@@ -82,7 +101,7 @@ def demo_totp(email: str):
 def create_caregroup(name: str):
     from zelfzorg.accounts.services import create_care_group
 
-    with session_scope(engine()) as session:
+    with refusals(), session_scope(engine()) as session:
         group_ = create_care_group(session, None, name=name)
         click.echo(f"Care group {group_.id}: {group_.name}")
 
@@ -94,7 +113,7 @@ def create_caregroup(name: str):
 def create_practice(care_group_id: int, name: str, city: str):
     from zelfzorg.accounts.services import create_practice as create
 
-    with session_scope(engine()) as session:
+    with refusals(), session_scope(engine()) as session:
         practice = create(session, None, care_group_id=care_group_id, name=name, city=city)
         click.echo(f"Practice {practice.id}: {practice.name}")
 
@@ -114,7 +133,7 @@ def create_user(email, name, role, discipline, practice_id, care_group_id, passw
     from zelfzorg.accounts.services import create_user as create
     from zelfzorg.accounts.views import policy
 
-    with session_scope(engine()) as session:
+    with refusals(), session_scope(engine()) as session:
         user = create(
             session,
             policy(),

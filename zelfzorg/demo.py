@@ -153,6 +153,10 @@ class DemoContext:
     progress: Callable[[str], None] = print
 
 
+class DatabaseNotEmpty(RuntimeError):
+    """Demo data goes in an empty database only."""
+
+
 def _secret(rng: random.Random) -> str:
     return base64.b32encode(rng.randbytes(20)).decode()
 
@@ -217,7 +221,9 @@ def seed_demo(
         if if_empty:
             progress("Database already has data: demo not seeded.")
             return existing_logins(session)
-        raise RuntimeError("The database already has care groups; demo data goes in an empty one.")
+        raise DatabaseNotEmpty(
+            "The database already has care groups; demo data goes in an empty one."
+        )
     policy = policy or SecurityPolicy(argon2_time_cost=1, argon2_memory_cost=8192)
     rng = random.Random(SEED)
     today = today or date.today()

@@ -18,8 +18,14 @@ from babel.messages.pofile import read_po, write_po
 
 from zelfzorg.config import ROOT
 
-KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "N_": None,
-            "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "_l": None,
+    "N_": None,
+    "ngettext": (1, 2),
+}
 CORE = ROOT / "zelfzorg" / "translations"
 
 
@@ -71,8 +77,11 @@ def missing() -> list[tuple[str, str]]:
     translated: set[str] = set()
     for directory in {CORE, *(p for p in (ROOT / "zelfzorg").glob("*/translations"))}:
         for message in load(directory):
-            if message.id and message.string and all(message.string if isinstance(
-                    message.string, tuple) else [message.string]):
+            if (
+                message.id
+                and message.string
+                and all(message.string if isinstance(message.string, tuple) else [message.string])
+            ):
                 translated.add(message.id if isinstance(message.id, str) else message.id[0])
     result = []
     for _directory, messages in extract().items():
@@ -90,9 +99,13 @@ def update() -> int:
         catalog = load(directory)
         for msgid, locations in messages.items():
             if catalog.get(msgid) is None:
-                catalog.add(msgid, string=("", "") if isinstance(msgid, tuple) else "",
-                            locations=[(loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1]))
-                                       for loc in locations[:1]])
+                catalog.add(
+                    msgid,
+                    string=("", "") if isinstance(msgid, tuple) else "",
+                    locations=[
+                        (loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1])) for loc in locations[:1]
+                    ],
+                )
                 added += 1
         path = po_path(directory)
         path.parent.mkdir(parents=True, exist_ok=True)

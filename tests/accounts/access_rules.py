@@ -15,8 +15,9 @@ RULES = {
     "accounts.admin_new_care_group": Rule(frozenset({"admin"})),
     "accounts.admin_new_practice": Rule(frozenset({"admin"})),
     "accounts.admin_new_user": Rule(frozenset({"admin"})),
-    "accounts.admin_reset_totp": Rule(frozenset({"admin"}),
-                                      params=lambda w, db: {"user_id": w.other_poh.id}),
+    "accounts.admin_reset_totp": Rule(
+        frozenset({"admin"}), params=lambda w, db: {"user_id": w.other_poh.id}
+    ),
     "notifications.index": Rule(EVERYONE_LOGGED_IN),
     "notifications.mark_read": Rule(EVERYONE_LOGGED_IN),
     "worklist.index": Rule(frozenset({"professional", "professional_other"})),

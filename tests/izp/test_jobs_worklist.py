@@ -19,7 +19,8 @@ from zelfzorg.web import today
 
 
 def notifications(db) -> list[Notification]:
-    return list(db.exec(select(Notification)).all())
+    """Review reminders only (a completed review also invites to a questionnaire)."""
+    return list(db.exec(select(Notification).where(Notification.kind == "izp_review_due")).all())
 
 
 def test_patient_is_reminded_a_week_ahead_once(db, world):

@@ -554,3 +554,58 @@ def test_goals_due_lists_own_practice_goals_within_two_weeks(db, world):
     due = services.goals_due(db, world.actor(world.poh), today=TODAY)
     assert [d.goal.title for d in due] == ["Mijn bloeddruk omlaag"]
     assert services.goals_due(db, world.actor(world.other_poh), today=TODAY) == []
+
+
+def _activation(db, world, value: int) -> None:
+    """A scored activation assessment: all answers ``value`` except one lower."""
+    from zelfzorg.assessment import services as assessment
+
+    actor = world.actor(world.patient_user)
+    response = assessment.start_response(
+        db, actor, patient_id=world.patient.id, instrument_code="activation", now=NOW
+    )
+    answers = {f"a{i:02d}": value for i in range(1, 14)}
+    answers["a01"] = value - 1
+    assessment.save_answers(db, actor, response_id=response.id, answers=answers, now=NOW)
+    assessment.submit_response(db, actor, response_id=response.id, now=NOW)
+
+
+def test_next_review_follows_the_activation_level_when_no_date_is_given(db, world):
+    goal = active_goal(db, world)
+    _activation(db, world, 2)  # mean 1.92 -> score 30.8 -> level 1: review after 6 weeks
+    review, _ = services.review_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        achievement="improving",
+        decision="continue",
+        next_review=None,
+        token="lvl1",
+        today=TODAY,
+    )
+    assert review.next_review_date == TODAY + timedelta(weeks=6)
+    _activation(db, world, 4)  # mean 3.92 -> level 4: the patient leads, 26 weeks
+    assert services.default_review_interval(db, world.patient.id) == 26
+
+
+def test_without_an_assessment_the_standard_interval_applies(db, world):
+    assert services.default_review_interval(db, world.patient.id) == services.REVIEW_INTERVAL_WEEKS
+
+
+def test_a_completed_review_invites_the_patient_to_the_experience_questionnaire_once(db, world):
+    from zelfzorg.assessment.models import AssessmentResponse
+
+    goal = active_goal(db, world)
+    kwargs = {
+        "achievement": "improving",
+        "decision": "continue",
+        "next_review": None,
+        "token": "sdm",
+        "today": TODAY,
+    }
+    review, _ = services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
+    services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)  # double submit
+    invites = db.exec(
+        select(AssessmentResponse).where(AssessmentResponse.context == f"review:{review.id}")
+    ).all()
+    assert [(i.instrument_code, i.status) for i in invites] == [("sdm_experience", "in_progress")]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -394,3 +395,40 @@ def test_english_patient_sees_english_plan_page(db, login, world):
     db.commit()
     page = login(world.patient_user).get("/mijn/plan")
     assert "My plan" in page.text and "Propose a goal" in page.text
+
+
+def test_plan_pdf_shows_the_trend_of_a_target_measurement(db, login, world, goal):
+    from zelfzorg.izp.printing import plan_document
+    from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
+
+    base = datetime.now(UTC) - timedelta(days=60)
+    for day in range(0, 60, 3):
+        db.add(
+            Measurement(
+                patient_id=world.patient.id,
+                type_code="bp_systolic",
+                value=150 - day / 3,
+                unit="mm[Hg]",
+                measured_at=base + timedelta(days=day),
+                source=MeasurementSource.patient,
+            )
+        )
+    db.commit()
+    document = plan_document(db, world.actor(world.poh), world.patient.id, today=today())
+    db.commit()
+    chart = document["charts"]["bp_systolic"]
+    svg = base64.b64decode(chart.removeprefix("data:image/svg+xml;base64,")).decode()
+    assert "<title>" in svg and "Bovendruk" in svg
+    without = login(world.other_poh)  # no access: no chart leaks through another practice
+    assert without.get(f"/patienten/{world.patient.id}/plan.pdf").status_code == 403
+    response = login(world.poh).get(f"/patienten/{world.patient.id}/plan.pdf")
+    assert response.status_code == 200
+    page = PdfReader(io.BytesIO(response.data)).pages[0]
+    assert page["/Resources"].get("/XObject"), "the chart is drawn into the page"
+
+
+def test_plan_pdf_without_measurements_has_no_chart(db, world, goal):
+    from zelfzorg.izp.printing import plan_document
+
+    document = plan_document(db, world.actor(world.poh), world.patient.id, today=today())
+    assert document["charts"] == {}

@@ -438,11 +438,48 @@ def test_second_open_referral_to_the_same_intervention_is_refused(db, world):
 
 
 def test_referral_keeps_the_care_plan_goal(db, world):
+    from tests.izp.helpers import active_goal
+
+    goal = active_goal(
+        db,
+        world,
+        title="Tien kilo lichter",
+        target_type=None,
+        target_comparator=None,
+        target_value=None,
+        target_unit=None,
+    )
     cool = make_intervention(db, world.care_group.id)
     referral = services.create_referral(
-        db, world.actor(world.poh), world.patient.id, intervention_id=cool.id, goal_id=7, now=NOW
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        intervention_id=cool.id,
+        goal_id=goal.id,
+        now=NOW,
     )
-    assert referral.goal_id == 7
+    assert referral.goal_id == goal.id
+
+
+def test_referral_refuses_a_goal_of_another_patient(db, world):
+    from tests.izp.helpers import goal_input
+    from zelfzorg.izp import services as izp
+
+    theirs = izp.propose_goal(
+        db, world.actor(world.poh), world.other_patient.id, goal_input(), today=NOW.date()
+    )
+    cool = make_intervention(db, world.care_group.id)
+    with pytest.raises(ValidationError) as refused:
+        services.create_referral(
+            db,
+            world.actor(world.poh),
+            world.patient.id,
+            intervention_id=cool.id,
+            goal_id=theirs.id,
+            now=NOW,
+        )
+    assert refused.value.field == "goal_id"
+    assert db.exec(select(Referral)).all() == []
 
 
 def test_patient_sees_offers_and_progress_but_not_proposals(db, world):

@@ -309,3 +309,33 @@ def test_pages_render_in_english(db, world, login):
     db.commit()
     body = _text(login(world.poh).get(f"/patienten/{world.patient.id}/leefstijl"))
     assert "DM2 or CVRM and BMI 25 or higher" in body
+
+
+def test_poh_links_a_referral_to_a_care_plan_goal(db, world, login):
+    from tests.izp.helpers import active_goal, goal_input
+    from zelfzorg.izp import services as izp
+
+    goal = active_goal(db, world, title="Tien kilo lichter")
+    theirs = izp.propose_goal(
+        db,
+        world.actor(world.poh),
+        world.other_patient.id,
+        goal_input(title="Niet van jou"),
+        today=utcnow().date(),
+    )
+    cool = make_intervention(db, world.care_group.id)
+    db.commit()
+    goal_id, their_goal_id, cool_id = goal.id, theirs.id, cool.id
+    client = login(world.poh)
+    page = _text(client.get(f"/patienten/{world.patient.id}/leefstijl"))
+    assert "Tien kilo lichter" in page and "Niet van jou" not in page
+    url = f"/patienten/{world.patient.id}/leefstijl/verwijzingen"
+    refused = client.post(url, data={"intervention_id": cool_id, "goal_id": their_goal_id})
+    assert refused.status_code == 400
+    assert "Kies een doel uit het zorgplan van deze patiënt." in _text(refused)
+    assert db.exec(select(Referral)).all() == []
+    db.rollback()  # release SQLite's write lock (every transaction begins IMMEDIATE)
+    assert (
+        client.post(url, data={"intervention_id": cool_id, "goal_id": goal_id}).status_code == 302
+    )
+    assert db.exec(select(Referral.goal_id)).one() == goal_id

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, func, select
 
+from tests.izp.helpers import goal_input
 from zelfzorg.errors import Conflict, Forbidden, ValidationError
 from zelfzorg.notifications.models import Notification
 from zelfzorg.telemonitoring import alerts, services, targets
@@ -179,18 +180,37 @@ def test_default_target_applies_until_a_personal_one_is_set(db, world):
     assert targets.effective_target(db, world.patient.id, "bp_systolic").source == "default"
 
 
-def test_a_goal_target_counts_as_personal(db, world):
-    targets.set_goal_target(
+def test_an_agreed_goal_target_is_the_personal_target_until_the_goal_ends(db, world):
+    from tests.izp.helpers import TODAY, active_goal
+    from zelfzorg.izp import services as izp
+
+    assert targets.effective_target(db, world.patient.id, "hba1c").high == 53  # NHG default
+    goal = izp.propose_goal(
         db,
-        patient_id=world.patient.id,
-        goal_id=7,
-        type_code="hba1c",
-        comparator="<=",
-        low=None,
-        high=58,
-        set_by_id=world.poh.id,
+        world.actor(world.poh),
+        world.patient.id,
+        goal_input(
+            target_type="hba1c", target_comparator="<=", target_value="58", target_unit="mmol/mol"
+        ),
+        today=TODAY,
     )
+    # Proposed, not yet agreed by the patient: not a target yet.
+    assert targets.effective_target(db, world.patient.id, "hba1c").high == 53
+    izp.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY)
     assert targets.effective_target(db, world.patient.id, "hba1c").high == 58
+    assert active_goal(db, world).target_type == "bp_systolic"
+    assert targets.effective_target(db, world.patient.id, "bp_systolic").high == 140
+    izp.review_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        achievement=None,
+        decision="stop",
+        next_review=None,
+        token="t-stop",
+        today=TODAY,
+    )
+    assert targets.effective_target(db, world.patient.id, "hba1c").high == 53
 
 
 def test_an_impossible_target_is_refused(db, world):

@@ -211,7 +211,8 @@ def set_language():
     if current_user.is_authenticated:
         services.set_locale(get_session(), current_user, lang)
     target = request.form.get("next") or url_for("accounts.index")
-    if not target.startswith("/") or target.startswith("//"):
+    # Only local paths: browsers read /\host like //host (another site).
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
         target = url_for("accounts.index")
     return redirect(target)
 

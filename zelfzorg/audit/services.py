@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -75,7 +75,8 @@ def record(
     ).first()
     entry = AuditEntry(
         id=(last[0] + 1) if last else 1,
-        at=at or utcnow(),
+        # Normalised to UTC: the hash covers the ISO text, which must survive a reload.
+        at=(at or utcnow()).astimezone(UTC),
         user_id=subject.user_id,
         user_name=subject.user_name[:200],
         role=subject.role,

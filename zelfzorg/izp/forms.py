@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,7 +28,7 @@ from zelfzorg.izp.pdca import (
     GoalLifecycle,
     ReviewDecision,
 )
-from zelfzorg.izp.targets import MEASUREMENT_TYPES
+from zelfzorg.izp.targets import MEASUREMENT_TYPES, TargetType
 from zelfzorg.patients.forms import PROGRAMME_LABELS
 
 MODULE_LABELS = {
@@ -36,6 +37,11 @@ MODULE_LABELS = {
     SelfManagementModule.telemonitoring: _l("Thuismetingen (telemonitoring)"),
     SelfManagementModule.ehealth: _l("eHealth (online programma)"),
 }
+
+
+def _type_label(kind: TargetType) -> LazyString:
+    """The catalogue name in the language of the request that renders the form."""
+    return LazyString(lambda: kind.label(str(get_locale() or "nl")))
 
 
 def new_token() -> str:
@@ -106,7 +112,7 @@ class GoalForm(VersionedForm):
     target_type = SelectField(
         _l("Meetbaar doel: wat meten we? (niet verplicht)"),
         choices=[("", _l("Geen meetbaar doel"))]
-        + [(code, _l(kind.label)) for code, kind in MEASUREMENT_TYPES.items()],
+        + [(code, _type_label(kind)) for code, kind in MEASUREMENT_TYPES.items()],
         validate_choice=False,
     )
     target_comparator = SelectField(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import base64
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -10,9 +11,33 @@ from zelfzorg.accounts.scope import Actor, get_patient_for
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.izp import services
 from zelfzorg.patients.services import load_record
+from zelfzorg.telemonitoring.chartdata import chart_svg, series
+
+CHART_MONTHS = 12
+MAX_CHARTS = 3  # PDFs stay short: WeasyPrint time grows faster than pages
 
 
-def plan_document(session: Session, actor: Actor, patient_id: int, *, today: date) -> dict:
+def _charts(
+    session: Session, patient_id: int, type_codes: list[str], today: date, lang: str
+) -> dict[str, str]:
+    """A trend chart (SVG as a data: URI) per target measurement with readings this year."""
+    end = datetime.combine(today, time.max, UTC)
+    start = end - timedelta(days=CHART_MONTHS * 31)
+    charts: dict[str, str] = {}
+    for code in dict.fromkeys(type_codes):
+        if len(charts) == MAX_CHARTS:
+            break
+        points = series(session, patient_id, code, start, end)
+        if not points[1]:
+            continue
+        svg = chart_svg(session, patient_id, code, start, end, lang, points=points)
+        charts[code] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return charts
+
+
+def plan_document(
+    session: Session, actor: Actor, patient_id: int, *, today: date, lang: str = "nl"
+) -> dict:
     get_patient_for(session, actor, patient_id, action=AuditAction.print, object_type="CarePlan")
     view = services.open_plan(session, actor, patient_id, today=today)
     record = load_record(session, view.patient)
@@ -56,4 +81,12 @@ def plan_document(session: Session, actor: Actor, patient_id: int, *, today: dat
         "next_review_date": plan.next_review_date if plan else None,
         "care_team": [(str(m.role), u.name) for m, u in record.care_team],
         "goals": goals,
+        # Access to the patient was checked and the print audited above.
+        "charts": _charts(
+            session,
+            view.patient.id,
+            [g["target_type"] for g in goals if g["target_type"]],
+            today,
+            lang,
+        ),
     }

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, or_, select
 
 from zelfzorg.accounts.models import User
 from zelfzorg.accounts.scope import Actor, audit, get_patient_for
+from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.izp import pdca
@@ -38,6 +39,9 @@ from zelfzorg.izp.targets import MEASUREMENT_TYPES, normalise_unit
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.rules import make_target
+from zelfzorg.telemonitoring.targets import active_goal_target, end_goal_target, set_goal_target
+from zelfzorg.telemonitoring.types import get_type
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -208,6 +212,19 @@ def clean_goal(data: GoalInput, *, today: date, check_dates: bool = True) -> dic
                     field="target_unit",
                     unit=kind.display_unit,
                 )
+            else:
+                # The same check telemonitoring applies to a personal target: a value no
+                # reading could ever reach is refused here, before anything is saved.
+                try:
+                    goal_target_bounds(
+                        cleaned.target.measurement_type,
+                        cleaned.target.comparator.value,
+                        cleaned.target.value,
+                    )
+                except ValidationError as error:
+                    errors["target_value"] = ValidationError(
+                        error.message, field="target_value", **error.params
+                    )
     try:
         programmes = _programmes(list(data.programmes), "programmes")
     except ValidationError as error:
@@ -651,6 +668,7 @@ def _save_goal(
     goal.updated_at = now
     goal.updated_by_id = actor.user_id
     session.add(goal)
+    sync_goal_target(session, goal, set_by_id=actor.user_id, now=now)
     _write_revision(
         session,
         actor,
@@ -661,6 +679,43 @@ def _save_goal(
         now=now,
     )
     session.flush()
+
+
+def goal_target_bounds(type_code: str, comparator: str, value: float) -> tuple[float | None, ...]:
+    """(low, high) of a goal target as a telemonitoring target; validates plausibility."""
+    low, high = (None, value) if comparator in ("<", "<=") else (value, None)
+    make_target(get_type(type_code), comparator, low=low, high=high)
+    return low, high
+
+
+def sync_goal_target(session: Session, goal: Goal, *, set_by_id: int | None, now: datetime) -> None:
+    """An agreed, running goal with a measurable target is the patient's personal target for
+    that measurement (shown with every value, used by the alert rules); otherwise it is not."""
+    running = goal.lifecycle in (pdca.GoalLifecycle.ACTIVE, pdca.GoalLifecycle.ON_HOLD)
+    agreed = pdca.is_agreed(goal.agreed_by_patient_at, goal.agreed_by_professional_at)
+    if not (running and agreed and goal.target_type and goal.target_value is not None):
+        end_goal_target(session, goal_id=goal.id, now=now)  # type: ignore[arg-type]
+        return
+    low, high = goal_target_bounds(goal.target_type, goal.target_comparator, goal.target_value)
+    current = active_goal_target(session, goal.id)  # type: ignore[arg-type]
+    if current is not None and (
+        current.type_code,
+        current.comparator,
+        current.low,
+        current.high,
+    ) == (goal.target_type, goal.target_comparator, low, high):
+        return
+    set_goal_target(
+        session,
+        patient_id=goal.patient_id,
+        goal_id=goal.id,  # type: ignore[arg-type]
+        type_code=goal.target_type,
+        comparator=goal.target_comparator,
+        low=low,
+        high=high,
+        set_by_id=set_by_id,
+        now=now,
+    )
 
 
 def edit_goal(
@@ -967,10 +1022,14 @@ def review_goal(
     token: str,
     today: date,
     now: datetime | None = None,
-    interval_weeks: int = REVIEW_INTERVAL_WEEKS,
+    interval_weeks: int | None = None,
 ) -> tuple[GoalReview, bool]:
     """Complete a review with a decision. Returns (review, created); the same token twice
-    returns the first review and changes nothing."""
+    returns the first review and changes nothing.
+
+    Without a next review date the interval follows the patient's activation level (the
+    assessment's advice), else REVIEW_INTERVAL_WEEKS. A completed review invites the patient
+    to the shared-decision-making experience questionnaire."""
     now = now or utcnow()
     goal = _load_goal(session, actor, goal_id, write=True, action=AuditAction.update)
     if not actor.is_professional:
@@ -990,6 +1049,8 @@ def review_goal(
         judged = pdca.AchievementStatus(judged).value
     except ValueError:
         raise ValidationError(N_("Kies hoe het met het doel gaat."), field="achievement") from None
+    if interval_weeks is None:
+        interval_weeks = default_review_interval(session, goal.patient_id)
     outcome = pdca.apply_decision(
         goal.lifecycle,
         judged,
@@ -1026,7 +1087,32 @@ def review_goal(
     goal.achievement = outcome.achievement.value
     goal.review_date = outcome.next_review_date
     _save_goal(session, actor, goal, before, version, now, claimed=True)
+    invite_experience_questionnaire(
+        session,
+        patient_id=goal.patient_id,
+        review_id=review.id,
+        now=now,  # type: ignore[arg-type]
+    )
     return review, True
+
+
+def running_goals(session: Session, patient_id: int) -> list[Goal]:
+    """A patient's proposed, active and on-hold goals, for other domains to link to (a
+    lifestyle referral serving a goal). The caller has checked access to the patient."""
+    return list(
+        session.exec(
+            select(Goal)
+            .where(Goal.patient_id == patient_id)
+            .where(col(Goal.lifecycle).in_(("proposed", "active", "on-hold")))
+            .order_by(Goal.id)
+        ).all()
+    )
+
+
+def default_review_interval(session: Session, patient_id: int) -> int:
+    """Weeks until the next review: tailored to the latest activation level when known."""
+    activation = latest_activation(session, patient_id)
+    return activation.review_interval_weeks if activation else REVIEW_INTERVAL_WEEKS
 
 
 def reviews_for(session: Session, goal_id: int) -> list[GoalReview]:

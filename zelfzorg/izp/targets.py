@@ -1,39 +1,53 @@
-"""Measurement types a goal target can use: the one list in the care plan.
+"""Measurement types a goal target can use, taken from the telemonitoring type catalogue.
 
-Codes and units are those of the shared ``measurement`` table (UCUM units). The lead will
-later point this at the telemonitoring type catalogue; until then it lives here only.
+Codes and UCUM units are those of the shared ``measurement`` table, so progress against a
+target is computed from the same rows the patient enters or a device sends.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zelfzorg.errors import N_
+from zelfzorg.telemonitoring.types import Text, load_types
+
+# The catalogue types that make sense as a personal goal target, in the order offered.
+TARGET_CODES = (
+    "bp_systolic", "bp_diastolic", "weight", "bmi", "hba1c", "glucose_fasting", "steps",
+    "waist", "peak_flow", "spo2",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class TargetType:
     code: str
-    label: str  # Dutch msgid
+    name: Text  # nl and en
     unit: str  # UCUM, as stored on measurements
-    display_unit: str  # what people read and may type
+    display_units: tuple[str, ...]  # what people read and may type (nl, en)
+
+    @property
+    def display_unit(self) -> str:
+        return self.display_units[0]
+
+    def label(self, lang: str = "nl") -> str:
+        return self.name.get(lang)
 
 
-MEASUREMENT_TYPES: dict[str, TargetType] = {
-    t.code: t
-    for t in (
-        TargetType("bp_systolic", N_("Bovendruk (bloeddruk)"), "mm[Hg]", "mmHg"),
-        TargetType("bp_diastolic", N_("Onderdruk (bloeddruk)"), "mm[Hg]", "mmHg"),
-        TargetType("weight", N_("Gewicht"), "kg", "kg"),
-        TargetType("bmi", N_("BMI"), "kg/m2", "kg/m²"),
-        TargetType("hba1c", N_("HbA1c"), "mmol/mol", "mmol/mol"),
-        TargetType("glucose_fasting", N_("Nuchtere bloedsuiker"), "mmol/L", "mmol/L"),
-        TargetType("steps", N_("Stappen per dag"), "/d", "stappen per dag"),
-        TargetType("waist", N_("Buikomvang"), "cm", "cm"),
-        TargetType("peak_flow", N_("Piekstroom"), "L/min", "L/min"),
-        TargetType("spo2", N_("Zuurstof in het bloed"), "%", "%"),
-    )
-}
+def _target_types() -> dict[str, TargetType]:
+    catalogue = load_types()
+    types = {}
+    for code in TARGET_CODES:
+        kind = catalogue[code]
+        assert kind.unit is not None, f"{code} is not a quantity"
+        units = tuple(dict.fromkeys((kind.unit_label("nl"), kind.unit_label("en"))))
+        types[code] = TargetType(code, kind.name, kind.unit, units)
+    return types
+
+
+MEASUREMENT_TYPES: dict[str, TargetType] = _target_types()
+
+
+def _squash(text: str) -> str:
+    return text.strip().lower().replace(" ", "")
 
 
 def normalise_unit(code: str, unit: str) -> str | None:
@@ -41,11 +55,10 @@ def normalise_unit(code: str, unit: str) -> str | None:
     kind = MEASUREMENT_TYPES.get(code)
     if kind is None:
         return None
-    typed = unit.strip().lower().replace(" ", "")
-    accepted = {kind.unit.lower().replace(" ", ""), kind.display_unit.lower().replace(" ", "")}
+    accepted = {_squash(kind.unit), *(_squash(u) for u in kind.display_units)}
     if code == "steps":
-        accepted |= {"stappen", "stappen/dag", "/dag", "perdag"}
-    return kind.unit if typed in accepted else None
+        accepted |= {"/d", "stappen/dag", "/dag", "perdag", "steps/day"}
+    return kind.unit if _squash(unit) in accepted else None
 
 
 def display_unit(unit: str | None) -> str:

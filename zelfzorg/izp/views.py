@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from zelfzorg.accounts.models import Role
+from zelfzorg.assessment.services import latest_activation
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, ValidationError
 from zelfzorg.izp import pdca, services
@@ -40,6 +41,7 @@ from zelfzorg.izp.models import Goal
 from zelfzorg.izp.printing import plan_document
 from zelfzorg.izp.progress import Message
 from zelfzorg.izp.targets import MEASUREMENT_TYPES, display_unit
+from zelfzorg.leefstijl.services import eligibility_for
 from zelfzorg.patients.forms import CARE_TEAM_LABELS, PROGRAMME_LABELS
 from zelfzorg.pdf import render_pdf
 from zelfzorg.web import (
@@ -115,7 +117,7 @@ def show_value(field: str, value) -> str:
         return _label(pdca.Comparator, value)
     if field == "target_type":
         kind = MEASUREMENT_TYPES.get(value)
-        return _(kind.label) if kind else str(value)
+        return kind.label(str(get_locale() or "nl")) if kind else str(value)
     if field == "target_unit":
         return display_unit(value)
     if field.endswith("_date") and isinstance(value, str):
@@ -545,6 +547,12 @@ def review(goal_id: int):
     db = get_session()
     detail = services.open_goal(db, current_actor(), goal_id)
     form = ReviewForm()
+
+    def page(status: int = 200):
+        return render_template(
+            "izp/review.html", d=detail, form=form, **_consultation(db, detail.goal.patient_id)
+        ), status
+
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -561,7 +569,7 @@ def review(goal_id: int):
                 )
             except Conflict as error:
                 flash(error_text(error), "error")
-                return render_template("izp/review.html", d=detail, form=form), 409
+                return page(409)
             except ValidationError as error:
                 if detail.goal.lifecycle in ("active", "on-hold"):
                     _attach(form, error)
@@ -573,8 +581,22 @@ def review(goal_id: int):
                     flash(_("Pas nu het doel of de acties aan."), "info")
                     return redirect(url_for("izp.edit_goal", goal_id=goal_id))
                 return redirect(url_for("izp.goal", goal_id=goal_id))
-        return render_template("izp/review.html", d=detail, form=form), 400
-    return render_template("izp/review.html", d=detail, form=form)
+        return page(400)
+    return page()
+
+
+def _consultation(db, patient_id: int) -> dict:
+    """What the consultation needs beside the goal: the activation level with its support
+    advice and review interval, and the lifestyle interventions the patient may join."""
+    lang = str(get_locale() or "nl")
+    activation = latest_activation(db, patient_id)
+    rows = eligibility_for(db, current_actor(), patient_id, today(), lang=lang)
+    return {
+        "activation": activation,
+        "interval_weeks": services.default_review_interval(db, patient_id),
+        "lang": lang,
+        "lifestyle": [r for r in rows if r.evaluation.outcome != "not_eligible"][:5],
+    }
 
 
 @bp.get("/evaluaties")
@@ -614,7 +636,9 @@ def history(patient_id: int):
 @bp.get("/patienten/<int:patient_id>/plan.pdf")
 @roles_required(*BOTH)
 def pdf(patient_id: int):
-    document = plan_document(get_session(), current_actor(), patient_id, today=today())
+    document = plan_document(
+        get_session(), current_actor(), patient_id, today=today(), lang=str(get_locale() or "nl")
+    )
     html = render_template("izp/plan_pdf.html", doc=document)
     body = render_pdf(
         html,

@@ -58,6 +58,9 @@ class InterventionForm(FlaskForm):
 
 class ReferralForm(FlaskForm):
     intervention_id = SelectField(_l("Interventie"), coerce=int)
+    goal_id = SelectField(
+        _l("Hoort bij doel uit het zorgplan (optioneel)"), coerce=int, validate_choice=False
+    )
     note = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=1000)])
 
 

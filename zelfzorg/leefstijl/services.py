@@ -22,6 +22,7 @@ from zelfzorg.accounts.scope import Actor, audit, get_patient_for
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from zelfzorg.izp.models import Goal
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.criteria import (
     MEASUREMENTS,
@@ -544,8 +545,13 @@ def create_referral(
         or intervention.care_group_id != _practice_care_group(session, patient.practice_id)
     ):
         raise ValidationError(E_NOT_IN_CATALOGUE, field="intervention_id")
-    if goal_id is not None and goal_id < 1:
-        raise ValidationError(N_("Kies een bestaand doel."), field="goal_id")
+    if goal_id is not None:
+        goal = session.get(Goal, goal_id)
+        # Only a goal in this patient's own care plan; never reveal another patient's goal.
+        if goal is None or goal.patient_id != patient.id:
+            raise ValidationError(
+                N_("Kies een doel uit het zorgplan van deze patiënt."), field="goal_id"
+            )
     open_referral = session.exec(
         select(Referral.id)
         .where(Referral.patient_id == patient.id)

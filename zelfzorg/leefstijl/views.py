@@ -12,6 +12,7 @@ from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, ValidationError
+from zelfzorg.izp.services import running_goals
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl import services
 from zelfzorg.leefstijl.criteria import describe, parse_criteria
@@ -182,6 +183,9 @@ def _patient_page(patient_id: int, *, referral_form=None, status=200):
     referral_form.intervention_id.choices = [
         (row.intervention.id, row.intervention.name) for row in data.eligibility
     ]
+    referral_form.goal_id.choices = [(0, _("Geen"))] + [
+        (goal.id, goal.title) for goal in running_goals(db, patient_id)
+    ]
     return render_template(
         "leefstijl/patient.html",
         data=data,
@@ -210,6 +214,7 @@ def create_referral(patient_id: int):
                 current_actor(),
                 patient_id,
                 intervention_id=form.intervention_id.data,
+                goal_id=form.goal_id.data or None,
                 note=form.note.data or "",
                 now=utcnow(),
             )

@@ -183,3 +183,23 @@ def set_goal_target(
     session.add(row)
     session.flush()
     return row
+
+
+def active_goal_target(session: Session, goal_id: int) -> PersonalTarget | None:
+    return session.exec(
+        select(PersonalTarget).where(
+            PersonalTarget.goal_id == goal_id, col(PersonalTarget.active).is_(True)
+        )
+    ).first()
+
+
+def end_goal_target(session: Session, *, goal_id: int, now: datetime | None = None) -> None:
+    """The goal stopped, was achieved or lost its target: its personal target ends."""
+    for row in session.exec(
+        select(PersonalTarget).where(
+            PersonalTarget.goal_id == goal_id, col(PersonalTarget.active).is_(True)
+        )
+    ).all():
+        row.active = False
+        row.ended_at = now or utcnow()
+        session.add(row)
