@@ -431,3 +431,13 @@ def test_care_team_through_the_patient_page(db, world, login):
     db.commit()
     assert (member.patient_id, member.user_id) == (world.patient.id, world.poh.id)
     assert "Sanne POH" in client.get(url).text
+
+
+def test_search_treats_percent_and_underscore_as_text(db, world, login):
+    from zelfzorg.patients.services import search_patients
+    from zelfzorg.web import today
+
+    actor = world.actor(world.poh)
+    assert search_patients(db, actor, query="%", today=today()).total == 0
+    assert search_patients(db, actor, query="_", today=today()).total == 0
+    assert search_patients(db, actor, query="illem", today=today()).total == 1

@@ -33,7 +33,7 @@ from zelfzorg.accounts.forms import (
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required
+from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
 
 bp = Blueprint("accounts", __name__)
 
@@ -225,7 +225,7 @@ def set_language():
 def caregroup_home():
     from zelfzorg.accounts.reports import practice_overview
 
-    rows = practice_overview(get_session(), current_user.care_group_id)
+    rows = practice_overview(get_session(), current_user.care_group_id, today=today())
     return render_template("accounts/caregroup_home.html", rows=rows)
 
 

@@ -137,6 +137,9 @@ def show_value(field: str, value) -> str:
 def message_text(message: Message | dict) -> str:
     if isinstance(message, dict):
         message = Message(message["msgid"], message.get("params", {}))
+    if "unit" in message.params:  # the stored UCUM code ("mm[Hg]") as people write it
+        unit = display_unit(str(message.params["unit"]))
+        message = Message(message.msgid, {**message.params, "unit": unit})
     return message.text(_, locale=str(get_locale()))
 
 

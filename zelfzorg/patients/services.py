@@ -136,11 +136,13 @@ def search_patients(
     stmt = patients_query(actor)
     query = (query or "").strip()[:100]
     if query:
-        like = f"%{query.lower()}%"
+        # % and _ typed by the user are literal characters, not wildcards.
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         conditions = [
-            func.lower(Patient.family_name).like(like),
-            func.lower(Patient.given_name).like(like),
-            func.lower(func.coalesce(Patient.his_number, "")).like(like),
+            func.lower(Patient.family_name).like(like, escape="\\"),
+            func.lower(Patient.given_name).like(like, escape="\\"),
+            func.lower(func.coalesce(Patient.his_number, "")).like(like, escape="\\"),
         ]
         try:
             day, month, year = (int(p) for p in query.split("-"))
