@@ -45,3 +45,6 @@ test: system-deps $(VENV)/.installed lint test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) instance/*.db*
+
+bench: $(VENV)/.installed translations
+	$(BIN)/python bench/worklist.py

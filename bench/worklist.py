@@ -11,6 +11,7 @@ possible way to get the same data), so the page is reported as a ratio to it.
 from __future__ import annotations
 
 import argparse
+import re
 import random
 import statistics
 import sys
@@ -180,7 +181,8 @@ def main() -> None:
     page, base = statistics.median(page_times), statistics.median(base_times)
     print(f"database        {engine.dialect.name}")
     print(f"patients        {args.patients}")
-    print(f"worklist items  {items}")
+    total = re.search(r"(\d+) punten voor aandacht", response.text)
+    print(f"worklist lines  {total.group(1) if total else items} (first page shows {items})")
     print(f"queries/page    {queries}")
     print(f"page time       {page * 1000:.1f} ms (median of {args.repeat})")
     print(f"bare SQL        {base * 1000:.2f} ms")

@@ -85,8 +85,24 @@ def test_worklist_query_count_does_not_grow_with_the_practice(app, engine, db, w
     n_small, small_page = count_queries(engine, login(small), "/werklijst")
     n_large, large_page = count_queries(engine, login(large), "/werklijst")
     assert small_page.count("kind-urgent_alert") == 20
-    assert large_page.count("kind-urgent_alert") == 200
+    # Ranked and paged: the first page holds the 50 most urgent of the 400 lines.
+    assert large_page.count("kind-urgent_alert") == 50
+    assert "Dringende signalen (200)" in large_page
     assert n_small == n_large
+
+
+def test_worklist_pages_through_all_lines_in_rank_order(app, db, world, login):
+    poh = practice_with_alerts(db, world, 40)  # 40 urgent + 40 trend lines
+    client = login(poh)
+    alerts = "/werklijst?kind=urgent_alert&kind=trend_alert"
+    first = client.get(alerts).text
+    last = client.get(alerts + "&page=2").text
+    assert first.count("kind-urgent_alert") == 40 and first.count("kind-trend_alert") == 10
+    assert last.count("kind-urgent_alert") == 0 and last.count("kind-trend_alert") == 30
+    assert 'start="51"' in last and "Pagina 2 van 2" in last
+    assert client.get(alerts + "&page=99").text.count("kind-trend_alert") == 30  # clamped
+    filtered = client.get("/werklijst?kind=trend_alert").text
+    assert filtered.count("kind-trend_alert") == 40 and "Pagina 2" not in filtered
 
 
 def test_urgent_alerts_rank_above_trend_alerts_and_filter_by_kind(app, db, world, login):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
@@ -13,6 +15,7 @@ from zelfzorg.worklist import KIND_LABELS, collect
 
 bp = Blueprint("worklist", __name__)
 NAV = [NavItem("worklist.index", N_("Werklijst"), (Role.professional,), 10)]
+PAGE_SIZE = 50
 
 
 @bp.get("/werklijst")
@@ -20,12 +23,29 @@ NAV = [NavItem("worklist.index", N_("Werklijst"), (Role.professional,), 10)]
 def index():
     db = get_session()
     kinds = {k for k in request.args.getlist("kind") if k in KIND_LABELS}
-    items = collect(db, current_user.practice_id, today(), kinds or None)
+    everything = collect(db, current_user.practice_id, today())
+    counts = Counter(item.kind for item in everything)
+    items = [i for i in everything if i.kind in kinds] if kinds else everything
+    # Ranked, so the first pages hold the most urgent work; rendering thousands of lines
+    # would only slow the page down.
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     audit(
         db,
         current_actor(),
         action=AuditAction.search,
         object_type="Worklist",
-        detail=f"{len(items)} items",
+        detail=f"{len(items)} items, page {page}",
     )
-    return render_template("worklist/index.html", items=items, kinds=kinds, kind_labels=KIND_LABELS)
+    return render_template(
+        "worklist/index.html",
+        items=shown,
+        total=len(items),
+        page=page,
+        pages=pages,
+        kinds=kinds,
+        kind_labels=KIND_LABELS,
+        counts=counts,
+        page_size=PAGE_SIZE,
+    )
