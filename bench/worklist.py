@@ -11,8 +11,8 @@ possible way to get the same data), so the page is reported as a ratio to it.
 from __future__ import annotations
 
 import argparse
-import re
 import random
+import re
 import statistics
 import sys
 import tempfile
