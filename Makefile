@@ -19,7 +19,6 @@ translations: $(VENV)/.installed
 run: $(VENV)/.installed translations
 	$(BIN)/alembic upgrade head
 	$(BIN)/flask --app wsgi zelfzorg demo --if-empty
-	$(BIN)/flask --app wsgi zelfzorg demo-logins
 	@echo "Zelfzorg runs on http://127.0.0.1:5000  (stop with Ctrl+C)"
 	SCHEDULER_ENABLED=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 

@@ -53,7 +53,7 @@ def counting_server() -> Iterator[tuple[str, list[str]]]:
             self.end_headers()
 
         def log_message(self, format: str, *args: object) -> None:
-            pass
+            """Keep the test output quiet: requests are counted, not logged."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -55,6 +55,7 @@ def audit_verify():
 @click.option("--patients", default=150, show_default=True)
 def demo(if_empty: bool, patients: int):
     """Seed a realistic, deterministic demo care group and print the logins."""
+    from zelfzorg.accounts.views import policy
     from zelfzorg.demo import DatabaseNotEmpty, print_logins, seed_demo
 
     try:
@@ -63,6 +64,7 @@ def demo(if_empty: bool, patients: int):
                 session,
                 n_patients=patients,
                 if_empty=if_empty,
+                policy=policy(),  # demo accounts are hashed like real ones
                 progress=lambda msg: click.echo(msg),
             )
     except DatabaseNotEmpty as error:

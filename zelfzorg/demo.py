@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -224,9 +225,10 @@ def seed_demo(
         raise DatabaseNotEmpty(
             "The database already has care groups; demo data goes in an empty one."
         )
+    # Callers outside tests pass the app's policy; the fallback hashes cheaply for test speed.
     policy = policy or SecurityPolicy(argon2_time_cost=1, argon2_memory_cost=8192)
     rng = random.Random(SEED)
-    today = today or date.today()
+    today = today or datetime.now(ZoneInfo("Europe/Amsterdam")).date()
     now = datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=9)
     logins: list[DemoLogin] = []
     progress("Seeding demo care group ...")

@@ -19,6 +19,7 @@ the live server shares the test database (on SQLite a held transaction blocks th
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -123,10 +124,9 @@ def _close_page(page: Page, request) -> None:
         if call is not None and call.failed:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             name = request.node.nodeid.replace("/", "_").replace("::", "-")
-            try:
+            # A screenshot is a courtesy, never the failure itself.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-            except Exception:  # noqa: BLE001 - a screenshot is a courtesy, never the failure
-                pass
         unchecked = [u for u in _loaded[key] if u not in _checked[key]]
     finally:
         page.context.close()

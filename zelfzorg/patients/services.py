@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
@@ -144,11 +145,9 @@ def search_patients(
             func.lower(Patient.given_name).like(like, escape="\\"),
             func.lower(func.coalesce(Patient.his_number, "")).like(like, escape="\\"),
         ]
-        try:
+        with suppress(ValueError):  # not a dd-mm-jjjj date: search names and numbers only
             day, month, year = (int(p) for p in query.split("-"))
             conditions.append(Patient.date_of_birth == date(year, month, day))
-        except ValueError:
-            pass
         stmt = stmt.where(or_(*conditions))
     if programme:
         active = (
