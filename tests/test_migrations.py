@@ -145,3 +145,67 @@ def test_audit_guard_is_created_by_the_migration_and_removed_on_downgrade(fresh_
     finally:
         engine.dispose()
     assert leftover == 0
+
+
+def test_free_text_agreements_become_agreement_rows_and_come_back_on_downgrade(fresh_url):
+    """0006 turns each line of the old free-text agreements into an open agreement row with a
+    revision, and the plan's history records the text moving out; nothing is lost."""
+    config = alembic_config(fresh_url)
+    command.upgrade(config, "0005")
+    engine = make_engine(fresh_url)
+    text_value = "Patiënt meet de bloeddruk.\n\n  POH belt na 4 weken.  \n" + "x" * 520
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO care_group (id, name, created_at) VALUES "
+                    "(1, 'Zorggroep', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO practice (id, care_group_id, name, city, created_at) VALUES "
+                    "(1, 1, 'Praktijk', 'Utrecht', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO patient (id, practice_id, given_name, family_name, date_of_birth,"
+                    " sex, created_at, is_demo) VALUES (1, 1, 'Gerda', 'W', '1950-01-01', 'female',"
+                    " CURRENT_TIMESTAMP, false)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO care_plan (id, patient_id, what_matters, life_goals, "
+                    "support_needs, modules, agreements, conditions, version, created_at, "
+                    "updated_at) VALUES (1, 1, '', '', '', '[]', :agreements, '[]', 3, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"agreements": text_value},
+            )
+        command.upgrade(config, "0006")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT what, who, status FROM plan_agreement ORDER BY id")
+            ).all()
+            revisions = conn.execute(
+                text("SELECT object_type FROM izp_revision ORDER BY id")
+            ).scalars()
+            kinds = list(revisions)
+        assert [r[0] for r in rows] == [
+            "Patiënt meet de bloeddruk.",
+            "POH belt na 4 weken.",
+            "x" * 500,
+            "x" * 20,
+        ]
+        assert {(r[1], r[2]) for r in rows} == {("", "open")}
+        assert kinds.count("PlanAgreement") == 4 and kinds.count("CarePlan") == 1
+        command.downgrade(config, "0005")
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT agreements FROM care_plan")).scalar_one()
+            left = conn.execute(text("SELECT count(*) FROM izp_revision")).scalar_one()
+        assert back.splitlines()[:2] == ["Patiënt meet de bloeddruk.", "POH belt na 4 weken."]
+        assert left == 0
+    finally:
+        engine.dispose()

@@ -1,6 +1,8 @@
+from datetime import date
+
 from tests.access import Rule, own_patient
 from tests.izp.helpers import active_goal
-from zelfzorg.izp import services
+from zelfzorg.izp import agreements, services
 
 OWN_PRACTICE = frozenset({"professional"})
 OWN_PATIENT = frozenset({"patient"})
@@ -24,11 +26,25 @@ def action_params(world, db):
     return {"action_id": action.id}
 
 
+def agreement_params(world, db):
+    agreement = agreements.add_agreement(
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        agreements.AgreementInput(what="Bloeddruk meten", who="Patiënt"),
+        today=date.today(),
+    )
+    return {"agreement_id": agreement.id}
+
+
 RULES = {
     "izp.my_plan": Rule(PATIENTS),
     "izp.propose_goal": Rule(BOTH, own_patient),
     "izp.plan": Rule(OWN_PRACTICE, plan_params),
     "izp.create_plan": Rule(OWN_PRACTICE, own_patient),
+    "izp.add_agreement": Rule(OWN_PRACTICE, own_patient),
+    "izp.edit_agreement": Rule(OWN_PRACTICE, agreement_params),
+    "izp.agreement_done": Rule(BOTH, agreement_params),
     "izp.goal": Rule(BOTH, goal_params),
     "izp.edit_goal": Rule(BOTH, goal_params),
     "izp.agree_goal": Rule(BOTH, goal_params),

@@ -222,7 +222,7 @@ def test_patient_cannot_change_professional_only_plan_fields(db, world):
             db,
             world.actor(world.patient_user),
             world.patient.id,
-            plan_input(plan, agreements="Ik hoef niets"),
+            plan_input(plan, support_needs="Ik hoef niets"),
             version=plan.version,
             today=TODAY,
         )
@@ -261,7 +261,9 @@ def test_stale_goal_edit_raises_conflict_with_other_persons_changes(db, world):
             today=TODAY,
         )
     info = error.value.current
-    assert info.changed_fields == ["target_value"]
+    # The POH's new target asks the patient to agree again: that shows as a change too.
+    assert info.changed_fields[0] == "target_value"
+    assert "agreed_by_patient_at" in info.changed_fields
     assert info.values["target_value"] == 135.0
     assert info.changed_by == world.poh.name
     db.refresh(goal)
@@ -272,14 +274,14 @@ def test_stale_plan_edit_raises_conflict(db, world):
     poh = world.actor(world.poh)
     plan = services.get_or_create_plan(db, poh, world.patient.id, now=NOW)
     services.update_plan(
-        db, poh, world.patient.id, plan_input(plan, agreements="A"), version=1, today=TODAY
+        db, poh, world.patient.id, plan_input(plan, support_needs="A"), version=1, today=TODAY
     )
     with pytest.raises(Conflict) as error:
         services.update_plan(
-            db, poh, world.patient.id, plan_input(plan, agreements="B"), version=1, today=TODAY
+            db, poh, world.patient.id, plan_input(plan, support_needs="B"), version=1, today=TODAY
         )
-    assert error.value.current.changed_fields == ["agreements"]
-    assert plan.agreements == "A"
+    assert error.value.current.changed_fields == ["support_needs"]
+    assert plan.support_needs == "A"
 
 
 # --- do: actions ---------------------------------------------------------------------------
@@ -496,7 +498,11 @@ def test_every_change_writes_a_revision_with_old_and_new_values(db, world):
     assert len(revisions) == 3  # proposed, agreed, edited
     last = revisions[-1]
     assert last.user_id == world.poh.id
-    assert last.changes == [{"field": "target_value", "old": 140.0, "new": 135.0}]
+    assert last.changes[0] == {"field": "target_value", "old": 140.0, "new": 135.0}
+    # ...and the patient's agreement, which covered the old target, is cleared in the record.
+    assert {"field": "agreed_by_patient_at", "old": "2026-11-30T09:00:00+00:00", "new": None} in (
+        last.changes
+    )
 
 
 def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
@@ -509,7 +515,7 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
         db,
         poh,
         world.patient.id,
-        plan_input(plan, agreements="Eerste"),
+        plan_input(plan, support_needs="Eerste"),
         version=plan.version,
         today=TODAY,
         now=day1,
@@ -527,7 +533,7 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
         db,
         poh,
         world.patient.id,
-        plan_input(plan, agreements="Tweede"),
+        plan_input(plan, support_needs="Tweede"),
         version=plan.version,
         today=TODAY,
         now=day2,
@@ -538,13 +544,13 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
     before = services.plan_at(
         db, poh, world.patient.id, at=services.end_of_day_utc(date(2026, 12, 1))
     )
-    assert before.plan["agreements"] == "Eerste"
+    assert before.plan["support_needs"] == "Eerste"
     assert [g["target_value"] for g in before.goals] == [140.0]
     assert later.id not in [g["id"] for g in before.goals]
     after = services.plan_at(
         db, poh, world.patient.id, at=services.end_of_day_utc(date(2026, 12, 10))
     )
-    assert after.plan["agreements"] == "Tweede"
+    assert after.plan["support_needs"] == "Tweede"
     assert [g["target_value"] for g in after.goals] == [130.0, 140.0]
 
 

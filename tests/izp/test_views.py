@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from tests.izp.helpers import active_goal
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
-from zelfzorg.izp import services
+from zelfzorg.izp import agreements, services
 from zelfzorg.izp.models import ActionLog, CarePlan, Goal, GoalReview
 from zelfzorg.web import today
 
@@ -245,14 +245,15 @@ def test_stale_goal_form_gets_409_with_others_values_and_keeps_typed_text(
 
 def test_stale_plan_form_gets_409(db, login, world, goal, no_csrf):
     poh = login(world.poh)
-    data = {"agreements": "Eerste versie", "version": "1"}
+    data = {"support_needs": "Eerste versie", "version": "1"}
     assert poh.post(f"/patienten/{world.patient.id}/plan", data=data).status_code == 302
     response = poh.post(
-        f"/patienten/{world.patient.id}/plan", data={"agreements": "Mijn versie", "version": "1"}
+        f"/patienten/{world.patient.id}/plan",
+        data={"support_needs": "Mijn versie", "version": "1"},
     )
     assert response.status_code == 409
     assert "Mijn versie" in response.text and "Eerste versie" in response.text
-    assert db.exec(select(CarePlan)).one().agreements == "Eerste versie"
+    assert db.exec(select(CarePlan)).one().support_needs == "Eerste versie"
 
 
 def test_poh_plan_page_flags_uncovered_programme(login, world, goal):
@@ -315,8 +316,15 @@ def test_html_in_every_text_field_is_escaped_on_pages_and_in_pdf(db, login, worl
         db,
         poh_actor,
         world.patient.id,
-        services.PlanInput(what_matters=HTML, life_goals=HTML, support_needs=HTML, agreements=HTML),
+        services.PlanInput(what_matters=HTML, life_goals=HTML, support_needs=HTML),
         version=plan.version,
+        today=today(),
+    )
+    agreements.add_agreement(
+        db,
+        poh_actor,
+        world.patient.id,
+        agreements.AgreementInput(what=HTML, who=HTML[:90]),
         today=today(),
     )
     action = services.add_action(
@@ -361,10 +369,17 @@ def test_plan_pdf_contains_goals_agreements_team_and_next_review_and_is_audited(
         db,
         world.actor(world.poh),
         world.patient.id,
-        services.PlanInput(
-            agreements="Elke maand bloeddruk meten", next_review_date=today() + timedelta(days=90)
-        ),
+        services.PlanInput(next_review_date=today() + timedelta(days=90)),
         version=plan.version,
+        today=today(),
+    )
+    agreements.add_agreement(
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        agreements.AgreementInput(
+            what="Elke maand bloeddruk meten", who="Diëtist", due_date=date(2099, 3, 1)
+        ),
         today=today(),
     )
     db.commit()
@@ -375,6 +390,8 @@ def test_plan_pdf_contains_goals_agreements_team_and_next_review_and_is_audited(
     assert "Mijn bloeddruk omlaag" in text
     assert "Minder zout eten" in text
     assert "Elke maand bloeddruk meten" in text
+    assert "Diëtist" in text and "1 mrt 2099" in text  # who and by when
+    assert "Mijn aandoeningen en mijn doelen" in text
     assert "Volgende bespreking" in text
     assert "Mijn zorgteam" in text
     printed = db.exec(

@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from zelfzorg.izp.agreements import AGREEMENT_FIELDS
 from zelfzorg.izp.models import (
     ActionLog,
     CarePlan,
     Goal,
     GoalAction,
     GoalReview,
+    PlanAgreement,
     Revision,
 )
 from zelfzorg.izp.revisions import diff_fields, to_json_value
@@ -129,6 +131,25 @@ def _revision(session, plan, obj, fields, at, user_id, user_name, before=None) -
                 changes=[c.to_json() for c in changes],
             )
         )
+
+
+def _agreement(session, plan, poh, what, who, due_date, at, *, done_date=None) -> None:
+    agreement = PlanAgreement(
+        plan_id=plan.id,
+        patient_id=plan.patient_id,
+        what=what,
+        who=who,
+        due_date=due_date,
+        status="done" if done_date else "open",
+        done_date=done_date,
+        created_at=at,
+        updated_at=at,
+        created_by_id=poh.id,
+        updated_by_id=poh.id,
+    )
+    session.add(agreement)
+    session.flush()
+    _revision(session, plan, agreement, AGREEMENT_FIELDS, at, poh.id, poh.name)
 
 
 def _goal(
@@ -304,7 +325,6 @@ def seed(session: Session, ctx) -> None:
                     ["education", "coaching", "telemonitoring", "ehealth"], rng.randint(0, 2)
                 )
             ),
-            agreements=rng.choice(["", "POH belt na 4 weken. Patiënt meet zelf de bloeddruk."]),
             next_review_date=ctx.today + timedelta(days=rng.randint(14, 180)),
             conditions=programmes if rng.random() < 0.6 else programmes[:1],
             created_at=created,
@@ -316,6 +336,25 @@ def seed(session: Session, ctx) -> None:
         session.flush()
         _revision(session, plan, plan, PLAN_FIELDS, created, poh.id, poh.name)
         plans += 1
+        if rng.random() < 0.5:
+            _agreement(
+                session,
+                plan,
+                poh,
+                "POH belt om te horen hoe het gaat.",
+                "POH",
+                ctx.today + timedelta(weeks=4),
+                created,
+            )
+            _agreement(
+                session,
+                plan,
+                poh,
+                "Zelf de bloeddruk meten en invoeren.",
+                "Patiënt",
+                None,
+                created,
+            )
         if patient.id == ctx.demo_patient.id:
             _demo_patient_plan(session, ctx, plan, poh, user, now)
             continue
@@ -351,11 +390,29 @@ def _demo_patient_plan(session, ctx, plan, poh, user, now) -> None:
     plan.life_goals = "Volgend voorjaar met mijn zus een fietsvakantie in Zeeland."
     plan.support_needs = "Hulp bij het volhouden van bewegen; uitleg over mijn medicijnen."
     plan.modules = ["coaching", "education", "telemonitoring"]
-    plan.agreements = (
-        "Gerda meet 2 keer per week thuis haar bloeddruk en zet die in Zelfzorg.\n"
-        "De POH kijkt elke maand naar de metingen en belt bij hoge waarden.\n"
-        "De diëtist ziet Gerda 3 keer voor de zomer."
-    )
+    agreed = now - timedelta(days=60)
+    for what, who, due, done in (
+        ("2 keer per week thuis de bloeddruk meten en in Zelfzorg zetten.", "Gerda", None, None),
+        (
+            "Elke maand naar de metingen kijken en bellen bij hoge waarden.",
+            "POH",
+            ctx.today + timedelta(days=10),
+            None,
+        ),
+        (
+            "3 afspraken met de diëtist maken voor de zomer.",
+            "Gerda",
+            None,
+            ctx.today - timedelta(days=20),
+        ),
+        (
+            "Recept voor de bloeddrukmeter meegeven.",
+            "Huisarts",
+            None,
+            ctx.today - timedelta(days=55),
+        ),
+    ):
+        _agreement(session, plan, poh, what, who, due, agreed, done_date=done)
     plan.conditions = [Programme.DM2.value, Programme.CVRM.value]
     plan.next_review_date = ctx.today + timedelta(days=45)
     session.add(plan)

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from zelfzorg.izp.models import SelfManagementModule
+from zelfzorg.izp.models import AgreementStatus, SelfManagementModule
 from zelfzorg.izp.pdca import (
     AchievementStatus,
     Comparator,
@@ -83,13 +83,34 @@ class PlanForm(VersionedForm):
         choices=[(m.value, label) for m, label in MODULE_LABELS.items()],
         validate_choice=False,
     )
-    agreements = TextAreaField(_l("Afspraken (wie doet wat, wanneer)"))
     next_review_date = DateField(_l("Volgende evaluatie van het plan"), validators=[Optional()])
     conditions = MultiCheckboxField(
         _l("Aandoeningen waar dit plan over gaat"),
         choices=_programme_choices(),
         validate_choice=False,
     )
+
+
+AGREEMENT_STATUS_LABELS = {
+    AgreementStatus.open: _l("Nog te doen"),
+    AgreementStatus.done: _l("Gedaan"),
+    AgreementStatus.cancelled: _l("Vervallen"),
+}
+
+
+class AgreementForm(VersionedForm):
+    what = StringField(_l("Wat is afgesproken?"))
+    who = StringField(_l("Wie doet het?"))
+    due_date = DateField(_l("Wanneer (uiterlijk)? (niet verplicht)"), validators=[Optional()])
+    status = SelectField(
+        _l("Status"),
+        choices=[(s.value, label) for s, label in AGREEMENT_STATUS_LABELS.items()],
+        validate_choice=False,
+    )
+
+
+class AgreementDoneForm(FlaskForm):
+    done = HiddenField(default="1")
 
 
 class PatientPlanForm(VersionedForm):

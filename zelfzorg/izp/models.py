@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from zelfzorg.models_base import utc_column, utcnow
 
 TEXT_MAX = 2000
+AGREEMENT_WHAT_MAX = 500
 
 
 class SelfManagementModule(StrEnum):
@@ -23,6 +24,12 @@ class SelfManagementModule(StrEnum):
     coaching = "coaching"
     telemonitoring = "telemonitoring"
     ehealth = "ehealth"
+
+
+class AgreementStatus(StrEnum):
+    open = "open"
+    done = "done"
+    cancelled = "cancelled"  # no longer applies; kept, never deleted
 
 
 class Proposer(StrEnum):
@@ -44,10 +51,34 @@ class CarePlan(SQLModel, table=True):
     life_goals: str = Field(default="", max_length=TEXT_MAX)
     support_needs: str = Field(default="", max_length=TEXT_MAX)
     modules: list[str] = Field(default_factory=list, sa_column=_json_list())
-    agreements: str = Field(default="", max_length=TEXT_MAX)
     next_review_date: date | None = None
     # Programme codes (patients.models.Programme) this plan addresses.
     conditions: list[str] = Field(default_factory=list, sa_column=_json_list())
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class PlanAgreement(SQLModel, table=True):
+    """An agreement in the plan: who does what, by when, and whether it is done.
+
+    Agreements are rows (not free text) so each one has an owner and a date, the patient can
+    tick it off and a stale one shows. Versioned like plans and goals; never deleted: an
+    agreement that no longer applies is cancelled.
+    """
+
+    __tablename__ = "plan_agreement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="care_plan.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    what: str = Field(max_length=AGREEMENT_WHAT_MAX)
+    who: str = Field(default="", max_length=100)
+    due_date: date | None = None
+    status: str = Field(default=AgreementStatus.open.value, max_length=20)
+    done_date: date | None = None
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")

@@ -43,6 +43,7 @@ def plan_document(
     record = load_record(session, view.patient)
     plan = view.plan
     goals = []
+    titles = {g.id: g.title for g in view.goals}
     for goal in view.goals:
         if goal.lifecycle == "cancelled":
             continue
@@ -75,7 +76,24 @@ def plan_document(
         "what_matters": plan.what_matters if plan else "",
         "life_goals": plan.life_goals if plan else "",
         "support_needs": plan.support_needs if plan else "",
-        "agreements": plan.agreements if plan else "",
+        "agreements": [
+            {
+                "what": a.what,
+                "who": a.who,
+                "due_date": a.due_date,
+                "done": a.status == "done",
+                "done_date": a.done_date,
+            }
+            for a in view.agreements
+            if a.status != "cancelled"
+        ],
+        "coverage": [
+            {
+                "programme": c.programme,
+                "goals": [titles[i] for i in c.goal_ids if i in titles],
+            }
+            for c in view.coverage
+        ],
         "modules": list(plan.modules) if plan else [],
         "conditions": [p.value for p in view.programmes],
         "next_review_date": plan.next_review_date if plan else None,

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
-from zelfzorg.accounts.models import User
+from zelfzorg.accounts.models import Role, User
 from zelfzorg.accounts.scope import Actor, audit, get_patient_for
 from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
 from zelfzorg.audit.models import AuditAction, AuditOutcome
@@ -29,6 +29,7 @@ from zelfzorg.izp.models import (
     Goal,
     GoalAction,
     GoalReview,
+    PlanAgreement,
     Proposer,
     Revision,
     SelfManagementModule,
@@ -53,7 +54,6 @@ PLAN_FIELDS = (
     "life_goals",
     "support_needs",
     "modules",
-    "agreements",
     "next_review_date",
     "conditions",
 )
@@ -89,6 +89,21 @@ GOAL_EDIT_FIELDS = (
     "review_date",
     "lifecycle",
 )
+#: What the goal *is*: a change to one of these by one party asks the other to agree again.
+#: Review date, status and area are the practice's planning, not the substance.
+SUBSTANCE_FIELDS = (
+    "title",
+    "programmes",
+    "target_type",
+    "target_comparator",
+    "target_value",
+    "target_unit",
+    "due_date",
+)
+GOAL_CHANGED = N_(
+    'Uw zorgverlener heeft uw doel "%(title)s" aangepast. Kijk of u het ermee eens bent en '
+    "geef opnieuw akkoord in Mijn plan."
+)
 ACTION_FIELDS = ("what", "who", "how_often")
 ACTION_TEXT_MAX = {"what": 200, "who": 100, "how_often": 100}
 OPEN_LIFECYCLES = (
@@ -108,7 +123,6 @@ class PlanInput:
     life_goals: str = ""
     support_needs: str = ""
     modules: list[str] = field(default_factory=list)
-    agreements: str = ""
     next_review_date: date | None = None
     conditions: list[str] = field(default_factory=list)
 
@@ -163,7 +177,7 @@ def _programmes(values: list[str], field_name: str) -> list[str]:
 def clean_plan(data: PlanInput, *, today: date) -> dict:
     values = {
         name: _text(getattr(data, name), name)
-        for name in ("what_matters", "life_goals", "support_needs", "agreements")
+        for name in ("what_matters", "life_goals", "support_needs")
     }
     modules = {m.value for m in SelfManagementModule}
     if any(m not in modules for m in data.modules):
@@ -261,7 +275,7 @@ def _write_revision(
     *,
     plan_id: int,
     patient_id: int,
-    obj: CarePlan | Goal | GoalAction,
+    obj: CarePlan | Goal | GoalAction | PlanAgreement,
     changes: list[FieldChange],
     now: datetime,
 ) -> Revision | None:
@@ -298,7 +312,10 @@ def _claim_version(session: Session, model: type, obj_id: int, expected: int) ->
 
 
 def _conflict(
-    session: Session, obj: CarePlan | Goal, fields: tuple[str, ...], since_version: int
+    session: Session,
+    obj: CarePlan | Goal | PlanAgreement,
+    fields: tuple[str, ...],
+    since_version: int,
 ) -> Conflict:
     session.refresh(obj)
     revisions = session.exec(
@@ -389,6 +406,7 @@ class PlanView:
     open_reviews: dict[int, GoalReview]
     programmes: list[Programme]  # active enrolments
     coverage: list[Coverage]
+    agreements: list[PlanAgreement] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -454,8 +472,20 @@ def open_plan(session: Session, actor: Actor, patient_id: int, *, today: date) -
         ).all():
             reviews[review.goal_id] = review
     programmes = active_programmes(session, patient.id, today)  # type: ignore[arg-type]
+    agreements = []
+    if plan is not None:
+        from zelfzorg.izp.agreements import agreements_for
+
+        agreements = agreements_for(session, plan.id)  # type: ignore[arg-type]
     return PlanView(
-        patient, plan, goals, actions, reviews, programmes, coverage(plan, goals, programmes)
+        patient,
+        plan,
+        goals,
+        actions,
+        reviews,
+        programmes,
+        coverage(plan, goals, programmes),
+        agreements,
     )
 
 
@@ -693,6 +723,8 @@ def sync_goal_target(session: Session, goal: Goal, *, set_by_id: int | None, now
     that measurement (shown with every value, used by the alert rules); otherwise it is not."""
     running = goal.lifecycle in (pdca.GoalLifecycle.ACTIVE, pdca.GoalLifecycle.ON_HOLD)
     agreed = pdca.is_agreed(goal.agreed_by_patient_at, goal.agreed_by_professional_at)
+    if running and not agreed:
+        return  # a change waits for the other party: the last agreed target stays in force
     if not (running and agreed and goal.target_type and goal.target_value is not None):
         end_goal_target(session, goal_id=goal.id, now=now)  # type: ignore[arg-type]
         return
@@ -788,8 +820,57 @@ def edit_goal(
     before = _snapshot(goal, GOAL_FIELDS)
     for name in GOAL_EDIT_FIELDS:
         setattr(goal, name, values[name])
+    reagree = _ask_agreement_again(goal, actor, before, now)
     _save_goal(session, actor, goal, before, version, now)
+    if reagree and actor.is_professional:
+        _notify_patient_of_change(session, goal, now)
     return goal
+
+
+def _ask_agreement_again(goal: Goal, actor: Actor, before: dict, now: datetime) -> bool:
+    """A goal is agreed by both; when one party changes what it is, the other party's
+    agreement no longer covers it. The editor agrees with their own version and the other's
+    agreement is cleared, so both see "waiting for agreement" until they agree again.
+
+    The goal stays active: actions, logging and the review date go on, and the personal
+    target of the last agreed version stays in force (see :func:`sync_goal_target`)."""
+    changed = [
+        name
+        for name in SUBSTANCE_FIELDS
+        if to_json_value(before[name]) != to_json_value(getattr(goal, name))
+    ]
+    if not changed or not (goal.agreed_by_patient_at or goal.agreed_by_professional_at):
+        return False
+    if actor.is_patient:
+        goal.agreed_by_patient_at, goal.agreed_by_patient_id = now, actor.user_id
+        goal.agreed_by_professional_at, goal.agreed_by_professional_id = None, None
+    else:
+        goal.agreed_by_professional_at, goal.agreed_by_professional_id = now, actor.user_id
+        goal.agreed_by_patient_at, goal.agreed_by_patient_id = None, None
+    return True
+
+
+def _notify_patient_of_change(session: Session, goal: Goal, now: datetime) -> None:
+    from zelfzorg.notifications.services import notify
+
+    for user_id in session.exec(
+        select(User.id).where(
+            User.patient_id == goal.patient_id,
+            User.role == Role.patient,
+            col(User.is_active).is_(True),
+        )
+    ).all():
+        notify(
+            session,
+            user_id=user_id,  # type: ignore[arg-type]
+            key=f"izp-goal-changed:{goal.id}:{goal.version}",
+            kind="izp_goal_changed",
+            message=GOAL_CHANGED,
+            params={"title": goal.title},
+            link=f"/doelen/{goal.id}",
+            patient_id=goal.patient_id,
+            now=now,
+        )
 
 
 def goal_snapshot(goal: Goal) -> dict:
@@ -1185,6 +1266,7 @@ class PlanAt:
     plan: dict | None
     goals: list[dict]
     actions: list[dict]
+    agreements: list[dict] = field(default_factory=list)
 
 
 def plan_history(session: Session, actor: Actor, patient_id: int) -> list[Revision]:
@@ -1211,7 +1293,7 @@ def plan_at(session: Session, actor: Actor, patient_id: int, *, at: datetime) ->
             (revision.at, [FieldChange.from_json(c) for c in revision.changes])
         )
     plan = None
-    goals, actions = [], []
+    goals, actions, agreements = [], [], []
     for (kind, obj_id), changes in per_object.items():
         if changes[0][0] > at:
             continue  # did not exist yet
@@ -1223,8 +1305,11 @@ def plan_at(session: Session, actor: Actor, patient_id: int, *, at: datetime) ->
             goals.append(state)
         elif kind == "GoalAction":
             actions.append(state)
+        elif kind == "PlanAgreement":
+            agreements.append(state)
     goals.sort(key=lambda g: g["id"])
-    return PlanAt(at=at, plan=plan, goals=goals, actions=actions)
+    agreements.sort(key=lambda a: a["id"])
+    return PlanAt(at=at, plan=plan, goals=goals, actions=actions, agreements=agreements)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,10 +24,13 @@ from zelfzorg.accounts.models import Role
 from zelfzorg.assessment.services import latest_activation
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, ValidationError
-from zelfzorg.izp import pdca, services
+from zelfzorg.izp import agreements, pdca, services
 from zelfzorg.izp.forms import (
+    AGREEMENT_STATUS_LABELS,
     MODULE_LABELS,
     ActionForm,
+    AgreementDoneForm,
+    AgreementForm,
     GoalForm,
     HistoryForm,
     LogForm,
@@ -37,7 +40,7 @@ from zelfzorg.izp.forms import (
     PrepareForm,
     ReviewForm,
 )
-from zelfzorg.izp.models import Goal
+from zelfzorg.izp.models import Goal, PlanAgreement
 from zelfzorg.izp.printing import plan_document
 from zelfzorg.izp.progress import Message
 from zelfzorg.izp.targets import MEASUREMENT_TYPES, display_unit
@@ -69,6 +72,8 @@ FIELD_LABELS = {
     "support_needs": N_("Steun die nodig is"),
     "modules": N_("Zelfmanagement"),
     "agreements": N_("Afspraken"),
+    "status": N_("Status"),
+    "done_date": N_("Gedaan op"),
     "next_review_date": N_("Volgende evaluatie"),
     "conditions": N_("Aandoeningen"),
     "title": N_("Doel"),
@@ -111,6 +116,11 @@ def show_value(field: str, value) -> str:
         return _label(pdca.GoalLifecycle, value)
     if field == "achievement":
         return _label(pdca.AchievementStatus, value)
+    if field == "status":
+        try:
+            return str(AGREEMENT_STATUS_LABELS[value])
+        except KeyError:
+            return str(value)
     if field == "decision":
         return _label(pdca.ReviewDecision, value)
     if field == "target_comparator":
@@ -231,6 +241,7 @@ def _my_plan_page(*, plan_form=None, goal_form=None, conflict=None, status=200):
         plan_form=plan_form,
         goal_form=goal_form or PatientGoalForm(),
         log_form=LogForm(),
+        done_form=AgreementDoneForm(),
         conflict=conflict,
         today=today(),
     ), status
@@ -300,9 +311,32 @@ def propose_goal(patient_id: int):
 # Professional: plan editor
 
 
-def _plan_page(patient_id: int, *, plan_form=None, goal_form=None, conflict=None, status=200):
+def _agreement_edit_form(agreement: PlanAgreement, formdata=None) -> AgreementForm:
+    """One small form per agreement; the prefix keeps the field ids apart on the page."""
+    if formdata is not None:
+        return AgreementForm(prefix=f"a{agreement.id}")
+    form = AgreementForm(prefix=f"a{agreement.id}", obj=agreement)
+    form.version.data = str(agreement.version)
+    return form
+
+
+def _plan_page(
+    patient_id: int,
+    *,
+    plan_form=None,
+    goal_form=None,
+    agreement_form=None,
+    edited: AgreementForm | None = None,
+    edited_id: int | None = None,
+    conflict=None,
+    status=200,
+):
     db = get_session()
     view = services.open_plan(db, current_actor(), patient_id, today=today())
+    agreement_forms = {
+        a.id: edited if a.id == edited_id and edited is not None else _agreement_edit_form(a)
+        for a in view.agreements
+    }
     if plan_form is None and view.plan is not None:
         plan_form = PlanForm(obj=view.plan)
         plan_form.version.data = str(view.plan.version)
@@ -318,6 +352,10 @@ def _plan_page(patient_id: int, *, plan_form=None, goal_form=None, conflict=None
         record=record,
         plan_form=plan_form,
         goal_form=goal_form,
+        agreement_form=agreement_form or AgreementForm(),
+        agreement_forms=agreement_forms,
+        edited_id=edited_id,
+        done_form=AgreementDoneForm(),
         conflict=conflict,
         today=today(),
     ), status
@@ -336,7 +374,6 @@ def plan(patient_id: int):
         life_goals=form.life_goals.data or "",
         support_needs=form.support_needs.data or "",
         modules=form.modules.data or [],
-        agreements=form.agreements.data or "",
         next_review_date=form.next_review_date.data,
         conditions=form.conditions.data or [],
     )
@@ -358,6 +395,96 @@ def plan(patient_id: int):
         return _plan_page(patient_id, plan_form=form, status=400)
     flash(_("Plan opgeslagen."), "success")
     return redirect(url_for("izp.plan", patient_id=patient_id))
+
+
+@bp.post("/patienten/<int:patient_id>/plan/afspraken")
+@roles_required(Role.professional)
+def add_agreement(patient_id: int):
+    form = AgreementForm()
+    if form.validate_on_submit():
+        try:
+            agreements.add_agreement(
+                get_session(),
+                current_actor(),
+                patient_id,
+                agreements.AgreementInput(
+                    what=form.what.data, who=form.who.data, due_date=form.due_date.data
+                ),
+                today=today(),
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            flash(_("Afspraak toegevoegd."), "success")
+            return redirect(url_for("izp.plan", patient_id=patient_id, _anchor="agreements-h"))
+    return _plan_page(patient_id, agreement_form=form, status=400)
+
+
+@bp.post("/afspraken/<int:agreement_id>")
+@roles_required(Role.professional)
+def edit_agreement(agreement_id: int):
+    db = get_session()
+    agreement = agreements.load_agreement(db, current_actor(), agreement_id)
+    form = AgreementForm(prefix=f"a{agreement_id}")
+    if form.validate_on_submit():
+        try:
+            agreements.update_agreement(
+                db,
+                current_actor(),
+                agreement_id,
+                agreements.AgreementInput(
+                    what=form.what.data,
+                    who=form.who.data,
+                    due_date=form.due_date.data,
+                    status=form.status.data,
+                ),
+                version=form.version_number(),
+                today=today(),
+            )
+        except Conflict as error:
+            return _plan_page(
+                agreement.patient_id,
+                edited=form,
+                edited_id=agreement_id,
+                conflict=_on_conflict(form, error),
+                status=409,
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            flash(_("Afspraak opgeslagen."), "success")
+            return redirect(
+                url_for("izp.plan", patient_id=agreement.patient_id, _anchor="agreements-h")
+            )
+    return _plan_page(agreement.patient_id, edited=form, edited_id=agreement_id, status=400)
+
+
+@bp.post("/afspraken/<int:agreement_id>/gedaan")
+@roles_required(*BOTH)
+def agreement_done(agreement_id: int):
+    db = get_session()
+    agreement = agreements.load_agreement(db, current_actor(), agreement_id)
+    patient_id = agreement.patient_id
+    form = AgreementDoneForm()
+    if not form.validate_on_submit():
+        flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
+    else:
+        try:
+            saved = agreements.mark_done(
+                db, current_actor(), agreement_id, done=form.done.data != "0", today=today()
+            )
+        except (ValidationError, Conflict) as error:
+            flash(error_text(error), "error")
+        else:
+            flash(
+                _("Goed zo! De afspraak staat op gedaan.")
+                if saved.status == "done"
+                else _("De afspraak staat weer open."),
+                "success",
+            )
+    if current_user.role == Role.patient:
+        return redirect(url_for("izp.my_plan", _anchor="agree-h"))
+    return redirect(url_for("izp.plan", patient_id=patient_id, _anchor="agreements-h"))
 
 
 @bp.post("/patienten/<int:patient_id>/plan/maken")
