@@ -34,6 +34,11 @@ RULES = {
     "assessment.discard": Rule(frozenset({"patient"}), draft),
     "assessment.result": Rule(OWN_PATIENT_OR_PROFESSIONAL, completed),
     "assessment.patient_overview": Rule(frozenset({"professional"}), own_patient),
+    "assessment.caregroup_settings": Rule(frozenset({"caregroup"})),
+    "assessment.admin_settings_index": Rule(frozenset({"admin"})),
+    "assessment.admin_settings": Rule(
+        frozenset({"admin"}), lambda w, d: {"care_group_id": w.care_group.id}
+    ),
     "assessment.start_for_patient": Rule(
         frozenset({"professional"}), lambda w, d: {"patient_id": w.patient.id, "code": "semcd6"}
     ),

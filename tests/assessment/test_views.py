@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 from sqlmodel import select
+from werkzeug.datastructures import MultiDict
 
 from tests.assessment.helpers import LEVEL_1, LEVEL_3, NOW, complete
 from zelfzorg.assessment import services
@@ -150,3 +154,118 @@ def test_history_explains_a_response_without_score(db, world, login):
     page = login(world.poh).get(f"/patienten/{world.patient.id}/zelfmanagement")
     assert "Geen score: 9 van de 13 vragen zijn beantwoord." in page.text
     assert "Er is nog geen vragenlijst over zelfmanagement met een score." in page.text
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would send from the answer form: hidden inputs and radio names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden: list[tuple[str, str]] = []
+        self.radios: dict[str, list[str]] = {}
+        self.actions: list[str] = []
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("method") == "post" and "/antwoorden/" in a.get("action", ""):
+            self._in_form = True
+        elif self._in_form and tag == "input" and a.get("type") == "hidden":
+            self.hidden.append((a["name"], a.get("value") or ""))
+        elif self._in_form and tag == "input" and a.get("type") == "radio":
+            self.radios.setdefault(a["name"], []).append(a["value"])
+        elif self._in_form and tag == "button" and a.get("name") == "action":
+            self.actions.append(a["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+
+
+def _browser_post(client, url, page_html, *, action, choose):
+    """Submit the form as the browser does: every hidden field as rendered, one radio per
+    question chosen with ``choose(item_code, values)`` (None: left open), and the button pressed."""
+    fields = _FormFields()
+    fields.feed(page_html)
+    assert action in fields.actions
+    data = MultiDict(fields.hidden)
+    for name, values in fields.radios.items():
+        value = choose(name, values)
+        if value is not None:  # a question left open sends nothing
+            data.add(name, value)
+    data.add("action", action)
+    return client.post(url, data=data), fields
+
+
+def test_pager_keeps_earlier_pages_when_the_real_form_is_posted(db, world, login):
+    """Regression: the form once sent ``page`` twice (an empty one first), so page 2's post was
+    read as page 1 and erased its answers. Post exactly what the template renders, CSRF
+    included."""
+    client = login(world.patient_user)
+    mine = client.get("/vragenlijsten").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', mine).group(1)
+    fill_url = client.post("/vragenlijsten/activation/starten", data={"csrf_token": token})
+    fill_url = fill_url.headers["Location"]
+
+    page1 = client.get(fill_url).text
+    sent, fields = _browser_post(client, fill_url, page1, action="next", choose=lambda n, v: "3")
+    names = [name for name, _value in fields.hidden]
+    assert names.count("page") == 1 and ("page", "1") in fields.hidden
+    assert sorted(fields.radios) == ["a01", "a02", "a03", "a04"]
+    assert sent.status_code == 302 and "pagina=2" in sent.headers["Location"]
+
+    page2 = client.get(sent.headers["Location"]).text
+    assert "Pagina 2 van 4" in page2
+    sent, fields = _browser_post(client, fill_url, page2, action="next", choose=lambda n, v: "2")
+    assert ("page", "2") in fields.hidden and sorted(fields.radios) == ["a05", "a06", "a07", "a08"]
+    assert "pagina=3" in sent.headers["Location"]
+    answers = _response(db, world.patient.id).answers
+    assert answers == {f"a0{n}": 3 for n in range(1, 5)} | {f"a0{n}": 2 for n in range(5, 9)}
+
+    # Back to page 2 and forward again: the radios come back checked, nothing is lost.
+    page3 = client.get(sent.headers["Location"]).text
+    back, _fields = _browser_post(
+        client, fill_url, page3, action="previous", choose=lambda n, v: None
+    )
+    assert "pagina=2" in back.headers["Location"]
+    again = client.get(back.headers["Location"]).text
+    assert again.count(" checked>") == 4
+    assert _response(db, world.patient.id).answers == answers
+
+
+def test_draft_card_counts_not_applicable_as_answered_and_says_so(db, world, login):
+    actor = world.actor(world.patient_user)
+    draft = services.start_response(
+        db, actor, patient_id=world.patient.id, instrument_code="activation", now=NOW
+    )
+    answers = {f"a0{n}": 3 for n in range(1, 6)} | {"a06": 0}  # 0 = "niet van toepassing"
+    services.save_answers(db, actor, response_id=draft.id, answers=answers, now=NOW)
+    db.commit()
+    mine = login(world.patient_user).get("/vragenlijsten").text
+    assert "6 van de 13 vragen beantwoord." in mine
+    assert "Bij 1 vraag koos u “niet van toepassing”; die telt niet mee voor de score." in mine
+    staff = login(world.poh).get(f"/patienten/{world.patient.id}/zelfmanagement").text
+    assert "6 van de 13 vragen beantwoord." in staff
+    assert "Bij 1 vraag is “niet van toepassing” gekozen" in staff
+
+
+def test_result_over_time_shows_a_chart_and_arrows_with_instrument_and_version(db, world, login):
+    complete(db, world, LEVEL_1, now=NOW.replace(year=2024))  # 35.9
+    complete(db, world, {f"a{n:02d}": 3 for n in range(1, 10)}, now=NOW.replace(year=2025))
+    complete(db, world, LEVEL_3)  # 61.5
+    db.commit()
+    for user, url in (
+        (world.patient_user, "/vragenlijsten"),
+        (world.poh, f"/patienten/{world.patient.id}/zelfmanagement"),
+    ):
+        page = login(user).get(url).text
+        assert "door de tijd" in page
+        section = page.split('aria-labelledby="trend-1-h"')[1].split("</section>")[0]
+        assert "Vragenlijst zelfmanagement (activatie)" in section
+        assert "Berekend met versie 1.0." in section
+        assert section.count('role="img"') == 1 and "<desc" in section
+        assert "2 scores van 2 mrt 2024 tot 2 mrt 2026. Laatste score: 61.5." in section
+        # The response without a score is left out; the change is said in words too.
+        assert section.count("<tr>") == 3  # header and two scores
+        assert "eerste score" in section and "↑" in section
+        assert "hoger dan de vorige keer" in section

@@ -131,15 +131,17 @@ def test_patient_leaves_midway_and_resumes_with_answers_kept(phone_page, live_ur
     assert saved == "Uw antwoorden zijn bewaard. U kunt later verder gaan."
     open_card = page.get_by_role("region", name="Nog in te vullen").locator("li.card")
     assert open_card.count() == 1
-    # "Niet van toepassing" is kept but does not count as answered (it does not score).
-    assert "5 van de 13 vragen beantwoord" in open_card.inner_text()
+    # "Niet van toepassing" is an answer the patient gave; the card says it does not score.
+    card = open_card.inner_text()
+    assert "6 van de 13 vragen beantwoord" in card
+    assert "Bij 1 vraag koos u “niet van toepassing”; die telt niet mee voor de score." in card
 
     # Leave: log out, come back later and log in again.
     submit(page, page.get_by_role("button", name="Uitloggen"))
     browser_login(page, live_url, world.patient_user)
     open_questionnaires(page)
     open_card = page.get_by_role("region", name="Nog in te vullen").locator("li.card")
-    assert "5 van de 13 vragen beantwoord" in open_card.inner_text()
+    assert "6 van de 13 vragen beantwoord" in open_card.inner_text()
     submit(page, open_card.get_by_role("link", name="Verder invullen"))
 
     assert "Pagina 1 van 4" in page.locator("main p.meta").first.inner_text()

@@ -30,6 +30,7 @@ from zelfzorg.assessment.models import (
     ResponseStatus,
 )
 from zelfzorg.assessment.scoring import round_half_up, score
+from zelfzorg.assessment.trend import Trend, build_trend
 from zelfzorg.assessment.versions import (
     DEFAULT_DUE_MONTHS,
     current_version,
@@ -93,6 +94,17 @@ class ResponseView:
     @property
     def kind(self) -> InstrumentKind:
         return self.definition.kind
+
+    @property
+    def given_count(self) -> int:
+        """Questions with any answer, "not applicable" included (what the patient did)."""
+        return sum(1 for value in self.response.answers.values() if value is not None)
+
+    @property
+    def not_applicable_count(self) -> int:
+        """Answers "not applicable": given, but not counted towards a score."""
+        skipped = {o.value for o in self.definition.answer_options if o.not_applicable}
+        return sum(1 for value in self.response.answers.values() if value in skipped)
 
 
 def _view(response: AssessmentResponse, version: InstrumentVersion) -> ResponseView:
@@ -413,6 +425,34 @@ class PatientAssessments:
     available: list[InstrumentVersion]  # may be started now
     latest: ActivationSummary | None
     next_due: date | None
+    trends: list[Trend]  # per instrument with a score, activation first
+
+
+def _trends(completed: list[ResponseView]) -> list[Trend]:
+    """Scored responses per instrument code, oldest first, from the views already loaded."""
+    by_code: dict[str, list[ResponseView]] = {}
+    for view in reversed(completed):  # completed is newest first
+        response = view.response
+        if response.scorable and response.score is not None and response.completed_at:
+            by_code.setdefault(response.instrument_code, []).append(view)
+    order = {InstrumentKind.ACTIVATION: 0, InstrumentKind.SELF_EFFICACY: 1}
+    codes = sorted(by_code, key=lambda c: (order.get(by_code[c][-1].kind, 9), c))
+    return [
+        build_trend(
+            code,
+            [
+                (
+                    local_date(v.response.completed_at),  # type: ignore[arg-type]
+                    v.response.score,
+                    v.response.level,
+                    v.response.instrument_version,
+                )
+                for v in by_code[code]
+            ],
+            by_code[code][-1].definition,
+        )
+        for code in codes
+    ]
 
 
 def patient_assessments(
@@ -434,13 +474,15 @@ def patient_assessments(
     views = [_view(response, version) for response, version in rows]
     care_group_id = _care_group_of(session, patient)
     due = due_assessments(session, today=today, patient_id=patient.id)
+    completed = [v for v in views if v.response.status == ResponseStatus.completed]
     return PatientAssessments(
         patient=patient,
-        completed=[v for v in views if v.response.status == ResponseStatus.completed],
+        completed=completed,
         drafts=[v for v in views if v.response.status == ResponseStatus.in_progress],
         available=current_versions(session, care_group_id, kinds=STARTABLE),
         latest=latest_activation(session, patient.id),
         next_due=due[0].due if due else None,
+        trends=_trends(completed),
     )
 
 

@@ -6,9 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
-from zelfzorg.assessment import services
+from zelfzorg.assessment import care_group_settings, services, trend
 from zelfzorg.assessment.forms import (
     ACTIONS,
     FILLED_BY_LABELS,
@@ -23,7 +25,11 @@ from zelfzorg.models_base import utcnow
 from zelfzorg.web import NavItem, current_actor, error_text, roles_required, today
 
 bp = Blueprint("assessment", __name__)
-NAV = [NavItem("assessment.mine", N_("Vragenlijsten"), (Role.patient,), 30)]
+NAV = [
+    NavItem("assessment.mine", N_("Vragenlijsten"), (Role.patient,), 30),
+    NavItem("assessment.caregroup_settings", N_("Vragenlijsten"), (Role.caregroup,), 40),
+    NavItem("assessment.admin_settings_index", N_("Vragenlijsten"), (Role.admin,), 40),
+]
 PAGE_SIZE = 4  # items per screen: short enough for a phone
 
 
@@ -31,9 +37,15 @@ def _lang() -> str:
     return str(get_locale() or "nl")
 
 
+def _trend_svg(data: trend.Trend, title: str, chart_id: str) -> Markup:
+    # Every text in the SVG is escaped by trend.render_svg.
+    return Markup(trend.render_svg(data, lang=_lang(), title=title, chart_id=chart_id))
+
+
 def _context(**values):
     return {
         "lang": _lang(),
+        "trend_svg": _trend_svg,
         "trend_labels": TREND_LABELS,
         "filled_by_labels": FILLED_BY_LABELS,
         **values,
@@ -197,3 +209,65 @@ def result(response_id: int):
     if view.response.status != ResponseStatus.completed:
         return redirect(url_for("assessment.fill", response_id=response_id))
     return render_template("assessment/result.html", **_context(view=view))
+
+
+# --- care-group settings -------------------------------------------------------------------------
+
+
+def _settings_page(care_group_id: int, back_url: str | None):
+    db, actor = get_session(), current_actor()
+    view = care_group_settings.care_group_settings(db, actor, care_group_id=care_group_id)
+    form, errors, status = ActionForm(), {}, 200
+    values = {
+        "due_months": str(view.due_interval_months),
+        **{f"weeks_{lv.number}": str(lv.review_weeks) for lv in view.levels},
+        **{f"max_{lv.number}": f"{lv.max:.{view.decimals}f}" for lv in view.levels[:-1]},
+    }
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in values}
+        if not form.validate_on_submit():
+            flash(_("Het formulier is verlopen. Er is niets veranderd."), "error")
+            status = 400
+        else:
+            try:
+                changes = care_group_settings.change_care_group_settings(
+                    db,
+                    actor,
+                    care_group_id=care_group_id,
+                    due_interval_months=values["due_months"],
+                    review_weeks={lv.number: values[f"weeks_{lv.number}"] for lv in view.levels},
+                    level_maxima={lv.number: values[f"max_{lv.number}"] for lv in view.levels[:-1]},
+                    now=utcnow(),
+                )
+            except care_group_settings.SettingsInvalid as error:
+                errors = {field: error_text(e) for field, e in error.errors.items()}
+                status = 400
+            else:
+                if changes:
+                    flash(_("De instellingen zijn bewaard."), "success")
+                else:
+                    flash(_("Er was niets veranderd."), "success")
+                return redirect(request.path)
+    return render_template(
+        "assessment/settings.html",
+        **_context(view=view, form=form, values=values, errors=errors, back_url=back_url),
+    ), status
+
+
+@bp.route("/zorggroep/vragenlijsten", methods=["GET", "POST"])
+@roles_required(Role.caregroup)
+def caregroup_settings():
+    return _settings_page(current_user.care_group_id, None)
+
+
+@bp.get("/beheer/vragenlijsten")
+@roles_required(Role.admin)
+def admin_settings_index():
+    groups = account_services.list_care_groups(get_session())
+    return render_template("assessment/settings_index.html", **_context(care_groups=groups))
+
+
+@bp.route("/beheer/zorggroepen/<int:care_group_id>/vragenlijsten", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def admin_settings(care_group_id: int):
+    return _settings_page(care_group_id, url_for("assessment.admin_settings_index"))

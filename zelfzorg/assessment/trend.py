@@ -1,0 +1,162 @@
+"""A patient's scores over time, per instrument: rows with the change since the previous score
+and a small self-contained SVG with the level bands (no scripts, every text escaped)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from xml.sax.saxutils import escape
+
+from zelfzorg.assessment.instruments import InstrumentDefinition, Level, LocalizedText
+
+MONTHS = {
+    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+TEXTS = {
+    "level": LocalizedText(nl="Niveau {n}", en="Level {n}"),
+    "point": LocalizedText(nl="{date}: score {score}", en="{date}: score {score}"),
+    "point_level": LocalizedText(
+        nl="{date}: score {score}, niveau {level}", en="{date}: score {score}, level {level}"
+    ),
+    "summary": LocalizedText(
+        nl="{count} scores van {start} tot {end}. Laatste score: {last}.",
+        en="{count} scores from {start} to {end}. Latest score: {last}.",
+    ),
+}
+_W, _H = 640, 240
+_LEFT, _RIGHT, _TOP, _BOTTOM = 48, 84, 16, 32
+_BANDS = ("#fdecea", "#fff4e0", "#eef6ea", "#e3f0fb")
+_LINE, _AXIS = "#1f5f99", "#555555"
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    day: date
+    score: float
+    level: int | None
+    version: str
+    change: str | None  # "up", "down", "same" against the previous score; None for the first
+
+
+@dataclass(frozen=True)
+class Trend:
+    code: str
+    definition: InstrumentDefinition  # of the latest scored response: its title and levels
+    rows: list[TrendRow]  # oldest first
+
+    @property
+    def versions(self) -> list[str]:
+        return list(dict.fromkeys(row.version for row in self.rows))
+
+    @property
+    def title(self) -> LocalizedText:
+        return self.definition.title
+
+
+def build_trend(code: str, scored: Sequence[tuple[date, float, int | None, str]], definition):
+    """``scored``: (day, score, level, version) of one instrument's scored responses, oldest
+    first; ``definition`` of the newest."""
+    rows: list[TrendRow] = []
+    for day, score, level, version in scored:
+        previous = rows[-1].score if rows else None
+        change = None
+        if previous is not None:
+            change = "up" if score > previous else "down" if score < previous else "same"
+        rows.append(TrendRow(day, score, level, version, change))
+    return Trend(code, definition, rows)
+
+
+def day_text(day: date, lang: str) -> str:
+    return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def _band_label(level: Level, lang: str) -> str:
+    return TEXTS["level"].get(lang).format(n=level.number)
+
+
+def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
+    lang = "en" if lang.startswith("en") else "nl"
+    scoring = trend.definition.scoring
+    low, high = scoring.score_range.min, scoring.score_range.max
+    rows = trend.rows
+    left, right, top, bottom = _LEFT, _W - _RIGHT, _TOP, _H - _BOTTOM
+
+    def y(value: float) -> float:
+        share = (min(max(value, low), high) - low) / ((high - low) or 1)
+        return bottom - share * (bottom - top)
+
+    first, last = rows[0].day, rows[-1].day
+    span = (last - first).days
+
+    def x(day: date) -> float:
+        if span == 0:
+            return (left + right) / 2
+        return left + 12 + (day - first).days / span * (right - left - 24)
+
+    decimals = scoring.decimals
+    fmt = f"{{:.{decimals}f}}"
+    summary = (
+        TEXTS["summary"]
+        .get(lang)
+        .format(
+            count=len(rows),
+            start=day_text(first, lang),
+            end=day_text(last, lang),
+            last=fmt.format(rows[-1].score),
+        )
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="100%" '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        'font-family="sans-serif" font-size="12" fill="#333333" class="trend-chart">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
+    ]
+    for index, level in enumerate(trend.definition.levels):
+        y_top, y_bottom = y(level.max), y(level.min)
+        parts.append(
+            f'<rect x="{left}" y="{y_top:.1f}" width="{right - left}" '
+            f'height="{max(y_bottom - y_top, 1):.1f}" fill="{_BANDS[index % len(_BANDS)]}"/>'
+        )
+        parts.append(
+            f'<text x="{right + 6}" y="{(y_top + y_bottom) / 2 + 4:.1f}">'
+            f"{escape(_band_label(level, lang))}</text>"
+        )
+    for tick in (low, (low + high) / 2, high):
+        parts.append(
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{_AXIS}"/>'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{_AXIS}"/>'
+    )
+    labelled = {first, last}
+    if len(rows) <= 6:
+        labelled |= {row.day for row in rows}
+    previous_x = None
+    for day in sorted(labelled):  # skip labels that would overlap the one before
+        if previous_x is not None and x(day) - previous_x < 70:
+            continue
+        previous_x = x(day)
+        parts.append(
+            f'<text x="{x(day):.1f}" y="{bottom + 18}" text-anchor="middle">'
+            f"{escape(day_text(day, lang))}</text>"
+        )
+    if len(rows) > 1:
+        points = " ".join(f"{x(r.day):.1f},{y(r.score):.1f}" for r in rows)
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{_LINE}" stroke-width="2"/>')
+    for row in rows:
+        key = "point_level" if row.level is not None else "point"
+        label = (
+            TEXTS[key]
+            .get(lang)
+            .format(date=day_text(row.day, lang), score=fmt.format(row.score), level=row.level)
+        )
+        parts.append(
+            f'<circle cx="{x(row.day):.1f}" cy="{y(row.score):.1f}" r="4" fill="{_LINE}">'
+            f"<title>{escape(label)}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
