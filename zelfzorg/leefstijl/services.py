@@ -663,6 +663,8 @@ class ReferralView:
     referral: Referral
     intervention: Intervention
     events: list[ReferralEvent]
+    # Title of the care-plan goal the referral serves (the patient's own words), if any.
+    goal_title: str | None = None
 
     def allowed(self, role: str) -> tuple[str, ...]:
         return rs.allowed_transitions(self.referral.state, role)
@@ -670,15 +672,16 @@ class ReferralView:
 
 def _referral_views(session: Session, patient_id: int, states: Iterable[str] | None = None):
     stmt = (
-        select(Referral, Intervention)
+        select(Referral, Intervention, Goal.title)
         .join(Intervention, col(Intervention.id) == Referral.intervention_id)
+        .outerjoin(Goal, col(Goal.id) == Referral.goal_id)
         .where(Referral.patient_id == patient_id)
         .order_by(col(Referral.created_at).desc(), col(Referral.id).desc())
     )
     if states is not None:
         stmt = stmt.where(col(Referral.state).in_(list(states)))
-    pairs = session.exec(stmt).all()
-    ids = [r.id for r, _i in pairs]
+    rows = session.exec(stmt).all()
+    ids = [r.id for r, _i, _g in rows]
     events: dict[int, list[ReferralEvent]] = defaultdict(list)
     if ids:
         for event in session.exec(
@@ -687,7 +690,7 @@ def _referral_views(session: Session, patient_id: int, states: Iterable[str] | N
             .order_by(ReferralEvent.at, ReferralEvent.id)
         ):
             events[event.referral_id].append(event)
-    return [ReferralView(r, i, events[r.id]) for r, i in pairs]  # type: ignore[index]
+    return [ReferralView(r, i, events[r.id], g) for r, i, g in rows]  # type: ignore[index]
 
 
 @dataclass(frozen=True)
