@@ -389,3 +389,13 @@ def test_patient_reads_who_can_join_in_plain_words(db, world, login):
     # The professional keeps the short codes of the care group.
     staff = _text(login(world.poh).get(f"/patienten/{world.patient.id}/leefstijl"))
     assert "DM2 of CVRM, BMI 25 of hoger en activatieniveau 1 of 2" in staff
+
+
+def test_practice_list_says_when_an_intervention_was_declined_before(db, world, login):
+    cool = make_intervention(db, world.care_group.id)
+    add_measurement(db, world.patient.id, "bmi", 28)
+    make_referral(db, world.patient.id, cool, rs.DECLINED, start=utcnow() - timedelta(days=500))
+    db.commit()
+    page = _text(login(world.poh).get("/leefstijl/kansen"))
+    assert "Eerder: afgewezen op" in page
+    assert "staat hier na een jaar weer" in page

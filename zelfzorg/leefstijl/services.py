@@ -437,14 +437,43 @@ class Opportunity:
     patient: Patient
     intervention: Intervention
     evaluation: Evaluation
+    # The latest earlier referral to this intervention (ended long enough ago), for context.
+    previous: Referral | None = None
+
+
+# A referral that ended (declined, stopped or completed) blocks a new offer of the same
+# intervention for a year: asking again sooner is pushy, never asking again forgets that
+# circumstances and motivation change (e.g. a new attempt to stop smoking).
+REOFFER_AFTER_DAYS = 365
+
+
+def _blocked_pairs(
+    session: Session, patient_ids: sa.Select, today: date
+) -> tuple[set[tuple[int, int]], dict[tuple[int, int], Referral]]:
+    """(pairs not to offer now, the latest ended referral of the other referred pairs)."""
+    blocked: set[tuple[int, int]] = set()
+    previous: dict[tuple[int, int], Referral] = {}
+    for referral in session.exec(
+        select(Referral)
+        .where(col(Referral.patient_id).in_(patient_ids))
+        .order_by(Referral.state_since, Referral.id)
+    ):
+        pair = (referral.patient_id, referral.intervention_id)
+        running = referral.state not in rs.FINAL_STATES
+        if running or (today - referral.state_since).days <= REOFFER_AFTER_DAYS:
+            blocked.add(pair)
+        previous[pair] = referral  # ordered: the last one wins
+    return blocked, {k: v for k, v in previous.items() if k not in blocked}
 
 
 def practice_opportunities(
     session: Session, actor: Actor, today: date, *, lang: str = "nl"
 ) -> list[Opportunity]:
-    """Patients of the actor's practice eligible for an intervention never referred to them.
+    """Patients of the actor's practice eligible for an intervention not offered to them now.
 
-    A constant number of queries for the whole practice; criteria evaluate in Python.
+    Left out: a referral to that intervention that is still running, or that ended (declined,
+    stopped, completed) less than ``REOFFER_AFTER_DAYS`` ago. A constant number of queries for
+    the whole practice; criteria evaluate in Python.
     """
     _require_professional(actor)
     practice_id = actor.user.practice_id
@@ -470,21 +499,18 @@ def practice_opportunities(
             )
         )
         facts = load_facts(session, patients, ids, measurement_codes(interventions), today)
-        referred = set(
-            session.exec(
-                select(Referral.patient_id, Referral.intervention_id).where(
-                    col(Referral.patient_id).in_(ids)
-                )
-            ).all()
-        )
+        blocked, previous = _blocked_pairs(session, ids, today)
         trees = [(i, parsed(i)) for i in interventions]
         for patient in patients:
             for intervention, tree in trees:
-                if (patient.id, intervention.id) in referred:
+                pair = (patient.id, intervention.id)
+                if pair in blocked:
                     continue
                 evaluation = evaluate(tree, facts[patient.id], lang)  # type: ignore[index]
                 if evaluation.eligible:
-                    opportunities.append(Opportunity(patient, intervention, evaluation))
+                    opportunities.append(
+                        Opportunity(patient, intervention, evaluation, previous.get(pair))  # type: ignore[arg-type]
+                    )
     audit(
         session,
         actor,
