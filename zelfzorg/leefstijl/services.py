@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ from zelfzorg.leefstijl.criteria import (
     evaluate,
     parse_criteria,
 )
+from zelfzorg.leefstijl.criteria_sql import local_midnight
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
 from zelfzorg.telemonitoring.models import Measurement
@@ -305,6 +306,8 @@ def load_facts(
     ):
         programmes[pid].add(str(programme))
 
+    # Facts as they were on ``today``: a past reference date (indicator L2) ignores later data.
+    day_end = local_midnight(today + timedelta(days=1), AMSTERDAM)
     measurements: dict[int, dict[str, tuple[float, date]]] = defaultdict(dict)
     smoking: dict[int, str] = {}
     wanted = sorted(codes | {SMOKING_CODE})
@@ -328,6 +331,7 @@ def load_facts(
         .where(col(Measurement.patient_id).in_(patient_ids))
         .where(col(Measurement.type_code).in_(wanted))
         .where(col(Measurement.superseded_at).is_(None))
+        .where(col(Measurement.measured_at) < day_end)
         .subquery()
     )
     for pid, code, value, value_code, measured_at in session.execute(
@@ -368,6 +372,7 @@ def load_facts(
         .where(AssessmentResponse.status == ResponseStatus.completed)
         .where(col(AssessmentResponse.scorable).is_(True))
         .where(col(AssessmentResponse.level).is_not(None))
+        .where(col(AssessmentResponse.completed_at) < day_end)
         .subquery()
     )
     for pid, level in session.execute(
