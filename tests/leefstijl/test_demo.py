@@ -3,6 +3,7 @@ from datetime import date
 from sqlmodel import select
 
 from zelfzorg.demo import seed_demo
+from zelfzorg.izp.models import Goal
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 
@@ -26,3 +27,6 @@ def test_demo_has_a_realistic_catalogue_and_referrals_in_every_state(db):
         assert events[-1].on_date <= date(2026, 11, 30)
         if referral.state == rs.COMPLETED:
             assert rs.validate_outcome(kinds[referral.intervention_id], referral.outcome)
+    # The demo patient's open offer serves one of her own care-plan goals.
+    linked = [r for r in referrals if r.goal_id is not None]
+    assert linked and all(db.get(Goal, r.goal_id).patient_id == r.patient_id for r in linked)

@@ -14,6 +14,7 @@ from tests.factories import make_patient
 from tests.leefstijl.helpers import (
     GLI_CRITERIA,
     NOW,
+    PATH,
     TODAY,
     add_activation,
     add_measurement,
@@ -243,6 +244,46 @@ def test_practice_list_shows_eligible_patients_not_yet_offered(db, world):
     make_referral(db, kees.id, cool, rs.DECLINED)
     items = services.practice_opportunities(db, world.actor(world.poh), TODAY)
     assert [(i.patient.id, i.intervention.id) for i in items] == [(world.patient.id, cool.id)]
+
+
+@pytest.mark.parametrize(
+    ("state", "ended_days_ago", "listed"),
+    [
+        (rs.DECLINED, 30, False),
+        (rs.DECLINED, services.REOFFER_AFTER_DAYS, False),
+        (rs.DECLINED, services.REOFFER_AFTER_DAYS + 1, True),
+        (rs.STOPPED, 400, True),
+        (rs.COMPLETED, 200, False),
+        (rs.COMPLETED, 800, True),
+        (rs.PROPOSED, 800, False),  # still running, however old
+        (rs.OFFERED, 800, False),
+        (rs.STARTED, 800, False),
+    ],
+)
+def test_practice_list_offers_again_a_year_after_a_referral_ended(
+    db, world, state, ended_days_ago, listed
+):
+    cool = make_intervention(db, world.care_group.id)
+    walk = make_intervention(db, world.care_group.id, name="Wandelgroep")
+    add_measurement(db, world.patient.id, "bmi", 28)
+    ended = NOW - timedelta(days=ended_days_ago)
+    steps = len(PATH[state])
+    make_referral(db, world.patient.id, cool, state, start=ended - timedelta(days=7 * steps))
+    items = services.practice_opportunities(db, world.actor(world.poh), TODAY)
+    pairs = [(i.patient.id, i.intervention.id) for i in items]
+    assert ((world.patient.id, cool.id) in pairs) is listed
+    assert (world.patient.id, walk.id) in pairs  # never referred: always listed
+    if listed:
+        again = next(i for i in items if i.intervention.id == cool.id)
+        assert (again.previous.state, again.previous.state_since) == (state, ended.date())
+
+
+def test_practice_list_keeps_out_a_pair_with_a_new_referral_after_an_old_decline(db, world):
+    cool = make_intervention(db, world.care_group.id)
+    add_measurement(db, world.patient.id, "bmi", 28)
+    make_referral(db, world.patient.id, cool, rs.DECLINED, start=NOW - timedelta(days=800))
+    make_referral(db, world.patient.id, cool, rs.PROPOSED, start=NOW - timedelta(days=3))
+    assert services.practice_opportunities(db, world.actor(world.poh), TODAY) == []
 
 
 def test_practice_list_uses_a_constant_number_of_queries(db, world, engine):

@@ -339,3 +339,63 @@ def test_poh_links_a_referral_to_a_care_plan_goal(db, world, login):
         client.post(url, data={"intervention_id": cool_id, "goal_id": goal_id}).status_code == 302
     )
     assert db.exec(select(Referral.goal_id)).one() == goal_id
+
+
+def test_referral_card_shows_its_care_plan_goal_to_poh_and_patient(db, world, login):
+    from tests.izp.helpers import active_goal
+
+    goal = active_goal(db, world, title="Tien kilo lichter")
+    cool = make_intervention(db, world.care_group.id)
+    offered = make_referral(db, world.patient.id, cool, rs.OFFERED)
+    offered.goal_id = goal.id
+    walk = make_intervention(db, world.care_group.id, name="Wandelgroep")
+    make_referral(db, world.patient.id, walk, rs.STARTED)  # no goal
+    db.commit()
+    poh_page = _text(login(world.poh).get(f"/patienten/{world.patient.id}/leefstijl"))
+    assert poh_page.count("Hoort bij het doel:") == 1
+    assert "Hoort bij het doel: Tien kilo lichter" in poh_page
+    mine = _text(login(world.patient_user).get("/mijn/leefstijl"))
+    assert "Dit past bij uw doel: <strong>Tien kilo lichter</strong>" in mine
+
+
+def test_patient_reads_who_can_join_in_plain_words(db, world, login):
+    criteria = {
+        "all": [
+            {"programme_in": ["DM2", "CVRM"]},
+            {"measurement": "bmi", "op": ">=", "value": 25},
+            {"activation_level_in": [1, 2]},
+        ]
+    }
+    make_referral(
+        db,
+        world.patient.id,
+        make_intervention(db, world.care_group.id, criteria=criteria),
+        rs.OFFERED,
+    )
+    db.commit()
+    client = login(world.patient_user)
+    page = _text(client.get("/mijn/leefstijl"))
+    assert (
+        "U heeft diabetes type 2 of een verhoogd risico op hart- en vaatziekten, BMI 25 of hoger "
+        "en niveau 1 of 2 op de vragenlijst over zelf omgaan met uw gezondheid"
+    ) in page
+    assert "DM2" not in page and "CVRM" not in page and "activatieniveau" not in page
+    world.patient_user.locale = "en"
+    db.add(world.patient_user)
+    db.commit()
+    english = _text(client.get("/mijn/leefstijl"))
+    assert "You have type 2 diabetes or a raised risk of heart and vascular disease" in english
+    assert "DM2" not in english and "CVRM" not in english
+    # The professional keeps the short codes of the care group.
+    staff = _text(login(world.poh).get(f"/patienten/{world.patient.id}/leefstijl"))
+    assert "DM2 of CVRM, BMI 25 of hoger en activatieniveau 1 of 2" in staff
+
+
+def test_practice_list_says_when_an_intervention_was_declined_before(db, world, login):
+    cool = make_intervention(db, world.care_group.id)
+    add_measurement(db, world.patient.id, "bmi", 28)
+    make_referral(db, world.patient.id, cool, rs.DECLINED, start=utcnow() - timedelta(days=500))
+    db.commit()
+    page = _text(login(world.poh).get("/leefstijl/kansen"))
+    assert "Eerder: afgewezen op" in page
+    assert "staat hier na een jaar weer" in page

@@ -445,6 +445,40 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 _PROGRAMME_NAMES = {"en": {"astma": "asthma", "hartfalen": "heart failure"}}
+# For patients: what the programme is about in everyday words, not the care group's codes.
+_PLAIN_PROGRAMME_NAMES = {
+    "nl": {
+        "DM2": "diabetes type 2",
+        "COPD": "de longziekte COPD",
+        "astma": "astma",
+        "CVRM": "een verhoogd risico op hart- en vaatziekten",
+        "hartfalen": "hartfalen",
+    },
+    "en": {
+        "DM2": "type 2 diabetes",
+        "COPD": "the lung disease COPD",
+        "astma": "asthma",
+        "CVRM": "a raised risk of heart and vascular disease",
+        "hartfalen": "heart failure",
+    },
+}
+# Patient wording of texts whose professional wording is jargon.
+_PLAIN_TEXT = {
+    "nl": {
+        "has": "u heeft {programmes}",
+        "levels": "niveau {levels} op de vragenlijst over zelf omgaan met uw gezondheid",
+        "current": "u rookt",
+        "former": "u bent gestopt met roken",
+        "never": "u heeft nooit gerookt",
+    },
+    "en": {
+        "has": "you have {programmes}",
+        "levels": "level {levels} on the questionnaire about managing your own health",
+        "current": "you smoke",
+        "former": "you have stopped smoking",
+        "never": "you have never smoked",
+    },
+}
 _LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 _DATE_FORMATS = {"nl": "dd-MM-y", "en": "d MMM y"}
 
@@ -482,26 +516,33 @@ def _with_unit(value: Number, code: str, lang: Lang) -> str:
     return f"{number} {unit}" if unit else number
 
 
-def _programme_name(code: str, lang: Lang) -> str:
+def _programme_name(code: str, lang: Lang, plain: bool = False) -> str:
+    if plain:
+        return _PLAIN_PROGRAMME_NAMES[lang].get(code, code)
     return _PROGRAMME_NAMES.get(lang, {}).get(code, code)
 
 
-def describe(criterion: Criterion, lang: str = "nl") -> str:
-    """Readable text, e.g. "BMI 25 of hoger en DM2 of CVRM" / "BMI 25 or higher and ..."."""
-    text = _describe(criterion, _lang(lang))
+def describe(criterion: Criterion, lang: str = "nl", *, plain: bool = False) -> str:
+    """Readable text, e.g. "BMI 25 of hoger en DM2 of CVRM" / "BMI 25 or higher and ...".
+
+    ``plain`` is the patient's wording: programmes and activation levels in everyday words
+    ("diabetes type 2" rather than "DM2").
+    """
+    text = _describe(criterion, _lang(lang), plain)
     return text[:1].upper() + text[1:]
 
 
-def _describe(node: Criterion, lang: Lang) -> str:
-    t = _TEXT[lang]
+def _describe(node: Criterion, lang: Lang, plain: bool = False) -> str:
+    t = {**_TEXT[lang], **_PLAIN_TEXT[lang]} if plain else _TEXT[lang]
     match node:
         case AllOf(items) | AnyOf(items):
             word = t["and"] if isinstance(node, AllOf) else t["or"]
-            return _join([_describe_child(item, node, lang) for item in items], word)
+            return _join([_describe_child(item, node, lang, plain) for item in items], word)
         case Not(item):
-            return t["not"].format(inner=_describe(item, lang))
+            return t["not"].format(inner=_describe(item, lang, plain))
         case ProgrammeIn(programmes):
-            return _join([_programme_name(p, lang) for p in programmes], t["or"])
+            names = _join([_programme_name(p, lang, plain) for p in programmes], t["or"])
+            return t["has"].format(programmes=names) if plain else names
         case MeasurementCompare(code, op, value, by_sex):
             if by_sex is None:
                 shown = _with_unit(value, code, lang)  # type: ignore[arg-type]
@@ -522,8 +563,8 @@ def _describe(node: Criterion, lang: Lang) -> str:
     raise TypeError(f"not a criterion: {node!r}")
 
 
-def _describe_child(child: Criterion, parent: AllOf | AnyOf, lang: Lang) -> str:
-    text = _describe(child, lang)
+def _describe_child(child: Criterion, parent: AllOf | AnyOf, lang: Lang, plain: bool) -> str:
+    text = _describe(child, lang, plain)
     # A group with the other connective needs brackets to keep its meaning.
     other = AnyOf if isinstance(parent, AllOf) else AllOf
     if isinstance(child, other) and len(child.items) > 1:

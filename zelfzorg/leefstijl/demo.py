@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from zelfzorg.izp.models import Goal
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.leefstijl.services import local_day
@@ -202,7 +203,9 @@ def seed(session: Session, ctx) -> None:
     active = [i for i in catalogue if i.active]
     by_name = {i.name: i for i in catalogue}
 
-    def add_referral(patient, intervention, state, start: datetime, *, answered_by_patient):
+    def add_referral(
+        patient, intervention, state, start: datetime, *, answered_by_patient, goal_id=None
+    ):
         poh = ctx.pohs[patient.practice_id]
         patient_user = ctx.patient_users.get(patient.id)
         moments = [start]
@@ -216,6 +219,7 @@ def seed(session: Session, ctx) -> None:
             intervention_id=intervention.id,
             state=state,
             state_since=local_day(moments[-1]),
+            goal_id=goal_id,
             outcome=_outcome(rng, intervention.kind) if state == rs.COMPLETED else None,
             created_by_id=poh.id,
             created_at=moments[0],
@@ -249,12 +253,20 @@ def seed(session: Session, ctx) -> None:
 
     # The demo patient: a fresh offer to answer and a walking group she finished.
     demo = ctx.demo_patient
+    # The offer serves one of her running care-plan goals, so the link shows in the demo.
+    goal_id = session.exec(
+        select(Goal.id)
+        .where(Goal.patient_id == demo.id)
+        .where(col(Goal.lifecycle).in_(["active", "proposed"]))
+        .order_by(col(Goal.lifecycle) == "proposed", Goal.id)
+    ).first()
     add_referral(
         demo,
         by_name["Leven met diabetes type 2 (online)"],
         rs.OFFERED,
         ctx.now - timedelta(days=5),
         answered_by_patient=True,
+        goal_id=goal_id,
     )
     add_referral(
         demo,

@@ -16,9 +16,16 @@ from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Practice
 from zelfzorg.leefstijl import referral_states as rs
-from zelfzorg.leefstijl.criteria import evaluate, parse_criteria
+from zelfzorg.leefstijl.criteria import parse_criteria
+from zelfzorg.leefstijl.criteria_sql import compile_criteria, facts_query
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
-from zelfzorg.leefstijl.services import active_interventions, load_facts, measurement_codes
+from zelfzorg.leefstijl.services import (
+    ACTIVATION_CODE,
+    AMSTERDAM,
+    MAX_MEASUREMENT_AGE_DAYS,
+    SMOKING_CODE,
+    active_interventions,
+)
 from zelfzorg.patients.models import Enrolment, Patient
 
 
@@ -106,10 +113,20 @@ def eligible_patient_ids(
     session: Session, care_group_id: int, reference_date: date, *, practice_id: int | None = None
 ) -> set[int]:
     """Population (active enrolment on the reference date) eligible for >= 1 active catalogue
-    intervention of the care group: L2's denominator. Constant number of queries."""
-    interventions = active_interventions(session, care_group_id)
-    if not interventions:
-        return set()
+    intervention of the care group: L2's denominator, in one SQL query.
+
+    The criteria compile to SQL (``criteria_sql``) with the screens' three-valued meaning:
+    a patient whose data leave the outcome unknown is not counted.
+    """
+    stmt = eligible_patients(session, care_group_id, reference_date, practice_id=practice_id)
+    return set(session.execute(stmt).scalars())
+
+
+def eligible_patients(
+    session: Session, care_group_id: int, reference_date: date, *, practice_id: int | None = None
+) -> sa.Select:
+    """``SELECT patient.id`` of L2's denominator (see :func:`eligible_patient_ids`)."""
+    trees = [parse_criteria(i.criteria) for i in active_interventions(session, care_group_id)]
     enrolled = (
         select(Enrolment.patient_id)
         .where(col(Enrolment.start_date) <= reference_date)
@@ -123,11 +140,13 @@ def eligible_patient_ids(
         .where(col(Patient.practice_id).in_(practices))
         .where(col(Patient.id).in_(enrolled))
     )
-    patients = list(session.exec(select(Patient).where(col(Patient.id).in_(ids))))
-    facts = load_facts(session, patients, ids, measurement_codes(interventions), reference_date)
-    trees = [parse_criteria(i.criteria) for i in interventions]
-    return {
-        p.id  # type: ignore[misc]
-        for p in patients
-        if any(evaluate(tree, facts[p.id]).eligible for tree in trees)  # type: ignore[index]
-    }
+    stmt, facts = facts_query(
+        trees,
+        ids,
+        reference_date,
+        zone=AMSTERDAM,
+        max_age_days=MAX_MEASUREMENT_AGE_DAYS,
+        smoking_code=SMOKING_CODE,
+        activation_code=ACTIVATION_CODE,
+    )
+    return stmt.where(sa.or_(sa.false(), *(compile_criteria(t, facts)[0] for t in trees)))

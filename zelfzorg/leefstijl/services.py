@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ from zelfzorg.leefstijl.criteria import (
     evaluate,
     parse_criteria,
 )
+from zelfzorg.leefstijl.criteria_sql import local_midnight
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
 from zelfzorg.telemonitoring.models import Measurement
@@ -305,6 +306,8 @@ def load_facts(
     ):
         programmes[pid].add(str(programme))
 
+    # Facts as they were on ``today``: a past reference date (indicator L2) ignores later data.
+    day_end = local_midnight(today + timedelta(days=1), AMSTERDAM)
     measurements: dict[int, dict[str, tuple[float, date]]] = defaultdict(dict)
     smoking: dict[int, str] = {}
     wanted = sorted(codes | {SMOKING_CODE})
@@ -328,6 +331,7 @@ def load_facts(
         .where(col(Measurement.patient_id).in_(patient_ids))
         .where(col(Measurement.type_code).in_(wanted))
         .where(col(Measurement.superseded_at).is_(None))
+        .where(col(Measurement.measured_at) < day_end)
         .subquery()
     )
     for pid, code, value, value_code, measured_at in session.execute(
@@ -368,6 +372,7 @@ def load_facts(
         .where(AssessmentResponse.status == ResponseStatus.completed)
         .where(col(AssessmentResponse.scorable).is_(True))
         .where(col(AssessmentResponse.level).is_not(None))
+        .where(col(AssessmentResponse.completed_at) < day_end)
         .subquery()
     )
     for pid, level in session.execute(
@@ -437,14 +442,43 @@ class Opportunity:
     patient: Patient
     intervention: Intervention
     evaluation: Evaluation
+    # The latest earlier referral to this intervention (ended long enough ago), for context.
+    previous: Referral | None = None
+
+
+# A referral that ended (declined, stopped or completed) blocks a new offer of the same
+# intervention for a year: asking again sooner is pushy, never asking again forgets that
+# circumstances and motivation change (e.g. a new attempt to stop smoking).
+REOFFER_AFTER_DAYS = 365
+
+
+def _blocked_pairs(
+    session: Session, patient_ids: sa.Select, today: date
+) -> tuple[set[tuple[int, int]], dict[tuple[int, int], Referral]]:
+    """(pairs not to offer now, the latest ended referral of the other referred pairs)."""
+    blocked: set[tuple[int, int]] = set()
+    previous: dict[tuple[int, int], Referral] = {}
+    for referral in session.exec(
+        select(Referral)
+        .where(col(Referral.patient_id).in_(patient_ids))
+        .order_by(Referral.state_since, Referral.id)
+    ):
+        pair = (referral.patient_id, referral.intervention_id)
+        running = referral.state not in rs.FINAL_STATES
+        if running or (today - referral.state_since).days <= REOFFER_AFTER_DAYS:
+            blocked.add(pair)
+        previous[pair] = referral  # ordered: the last one wins
+    return blocked, {k: v for k, v in previous.items() if k not in blocked}
 
 
 def practice_opportunities(
     session: Session, actor: Actor, today: date, *, lang: str = "nl"
 ) -> list[Opportunity]:
-    """Patients of the actor's practice eligible for an intervention never referred to them.
+    """Patients of the actor's practice eligible for an intervention not offered to them now.
 
-    A constant number of queries for the whole practice; criteria evaluate in Python.
+    Left out: a referral to that intervention that is still running, or that ended (declined,
+    stopped, completed) less than ``REOFFER_AFTER_DAYS`` ago. A constant number of queries for
+    the whole practice; criteria evaluate in Python.
     """
     _require_professional(actor)
     practice_id = actor.user.practice_id
@@ -470,21 +504,18 @@ def practice_opportunities(
             )
         )
         facts = load_facts(session, patients, ids, measurement_codes(interventions), today)
-        referred = set(
-            session.exec(
-                select(Referral.patient_id, Referral.intervention_id).where(
-                    col(Referral.patient_id).in_(ids)
-                )
-            ).all()
-        )
+        blocked, previous = _blocked_pairs(session, ids, today)
         trees = [(i, parsed(i)) for i in interventions]
         for patient in patients:
             for intervention, tree in trees:
-                if (patient.id, intervention.id) in referred:
+                pair = (patient.id, intervention.id)
+                if pair in blocked:
                     continue
                 evaluation = evaluate(tree, facts[patient.id], lang)  # type: ignore[index]
                 if evaluation.eligible:
-                    opportunities.append(Opportunity(patient, intervention, evaluation))
+                    opportunities.append(
+                        Opportunity(patient, intervention, evaluation, previous.get(pair))  # type: ignore[arg-type]
+                    )
     audit(
         session,
         actor,
@@ -663,6 +694,8 @@ class ReferralView:
     referral: Referral
     intervention: Intervention
     events: list[ReferralEvent]
+    # Title of the care-plan goal the referral serves (the patient's own words), if any.
+    goal_title: str | None = None
 
     def allowed(self, role: str) -> tuple[str, ...]:
         return rs.allowed_transitions(self.referral.state, role)
@@ -670,15 +703,16 @@ class ReferralView:
 
 def _referral_views(session: Session, patient_id: int, states: Iterable[str] | None = None):
     stmt = (
-        select(Referral, Intervention)
+        select(Referral, Intervention, Goal.title)
         .join(Intervention, col(Intervention.id) == Referral.intervention_id)
+        .outerjoin(Goal, col(Goal.id) == Referral.goal_id)
         .where(Referral.patient_id == patient_id)
         .order_by(col(Referral.created_at).desc(), col(Referral.id).desc())
     )
     if states is not None:
         stmt = stmt.where(col(Referral.state).in_(list(states)))
-    pairs = session.exec(stmt).all()
-    ids = [r.id for r, _i in pairs]
+    rows = session.exec(stmt).all()
+    ids = [r.id for r, _i, _g in rows]
     events: dict[int, list[ReferralEvent]] = defaultdict(list)
     if ids:
         for event in session.exec(
@@ -687,7 +721,7 @@ def _referral_views(session: Session, patient_id: int, states: Iterable[str] | N
             .order_by(ReferralEvent.at, ReferralEvent.id)
         ):
             events[event.referral_id].append(event)
-    return [ReferralView(r, i, events[r.id]) for r, i in pairs]  # type: ignore[index]
+    return [ReferralView(r, i, events[r.id], g) for r, i, g in rows]  # type: ignore[index]
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,16 @@ def lang() -> str:
     return "en" if str(get_locale() or "nl").startswith("en") else "nl"
 
 
-def _helpers() -> dict:
+def _helpers(*, plain: bool = False) -> dict:
+    """Template helpers; ``plain`` words criteria and programmes for patients."""
     language = lang()
     return {
         "kind_labels": rs.INTERVENTION_KINDS,
         "state_labels": rs.STATE_LABELS,
         "programme_labels": PROGRAMME_LABELS,
+        "plain": plain,
         "outcome_labels": {f.key: f.label for fs in rs.OUTCOME_FIELDS.values() for f in fs},
-        "describe_criteria": lambda data: describe(parse_criteria(data), language),
+        "describe_criteria": lambda data: describe(parse_criteria(data), language, plain=plain),
         "lang": language,
     }
 
@@ -332,7 +334,7 @@ def _mine_page(status=200):
         referrals=views,
         role=rs.PATIENT,
         form=TransitionForm(),
-        **_helpers(),
+        **_helpers(plain=True),
     ), status
 
 
