@@ -65,6 +65,24 @@ def test_diastolic_above_systolic_is_refused(app, db, world, login, no_csrf):
     assert stored(db) == 0
 
 
+def test_a_weight_jump_asks_klopt_dit_before_storing(app, db, world, login, no_csrf):
+    client = login(world.patient_user)
+    earlier = {**now_fields(timedelta(days=-1)), "weight": "80"}
+    assert client.post("/mijn/metingen/nieuw", data=earlier).status_code == 302
+    typed = {**now_fields(), "weight": "95", "note": "na vakantie"}
+    question = client.post("/mijn/metingen/nieuw", data=typed)
+    assert question.status_code == 200 and stored(db) == 1
+    page = question.text
+    assert "Klopt dit?" in page and "Ja, dit klopt: opslaan" in page
+    assert 'value="95"' in page and "na vakantie" in page  # what was typed is kept
+    token = page.split('name="confirm" value="')[1].split('"')[0]
+    # A changed value is checked again, not stored on the old confirmation.
+    changed = client.post("/mijn/metingen/nieuw", data={**typed, "weight": "96", "confirm": token})
+    assert changed.status_code == 200 and "Ja, dit klopt" in changed.text and stored(db) == 1
+    done = client.post("/mijn/metingen/nieuw", data={**typed, "confirm": token})
+    assert done.status_code == 302 and stored(db) == 2
+
+
 def test_future_date_is_refused(app, db, world, login, no_csrf):
     response = login(world.patient_user).post(
         "/mijn/metingen/nieuw", data={**now_fields(timedelta(days=2)), "weight": "80"}

@@ -117,6 +117,8 @@ def _entry(patient_id: int, done_url: str):
     actor = current_actor()
     form = EntryForm()
     errors: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
+    confirm = ""
     status = 200
     if request.method == "GET":
         now = _local_now()
@@ -128,8 +130,15 @@ def _entry(patient_id: int, done_url: str):
             measured_at=_measured_at(form),
             note=form.note.data or "",
         )
+        confirmed = request.form.get("confirm") == services.confirm_token(data)
         try:
-            result = services.record_readings(db, actor, patient_id, data, now=utcnow())
+            services.record_readings(db, actor, patient_id, data, now=utcnow(), confirmed=confirmed)
+        except services.NeedsConfirmation as question:
+            for problem in question.problems:
+                warnings.setdefault(problem.field, []).append(
+                    translate(problem.message, dict(problem.params))
+                )
+            confirm = question.token
         except services.PlausibilityError as error:
             for problem in error.problems:
                 errors.setdefault(problem.field, []).append(
@@ -144,8 +153,6 @@ def _entry(patient_id: int, done_url: str):
             status = 400
         else:
             flash(_("Uw meting is opgeslagen."), "success")
-            for warning in result.warnings:
-                flash(translate(warning.message, dict(warning.params)), "warning")
             return redirect(done_url)
     else:
         status = 400
@@ -155,6 +162,8 @@ def _entry(patient_id: int, done_url: str):
         "telemonitoring/entry.html",
         form=form,
         errors=errors,
+        warnings=warnings,
+        confirm=confirm,
         values=request.form,
         patient=patient,
         is_pro=actor.is_professional,
