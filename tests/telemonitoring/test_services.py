@@ -276,7 +276,8 @@ def test_urgent_value_opens_one_alert_that_repeats_update_and_notifies_the_poh(d
     assert len(urgent) == 1
     assert urgent[0].occurrences == 2 and urgent[0].last_value == 195
     notes = db.exec(select(Notification).where(Notification.user_id == world.poh.id)).all()
-    assert len(notes) == 1 and notes[0].link == f"/signalen/{urgent[0].id}"
+    assert len(notes) == 1
+    assert notes[0].link == f"endpoint:telemonitoring.alert_detail?alert_id={urgent[0].id}"
 
 
 def test_acknowledged_alert_is_kept_and_a_new_reading_opens_a_new_one(db, world):

@@ -216,3 +216,14 @@ def test_poh_creates_a_device_token_shown_once(app, db, world, login, no_csrf):
 def test_empty_overview_says_so(app, world, login):
     page = login(world.patient_user).get("/mijn/metingen")
     assert page.status_code == 200 and "Nog geen metingen." in page.text
+
+
+def test_the_urgent_alert_notification_links_to_the_alert(app, db, world, login, no_csrf):
+    patient = login(world.patient_user)
+    bp = {**now_fields(), "systolic": "190", "diastolic": "95"}
+    assert patient.post("/mijn/metingen/nieuw", data=bp).status_code == 302
+    alert = db.exec(select(Alert)).one()
+    release(db)
+    page = login(world.poh).get("/meldingen").text
+    assert "Dringend signaal bij Gerda Willemsen" in page
+    assert f'href="/signalen/{alert.id}"' in page
