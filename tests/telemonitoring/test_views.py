@@ -227,3 +227,19 @@ def test_the_urgent_alert_notification_links_to_the_alert(app, db, world, login,
     page = login(world.poh).get("/meldingen").text
     assert "Dringend signaal bij Gerda Willemsen" in page
     assert f'href="/signalen/{alert.id}"' in page
+
+
+def test_an_empty_chart_says_what_to_do(app, db, world, login, no_csrf):
+    client = login(world.patient_user)
+    empty = client.get("/mijn/metingen/grafiek/weight?periode=week").text
+    assert "Nog geen metingen in deze periode." in empty and 'href="/mijn/metingen/nieuw"' in empty
+    old = {**now_fields(timedelta(days=-40)), "weight": "80"}
+    assert client.post("/mijn/metingen/nieuw", data=old).status_code == 302
+    week = client.get("/mijn/metingen/grafiek/weight?periode=week").text
+    assert "kies een langere periode" in week
+    assert "80,0" in client.get("/mijn/metingen/grafiek/weight?periode=jaar").text
+
+
+def test_entry_and_correction_pages_lead_back_to_the_measurements(app, db, world, login):
+    page = login(world.poh).get(f"/patienten/{world.patient.id}/metingen/nieuw").text
+    assert f'href="/patienten/{world.patient.id}/metingen">Terug naar de metingen' in page

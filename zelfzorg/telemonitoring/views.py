@@ -266,6 +266,8 @@ def _chart(patient_id: int, type_code: str):
     start = end - timedelta(days=PERIODS[period])
     bucket, points = series(db, patient.id, type_code, start, end)
     svg = chart_svg(db, patient.id, type_code, start, end, lang(), points=(bucket, points))
+    # Without points in this period: is there older data (then: choose a longer period)?
+    latest = None if points else services.latest_values(db, patient.id, [type_code]).get(type_code)
     return render_template(
         "telemonitoring/chart.html",
         patient=patient,
@@ -274,6 +276,7 @@ def _chart(patient_id: int, type_code: str):
         bucket=bucket,
         points=list(reversed(points)),
         target=targets.effective_target(db, patient.id, type_code),
+        latest=latest,
         period=period,
         period_labels=PERIOD_LABELS,
         is_pro=current_actor().is_professional,
