@@ -114,3 +114,16 @@ def test_notifications_page_lists_and_marks_read(db, world, login):
     assert response.status_code == 302
     assert unread_count(db, world.patient_user.id) == 0
     db.commit()
+
+
+def test_a_link_stored_as_an_endpoint_is_built_by_the_web_layer(app):
+    from zelfzorg.notifications.services import endpoint_link
+    from zelfzorg.notifications.views import link_href
+
+    link = endpoint_link("telemonitoring.alert_detail", alert_id=7)
+    assert link == "endpoint:telemonitoring.alert_detail?alert_id=7"
+    with app.test_request_context():
+        assert link_href(link) == "/signalen/7"
+        assert link_href("/doelen/3/voorbereiden") == "/doelen/3/voorbereiden"  # plain paths
+        assert link_href("endpoint:gone.view?x=1") is None  # no broken link
+        assert link_href(None) is None

@@ -170,3 +170,55 @@ def test_device_api_refuses_malformed_json(app, db, world, client):
     assert client.post("/api/metingen", json={"readings": []}, headers=headers).status_code == 400
     odd = client.post("/api/metingen", json={"readings": [1, "x"]}, headers=headers)
     assert odd.status_code == 400 and len(odd.json["errors"]) == 2
+
+
+# --- blood pressure pairs and the language of the messages ---------------------------------------
+
+
+def test_systolic_and_diastolic_rows_of_one_reading_are_checked_as_a_pair(
+    app, db, world, runner, tmp_path
+):
+    pid = world.patient.id
+    path = tmp_path / "pairs.csv"
+    path.write_text(
+        "patient_id,type_code,value,unit,measured_at,source_id,reading_id\n"
+        f"{pid},bp_systolic,80,mm[Hg],2026-01-05T08:00:00+01:00,s-1,\n"
+        f"{pid},bp_diastolic,120,mm[Hg],2026-01-05T08:00:00+01:00,d-1,\n"
+        f"{pid},bp_systolic,135,mm[Hg],2026-01-06T08:00:00+01:00,s-2,r-2\n"
+        f"{pid},bp_diastolic,85,mm[Hg],2026-01-06T08:00:30+01:00,d-2,r-2\n"
+        f"{pid},bp_systolic,90,mm[Hg],2026-01-07T08:00:00+01:00,s-3,r-3\n"
+        f"{pid},bp_diastolic,95,mm[Hg],2026-01-07T08:00:30+01:00,d-3,r-3\n",
+        encoding="utf-8",
+    )
+    refused = runner.invoke(args=["zelfzorg", "import-measurements", str(path)])
+    assert refused.exit_code == 1 and rows_stored(db) == 0
+    assert "line 3: De onderdruk (120 mmHg) moet lager zijn dan de bovendruk van regel 2" in (
+        refused.output
+    )
+    assert "line 2: Hoort bij de afgekeurde bloeddruk van regel 3." in refused.output
+    assert "line 7: De onderdruk (95 mmHg)" in refused.output
+    partial = runner.invoke(args=["zelfzorg", "import-measurements", str(path), "--partial"])
+    assert partial.exit_code == 0 and "Stored 2 reading(s)" in partial.output
+    db.expire_all()
+    pair = db.exec(select(Measurement).order_by(Measurement.type_code.desc())).all()
+    assert [(r.type_code, r.value) for r in pair] == [("bp_systolic", 135), ("bp_diastolic", 85)]
+    assert pair[0].reading_id == pair[1].reading_id is not None  # corrections see the pair
+    db.rollback()
+
+
+def test_the_device_api_checks_a_pair_sent_as_two_readings(app, db, world, client):
+    headers = {"Authorization": f"Bearer {token_for(db, world)}"}
+    diastolic = {**reading("b", 130), "type_code": "bp_diastolic"}
+    response = client.post(
+        "/api/metingen", json={"readings": [reading("a", 90), diastolic]}, headers=headers
+    )
+    assert response.status_code == 400 and rows_stored(db) == 0
+    assert [e["line"] for e in response.json["errors"]] == [1, 2]
+
+
+def test_import_reasons_can_be_given_in_english(app, db, world, runner, tmp_path):
+    pid = world.patient.id
+    path = write_csv(tmp_path, world, [f"{pid},,,bp_systolic,,400,mm[Hg],2026-01-05T09:00:00Z,x"])
+    result = runner.invoke(args=["zelfzorg", "import-measurements", str(path), "--lang", "en"])
+    assert result.exit_code == 1 and "line 2: 400 mmHg cannot be right" in result.output
+    assert "kan niet kloppen" not in result.output

@@ -88,11 +88,32 @@ def test_bmi_is_derived_from_a_new_weight_and_the_latest_height(db, world):
     assert bmi and bmi[0].value == 25.0
 
 
-def test_a_jump_is_stored_with_a_warning(db, world):
+def test_a_jump_is_stored_only_after_confirmation(db, world):
     enter(db, world, at=NOW - timedelta(days=1), weight=80)
-    result = enter(db, world, weight=90)
+    with pytest.raises(services.NeedsConfirmation) as info:
+        enter(db, world, weight=90, glucose=6)
+    assert [p.code for p in info.value.problems] == ["jump"]
+    assert count(db, type_code="weight") == 1 and count(db, type_code="glucose") == 0
+    data = ReadingsInput(values={"weight": "90", "glucose": "6"}, measured_at=NOW)
+    assert info.value.token == services.confirm_token(data)
+    result = services.record_readings(
+        db, world.actor(world.patient_user), world.patient.id, data, now=NOW, confirmed=True
+    )
     assert [w.code for w in result.warnings] == ["jump"]
-    assert count(db, type_code="weight") == 2
+    assert count(db, type_code="weight") == 2 and count(db, type_code="glucose") == 1
+
+
+def test_the_confirmation_names_the_values_it_was_given_for():
+    a = ReadingsInput(values={"weight": "90", "glucose": ""}, measured_at=NOW)
+    assert services.confirm_token(a) == services.confirm_token(
+        ReadingsInput(values={"weight": " 90 "}, measured_at=NOW)
+    )
+    assert services.confirm_token(a) != services.confirm_token(
+        ReadingsInput(values={"weight": "91"}, measured_at=NOW)
+    )
+    assert services.confirm_token(a) != services.confirm_token(
+        ReadingsInput(values={"weight": "90"}, measured_at=NOW - timedelta(hours=1))
+    )
 
 
 # --- corrections --------------------------------------------------------------------------------
@@ -255,7 +276,8 @@ def test_urgent_value_opens_one_alert_that_repeats_update_and_notifies_the_poh(d
     assert len(urgent) == 1
     assert urgent[0].occurrences == 2 and urgent[0].last_value == 195
     notes = db.exec(select(Notification).where(Notification.user_id == world.poh.id)).all()
-    assert len(notes) == 1 and notes[0].link == f"/signalen/{urgent[0].id}"
+    assert len(notes) == 1
+    assert notes[0].link == f"endpoint:telemonitoring.alert_detail?alert_id={urgent[0].id}"
 
 
 def test_acknowledged_alert_is_kept_and_a_new_reading_opens_a_new_one(db, world):

@@ -65,6 +65,24 @@ def test_diastolic_above_systolic_is_refused(app, db, world, login, no_csrf):
     assert stored(db) == 0
 
 
+def test_a_weight_jump_asks_klopt_dit_before_storing(app, db, world, login, no_csrf):
+    client = login(world.patient_user)
+    earlier = {**now_fields(timedelta(days=-1)), "weight": "80"}
+    assert client.post("/mijn/metingen/nieuw", data=earlier).status_code == 302
+    typed = {**now_fields(), "weight": "95", "note": "na vakantie"}
+    question = client.post("/mijn/metingen/nieuw", data=typed)
+    assert question.status_code == 200 and stored(db) == 1
+    page = question.text
+    assert "Klopt dit?" in page and "Ja, dit klopt: opslaan" in page
+    assert 'value="95"' in page and "na vakantie" in page  # what was typed is kept
+    token = page.split('name="confirm" value="')[1].split('"')[0]
+    # A changed value is checked again, not stored on the old confirmation.
+    changed = client.post("/mijn/metingen/nieuw", data={**typed, "weight": "96", "confirm": token})
+    assert changed.status_code == 200 and "Ja, dit klopt" in changed.text and stored(db) == 1
+    done = client.post("/mijn/metingen/nieuw", data={**typed, "confirm": token})
+    assert done.status_code == 302 and stored(db) == 2
+
+
 def test_future_date_is_refused(app, db, world, login, no_csrf):
     response = login(world.patient_user).post(
         "/mijn/metingen/nieuw", data={**now_fields(timedelta(days=2)), "weight": "80"}
@@ -198,3 +216,30 @@ def test_poh_creates_a_device_token_shown_once(app, db, world, login, no_csrf):
 def test_empty_overview_says_so(app, world, login):
     page = login(world.patient_user).get("/mijn/metingen")
     assert page.status_code == 200 and "Nog geen metingen." in page.text
+
+
+def test_the_urgent_alert_notification_links_to_the_alert(app, db, world, login, no_csrf):
+    patient = login(world.patient_user)
+    bp = {**now_fields(), "systolic": "190", "diastolic": "95"}
+    assert patient.post("/mijn/metingen/nieuw", data=bp).status_code == 302
+    alert = db.exec(select(Alert)).one()
+    release(db)
+    page = login(world.poh).get("/meldingen").text
+    assert "Dringend signaal bij Gerda Willemsen" in page
+    assert f'href="/signalen/{alert.id}"' in page
+
+
+def test_an_empty_chart_says_what_to_do(app, db, world, login, no_csrf):
+    client = login(world.patient_user)
+    empty = client.get("/mijn/metingen/grafiek/weight?periode=week").text
+    assert "Nog geen metingen in deze periode." in empty and 'href="/mijn/metingen/nieuw"' in empty
+    old = {**now_fields(timedelta(days=-40)), "weight": "80"}
+    assert client.post("/mijn/metingen/nieuw", data=old).status_code == 302
+    week = client.get("/mijn/metingen/grafiek/weight?periode=week").text
+    assert "kies een langere periode" in week
+    assert "80,0" in client.get("/mijn/metingen/grafiek/weight?periode=jaar").text
+
+
+def test_entry_and_correction_pages_lead_back_to_the_measurements(app, db, world, login):
+    page = login(world.poh).get(f"/patienten/{world.patient.id}/metingen/nieuw").text
+    assert f'href="/patienten/{world.patient.id}/metingen">Terug naar de metingen' in page

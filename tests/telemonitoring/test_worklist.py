@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, insert
+from sqlmodel import select
 
 from tests.factories import make_patient, make_practice, make_user
 from zelfzorg.accounts.models import Role
@@ -116,3 +117,73 @@ def test_urgent_alerts_rank_above_trend_alerts_and_filter_by_kind(app, db, world
     assert "kind-urgent_alert" not in only_trend and only_trend.count("kind-trend_alert") == 2
     # Another practice's POH sees none of them.
     assert "kind-urgent_alert" not in login(world.other_poh).get("/werklijst").text
+
+
+# --- all sources together -----------------------------------------------------------------------
+
+ISSUE_ORDER = [
+    "urgent_alert",
+    "trend_alert",
+    "review_due",
+    "assessment_due",
+    "no_plan",
+    "no_agreed_goals",
+    "referral_waiting",
+]
+
+
+def practice_with_every_kind_of_work(db, world):
+    """One practice with a line of every kind; ``today`` is the helpers' TODAY."""
+    from datetime import date
+
+    from tests.izp.helpers import NOW, TODAY, active_goal
+    from tests.leefstijl.helpers import make_intervention, make_referral
+    from zelfzorg.izp import services as izp
+    from zelfzorg.leefstijl import referral_states as rs
+    from zelfzorg.patients.models import Enrolment
+
+    db.execute(insert(Alert), alert_rows(world.patient.id))
+    active_goal(db, world, review_date=TODAY + timedelta(days=3))
+    # Kees: enrolled, no plan, an offer left unanswered for weeks.
+    offer = make_intervention(db, world.care_group.id)
+    make_referral(db, world.other_patient.id, offer, rs.OFFERED, start=NOW - timedelta(days=60))
+    # Henk: a plan without an agreed goal.
+    henk = make_patient(db, world.practice, given="Henk", family="de Boer")
+    izp.get_or_create_plan(db, world.actor(world.poh), henk.id, now=NOW)
+    # Ex: no longer enrolled (the programme ended): no work for the worklist.
+    ex = make_patient(db, world.practice, given="Ex", family="Patiënt")
+    izp.get_or_create_plan(db, world.actor(world.poh), ex.id, now=NOW)
+    for enrolment in db.exec(select(Enrolment).where(Enrolment.patient_id == ex.id)).all():
+        enrolment.end_date = date(2025, 1, 1)
+        db.add(enrolment)
+    db.commit()
+    return TODAY, henk, ex
+
+
+def test_every_source_ranks_in_the_order_the_issue_gives(app, db, world):
+    from zelfzorg.worklist import collect
+
+    today, henk, ex = practice_with_every_kind_of_work(db, world)
+    items = collect(db, world.practice.id, today)
+    kinds = [item.kind for item in items]
+    assert set(kinds) == set(ISSUE_ORDER)
+    positions = [ISSUE_ORDER.index(kind) for kind in kinds]
+    assert positions == sorted(positions), kinds
+    assert [i.patient_id for i in items if i.kind == "no_agreed_goals"] == [henk.id]
+    assert ex.id not in {i.patient_id for i in items}
+    assert world.far_patient.id not in {i.patient_id for i in items}
+
+
+def test_the_worklist_page_shows_every_kind_in_rank_order_with_its_filter(
+    app, db, world, login, monkeypatch
+):
+    import zelfzorg.worklist.views as worklist_views
+
+    today, _henk, _ex = practice_with_every_kind_of_work(db, world)
+    monkeypatch.setattr(worklist_views, "today", lambda: today)
+    page = login(world.poh).get("/werklijst").text
+    lines = [page.index(f'class="kind-{kind}"') for kind in ISSUE_ORDER]
+    assert lines == sorted(lines)
+    # The filter lists the kinds in the same order.
+    boxes = [page.index(f'value="{kind}"') for kind in ISSUE_ORDER]
+    assert boxes == sorted(boxes)

@@ -88,6 +88,7 @@ def izp_items(session: Session, practice_id: int, today: date) -> list[WorklistI
         select(Patient.id, Patient.given_name, Patient.family_name)
         .join(CarePlan, col(CarePlan.patient_id) == Patient.id)
         .where(Patient.practice_id == practice_id)
+        .where(_enrolled(today))  # a patient whose programmes ended is no work any more
         .where(not_(agreed))
     ).all()
     for patient_id, given, family in no_goals:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.models import JobRun, Notification
+
+#: A stored link of the form ``endpoint:<endpoint>?<args>``: the web layer builds the URL, so
+#: services (which know no Flask) never hard-code paths and the app may move its routes.
+ENDPOINT_LINK = "endpoint:"
+
+
+def endpoint_link(endpoint: str, **values: str | int) -> str:
+    query = urlencode(sorted(values.items()))
+    return f"{ENDPOINT_LINK}{endpoint}" + (f"?{query}" if query else "")
 
 
 def notify(

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
@@ -14,11 +17,23 @@ ALL_ROLES = (Role.patient, Role.professional, Role.caregroup, Role.admin)
 NAV = [NavItem("notifications.index", N_("Meldingen"), ALL_ROLES, 80)]
 
 
+def link_href(link: str | None) -> str | None:
+    """The URL of a stored link: a plain path, or ``endpoint:...`` built here (None when the
+    endpoint no longer exists, rather than a broken link)."""
+    if not link or not link.startswith(services.ENDPOINT_LINK):
+        return link
+    endpoint, _, query = link.removeprefix(services.ENDPOINT_LINK).partition("?")
+    try:
+        return url_for(endpoint, **dict(parse_qsl(query)))
+    except BuildError:
+        return None
+
+
 @bp.get("/meldingen")
 @roles_required(*ALL_ROLES)
 def index():
     notes = services.list_for_user(get_session(), current_user.id)
-    return render_template("notifications/index.html", notes=notes)
+    return render_template("notifications/index.html", notes=notes, href=link_href)
 
 
 @bp.post("/meldingen/gelezen")

@@ -14,7 +14,7 @@ from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.accounts.scope import Actor, get_patient_for
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.models_base import utcnow
-from zelfzorg.notifications.services import notify
+from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Patient
 from zelfzorg.telemonitoring.models import Alert, AlertStatus, Measurement
 from zelfzorg.telemonitoring.rules import AlertFinding, evaluate_trend, evaluate_urgent, rule_for
@@ -121,7 +121,7 @@ def record_finding(
                 kind="urgent_alert",
                 message=N_("Dringend signaal bij %(patient)s: een zeer hoge of lage meting."),
                 params={"patient": patient.full_name},
-                link=f"/signalen/{alert.id}",
+                link=endpoint_link("telemonitoring.alert_detail", alert_id=alert.id),
                 patient_id=patient.id,
             )
     return alert

@@ -39,9 +39,20 @@ def register(group: click.Group) -> None:
         is_flag=True,
         help="Store the good rows and list the bad ones (default: one bad row stores nothing).",
     )
-    def import_measurements(file: Path, partial: bool):
+    @click.option(
+        "--lang",
+        type=click.Choice(["nl", "en"]),
+        default="nl",
+        show_default=True,
+        help="Language of the reasons given for bad rows.",
+    )
+    def import_measurements(file: Path, partial: bool, lang: str):
         """Import readings from a CSV file: patient_id (or practice + his_number), type_code
-        (or loinc), value, unit, measured_at (ISO 8601), source_id. Idempotent by source_id."""
+        (or loinc), value, unit, measured_at (ISO 8601), source_id, and optionally reading_id
+        (the systolic and diastolic rows of one blood pressure share it; without it they pair
+        by patient and moment). Idempotent by source_id."""
+        from flask_babel import force_locale, gettext
+
         from zelfzorg.telemonitoring.importer import import_readings
 
         rows = read_csv(file)
@@ -59,8 +70,9 @@ def register(group: click.Group) -> None:
                 now=utcnow(),
                 progress=bar.update,
             )
-        for error in result.errors[:200]:
-            click.echo(f"line {error.line}: {error.render('nl')}", err=True)
+        with force_locale(lang):
+            for error in result.errors[:200]:
+                click.echo(f"line {error.line}: {error.render(lang, gettext)}", err=True)
         if len(result.errors) > 200:
             click.echo(f"... and {len(result.errors) - 200} more bad rows", err=True)
         if result.refused:

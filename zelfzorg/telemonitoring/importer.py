@@ -8,6 +8,7 @@ stored; with ``partial`` the good rows are stored and the bad ones listed. A rea
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
 from zelfzorg.telemonitoring.plausibility import check_time, check_value
 from zelfzorg.telemonitoring.types import (
     MeasurementType,
+    Text,
+    format_plain,
     get_type,
     load_types,
     render_message,
@@ -66,6 +69,9 @@ class _Row:
     unit: str
     measured_at: datetime
     source_id: str | None
+    line: int = 0
+    reading_key: str | None = None  # the file's reading_id: groups a BP pair
+    reading_id: str | None = None  # what is stored: shared by the two rows of a BP pair
     id: int | None = None
 
 
@@ -147,7 +153,11 @@ def _check_row(raw: Mapping[str, object], patient_id: int, now: datetime) -> _Ro
     source_id = _text(raw, "source_id") or None
     if source_id is not None and len(source_id) > 100:
         raise _Bad(N_("De bron-id is te lang (hoogstens 100 tekens)."))
+    reading_key = _text(raw, "reading_id") or None
+    if reading_key is not None and len(reading_key) > 100:
+        raise _Bad(N_("De reading_id is te lang (hoogstens 100 tekens)."))
     return _Row(
+        reading_key=reading_key,
         patient_id=patient_id,
         type_code=mtype.code,
         value=value,
@@ -156,6 +166,60 @@ def _check_row(raw: Mapping[str, object], patient_id: int, now: datetime) -> _Ro
         measured_at=measured_at,
         source_id=source_id,
     )
+
+
+def _plain(value: float) -> Text:
+    return Text(nl=format_plain(value, "nl"), en=format_plain(value, "en"))
+
+
+def _pair_blood_pressures(accepted: list[tuple[int, _Row]], result: ImportResult) -> None:
+    """Systolic and diastolic rows of one reading (the same ``reading_id``, or without one the
+    same patient and moment) are checked as a pair, like the entry form does, and stored with
+    a shared reading id. A pair whose diastolic is not below its systolic is refused whole."""
+    groups: dict[tuple, dict[str, list[_Row]]] = {}
+    for _line, row in accepted:
+        if row.type_code in ("bp_systolic", "bp_diastolic"):
+            key = (
+                (row.patient_id, "reading", row.reading_key)
+                if row.reading_key
+                else (row.patient_id, "moment", row.measured_at)
+            )
+            groups.setdefault(key, {}).setdefault(row.type_code, []).append(row)
+    refused: set[int] = set()
+    for members in groups.values():
+        systolics, diastolics = members.get("bp_systolic", []), members.get("bp_diastolic", [])
+        if len(systolics) != 1 or len(diastolics) != 1:
+            continue  # not one clear pair: each row stands on its own checks
+        systolic, diastolic = systolics[0], diastolics[0]
+        assert systolic.value is not None and diastolic.value is not None
+        if diastolic.value < systolic.value:
+            systolic.reading_id = diastolic.reading_id = uuid.uuid4().hex
+            continue
+        result.errors.append(
+            RowError(
+                diastolic.line,
+                N_(
+                    "De onderdruk (%(diastolic)s mmHg) moet lager zijn dan de bovendruk van "
+                    "regel %(line)s (%(systolic)s mmHg). Zijn ze omgewisseld?"
+                ),
+                {
+                    "diastolic": _plain(diastolic.value),
+                    "systolic": _plain(systolic.value),
+                    "line": systolic.line,
+                },
+            )
+        )
+        result.errors.append(
+            RowError(
+                systolic.line,
+                N_("Hoort bij de afgekeurde bloeddruk van regel %(line)s."),
+                {"line": diastolic.line},
+            )
+        )
+        refused.update((id(systolic), id(diastolic)))
+    if refused:
+        accepted[:] = [(line, row) for line, row in accepted if id(row) not in refused]
+        result.errors.sort(key=lambda e: e.line)
 
 
 def _chunks(items: Sequence, size: int = CHUNK):
@@ -230,13 +294,16 @@ def import_readings(
                 if found is None:
                     raise _Bad(N_("Onbekende patiënt (patient_id, of practice met his_number)."))
                 owner = found
-            accepted.append((line, _check_row(raw, owner.id, now)))  # type: ignore[arg-type]
+            row = _check_row(raw, owner.id, now)  # type: ignore[arg-type]
+            row.line = line
+            accepted.append((line, row))
         except _Bad as bad:
             result.errors.append(RowError(line, bad.message, bad.params))
         if progress is not None and done % CHUNK == 0:
             progress(CHUNK)
     if progress is not None and len(batch) % CHUNK:
         progress(len(batch) % CHUNK)
+    _pair_blood_pressures(accepted, result)
     if result.errors and not partial:
         result.refused = True
         return result
@@ -274,6 +341,7 @@ def import_readings(
                     "measured_at": r.measured_at,
                     "source": source,
                     "source_id": r.source_id,
+                    "reading_id": r.reading_id,
                     "entered_by_id": entered_by_id,
                     "note": "",
                     "created_at": now,

@@ -43,6 +43,17 @@ BP_TYPES = {"systolic": "bp_systolic", "diastolic": "bp_diastolic"}
 NOTE_MAX = 500
 
 
+class NeedsConfirmation(ValidationError):
+    """Nothing is impossible, but some values look unlikely (a big jump, a very old date):
+    nothing is stored until the person confirms these same values ("Klopt dit?")."""
+
+    def __init__(self, problems: list[Problem], token: str) -> None:
+        first = problems[0]
+        super().__init__(first.message, field=first.field, **dict(first.params))
+        self.problems = problems
+        self.token = token
+
+
 class PlausibilityError(ValidationError):
     """One or more values were refused; ``problems`` holds every error (one per field)."""
 
@@ -78,6 +89,14 @@ class ReadingsInput:
     values: dict[str, str]
     measured_at: datetime | None
     note: str = ""
+
+
+def confirm_token(data: ReadingsInput) -> str:
+    """Names exactly the values and time the person was warned about; a confirmation of
+    other values (changed after the warning) does not count."""
+    values = sorted((k, (v or "").strip()) for k, v in data.values.items() if (v or "").strip())
+    moment = data.measured_at.isoformat() if data.measured_at else ""
+    return hashlib.sha256(repr((values, moment)).encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -137,9 +156,16 @@ def _clean_note(note: str) -> str:
 
 
 def record_readings(
-    session: Session, actor: Actor, patient_id: int, data: ReadingsInput, *, now: datetime
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    data: ReadingsInput,
+    *,
+    now: datetime,
+    confirmed: bool = False,
 ) -> EntryResult:
-    """Check every value; store all of them or (when any is refused) none."""
+    """Check every value; store all of them or (when any is refused) none. Values with a
+    warning are stored only once ``confirmed`` (else :class:`NeedsConfirmation`)."""
     source = _source_for(actor)
     patient = get_patient_for(
         session,
@@ -202,6 +228,8 @@ def record_readings(
     if errors:
         raise PlausibilityError(errors)
     warnings = [p for p in problems if not p.is_error]
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings, confirm_token(data))
 
     rows: list[Measurement] = []
 

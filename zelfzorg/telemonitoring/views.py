@@ -117,6 +117,8 @@ def _entry(patient_id: int, done_url: str):
     actor = current_actor()
     form = EntryForm()
     errors: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
+    confirm = ""
     status = 200
     if request.method == "GET":
         now = _local_now()
@@ -128,8 +130,15 @@ def _entry(patient_id: int, done_url: str):
             measured_at=_measured_at(form),
             note=form.note.data or "",
         )
+        confirmed = request.form.get("confirm") == services.confirm_token(data)
         try:
-            result = services.record_readings(db, actor, patient_id, data, now=utcnow())
+            services.record_readings(db, actor, patient_id, data, now=utcnow(), confirmed=confirmed)
+        except services.NeedsConfirmation as question:
+            for problem in question.problems:
+                warnings.setdefault(problem.field, []).append(
+                    translate(problem.message, dict(problem.params))
+                )
+            confirm = question.token
         except services.PlausibilityError as error:
             for problem in error.problems:
                 errors.setdefault(problem.field, []).append(
@@ -144,8 +153,6 @@ def _entry(patient_id: int, done_url: str):
             status = 400
         else:
             flash(_("Uw meting is opgeslagen."), "success")
-            for warning in result.warnings:
-                flash(translate(warning.message, dict(warning.params)), "warning")
             return redirect(done_url)
     else:
         status = 400
@@ -155,6 +162,8 @@ def _entry(patient_id: int, done_url: str):
         "telemonitoring/entry.html",
         form=form,
         errors=errors,
+        warnings=warnings,
+        confirm=confirm,
         values=request.form,
         patient=patient,
         is_pro=actor.is_professional,
@@ -257,6 +266,8 @@ def _chart(patient_id: int, type_code: str):
     start = end - timedelta(days=PERIODS[period])
     bucket, points = series(db, patient.id, type_code, start, end)
     svg = chart_svg(db, patient.id, type_code, start, end, lang(), points=(bucket, points))
+    # Without points in this period: is there older data (then: choose a longer period)?
+    latest = None if points else services.latest_values(db, patient.id, [type_code]).get(type_code)
     return render_template(
         "telemonitoring/chart.html",
         patient=patient,
@@ -265,6 +276,7 @@ def _chart(patient_id: int, type_code: str):
         bucket=bucket,
         points=list(reversed(points)),
         target=targets.effective_target(db, patient.id, type_code),
+        latest=latest,
         period=period,
         period_labels=PERIOD_LABELS,
         is_pro=current_actor().is_professional,

@@ -11,7 +11,7 @@ from zelfzorg.audit.models import AuditAction
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_
 from zelfzorg.web import NavItem, current_actor, roles_required, today
-from zelfzorg.worklist import KIND_LABELS, collect
+from zelfzorg.worklist import KIND_LABELS, RANKS, collect
 
 bp = Blueprint("worklist", __name__)
 NAV = [NavItem("worklist.index", N_("Werklijst"), (Role.professional,), 10)]
@@ -45,7 +45,8 @@ def index():
         page=page,
         pages=pages,
         kinds=kinds,
-        kind_labels=KIND_LABELS,
+        # The filter in the same order as the lines: most urgent kind first.
+        kind_labels=dict(sorted(KIND_LABELS.items(), key=lambda kv: RANKS.get(kv[0], 999))),
         counts=counts,
         page_size=PAGE_SIZE,
     )
