@@ -311,7 +311,7 @@ def test_experience_invitation_is_created_once_per_review(db, world):
     assert first.id == again.id and first.context == "review:12"
     assert first.status == ResponseStatus.in_progress and first.instrument_code == "sdm_experience"
     notes = db.exec(select(Notification).where(Notification.user_id == world.patient_user.id)).all()
-    assert len(notes) == 1 and notes[0].link == services.FILL_PATH.format(id=first.id)
+    assert len(notes) == 1 and notes[0].link == f"endpoint:assessment.fill?response_id={first.id}"
     other = services.invite_experience_questionnaire(
         db, patient_id=world.patient.id, review_id=13, now=NOW
     )
@@ -426,7 +426,7 @@ def test_reminder_job_notifies_once_per_patient_and_due_date(db, world):
     assert remind_due_assessments(db, today + timedelta(days=1)) == "0 assessment reminders"
     notes = db.exec(select(Notification).where(Notification.kind == "assessment_due")).all()
     assert {n.user_id for n in notes} == {world.patient_user.id, world.other_patient_user.id}
-    assert notes[0].link == services.HOME_PATH
+    assert notes[0].link == "endpoint:assessment.mine"
 
 
 def test_reminder_job_runs_once_per_day_through_the_scheduler_claim(app, engine, world):

@@ -140,12 +140,20 @@ def test_english_page_uses_english_instrument_texts(db, world, login, no_csrf):
     assert "Strongly agree" in client.get(fill_url).text
 
 
-def test_notification_paths_match_the_routes(app):
-    from flask import url_for
+def test_notification_links_lead_to_the_questionnaire(db, world, login):
+    from zelfzorg.notifications.services import endpoint_link, notify
 
-    with app.test_request_context():
-        assert url_for("assessment.fill", response_id=5) == services.FILL_PATH.format(id=5)
-        assert url_for("assessment.mine") == services.HOME_PATH
+    notify(
+        db,
+        user_id=world.patient_user.id,
+        key="k",
+        kind="test",
+        message="Vul in",
+        link=endpoint_link("assessment.fill", response_id=5),
+    )
+    db.commit()
+    page = login(world.patient_user).get("/meldingen").text
+    assert 'href="/vragenlijsten/antwoorden/5"' in page
 
 
 def test_history_explains_a_response_without_score(db, world, login):

@@ -203,7 +203,7 @@ def test_poh_changing_the_target_asks_the_patient_to_agree_again_and_goal_stays_
     # Until the patient agrees, the last agreed target stays the personal target.
     assert active_goal_target(db, goal.id).high == 140
     note = db.exec(select(Notification).where(Notification.user_id == world.patient_user.id)).one()
-    assert note.kind == "izp_goal_changed" and note.link == f"/doelen/{goal.id}"
+    assert note.kind == "izp_goal_changed" and note.link == f"endpoint:izp.goal?goal_id={goal.id}"
     services.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY)
     db.refresh(goal)
     assert goal.agreed_by_patient_at is not None and goal.lifecycle == "active"

@@ -33,7 +33,7 @@ def test_patient_is_reminded_a_week_ahead_once(db, world):
     assert len(notes) == 1
     assert notes[0].user_id == world.patient_user.id
     assert notes[0].params["title"] == goal.title
-    assert notes[0].link == f"/doelen/{goal.id}/voorbereiden"
+    assert notes[0].link == f"endpoint:izp.prepare_review?goal_id={goal.id}"
 
 
 def test_new_review_date_reminds_again(db, world):

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from zelfzorg.assessment.services import HOME_PATH, due_assessments
+from zelfzorg.assessment.services import due_assessments
 from zelfzorg.errors import N_
 from zelfzorg.notifications.jobs import register_job
-from zelfzorg.notifications.services import notify
+from zelfzorg.notifications.services import endpoint_link, notify
 
 JOB_NAME = "assessment_due_reminders"
 MESSAGE = N_("Het is tijd om de vragenlijst over zelfmanagement in te vullen.")
@@ -27,7 +27,7 @@ def remind_due_assessments(session: Session, today: date) -> str:
             key=f"assessment_due:{due.patient_id}:{due.due.isoformat()}",
             kind="assessment_due",
             message=MESSAGE,
-            link=HOME_PATH,
+            link=endpoint_link("assessment.mine"),
             patient_id=due.patient_id,
         )
         sent += note is not None

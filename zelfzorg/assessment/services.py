@@ -41,15 +41,13 @@ from zelfzorg.assessment.versions import (
 )
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
-from zelfzorg.notifications.services import notify
+from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Enrolment, Patient
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EXPERIENCE_CODE = "sdm_experience"
 OBJECT = "AssessmentResponse"
 # Paths for notification links (services know no Flask); tests check them against url_for.
-FILL_PATH = "/vragenlijsten/antwoorden/{id}"
-HOME_PATH = "/vragenlijsten"
 _VERSION_JOIN = col(InstrumentVersion.id) == AssessmentResponse.instrument_version_id
 # Kinds a patient or professional may start freely; experience comes by invitation only.
 STARTABLE = (InstrumentKind.ACTIVATION, InstrumentKind.SELF_EFFICACY)
@@ -534,7 +532,7 @@ def invite_experience_questionnaire(
             key=f"assessment:experience:{context}",
             kind="assessment_experience",
             message=N_("Hoe ging het gesprek over uw zorgplan? Vul drie korte vragen in."),
-            link=FILL_PATH.format(id=response.id),
+            link=endpoint_link("assessment.fill", response_id=response.id),
             patient_id=patient_id,
             now=now,
         )

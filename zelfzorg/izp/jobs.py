@@ -10,7 +10,7 @@ from zelfzorg.accounts.models import Role, User
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import Goal
 from zelfzorg.notifications.jobs import register_job
-from zelfzorg.notifications.services import notify
+from zelfzorg.notifications.services import endpoint_link, notify
 
 REMIND_DAYS_AHEAD = 7
 REMINDER = N_(
@@ -43,7 +43,7 @@ def review_reminders(session: Session, today: date) -> str:
             kind="izp_review_due",
             message=REMINDER,
             params={"title": goal.title, "date": goal.review_date.strftime("%d-%m-%Y")},  # type: ignore[union-attr]
-            link=f"/doelen/{goal.id}/voorbereiden",
+            link=endpoint_link("izp.prepare_review", goal_id=goal.id),
             patient_id=goal.patient_id,
         )
         sent += note is not None

@@ -38,6 +38,7 @@ from zelfzorg.izp.progress import Progress, compute_progress
 from zelfzorg.izp.revisions import FieldChange, diff_fields, state_at, to_json_value
 from zelfzorg.izp.targets import MEASUREMENT_TYPES, normalise_unit
 from zelfzorg.models_base import utcnow
+from zelfzorg.notifications.services import endpoint_link
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.telemonitoring.models import Measurement
 from zelfzorg.telemonitoring.rules import make_target
@@ -867,7 +868,7 @@ def _notify_patient_of_change(session: Session, goal: Goal, now: datetime) -> No
             kind="izp_goal_changed",
             message=GOAL_CHANGED,
             params={"title": goal.title},
-            link=f"/doelen/{goal.id}",
+            link=endpoint_link("izp.goal", goal_id=goal.id),
             patient_id=goal.patient_id,
             now=now,
         )
