@@ -17,9 +17,9 @@ from zelfzorg.assessment import instruments, scoring
 from zelfzorg.assessment.instruments import (
     InstrumentDefinitionError,
     InstrumentKind,
-    LocalizedText,
     ScoringMethod,
     TableKey,
+    Text,
     builtin_instruments,
     checksum,
     definition_to_dict,
@@ -110,7 +110,7 @@ def test_sdm_experience_is_three_agreement_items_all_required() -> None:
 
 
 def test_localized_text_picks_english_for_en_locales_and_dutch_otherwise() -> None:
-    text = LocalizedText(nl="Hallo", en="Hello")
+    text = Text(nl="Hallo", en="Hello")
     assert [text.get(lang) for lang in ("en", "en_GB", "EN", "nl", "de")] == [
         "Hello",
         "Hello",

@@ -20,7 +20,8 @@ from zelfzorg.telemonitoring.rules import (
     make_target,
     rule_for,
 )
-from zelfzorg.telemonitoring.types import CatalogError, Text, get_type
+from zelfzorg.telemonitoring.types import CatalogError, get_type
+from zelfzorg.texts import Text
 
 DEFAULT_FILE = Path(__file__).parents[2] / "zelfzorg/telemonitoring/data/measurement_types.yaml"
 

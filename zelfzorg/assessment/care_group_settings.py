@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from zelfzorg.accounts.models import CareGroup, Role
 from zelfzorg.accounts.scope import Actor, audit
-from zelfzorg.assessment.instruments import LocalizedText
 from zelfzorg.assessment.models import InstrumentVersion
 from zelfzorg.assessment.versions import (
     ACTIVATION_CODE,
@@ -32,6 +31,7 @@ from zelfzorg.assessment.versions import (
 )
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
+from zelfzorg.texts import Text
 
 OBJECT = "AssessmentSetting"
 MAX_DUE_MONTHS = 60
@@ -49,7 +49,7 @@ class SettingsInvalid(ValidationError):
 @dataclass(frozen=True)
 class LevelSetting:
     number: int
-    name: LocalizedText
+    name: Text
     min: float
     max: float
     review_weeks: int
@@ -61,7 +61,7 @@ class SettingsView:
     care_group: CareGroup
     due_interval_months: int
     levels: list[LevelSetting]
-    instrument_title: LocalizedText
+    instrument_title: Text
     instrument_version: str
     own_version: bool  # the care group's own version (other cut-offs or a licensed file)
     decimals: int

@@ -59,6 +59,7 @@ from typing import Any, NoReturn, TypeVar
 import yaml
 
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.texts import Text
 
 DATA_DIR = Path(__file__).parent / "data"
 MAX_DECIMALS = 4
@@ -98,26 +99,16 @@ class InstrumentDefinitionError(ValidationError):
 
 
 @dataclass(frozen=True)
-class LocalizedText:
-    nl: str
-    en: str
-
-    def get(self, language: str) -> str:
-        """The text in ``language`` ('en', 'en_GB', ...); Dutch for anything else."""
-        return self.en if language.lower().startswith("en") else self.nl
-
-
-@dataclass(frozen=True)
 class AnswerOption:
     value: int
-    label: LocalizedText
+    label: Text
     not_applicable: bool = False
 
 
 @dataclass(frozen=True)
 class Item:
     code: str
-    text: LocalizedText
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -125,9 +116,9 @@ class Level:
     number: int
     min: float
     max: float
-    name: LocalizedText
-    patient_explanation: LocalizedText
-    professional_advice: LocalizedText
+    name: Text
+    patient_explanation: Text
+    professional_advice: Text
     review_interval_weeks: int
 
 
@@ -173,8 +164,8 @@ class InstrumentDefinition:
     code: str
     version: str
     kind: InstrumentKind
-    title: LocalizedText
-    intro: LocalizedText
+    title: Text
+    intro: Text
     answer_options: tuple[AnswerOption, ...]
     items: tuple[Item, ...]
     scoring: Scoring
@@ -354,9 +345,9 @@ class _Reader:
             self.wrong_type(value, path, "boolean")
         return value
 
-    def localized(self, value: object, path: str) -> LocalizedText:
+    def localized(self, value: object, path: str) -> Text:
         data = self.fields(value, path, ("nl", "en"))
-        return LocalizedText(
+        return Text(
             nl=self.string(data["nl"], f"{path}.nl"), en=self.string(data["en"], f"{path}.en")
         )
 
@@ -823,7 +814,7 @@ def load_instrument(
 # --- serialisation ----------------------------------------------------------------------------
 
 
-def _text_dict(text: LocalizedText) -> dict[str, str]:
+def _text_dict(text: Text) -> dict[str, str]:
     return {"nl": text.nl, "en": text.en}
 
 

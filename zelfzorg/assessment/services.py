@@ -21,7 +21,7 @@ from zelfzorg.assessment.instruments import (
     InstrumentDefinition,
     InstrumentKind,
     Level,
-    LocalizedText,
+    Text,
 )
 from zelfzorg.assessment.models import (
     AssessmentResponse,
@@ -297,13 +297,13 @@ class ActivationSummary:
     response_id: int
     score: float
     level: int
-    level_name: LocalizedText
-    advice: LocalizedText  # for the professional
-    patient_explanation: LocalizedText
+    level_name: Text
+    advice: Text  # for the professional
+    patient_explanation: Text
     review_interval_weeks: int
     instrument_code: str
     instrument_version: str
-    instrument_title: LocalizedText
+    instrument_title: Text
     completed_at: datetime
     previous_score: float | None = None
     previous_level: int | None = None

@@ -8,19 +8,20 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
-from zelfzorg.assessment.instruments import InstrumentDefinition, Level, LocalizedText
+from zelfzorg.assessment.instruments import InstrumentDefinition, Level
+from zelfzorg.texts import Text
 
 MONTHS = {
     "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 TEXTS = {
-    "level": LocalizedText(nl="Niveau {n}", en="Level {n}"),
-    "point": LocalizedText(nl="{date}: score {score}", en="{date}: score {score}"),
-    "point_level": LocalizedText(
+    "level": Text(nl="Niveau {n}", en="Level {n}"),
+    "point": Text(nl="{date}: score {score}", en="{date}: score {score}"),
+    "point_level": Text(
         nl="{date}: score {score}, niveau {level}", en="{date}: score {score}, level {level}"
     ),
-    "summary": LocalizedText(
+    "summary": Text(
         nl="{count} scores van {start} tot {end}. Laatste score: {last}.",
         en="{count} scores from {start} to {end}. Latest score: {last}.",
     ),
@@ -51,7 +52,7 @@ class Trend:
         return list(dict.fromkeys(row.version for row in self.rows))
 
     @property
-    def title(self) -> LocalizedText:
+    def title(self) -> Text:
         return self.definition.title
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zelfzorg.telemonitoring.types import Text, load_types
+from zelfzorg.telemonitoring.types import load_types
+from zelfzorg.texts import Text
 
 # The catalogue types that make sense as a personal goal target, in the order offered.
 TARGET_CODES = (

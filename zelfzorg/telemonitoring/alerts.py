@@ -19,7 +19,8 @@ from zelfzorg.patients.models import Patient
 from zelfzorg.telemonitoring.models import Alert, AlertStatus, Measurement
 from zelfzorg.telemonitoring.rules import AlertFinding, evaluate_trend, evaluate_urgent, rule_for
 from zelfzorg.telemonitoring.targets import effective_target
-from zelfzorg.telemonitoring.types import Text, get_type
+from zelfzorg.telemonitoring.types import get_type
+from zelfzorg.texts import Text
 
 #: A single urgent reading older than this is history (an import of old data), not a call
 #: to act now: it raises no urgent alert. Trends are always evaluated on the latest readings.

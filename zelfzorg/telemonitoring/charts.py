@@ -19,7 +19,8 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from zelfzorg.telemonitoring.rules import Target
-from zelfzorg.telemonitoring.types import Text, format_number, is_english
+from zelfzorg.telemonitoring.types import format_number
+from zelfzorg.texts import Text, is_english
 
 Bucket = Literal["raw", "day", "week", "month"]
 #: Above this many points a line chart stops being readable (and an SVG gets heavy).

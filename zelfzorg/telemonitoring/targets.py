@@ -13,7 +13,8 @@ from zelfzorg.errors import N_, Forbidden
 from zelfzorg.models_base import utcnow
 from zelfzorg.telemonitoring.models import PersonalTarget, TargetOrigin
 from zelfzorg.telemonitoring.rules import Target, default_target, make_target
-from zelfzorg.telemonitoring.types import MeasurementType, Text, get_type, load_types
+from zelfzorg.telemonitoring.types import MeasurementType, get_type, load_types
+from zelfzorg.texts import Text
 
 
 def _as_target(mtype: MeasurementType, row: PersonalTarget) -> Target:

@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args
 import yaml
 
 from zelfzorg.errors import N_, NotFound
+from zelfzorg.texts import Text, is_english
 
 Comparator = Literal["<", "<=", ">", ">=", "between"]
 COMPARATORS: tuple[str, ...] = get_args(Comparator)
@@ -31,30 +32,6 @@ COMPARATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
 class CatalogError(ValueError):
     """The measurement type file is invalid (a configuration error, not a user error)."""
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in Dutch and English; Dutch is the source and the fallback."""
-
-    nl: str
-    en: str
-
-    @classmethod
-    def same(cls, text: str) -> Text:
-        return cls(nl=text, en=text)
-
-    def get(self, lang: str) -> str:
-        return self.en if is_english(lang) else self.nl
-
-    def __str__(self) -> str:
-        # A Text in message params reads Dutch unless the caller localises the params.
-        return self.nl
-
-
-def is_english(lang: str) -> bool:
-    """ "en", "en_GB", "en-US": English; anything else gets the Dutch source text."""
-    return lang.lower().startswith("en")
 
 
 def _decimal_mark(text: str, lang: str) -> str:

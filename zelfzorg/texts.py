@@ -1,0 +1,29 @@
+"""Texts that data files carry in both languages (instrument items, measurement names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def is_english(lang: str) -> bool:
+    """ "en", "en_GB", "en-US": English; anything else gets the Dutch source text."""
+    return lang.lower().startswith("en")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in Dutch and English; Dutch is the source and the fallback."""
+
+    nl: str
+    en: str
+
+    @classmethod
+    def same(cls, text: str) -> Text:
+        return cls(nl=text, en=text)
+
+    def get(self, lang: str) -> str:
+        return self.en if is_english(lang) else self.nl
+
+    def __str__(self) -> str:
+        # A Text in message params reads Dutch unless the caller localises the params.
+        return self.nl
