@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -27,3 +28,8 @@ class Text:
     def __str__(self) -> str:
         # A Text in message params reads Dutch unless the caller localises the params.
         return self.nl
+
+
+def localize_params(params: Mapping[str, object], lang: str) -> dict[str, object]:
+    """Message params for ``lang``: every ``Text`` value becomes its text in that language."""
+    return {key: v.get(lang) if isinstance(v, Text) else v for key, v in params.items()}

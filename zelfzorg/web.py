@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import Actor
 from zelfzorg.errors import DomainError
+from zelfzorg.texts import localize_params
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -44,20 +45,8 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
-def localise_params(params: dict) -> dict:
-    """Parameters may carry both languages (objects with ``get(lang)``, e.g. a number with
-    its unit formatted per language); pick the user's."""
-    lang = str(get_locale() or "nl")
-    return {
-        key: value.get(lang)
-        if hasattr(value, "get") and not isinstance(value, (dict, str))
-        else value
-        for key, value in params.items()
-    }
-
-
 def translate(message: str, params: dict | None = None) -> str:
-    return gettext(message, **localise_params(params or {}))
+    return gettext(message, **localize_params(params or {}, str(get_locale() or "nl")))
 
 
 def error_text(error: DomainError) -> str:

@@ -19,10 +19,10 @@ from zelfzorg.telemonitoring.types import (
     get_type,
     load_catalog,
     load_types,
-    localize_params,
     render_message,
     type_for_loinc,
 )
+from zelfzorg.texts import localize_params
 
 DEFAULT_FILE = Path(__file__).parents[2] / "zelfzorg/telemonitoring/data/measurement_types.yaml"
 

@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args
 import yaml
 
 from zelfzorg.errors import N_, NotFound
-from zelfzorg.texts import Text, is_english
+from zelfzorg.texts import Text, is_english, localize_params
 
 Comparator = Literal["<", "<=", ">", ">=", "between"]
 COMPARATORS: tuple[str, ...] = get_args(Comparator)
@@ -50,11 +50,6 @@ def format_plain(value: float, lang: str = "nl") -> str:
     """A number as typed (no padding decimals): 126 -> "126", 7.25 -> "7,25" in Dutch."""
     text = str(int(value)) if float(value).is_integer() else repr(float(value))
     return _decimal_mark(text, lang)
-
-
-def localize_params(params: Mapping[str, object], lang: str) -> dict[str, object]:
-    """Message params for ``lang``: every ``Text`` value becomes its text in that language."""
-    return {key: v.get(lang) if isinstance(v, Text) else v for key, v in params.items()}
 
 
 def render_message(
