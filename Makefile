@@ -20,7 +20,7 @@ run: $(VENV)/.installed translations
 	$(BIN)/alembic upgrade head
 	$(BIN)/flask --app wsgi zelfzorg demo --if-empty
 	@echo "Zelfzorg runs on http://127.0.0.1:5000  (stop with Ctrl+C)"
-	SCHEDULER_ENABLED=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	ZELFZORG_ENV=development SCHEDULER_ENABLED=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 system-deps:
 	bash scripts/system-deps.sh

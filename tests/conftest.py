@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,7 @@ def login(app):
         with c.session_transaction() as sess:
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
+            sess["login_at"] = int(time.time())
         return c
 
     return _login

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from pathlib import Path
 
 from flask import Flask, g, render_template, request, session
@@ -61,6 +62,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     enforce_secrets(app.config)
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The audit log's client address must be the user's, not the proxy's.
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
     Path(app.instance_path).mkdir(exist_ok=True)
 
@@ -118,6 +125,9 @@ def _init_login(app: Flask) -> None:
         user_id, _, nonce = user_key.partition(".")
         if not user_id.isdigit():
             return None
+        login_at = session.get("login_at")
+        if not isinstance(login_at, int) or time.time() - login_at > app.config["SESSION_MAX_AGE"]:
+            return None  # an absolute limit, however active the session stayed
         user = get_session().get(User, int(user_id))
         if user is None or not user.is_active or user.session_nonce != nonce:
             return None

@@ -36,6 +36,7 @@ def roles_required(*roles: Role) -> Callable:
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
+                _audit_denied(kwargs.get("patient_id"))
                 abort(403)
             return view(*args, **kwargs)
 
@@ -47,6 +48,22 @@ def roles_required(*roles: Role) -> Callable:
 
 def translate(message: str, params: dict | None = None) -> str:
     return gettext(message, **localize_params(params or {}, str(get_locale() or "nl")))
+
+
+def _audit_denied(patient_id: int | None) -> None:
+    """A role that may not use this page tried it: recorded like any refused access."""
+    from zelfzorg.accounts.scope import audit
+    from zelfzorg.audit.models import AuditAction, AuditOutcome
+    from zelfzorg.db import get_session
+
+    audit(
+        get_session(),
+        current_actor(),
+        action=AuditAction.read if request.method == "GET" else AuditAction.update,
+        object_type=(request.endpoint or "page")[:50],
+        patient_id=patient_id if isinstance(patient_id, int) else None,
+        outcome=AuditOutcome.denied,
+    )
 
 
 def error_text(error: DomainError) -> str:

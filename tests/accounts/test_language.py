@@ -39,7 +39,15 @@ def test_unknown_language_is_refused(client):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "javascript:x",
+        "/\t/evil.example/",
+        "/\n/evil.example",
+    ],
 )
 def test_language_switch_redirects_only_within_the_site(client, target):
     response = switch(client, "en", target)

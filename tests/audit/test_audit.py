@@ -316,3 +316,49 @@ def test_admin_exports_the_log_as_csv_and_the_export_is_audited(db, engine, worl
     export = db.exec(select(AuditEntry).where(AuditEntry.action == AuditAction.export)).one()
     db.commit()
     assert (export.user_id, export.detail) == (world.admin.id, "2 entries")
+
+
+def test_a_role_refused_at_the_door_is_audited_with_the_patient(db, world, login):
+    from sqlmodel import select
+
+    from zelfzorg.audit.models import AuditEntry, AuditOutcome
+
+    response = login(world.caregroup_user).get(f"/patienten/{world.patient.id}/plan")
+    assert response.status_code == 403
+    entry = db.exec(select(AuditEntry).where(AuditEntry.outcome == AuditOutcome.denied)).one()
+    assert (entry.user_id, entry.patient_id, entry.object_type) == (
+        world.caregroup_user.id,
+        world.patient.id,
+        "izp.plan",
+    )
+
+
+def test_patients_appear_in_the_log_by_account_number_not_by_name(db, world, login):
+    from sqlmodel import select
+
+    from zelfzorg.audit.models import AuditEntry
+
+    client = login(world.patient_user)
+    assert client.get("/mijn").status_code == 200
+    names = db.exec(
+        select(AuditEntry.user_name).where(AuditEntry.user_id == world.patient_user.id)
+    ).all()
+    assert names and all(n == f"patient account {world.patient_user.id}" for n in names)
+    db.rollback()  # end the read transaction (SQLite: every transaction takes the write lock)
+    page = client.get("/mijn/toegang").text
+    assert "U zelf" in page
+
+
+def test_the_worklist_records_a_read_for_every_patient_it_shows(db, world, login):
+    from sqlmodel import select
+
+    from zelfzorg.audit.models import AuditEntry
+
+    assert login(world.poh).get("/werklijst").status_code == 200
+    shown = db.exec(
+        select(AuditEntry.patient_id).where(
+            AuditEntry.object_type == "Worklist", AuditEntry.patient_id.is_not(None)
+        )
+    ).all()
+    # Both enrolled patients of the practice lack a care plan, so both are on the list.
+    assert sorted(shown) == sorted([world.patient.id, world.other_patient.id])

@@ -184,9 +184,16 @@ def test_patient_list_page_never_shows_another_practice(db, world, login):
 
 def test_search_is_audited(db, world):
     search_patients(db, world.actor(world.poh), query="Bak", today=TODAY)
-    entry = db.exec(select(AuditEntry).where(AuditEntry.action == AuditAction.search)).one()
+    entry = db.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == AuditAction.search, AuditEntry.object_type == "Patient"
+        )
+    ).one()
     assert entry.user_id == world.poh.id
     assert "results=1" in entry.detail
+    assert "Bak" not in entry.detail  # the words searched may identify a patient
+    shown = db.exec(select(AuditEntry).where(AuditEntry.object_type == "PatientList")).all()
+    assert [e.patient_id for e in shown] == [world.other_patient.id]  # Kees Bakker
 
 
 # --- open ------------------------------------------------------------------------------------
@@ -298,7 +305,7 @@ def test_enrolment_rules(db, world, programme, start, field):
 def test_ended_programme_can_be_started_again(db, world):
     actor = world.actor(world.poh)
     copd = db.exec(select(Enrolment).where(Enrolment.patient_id == world.other_patient.id)).one()
-    end_enrolment(db, actor, copd.id, end_date=date(2026, 3, 1), today=TODAY)
+    end_enrolment(db, actor, copd.patient_id, copd.id, end_date=date(2026, 3, 1), today=TODAY)
     again = enrol(
         db,
         actor,
@@ -316,12 +323,12 @@ def test_end_enrolment_rules(db, world):
     copd = db.exec(select(Enrolment).where(Enrolment.patient_id == world.other_patient.id)).one()
     for bad in (None, date(2019, 12, 31), date(2026, 6, 16)):
         with pytest.raises(ValidationError) as error:
-            end_enrolment(db, actor, copd.id, end_date=bad, today=TODAY)
+            end_enrolment(db, actor, copd.patient_id, copd.id, end_date=bad, today=TODAY)
         assert error.value.field == "end_date"
-    ended = end_enrolment(db, actor, copd.id, end_date=TODAY, today=TODAY)
+    ended = end_enrolment(db, actor, copd.patient_id, copd.id, end_date=TODAY, today=TODAY)
     assert ended.end_date == TODAY
     with pytest.raises(ValidationError):
-        end_enrolment(db, actor, copd.id, end_date=TODAY, today=TODAY)
+        end_enrolment(db, actor, copd.patient_id, copd.id, end_date=TODAY, today=TODAY)
     assert copd.end_date == TODAY  # ended, never deleted
 
 
@@ -338,7 +345,7 @@ def test_other_practice_cannot_enrol_or_end_enrolments(db, world):
         )
     enrolment = db.exec(select(Enrolment).where(Enrolment.patient_id == world.patient.id)).first()
     with pytest.raises(Forbidden):
-        end_enrolment(db, actor, enrolment.id, end_date=TODAY, today=TODAY)
+        end_enrolment(db, actor, enrolment.patient_id, enrolment.id, end_date=TODAY, today=TODAY)
     assert enrolment.end_date is None
 
 
@@ -441,3 +448,22 @@ def test_search_treats_percent_and_underscore_as_text(db, world, login):
     assert search_patients(db, actor, query="%", today=today()).total == 0
     assert search_patients(db, actor, query="_", today=today()).total == 0
     assert search_patients(db, actor, query="illem", today=today()).total == 1
+
+
+def test_an_enrolment_of_another_patient_cannot_be_ended_through_this_record(
+    db, world, login, no_csrf
+):
+    from sqlmodel import select
+
+    from zelfzorg.patients.models import Enrolment
+
+    theirs = db.exec(
+        select(Enrolment).where(Enrolment.patient_id == world.other_patient.id)
+    ).first()
+    db.commit()
+    url = f"/patienten/{world.patient.id}/inschrijvingen/{theirs.id}/beeindigen"
+    response = login(world.poh).post(url, data={"end_date": "2026-01-01"})
+    assert response.status_code == 404
+    db.expire_all()
+    assert db.get(Enrolment, theirs.id).end_date is None
+    db.rollback()

@@ -6,6 +6,7 @@ patient, checks the actor's scope and writes the audit entry (allowed or denied)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from zelfzorg.accounts.models import Role, User
 from zelfzorg.audit.models import AuditAction, AuditOutcome
-from zelfzorg.audit.services import AuditSubject, record
+from zelfzorg.audit.services import AuditSubject, record, record_many
 from zelfzorg.errors import N_, Forbidden, NotFound
 from zelfzorg.patients.models import Patient
 
@@ -46,7 +47,9 @@ class Actor:
     def audit_subject(self) -> AuditSubject:
         return AuditSubject(
             user_id=self.user.id,
-            user_name=self.user.name,
+            # A patient's name would make the log itself identifying for the staff who review
+            # it; the account number is enough (the patient's own view says "you").
+            user_name=f"patient account {self.user.id}" if self.is_patient else self.user.name,
             role=str(self.user.role),
             organisation=self.organisation,
             client_address=self.client_address,
@@ -94,6 +97,25 @@ def audit(
         patient_id=patient_id,
         outcome=outcome,
         detail=detail,
+    )
+
+
+def audit_shown(
+    session: Session,
+    actor: Actor,
+    patient_ids: Iterable[int],
+    *,
+    object_type: str,
+    action: AuditAction = AuditAction.search,
+) -> None:
+    """A list showed these patients (names, dates): one entry each, so every patient's own
+    "who accessed my record" shows it."""
+    record_many(
+        session,
+        actor.audit_subject,
+        list(dict.fromkeys(patient_ids)),
+        action=action,
+        object_type=object_type,
     )
 
 

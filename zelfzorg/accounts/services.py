@@ -97,7 +97,10 @@ class LoginResult:
 
 def _subject(user: User | None, email: str, client_address: str) -> AuditSubject:
     if user is None:
-        return AuditSubject(None, email[:200], "", "", client_address)
+        # What was typed may be a patient's e-mail address: keep only a fingerprint, enough
+        # to see repeated attempts at one address.
+        fingerprint = hashlib.sha256(email.encode()).hexdigest()[:12]
+        return AuditSubject(None, f"unknown account {fingerprint}", "", "", client_address)
     return Actor(user, client_address).audit_subject
 
 
@@ -502,6 +505,13 @@ def practice_staff(session: Session, practice_id: int) -> list[User]:
             .order_by(User.name)
         ).all()
     )
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Invalidate every session of ``user`` (logout, password or second-factor reset)."""
+    user.session_nonce = secrets.token_hex(8)
+    session.add(user)
+    session.flush()
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:

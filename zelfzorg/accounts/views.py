@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import time
+from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -43,6 +45,8 @@ NAV = [
 ]
 
 PENDING = "mfa_pending_user"
+PENDING_AT = "mfa_pending_at"
+LOGIN_AT = "login_at"
 ENROL_SECRET = "mfa_enrol_secret"
 
 
@@ -80,6 +84,7 @@ def _finish_login(user: User):
     if lang:
         session["lang"] = lang
     session.permanent = True
+    session[LOGIN_AT] = int(time.time())
     login_user(user)
     return redirect(url_for(HOME_BY_ROLE[user.role]))
 
@@ -106,6 +111,7 @@ def login():
             return _finish_login(result.user)
         session.clear()
         session[PENDING] = result.user.id
+        session[PENDING_AT] = int(time.time())
         if result.next_step == services.LoginStep.enrol_totp:
             return redirect(url_for("accounts.totp_enrol"))
         return redirect(url_for("accounts.totp"))
@@ -113,8 +119,13 @@ def login():
 
 
 def _pending_user() -> User | None:
+    """The user who gave a correct password a few minutes ago and owes the second factor."""
     user_id = session.get(PENDING)
-    return get_session().get(User, user_id) if user_id else None
+    started = session.get(PENDING_AT, 0)
+    if not user_id or time.time() - started > current_app.config["MFA_PENDING_SECONDS"]:
+        session.pop(PENDING, None)
+        return None
+    return get_session().get(User, user_id)
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])
@@ -170,6 +181,9 @@ def totp_enrol():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Ends this login everywhere: a copied session cookie stops working too.
+        services.end_sessions(get_session(), current_user)
     logout_user()
     lang = session.get("lang")
     session.clear()
@@ -210,11 +224,18 @@ def set_language():
     session["lang"] = lang
     if current_user.is_authenticated:
         services.set_locale(get_session(), current_user, lang)
-    target = request.form.get("next") or url_for("accounts.index")
-    # Only local paths: browsers read /\host like //host (another site).
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        target = url_for("accounts.index")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or url_for("accounts.index"))
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None (no open redirect). Browsers
+    read a backslash like a slash and drop tabs and newlines, so those are refused too."""
+    if not target or "\\" in target or any(ch.isspace() or ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 # --- care group staff ----------------------------------------------------------------------

@@ -68,33 +68,66 @@ def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain within the caller's transaction."""
+    return record_many(
+        session,
+        subject,
+        [patient_id],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        outcome=outcome,
+        detail=detail,
+        at=at,
+    )[0]
+
+
+def record_many(
+    session: Session,
+    subject: AuditSubject,
+    patient_ids: Iterable[int | None],
+    *,
+    action: AuditAction,
+    object_type: str,
+    object_id: object = None,
+    outcome: AuditOutcome = AuditOutcome.allowed,
+    detail: str = "",
+    at: datetime | None = None,
+) -> list[AuditEntry]:
+    """One entry per patient (e.g. every patient a list shows), chained in one go."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     last = session.exec(
         select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
     ).first()
-    entry = AuditEntry(
-        id=(last[0] + 1) if last else 1,
-        # Normalised to UTC: the hash covers the ISO text, which must survive a reload.
-        at=(at or utcnow()).astimezone(UTC),
-        user_id=subject.user_id,
-        user_name=subject.user_name[:200],
-        role=subject.role,
-        organisation=subject.organisation[:200],
-        patient_id=patient_id,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id)[:50],
-        outcome=outcome,
-        client_address=subject.client_address[:64],
-        detail=detail[:500],
-        prev_hash=last[1] if last else GENESIS,
-        hash="",
-    )
-    entry.hash = compute_hash(entry)
-    session.add(entry)
+    last_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    # Normalised to UTC: the hash covers the ISO text, which must survive a reload.
+    moment = (at or utcnow()).astimezone(UTC)
+    entries = []
+    for patient_id in patient_ids:
+        last_id += 1
+        entry = AuditEntry(
+            id=last_id,
+            at=moment,
+            user_id=subject.user_id,
+            user_name=subject.user_name[:200],
+            role=subject.role,
+            organisation=subject.organisation[:200],
+            patient_id=patient_id,
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id)[:50],
+            outcome=outcome,
+            client_address=subject.client_address[:64],
+            detail=detail[:500],
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry.hash = compute_hash(entry)
+        prev_hash = entry.hash
+        session.add(entry)
+        entries.append(entry)
     session.flush()
-    return entry
+    return entries
 
 
 @dataclass(frozen=True)

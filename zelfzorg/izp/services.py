@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from zelfzorg.accounts.models import Role, User
-from zelfzorg.accounts.scope import Actor, audit, get_patient_for
+from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for
 from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
@@ -1351,4 +1351,5 @@ def goals_due(session: Session, actor: Actor, *, today: date, days: int = 14) ->
         object_type="GoalsDue",
         detail=f"{len(rows)} goals",
     )
+    audit_shown(session, actor, [p.id for _g, p in rows], object_type="GoalsDue")
     return [DueGoal(g, p, g.review_date < today) for g, p in rows]  # type: ignore[operator]

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import CareGroup, Practice, Role
-from zelfzorg.accounts.scope import Actor, audit, get_patient_for
+from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
@@ -522,6 +522,9 @@ def practice_opportunities(
         action=AuditAction.search,
         object_type="LifestyleEligibility",
         detail=f"eligible not offered: {len(opportunities)}",
+    )
+    audit_shown(
+        session, actor, [o.patient.id for o in opportunities], object_type="LifestyleOpportunities"
     )
     return opportunities
 

@@ -7,10 +7,12 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from zelfzorg.accounts.models import Role
+from zelfzorg.accounts.scope import audit_shown
+from zelfzorg.audit.models import AuditAction
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_
 from zelfzorg.notifications import services
-from zelfzorg.web import NavItem, roles_required
+from zelfzorg.web import NavItem, current_actor, roles_required
 
 bp = Blueprint("notifications", __name__)
 ALL_ROLES = (Role.patient, Role.professional, Role.caregroup, Role.admin)
@@ -32,7 +34,14 @@ def link_href(link: str | None) -> str | None:
 @bp.get("/meldingen")
 @roles_required(*ALL_ROLES)
 def index():
-    notes = services.list_for_user(get_session(), current_user.id)
+    db = get_session()
+    notes = services.list_for_user(db, current_user.id)
+    # Staff notifications name patients (an alert for ...): showing them is a read.
+    shown = [
+        n.patient_id for n in notes if n.patient_id and n.patient_id != current_user.patient_id
+    ]
+    if shown:
+        audit_shown(db, current_actor(), shown, object_type="Notification", action=AuditAction.read)
     return render_template("notifications/index.html", notes=notes, href=link_href)
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Role, User
-from zelfzorg.accounts.scope import Actor, audit, get_patient_for, patients_query
+from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, patients_query
 from zelfzorg.audit.models import AuditAction
-from zelfzorg.errors import N_, Forbidden, ValidationError
+from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
     CareTeamMember,
@@ -174,13 +174,15 @@ def search_patients(
             .order_by(Enrolment.programme)
         ).all():
             programmes[pid].append(str(prog))
+    # The search text may be a name or birth date: the log keeps its length, not its words.
     audit(
         session,
         actor,
         action=AuditAction.search,
         object_type="Patient",
-        detail=f"q={query!r} programme={programme or ''} results={total}",
+        detail=f"{len(query)} characters programme={programme or ''} results={total}",
     )
+    audit_shown(session, actor, ids, object_type="PatientList")
     return PatientPage([PatientRow(p, programmes[p.id]) for p in patients], total, page, pages)
 
 
@@ -269,23 +271,20 @@ def enrol(
 def end_enrolment(
     session: Session,
     actor: Actor,
+    patient_id: int,
     enrolment_id: int,
     *,
     end_date: date | None,
     today: date,
 ) -> Enrolment:
     _require_professional(actor)
-    enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        raise ValidationError(N_("Deze inschrijving bestaat niet."))
-    get_patient_for(
-        session,
-        actor,
-        enrolment.patient_id,
-        write=True,
-        object_type="Enrolment",
-        object_id=enrolment.id,
+    patient = get_patient_for(
+        session, actor, patient_id, write=True, object_type="Enrolment", object_id=enrolment_id
     )
+    enrolment = session.get(Enrolment, enrolment_id)
+    # The enrolment must belong to the patient in the URL: never act on another record.
+    if enrolment is None or enrolment.patient_id != patient.id:
+        raise NotFound(N_("Deze inschrijving bestaat niet."))
     if end_date is None or end_date < enrolment.start_date or end_date > today:
         raise ValidationError(
             N_("Kies een einddatum tussen de startdatum en vandaag."), field="end_date"

@@ -131,6 +131,7 @@ def end_enrolment(patient_id: int, enrolment_id: int):
             services.end_enrolment(
                 get_session(),
                 current_actor(),
+                patient_id,
                 enrolment_id,
                 end_date=form.end_date.data,
                 today=today(),

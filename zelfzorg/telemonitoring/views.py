@@ -18,10 +18,12 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlmodel import Session, col, func, select
 
 from zelfzorg import csrf
 from zelfzorg.accounts.models import Role
-from zelfzorg.audit.services import AuditSubject
+from zelfzorg.audit.models import AuditAction, AuditEntry, AuditOutcome
+from zelfzorg.audit.services import AuditSubject, record
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, ValidationError
 from zelfzorg.models_base import utcnow
@@ -41,7 +43,7 @@ from zelfzorg.telemonitoring.forms import (
     TargetForm,
 )
 from zelfzorg.telemonitoring.importer import import_readings
-from zelfzorg.telemonitoring.models import MeasurementSource
+from zelfzorg.telemonitoring.models import DeviceToken, MeasurementSource
 from zelfzorg.telemonitoring.types import get_type, load_catalog, load_types
 from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, translate
 
@@ -415,16 +417,81 @@ def acknowledge(alert_id: int):
 # --- device API --------------------------------------------------------------------------------
 
 MAX_API_READINGS = 5000
+# Token guessing: an address with this many refused tokens within the window gets 429.
+DEVICE_THROTTLE_LIMIT = 10
+DEVICE_THROTTLE_WINDOW = timedelta(seconds=60)
+DEVICE_AUDIT_TYPE = "DeviceToken"
+
+
+def _device_subject() -> AuditSubject:
+    return AuditSubject(
+        user_id=None,
+        user_name="device",
+        role="device",
+        organisation="",
+        client_address=request.remote_addr or "",
+    )
+
+
+def _recent_token_denials(db: Session, address: str, now: datetime) -> int:
+    """Refused device tokens from ``address`` within the window (range scan on audit_entry.at).
+
+    Only the device API's own entries count (role "device"): a professional refused a
+    DeviceToken page from the same (NAT) address is not guessing tokens."""
+    return db.exec(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            col(AuditEntry.at) >= now - DEVICE_THROTTLE_WINDOW,
+            AuditEntry.object_type == DEVICE_AUDIT_TYPE,
+            AuditEntry.outcome == AuditOutcome.denied,
+            AuditEntry.role == "device",
+            AuditEntry.client_address == address[:64],
+        )
+    ).one()
+
+
+def _refuse_token(db: Session, token: str | None) -> tuple[str, int | None]:
+    """Why ``token`` was refused, and the id of its (revoked) row; never the token itself."""
+    if not token:
+        return "missing token", None
+    if len(token) <= 200:
+        row = db.exec(
+            select(DeviceToken).where(DeviceToken.token_hash == services.hash_token(token))
+        ).first()
+        if row is not None and row.revoked_at is not None:
+            return "revoked token", row.id
+    return "invalid token", None
 
 
 @bp.post("/api/metingen")
 def api_measurements():
-    """Readings from a patient's device: ``{"readings": [...], "partial": false}``."""
+    """Readings from a patient's device: ``{"readings": [...], "partial": false}``.
+
+    Every refused token is audited (denied, 401 commits it). An address with
+    ``DEVICE_THROTTLE_LIMIT`` refusals in the last ``DEVICE_THROTTLE_WINDOW`` gets 429 before
+    its token is even looked at, and nothing more is logged, so guessing cannot flood the
+    audit log. A valid token from such an address is refused too: the address is guessing,
+    and answering 201 there would tell the guesser which try hit."""
     db = get_session()
+    subject = _device_subject()
+    if _recent_token_denials(db, subject.client_address, utcnow()) >= DEVICE_THROTTLE_LIMIT:
+        retry = str(int(DEVICE_THROTTLE_WINDOW.total_seconds()))
+        return jsonify(error="too_many_attempts"), 429, {"Retry-After": retry}
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
     found = services.patient_for_token(db, token)
     if found is None:
+        detail, token_id = _refuse_token(db, token)
+        record(
+            db,
+            subject,
+            action=AuditAction.create,
+            object_type=DEVICE_AUDIT_TYPE,
+            object_id=token_id,
+            outcome=AuditOutcome.denied,
+            detail=detail,
+        )
         return (
             jsonify(error=_("Geen geldig apparaattoken.")),
             401,
@@ -441,7 +508,7 @@ def api_measurements():
         ), 400
     subject = AuditSubject(
         user_id=None,
-        user_name=f"device {token_row.id}: {token_row.label}",
+        user_name=f"device token {token_row.id}",  # the free-text label may name the patient
         role="device",
         organisation=f"practice:{patient.practice_id}",
         client_address=request.remote_addr or "",

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from zelfzorg.accounts.models import Role
-from zelfzorg.accounts.scope import audit
+from zelfzorg.accounts.scope import audit, audit_shown
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_
@@ -38,6 +38,7 @@ def index():
         object_type="Worklist",
         detail=f"{len(items)} items, page {page}",
     )
+    audit_shown(db, current_actor(), [i.patient_id for i in shown], object_type="Worklist")
     return render_template(
         "worklist/index.html",
         items=shown,
