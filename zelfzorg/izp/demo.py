@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from zelfzorg.izp.agreements import AGREEMENT_FIELDS
 from zelfzorg.izp.models import (
@@ -18,7 +18,7 @@ from zelfzorg.izp.models import (
     Revision,
 )
 from zelfzorg.izp.revisions import diff_fields, to_json_value
-from zelfzorg.izp.services import GOAL_FIELDS, PLAN_FIELDS
+from zelfzorg.izp.services import GOAL_FIELDS, PLAN_FIELDS, sync_goal_target
 from zelfzorg.patients.models import Programme
 
 # (title, domain, programmes, target (type, comparator, value, unit) or None, actions)
@@ -35,7 +35,7 @@ GOALS: dict[str, list[tuple]] = {
             "Elke dag een half uur wandelen",
             "lifestyle",
             ["DM2", "CVRM"],
-            ("steps", ">=", 6000, "/d"),
+            ("steps", ">=", 6000, "{steps}"),
             [("Wandelen met de hond", "ikzelf", "elke dag")],
         ),
     ],
@@ -380,7 +380,14 @@ def seed(session: Session, ctx) -> None:
                 now=now,
             )
     session.flush()
-    ctx.progress(f"  {plans} care plans")
+    # Agreed running goals with a target are the patients' personal targets (as in the app),
+    # so the telemonitoring demo that follows judges readings against them.
+    targets = 0
+    for goal in session.exec(select(Goal).where(col(Goal.target_type).is_not(None))).all():
+        sync_goal_target(session, goal, set_by_id=goal.updated_by_id, now=now)
+        targets += goal.lifecycle in ("active", "on-hold")
+    session.flush()
+    ctx.progress(f"  {plans} care plans, {targets} goal targets")
 
 
 def _demo_patient_plan(session, ctx, plan, poh, user, now) -> None:
