@@ -362,3 +362,29 @@ def test_the_worklist_records_a_read_for_every_patient_it_shows(db, world, login
     ).all()
     # Both enrolled patients of the practice lack a care plan, so both are on the list.
     assert sorted(shown) == sorted([world.patient.id, world.other_patient.id])
+
+
+@pytest.mark.parametrize(
+    ("url", "object_type"),
+    [
+        ("/signalen/999999", "Alert"),
+        ("/metingen/999999/corrigeren", "Measurement"),
+        ("/doelen/999999", "Goal"),
+        ("/vragenlijsten/antwoorden/999999", "AssessmentResponse"),
+    ],
+)
+def test_asking_for_an_id_that_does_not_exist_is_recorded_as_denied(
+    db, world, login, url, object_type
+):
+    from sqlmodel import select
+
+    from zelfzorg.audit.models import AuditEntry, AuditOutcome
+
+    user = world.patient_user if url.startswith("/vragenlijsten") else world.poh
+    assert login(user).get(url).status_code == 404
+    entry = db.exec(select(AuditEntry).where(AuditEntry.outcome == AuditOutcome.denied)).one()
+    assert (entry.object_type, entry.object_id, entry.detail) == (
+        object_type,
+        "999999",
+        "not found",
+    )

@@ -100,6 +100,30 @@ def audit(
     )
 
 
+def not_found(
+    session: Session,
+    actor: Actor,
+    *,
+    object_type: str,
+    object_id: object,
+    message: str,
+    write: bool = False,
+    action: AuditAction | None = None,
+) -> NotFound:
+    """Audit a request for an object that does not exist (it may be probing for ids) and
+    return the error to raise; the message never says whether it exists elsewhere."""
+    audit(
+        session,
+        actor,
+        action=action or (AuditAction.update if write else AuditAction.read),
+        object_type=object_type,
+        object_id=object_id,
+        outcome=AuditOutcome.denied,
+        detail="not found",
+    )
+    return NotFound(message)
+
+
 def audit_shown(
     session: Session,
     actor: Actor,

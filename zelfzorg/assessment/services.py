@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Practice, Role, User
-from zelfzorg.accounts.scope import Actor, audit, get_patient_for
+from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
 from zelfzorg.assessment.instruments import (
     InstrumentDefinition,
     InstrumentKind,
@@ -39,7 +39,7 @@ from zelfzorg.assessment.versions import (
     review_interval,
     sync_builtins,
 )
-from zelfzorg.audit.models import AuditAction, AuditOutcome
+from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
 from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Enrolment, Patient
@@ -124,16 +124,14 @@ def _load_response(
     response = session.exec(query).first()
     action = AuditAction.update if write else AuditAction.read
     if response is None:
-        audit(
+        raise not_found(
             session,
             actor,
-            action=action,
             object_type=OBJECT,
             object_id=response_id,
-            outcome=AuditOutcome.denied,
-            detail="not found",
+            action=action,
+            message=N_("Deze vragenlijst bestaat niet of u heeft er geen toegang toe."),
         )
-        raise NotFound(N_("Deze vragenlijst bestaat niet of u heeft er geen toegang toe."))
     patient = get_patient_for(
         session,
         actor,

@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.scope import Actor, audit, get_patient_for
-from zelfzorg.audit.models import AuditAction, AuditOutcome
-from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
+from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.izp import pdca
 from zelfzorg.izp.models import AGREEMENT_WHAT_MAX, AgreementStatus, PlanAgreement
 from zelfzorg.izp.revisions import diff_fields
@@ -89,16 +89,14 @@ def agreements_for(session: Session, plan_id: int) -> list[PlanAgreement]:
 def load_agreement(session: Session, actor: Actor, agreement_id: int) -> PlanAgreement:
     agreement = session.get(PlanAgreement, agreement_id)
     if agreement is None:
-        audit(
+        raise not_found(
             session,
             actor,
-            action=AuditAction.update,
             object_type="PlanAgreement",
             object_id=agreement_id,
-            outcome=AuditOutcome.denied,
-            detail="not found",
+            write=True,
+            message=N_("Deze afspraak bestaat niet of u heeft er geen toegang toe."),
         )
-        raise NotFound(N_("Deze afspraak bestaat niet of u heeft er geen toegang toe."))
     get_patient_for(
         session,
         actor,

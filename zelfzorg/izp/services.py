@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from zelfzorg.accounts.models import Role, User
-from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for
+from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, not_found
 from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
@@ -359,16 +359,15 @@ def _load_goal(
 ) -> Goal:
     goal = session.get(Goal, goal_id)
     if goal is None:
-        audit(
+        raise not_found(
             session,
             actor,
-            action=action or (AuditAction.update if write else AuditAction.read),
             object_type="Goal",
             object_id=goal_id,
-            outcome=AuditOutcome.denied,
-            detail="not found",
+            write=write,
+            action=action,
+            message=N_("Dit doel bestaat niet of u heeft er geen toegang toe."),
         )
-        raise NotFound(N_("Dit doel bestaat niet of u heeft er geen toegang toe."))
     get_patient_for(
         session,
         actor,
@@ -939,16 +938,14 @@ def log_action(
     now = now or utcnow()
     action = session.get(GoalAction, action_id)
     if action is None:
-        audit(
+        raise not_found(
             session,
             actor,
-            action=AuditAction.create,
             object_type="ActionLog",
             object_id=action_id,
-            outcome=AuditOutcome.denied,
-            detail="action not found",
+            action=AuditAction.create,
+            message=N_("Deze actie bestaat niet of u heeft er geen toegang toe."),
         )
-        raise NotFound(N_("Deze actie bestaat niet of u heeft er geen toegang toe."))
     get_patient_for(
         session,
         actor,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import CareGroup, Practice, Role
-from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for
+from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, not_found
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
@@ -627,7 +627,14 @@ def get_referral(session: Session, actor: Actor, referral_id: int, *, write: boo
     """Load a referral through the patient scope check (which writes the audit entry)."""
     referral = session.get(Referral, referral_id)
     if referral is None:
-        raise NotFound(E_NO_REFERRAL)
+        raise not_found(
+            session,
+            actor,
+            object_type="LifestyleReferral",
+            object_id=referral_id,
+            write=write,
+            message=E_NO_REFERRAL,
+        )
     get_patient_for(
         session,
         actor,

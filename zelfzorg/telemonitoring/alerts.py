@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Discipline, Role, User
-from zelfzorg.accounts.scope import Actor, get_patient_for
-from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Patient
@@ -217,7 +217,14 @@ def load_alert(session: Session, actor: Actor, alert_id: int, *, write: bool = F
         raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
     alert = session.get(Alert, alert_id)
     if alert is None:
-        raise NotFound(N_("Dit signaal bestaat niet of u heeft er geen toegang toe."))
+        raise not_found(
+            session,
+            actor,
+            object_type="Alert",
+            object_id=alert_id,
+            write=write,
+            message=N_("Dit signaal bestaat niet of u heeft er geen toegang toe."),
+        )
     get_patient_for(
         session,
         actor,

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from zelfzorg.accounts.scope import Actor, get_patient_for
+from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.models_base import utcnow
@@ -298,7 +298,14 @@ def load_measurement(
 ) -> Measurement:
     row = session.get(Measurement, measurement_id)
     if row is None:
-        raise NotFound(N_("Deze meting bestaat niet of u heeft er geen toegang toe."))
+        raise not_found(
+            session,
+            actor,
+            object_type="Measurement",
+            object_id=measurement_id,
+            write=write,
+            message=N_("Deze meting bestaat niet of u heeft er geen toegang toe."),
+        )
     get_patient_for(
         session,
         actor,
