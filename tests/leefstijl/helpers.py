@@ -90,9 +90,11 @@ def add_measurement(
     return row
 
 
-def add_activation(db: Session, patient_id: int, level: int, *, at: datetime = NOW) -> None:
+def add_activation(
+    db: Session, patient_id: int, level: int, *, at: datetime = NOW, code: str = "activation"
+) -> None:
     version = InstrumentVersion(
-        code="activation",
+        code=code,
         version=f"t{patient_id}-{level}-{at.timestamp()}",
         kind="activation",
         definition={},
@@ -104,7 +106,7 @@ def add_activation(db: Session, patient_id: int, level: int, *, at: datetime = N
         AssessmentResponse(
             patient_id=patient_id,
             instrument_version_id=version.id,
-            instrument_code="activation",
+            instrument_code=code,
             instrument_version=version.version,
             status=ResponseStatus.completed,
             scorable=True,

@@ -134,7 +134,6 @@ def _compare(db, world, trees: list[dict], reference: date) -> None:
         zone=services.AMSTERDAM,
         max_age_days=services.MAX_MEASUREMENT_AGE_DAYS,
         smoking_code=services.SMOKING_CODE,
-        activation_code=services.ACTIVATION_CODE,
     )
     for data, tree in zip(trees, parsed, strict=True):
         met, not_met = compile_criteria(tree, columns)

@@ -204,6 +204,20 @@ def test_smoking_status_age_sex_and_activation_feed_the_criteria(db, world):
     assert any("vrouw" in t for t in texts)
 
 
+def test_a_licensed_activation_instrument_counts_like_the_built_in_one(db, world):
+    # A care group that loaded the official PAM-13 under its own code: still an activation level.
+    make_intervention(
+        db, world.care_group.id, name="Coaching", criteria={"activation_level_in": [1, 2]}
+    )
+    add_activation(db, world.patient.id, 1, at=NOW - timedelta(days=5), code="pam13-licensed")
+    row = services.eligibility_for(db, world.actor(world.poh), world.patient.id, TODAY)[0]
+    assert row.evaluation.outcome == "eligible"
+    # The indicator's SQL reads the same level.
+    from zelfzorg.leefstijl.indicators import eligible_patient_ids
+
+    assert eligible_patient_ids(db, world.care_group.id, TODAY) == {world.patient.id}
+
+
 def test_inactive_interventions_and_other_care_groups_are_not_evaluated(db, world):
     from tests.factories import make_care_group
 

@@ -378,15 +378,27 @@ def latest_activation(session: Session, patient_id: int) -> ActivationSummary | 
     )
 
 
-def latest_levels(session: Session, patient_ids: Iterable[int]) -> dict[int, int]:
-    """Latest scored activation level per patient, in one query (for lifestyle eligibility)."""
-    ids = list(patient_ids)
-    if not ids:
-        return {}
+def latest_levels_subquery(
+    patient_ids: Iterable[int] | sa.Select, *, before: datetime | None = None
+):
+    """``(patient_id, level)`` of each patient's latest scored activation assessment (any
+    activation instrument: the built-in one or a care group's licensed PAM-13), completed
+    before ``before`` when given. The one definition lifestyle eligibility and indicators use."""
+    conditions = [
+        col(AssessmentResponse.patient_id).in_(
+            patient_ids if isinstance(patient_ids, sa.Select) else list(patient_ids)
+        ),
+        AssessmentResponse.status == ResponseStatus.completed,
+        AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+        col(AssessmentResponse.level).is_not(None),
+        InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+    ]
+    if before is not None:
+        conditions.append(col(AssessmentResponse.completed_at) < before)
     ranked = (
         select(
-            AssessmentResponse.patient_id,
-            AssessmentResponse.level,
+            col(AssessmentResponse.patient_id).label("patient_id"),
+            col(AssessmentResponse.level).label("level"),
             func.row_number()
             .over(
                 partition_by=AssessmentResponse.patient_id,
@@ -398,18 +410,23 @@ def latest_levels(session: Session, patient_ids: Iterable[int]) -> dict[int, int
             .label("rank"),
         )
         .join(InstrumentVersion, _VERSION_JOIN)
-        .where(
-            col(AssessmentResponse.patient_id).in_(ids),
-            AssessmentResponse.status == ResponseStatus.completed,
-            AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
-            col(AssessmentResponse.level).is_not(None),
-            InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
-        )
+        .where(*conditions)
         .subquery()
     )
-    rows = session.execute(
-        select(ranked.c.patient_id, ranked.c.level).where(ranked.c.rank == 1)
-    ).all()
+    return (
+        select(ranked.c.patient_id, ranked.c.level)
+        .where(ranked.c.rank == 1)
+        .subquery("latest_activation")
+    )
+
+
+def latest_levels(session: Session, patient_ids: Iterable[int]) -> dict[int, int]:
+    """Latest scored activation level per patient, in one query."""
+    ids = list(patient_ids)
+    if not ids:
+        return {}
+    latest = latest_levels_subquery(ids)
+    rows = session.execute(select(latest.c.patient_id, latest.c.level)).all()
     return {int(patient_id): int(level) for patient_id, level in rows}
 
 

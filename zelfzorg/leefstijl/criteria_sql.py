@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import col
 
-from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
+from zelfzorg.assessment.services import latest_levels_subquery
 from zelfzorg.leefstijl.criteria import (
     OPERATORS,
     SMOKING_STATUSES,
@@ -100,7 +100,6 @@ def facts_query(
     zone,
     max_age_days: int,
     smoking_code: str,
-    activation_code: str,
 ) -> tuple[sa.Select, Facts]:
     """``SELECT patient.id`` for ``patient_ids`` joined to the facts the ``trees`` read."""
     trees = list(trees)
@@ -119,36 +118,7 @@ def facts_query(
         )
         stmt = stmt.outerjoin(row, row.c.patient_id == Patient.id)
         per_code[code] = row
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=col(AssessmentResponse.patient_id),
-            order_by=(
-                col(AssessmentResponse.completed_at).desc(),
-                col(AssessmentResponse.id).desc(),
-            ),
-        )
-        .label("rank")
-    )
-    responses = (
-        sa.select(
-            col(AssessmentResponse.patient_id).label("patient_id"),
-            col(AssessmentResponse.level).label("level"),
-            rank,
-        )
-        .where(col(AssessmentResponse.patient_id).in_(patient_ids))
-        .where(AssessmentResponse.instrument_code == activation_code)
-        .where(AssessmentResponse.status == ResponseStatus.completed)
-        .where(col(AssessmentResponse.scorable).is_(True))
-        .where(col(AssessmentResponse.level).is_not(None))
-        .where(col(AssessmentResponse.completed_at) < end)
-        .subquery()
-    )
-    activation = (
-        sa.select(responses.c.patient_id, responses.c.level)
-        .where(responses.c.rank == 1)
-        .subquery("latest_activation")
-    )
+    activation = latest_levels_subquery(patient_ids, before=end)
     stmt = stmt.outerjoin(activation, activation.c.patient_id == Patient.id)
     fresh_from = local_midnight(reference_date - timedelta(days=max_age_days), zone)
     smoking = per_code.pop(smoking_code)

@@ -20,7 +20,6 @@ from zelfzorg.leefstijl.criteria import parse_criteria
 from zelfzorg.leefstijl.criteria_sql import compile_criteria, facts_query
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.leefstijl.services import (
-    ACTIVATION_CODE,
     AMSTERDAM,
     MAX_MEASUREMENT_AGE_DAYS,
     SMOKING_CODE,
@@ -147,6 +146,5 @@ def eligible_patients(
         zone=AMSTERDAM,
         max_age_days=MAX_MEASUREMENT_AGE_DAYS,
         smoking_code=SMOKING_CODE,
-        activation_code=ACTIVATION_CODE,
     )
     return stmt.where(sa.or_(sa.false(), *(compile_criteria(t, facts)[0] for t in trees)))

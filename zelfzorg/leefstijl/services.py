@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import CareGroup, Practice, Role
 from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, not_found
-from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
+from zelfzorg.assessment.services import latest_levels_subquery
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.izp.models import Goal
@@ -44,7 +44,6 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A yearly check-up plus some slack: older values no longer describe the patient.
 MAX_MEASUREMENT_AGE_DAYS = 400
 SMOKING_CODE = "smoking_status"
-ACTIVATION_CODE = "activation"
 PROGRAMME_CODES: tuple[str, ...] = tuple(p.value for p in Programme)
 
 
@@ -350,34 +349,8 @@ def load_facts(
             measurements[pid][code] = (value, local_day(_aware(measured_at)))
 
     activation: dict[int, int] = {}
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=col(AssessmentResponse.patient_id),
-            order_by=(
-                col(AssessmentResponse.completed_at).desc(),
-                col(AssessmentResponse.id).desc(),
-            ),
-        )
-        .label("rank")
-    )
-    responses = (
-        select(
-            col(AssessmentResponse.patient_id).label("patient_id"),
-            col(AssessmentResponse.level).label("level"),
-            rank,
-        )
-        .where(col(AssessmentResponse.patient_id).in_(patient_ids))
-        .where(AssessmentResponse.instrument_code == ACTIVATION_CODE)
-        .where(AssessmentResponse.status == ResponseStatus.completed)
-        .where(col(AssessmentResponse.scorable).is_(True))
-        .where(col(AssessmentResponse.level).is_not(None))
-        .where(col(AssessmentResponse.completed_at) < day_end)
-        .subquery()
-    )
-    for pid, level in session.execute(
-        sa.select(responses.c.patient_id, responses.c.level).where(responses.c.rank == 1)
-    ):
+    latest = latest_levels_subquery(patient_ids, before=day_end)
+    for pid, level in session.execute(sa.select(latest.c.patient_id, latest.c.level)):
         if level in (1, 2, 3, 4):
             activation[pid] = level
 
