@@ -54,8 +54,12 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 server = make_url(sys.argv[1] + "/postgres").set(drivername="postgresql")
-with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as conn:
-    conn.execute(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)')
+try:
+    dsn = server.render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)')
+except psycopg.Error as error:
+    sys.exit(f"smoke: {str(error).strip().splitlines()[0]}")
 PY
   PG_DB=""
 }
