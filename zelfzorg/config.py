@@ -105,6 +105,8 @@ def ensure_database(url: str) -> bool:
             try:
                 conn.execute(text(f"CREATE DATABASE {name}"))
             except DBAPIError as error:
+                if getattr(error.orig, "sqlstate", None) == "42P04":  # made meanwhile: fine
+                    return False
                 raise DatabaseUnavailable(
                     f"PostgreSQL database {parsed.database!r} does not exist and could not be "
                     f"created ({shown}): {_first_line(error.orig)}\n"
