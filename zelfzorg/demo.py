@@ -468,6 +468,6 @@ def print_logins(logins: list[DemoLogin], echo: Callable[[str], None]) -> None:
         if login.totp_secret:
             echo(
                 f"  {'':<13} TOTP secret {login.totp_secret}  -> current code: "
-                f"flask --app wsgi zelfzorg demo-totp {login.email}"
+                f".venv/bin/flask --app wsgi zelfzorg demo-totp {login.email}"
             )
     echo("")
