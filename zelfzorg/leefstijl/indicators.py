@@ -25,7 +25,8 @@ from zelfzorg.leefstijl.services import (
     SMOKING_CODE,
     active_interventions,
 )
-from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.models import Patient
+from zelfzorg.patients.population import population_subquery
 
 
 def l1_counts(session: Session, care_group_id: int) -> tuple[int, int]:
@@ -126,18 +127,13 @@ def eligible_patients(
 ) -> sa.Select:
     """``SELECT patient.id`` of L2's denominator (see :func:`eligible_patient_ids`)."""
     trees = [parse_criteria(i.criteria) for i in active_interventions(session, care_group_id)]
-    enrolled = (
-        select(Enrolment.patient_id)
-        .where(col(Enrolment.start_date) <= reference_date)
-        .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > reference_date))
-    )
-    practices = select(Practice.id).where(Practice.care_group_id == care_group_id)
-    if practice_id is not None:
-        practices = practices.where(Practice.id == practice_id)
-    ids = (
-        select(Patient.id)
-        .where(col(Patient.practice_id).in_(practices))
-        .where(col(Patient.id).in_(enrolled))
+    # The population of the reference date, by the practice of that date.
+    ids = select(
+        population_subquery(
+            reference_date,
+            care_group_id=care_group_id,
+            practice_ids=None if practice_id is None else [practice_id],
+        ).c.patient_id
     )
     stmt, facts = facts_query(
         trees,

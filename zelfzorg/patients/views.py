@@ -21,7 +21,15 @@ from zelfzorg.patients.forms import (
     PatientForm,
     SearchForm,
 )
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    form_errors,
+    practice_filter,
+    roles_required,
+    today,
+)
 
 bp = Blueprint("patients", __name__)
 
@@ -38,15 +46,23 @@ ACTIVATION_FLASH = "activation_code_shown"
 def index():
     form = SearchForm(request.args)
     page = request.args.get("page", 1, type=int)
+    practices = practice_filter()
     result = services.search_patients(
         get_session(),
         current_actor(),
         query=form.q.data or "",
         programme=form.programme.data or None,
+        practice_id=practices.selected,
         page=page,
         today=today(),
     )
-    return render_template("patients/index.html", form=form, result=result, labels=PROGRAMME_LABELS)
+    return render_template(
+        "patients/index.html",
+        form=form,
+        result=result,
+        labels=PROGRAMME_LABELS,
+        practices=practices,
+    )
 
 
 @bp.route("/patienten/nieuw", methods=["GET", "POST"])
