@@ -9,7 +9,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, request
-from flask_babel import get_locale, gettext
+from flask_babel import format_date, get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
@@ -53,7 +53,13 @@ def roles_required(*roles: Role) -> Callable:
 
 
 def translate(message: str, params: dict | None = None) -> str:
-    return gettext(message, **localize_params(params or {}, str(get_locale() or "nl")))
+    values = localize_params(params or {}, str(get_locale() or "nl"))
+    # A date in a message reads as the user's language writes it (Babel), not 2026-03-01.
+    values = {
+        k: format_date(v, "long") if isinstance(v, date) and not isinstance(v, datetime) else v
+        for k, v in values.items()
+    }
+    return gettext(message, **values)
 
 
 def _audit_denied(patient_id: int | None) -> None:
