@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.models import Practice
+from zelfzorg.accounts.models import Practice, User
 from zelfzorg.accounts.scope import Actor, get_patient_for
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.patients.models import Patient, PracticePeriod
@@ -130,6 +130,10 @@ def move_patient(
         created_by_id=actor.user_id,
     )
     patient.practice_id = target.id  # type: ignore[assignment]
+    # The patient's own account names its practice in the audit log: the new one from now on.
+    for account in session.exec(select(User).where(User.patient_id == patient.id)).all():
+        account.practice_id = target.id
+        session.add(account)
     session.add_all([open_period, new_period, patient])
     session.flush()
     return new_period
