@@ -241,3 +241,32 @@ def test_practice_overview_matches_the_population(db, world):
             if place and any(pop.is_enrolment_active(e, day) for e in enrolments):
                 reference[place[0]] = reference.get(place[0], 0) + 1
         assert shown == {p.id: reference.get(p.id, 0) for p in practices}
+
+
+def test_offered_patients_of_a_practice_follow_the_practice_at_the_end_of_the_period(db, world):
+    from datetime import date
+
+    from tests.leefstijl.helpers import make_intervention, make_referral
+    from zelfzorg.leefstijl import referral_states as rs
+    from zelfzorg.leefstijl.indicators import offered_patients
+
+    intervention = make_intervention(db, world.care_group.id)
+    make_referral(db, world.patient.id, intervention, rs.OFFERED)  # offered in November 2026
+    move_patient(
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        practice_id=world.other_practice.id,
+        on=date(2026, 11, 30),
+        today=max(today(), date(2026, 11, 30)),
+    )
+    db.flush()
+
+    def offered(practice, end):
+        stmt = offered_patients(date(2026, 1, 1), end, practice_id=practice.id)
+        return set(db.exec(stmt).all())
+
+    assert offered(world.practice, date(2026, 11, 29)) == {world.patient.id}
+    assert offered(world.other_practice, date(2026, 11, 29)) == set()
+    assert offered(world.other_practice, date(2026, 12, 31)) == {world.patient.id}
+    assert offered(world.practice, date(2026, 12, 31)) == set()

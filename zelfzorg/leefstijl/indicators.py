@@ -25,8 +25,7 @@ from zelfzorg.leefstijl.services import (
     SMOKING_CODE,
     active_interventions,
 )
-from zelfzorg.patients.models import Patient
-from zelfzorg.patients.population import population_subquery
+from zelfzorg.patients.population import population_subquery, practice_on
 
 
 def l1_counts(session: Session, care_group_id: int) -> tuple[int, int]:
@@ -85,11 +84,13 @@ def offered_patients(
             col(Intervention.internet_based).is_(True)
         )
     if practice_id is not None or care_group_id is not None:
-        stmt = stmt.join(Patient, col(Patient.id) == Referral.patient_id)
+        # The practice the patient belonged to at the end of P (practice history).
+        place = practice_on(end)
+        stmt = stmt.join(place, place.c.patient_id == Referral.patient_id)
         if practice_id is not None:
-            stmt = stmt.where(Patient.practice_id == practice_id)
+            stmt = stmt.where(place.c.practice_id == practice_id)
         if care_group_id is not None:
-            stmt = stmt.join(Practice, col(Practice.id) == Patient.practice_id).where(
+            stmt = stmt.join(Practice, col(Practice.id) == place.c.practice_id).where(
                 Practice.care_group_id == care_group_id
             )
     return stmt
