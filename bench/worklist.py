@@ -173,6 +173,7 @@ def main() -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = poh.get_id()
         sess["_fresh"] = True
+        sess["login_at"] = int(time.time())  # a session without it is sent to the login page
 
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
