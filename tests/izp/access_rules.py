@@ -2,7 +2,7 @@ from datetime import date
 
 from tests.access import Rule, own_patient
 from tests.izp.helpers import active_goal
-from zelfzorg.izp import agreements, services
+from zelfzorg.izp import actions, agreements
 
 OWN_PRACTICE = frozenset({"professional"})
 OWN_PATIENT = frozenset({"patient"})
@@ -22,7 +22,7 @@ def goal_params(world, db):
 
 def action_params(world, db):
     goal = active_goal(db, world)
-    action = services.add_action(db, world.actor(world.poh), goal.id, what="Wandelen")
+    action = actions.add_action(db, world.actor(world.poh), goal.id, what="Wandelen")
     return {"action_id": action.id}
 
 

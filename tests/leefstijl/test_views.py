@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests.leefstijl.helpers import add_measurement, make_intervention, make_referral
+from zelfzorg.izp import goals
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.models_base import utcnow
@@ -313,10 +314,9 @@ def test_pages_render_in_english(db, world, login):
 
 def test_poh_links_a_referral_to_a_care_plan_goal(db, world, login):
     from tests.izp.helpers import active_goal, goal_input
-    from zelfzorg.izp import services as izp
 
     goal = active_goal(db, world, title="Tien kilo lichter")
-    theirs = izp.propose_goal(
+    theirs = goals.propose_goal(
         db,
         world.actor(world.poh),
         world.other_patient.id,

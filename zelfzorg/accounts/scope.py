@@ -100,6 +100,30 @@ def audit(
     )
 
 
+def audit_denied(
+    session: Session,
+    actor: Actor,
+    *,
+    object_type: str,
+    object_id: object,
+    patient_id: int | None,
+    detail: str,
+    action: AuditAction = AuditAction.update,
+) -> None:
+    """Record a refused change to a record the actor may otherwise reach (e.g. a patient
+    changing a professional-only field)."""
+    audit(
+        session,
+        actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        outcome=AuditOutcome.denied,
+        detail=detail,
+    )
+
+
 def not_found(
     session: Session,
     actor: Actor,

@@ -35,7 +35,7 @@ from zelfzorg.leefstijl.criteria import (
     evaluate,
     parse_criteria,
 )
-from zelfzorg.leefstijl.criteria_sql import local_midnight
+from zelfzorg.leefstijl.criteria.sql import local_midnight
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
 from zelfzorg.telemonitoring.models import Measurement

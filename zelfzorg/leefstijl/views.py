@@ -12,7 +12,7 @@ from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, ValidationError
-from zelfzorg.izp.services import running_goals
+from zelfzorg.izp.goals import running_goals
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl import services
 from zelfzorg.leefstijl.criteria import describe, parse_criteria
