@@ -9,6 +9,7 @@ from sqlalchemy import distinct, or_
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Practice, User
+from zelfzorg.accounts.scope import Actor, care_group_scope
 from zelfzorg.patients.models import Enrolment, Patient
 
 
@@ -20,11 +21,13 @@ class PracticeRow:
 
 
 def practice_overview(
-    session: Session, care_group_id: int | None, today: date | None = None
+    session: Session, actor: Actor, *, care_group_id: int | None = None, today: date
 ) -> list[PracticeRow]:
-    today = today or date.today()
+    """Per practice the actor may aggregate over (care_group_scope, audited): enrolled and
+    activated patients."""
+    scope = care_group_scope(session, actor, care_group_id, object_type="PracticeOverview")
     practices = session.exec(
-        select(Practice).where(Practice.care_group_id == care_group_id).order_by(Practice.name)
+        select(Practice).where(col(Practice.id).in_(scope.practice_ids)).order_by(Practice.name)
     ).all()
     enrolled = dict(
         session.exec(
@@ -32,6 +35,7 @@ def practice_overview(
             .join(Enrolment, col(Enrolment.patient_id) == Patient.id)
             .where(col(Enrolment.start_date) <= today)
             .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+            .where(col(Patient.practice_id).in_(scope.practice_ids))
             .group_by(Patient.practice_id)
         ).all()
     )
@@ -40,6 +44,7 @@ def practice_overview(
             select(Patient.practice_id, func.count(distinct(Patient.id)))
             .join(User, col(User.patient_id) == Patient.id)
             .where(col(User.activated_at).is_not(None))
+            .where(col(Patient.practice_id).in_(scope.practice_ids))
             .group_by(Patient.practice_id)
         ).all()
     )

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Practice, Role, User
-from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for, load_for
 from zelfzorg.assessment.instruments import (
     InstrumentDefinition,
     InstrumentKind,
@@ -71,11 +71,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
-def _care_group_of(session: Session, patient: Patient) -> int | None:
-    practice = session.get(Practice, patient.practice_id)
-    return practice.care_group_id if practice else None
-
-
 # --- filling in --------------------------------------------------------------------------------
 
 
@@ -118,29 +113,10 @@ def _view(response: AssessmentResponse, version: InstrumentVersion) -> ResponseV
 def _load_response(
     session: Session, actor: Actor, response_id: int, *, write: bool
 ) -> tuple[AssessmentResponse, InstrumentVersion, Patient]:
-    query = select(AssessmentResponse).where(AssessmentResponse.id == response_id)
-    if write:  # serialise concurrent saves of one response (PostgreSQL; SQLite locks anyway)
-        query = query.with_for_update()
-    response = session.exec(query).first()
-    action = AuditAction.update if write else AuditAction.read
-    if response is None:
-        raise not_found(
-            session,
-            actor,
-            object_type=OBJECT,
-            object_id=response_id,
-            action=action,
-            message=N_("Deze vragenlijst bestaat niet of u heeft er geen toegang toe."),
-        )
-    patient = get_patient_for(
-        session,
-        actor,
-        response.patient_id,
-        write=write,
-        action=action,
-        object_type=OBJECT,
-        object_id=response.id,
-    )
+    # Writes lock the row: concurrent saves of one response are serialised.
+    response = load_for(session, actor, AssessmentResponse, response_id, write=write, lock=write)
+    patient = session.get(Patient, response.patient_id)
+    assert patient is not None  # foreign key
     version = session.get(InstrumentVersion, response.instrument_version_id)
     assert version is not None  # foreign key
     return response, version, patient
@@ -160,7 +136,9 @@ def start_response(
         session, actor, patient_id, write=True, action=AuditAction.create, object_type=OBJECT
     )
     sync_builtins(session)
-    version = current_version(session, instrument_code, _care_group_of(session, patient))
+    version = current_version(
+        session, instrument_code, care_group_of_practice(session, patient.practice_id)
+    )
     if version is None or InstrumentKind(version.kind) not in STARTABLE:
         raise NotFound(N_("Deze vragenlijst bestaat niet."))
     draft = session.exec(
@@ -485,7 +463,7 @@ def patient_assessments(
         )
     ).all()
     views = [_view(response, version) for response, version in rows]
-    care_group_id = _care_group_of(session, patient)
+    care_group_id = care_group_of_practice(session, patient.practice_id)
     due = due_assessments(session, today=today, patient_id=patient.id)
     completed = [v for v in views if v.response.status == ResponseStatus.completed]
     return PatientAssessments(
@@ -523,7 +501,9 @@ def invite_experience_questionnaire(
     response = existing
     if response is None:
         sync_builtins(session)
-        version = current_version(session, EXPERIENCE_CODE, _care_group_of(session, patient))
+        version = current_version(
+            session, EXPERIENCE_CODE, care_group_of_practice(session, patient.practice_id)
+        )
         if version is None:
             return None
         response = AssessmentResponse(

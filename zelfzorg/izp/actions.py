@@ -7,14 +7,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.accounts.scope import Actor, load_for
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.izp import pdca
-from zelfzorg.izp.goals import load_goal
 from zelfzorg.izp.history import clean_text, created_changes, write_revision
 from zelfzorg.izp.models import (
     ActionLog,
+    Goal,
     GoalAction,
 )
 from zelfzorg.models_base import utcnow
@@ -36,7 +36,7 @@ def add_action(
     now: datetime | None = None,
 ) -> GoalAction:
     now = now or utcnow()
-    goal = load_goal(session, actor, goal_id, write=True, action=AuditAction.create)
+    goal = load_for(session, actor, Goal, goal_id, write=True, action=AuditAction.create)
     if goal.lifecycle in (pdca.GoalLifecycle.COMPLETED, pdca.GoalLifecycle.CANCELLED):
         raise ValidationError(N_("Dit doel is afgerond of gestopt."), field="what")
     values = {
@@ -67,6 +67,10 @@ def add_action(
     return action
 
 
+def load_action(session: Session, actor: Actor, action_id: int) -> GoalAction:
+    return load_for(session, actor, GoalAction, action_id)
+
+
 def log_action(
     session: Session,
     actor: Actor,
@@ -80,24 +84,14 @@ def log_action(
 ) -> tuple[ActionLog, bool]:
     """The patient did an action. Returns (log, created); a repeated token returns the first."""
     now = now or utcnow()
-    action = session.get(GoalAction, action_id)
-    if action is None:
-        raise not_found(
-            session,
-            actor,
-            object_type="ActionLog",
-            object_id=action_id,
-            action=AuditAction.create,
-            message=N_("Deze actie bestaat niet of u heeft er geen toegang toe."),
-        )
-    get_patient_for(
+    action = load_for(
         session,
         actor,
-        action.patient_id,
+        GoalAction,
+        action_id,
         write=True,
         action=AuditAction.create,
         object_type="ActionLog",
-        object_id=action.id,
     )
     if not actor.is_patient:
         raise Forbidden(N_("Alleen de patiënt houdt bij wat hij of zij gedaan heeft."))

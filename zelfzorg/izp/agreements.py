@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.scope import Actor, audit_denied, get_patient_for, not_found
+from zelfzorg.accounts.scope import Actor, audit_denied, get_patient_for, load_for
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.izp import pdca
@@ -85,25 +85,7 @@ def agreements_for(session: Session, plan_id: int) -> list[PlanAgreement]:
 
 
 def load_agreement(session: Session, actor: Actor, agreement_id: int) -> PlanAgreement:
-    agreement = session.get(PlanAgreement, agreement_id)
-    if agreement is None:
-        raise not_found(
-            session,
-            actor,
-            object_type="PlanAgreement",
-            object_id=agreement_id,
-            write=True,
-            message=N_("Deze afspraak bestaat niet of u heeft er geen toegang toe."),
-        )
-    get_patient_for(
-        session,
-        actor,
-        agreement.patient_id,
-        write=True,
-        object_type="PlanAgreement",
-        object_id=agreement.id,
-    )
-    return agreement
+    return load_for(session, actor, PlanAgreement, agreement_id, write=True)
 
 
 def add_agreement(

@@ -13,7 +13,7 @@ from zelfzorg.accounts.scope import (
     Actor,
     audit_denied,
     get_patient_for,
-    not_found,
+    load_for,
 )
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, ValidationError
@@ -179,32 +179,6 @@ def clean_goal(data: GoalInput, *, today: date, check_dates: bool = True) -> dic
     }
 
 
-def load_goal(
-    session: Session, actor: Actor, goal_id: int, *, write: bool, action: AuditAction | None = None
-) -> Goal:
-    goal = session.get(Goal, goal_id)
-    if goal is None:
-        raise not_found(
-            session,
-            actor,
-            object_type="Goal",
-            object_id=goal_id,
-            write=write,
-            action=action,
-            message=N_("Dit doel bestaat niet of u heeft er geen toegang toe."),
-        )
-    get_patient_for(
-        session,
-        actor,
-        goal.patient_id,
-        write=write,
-        action=action,
-        object_type="Goal",
-        object_id=goal.id,
-    )
-    return goal
-
-
 def propose_goal(
     session: Session,
     actor: Actor,
@@ -261,7 +235,7 @@ def agree_goal(
 ) -> Goal:
     """The other party agrees; with both agreements a proposed goal becomes active."""
     now = now or utcnow()
-    goal = load_goal(session, actor, goal_id, write=True)
+    goal = load_for(session, actor, Goal, goal_id, write=True)
     if goal.lifecycle in (pdca.GoalLifecycle.COMPLETED, pdca.GoalLifecycle.CANCELLED):
         raise ValidationError(N_("Dit doel is afgerond of gestopt."))
     before = snapshot(goal, GOAL_FIELDS)
@@ -372,7 +346,7 @@ def edit_goal(
     """Change a goal. A patient changes only title and area; a professional everything else,
     including a direct status change (pdca.check_lifecycle_transition)."""
     now = now or utcnow()
-    goal = load_goal(session, actor, goal_id, write=True)
+    goal = load_for(session, actor, Goal, goal_id, write=True)
     if goal.lifecycle in (pdca.GoalLifecycle.COMPLETED, pdca.GoalLifecycle.CANCELLED):
         raise ValidationError(
             N_(

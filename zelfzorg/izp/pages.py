@@ -9,13 +9,12 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, or_, select
 
 from zelfzorg.accounts.models import User
-from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for
+from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, load_for
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden
 from zelfzorg.izp import pdca
 from zelfzorg.izp.actions import action_logs
 from zelfzorg.izp.agreements import agreements_for
-from zelfzorg.izp.goals import load_goal
 from zelfzorg.izp.models import (
     ActionLog,
     CarePlan,
@@ -134,7 +133,7 @@ class GoalDetail:
 
 
 def open_goal(session: Session, actor: Actor, goal_id: int) -> GoalDetail:
-    goal = load_goal(session, actor, goal_id, write=False)
+    goal = load_for(session, actor, Goal, goal_id, write=False)
     actions = list(
         session.exec(
             select(GoalAction).where(GoalAction.goal_id == goal.id).order_by(GoalAction.id)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.scope import Actor
+from zelfzorg.accounts.scope import Actor, load_for
 from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, ValidationError
@@ -16,7 +16,6 @@ from zelfzorg.izp.goals import (
     GOAL_EDIT_FIELDS,
     GOAL_FIELDS,
     REVIEW_INTERVAL_WEEKS,
-    load_goal,
     save_goal,
 )
 from zelfzorg.izp.history import claim_version, clean_text, conflict, snapshot
@@ -91,7 +90,7 @@ def prepare_review(
 ) -> GoalReview:
     """The patient's view before the consultation; one open review per goal, updated in place."""
     now = now or utcnow()
-    goal = load_goal(session, actor, goal_id, write=True, action=AuditAction.update)
+    goal = load_for(session, actor, Goal, goal_id, write=True, action=AuditAction.update)
     if not actor.is_patient:
         raise Forbidden(N_("Alleen de patiënt bereidt de evaluatie voor."))
     # Closed or not yet agreed goals are refused with a clear message.
@@ -135,7 +134,7 @@ def review_goal(
     assessment's advice), else REVIEW_INTERVAL_WEEKS. A completed review invites the patient
     to the shared-decision-making experience questionnaire."""
     now = now or utcnow()
-    goal = load_goal(session, actor, goal_id, write=True, action=AuditAction.update)
+    goal = load_for(session, actor, Goal, goal_id, write=True, action=AuditAction.update)
     if not actor.is_professional:
         raise Forbidden(N_("Alleen een zorgverlener rondt een evaluatie af."))
     token = (token or "").strip()

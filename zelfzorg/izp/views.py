@@ -230,9 +230,12 @@ def _goal_input(form, patient: bool = False) -> goals.GoalInput:
 # Patient: Mijn plan
 
 
-def _my_plan_page(*, plan_form=None, goal_form=None, conflict=None, status=200):
+def _my_plan_page(*, patient_id=None, plan_form=None, goal_form=None, conflict=None, status=200):
+    """The patient's own plan page; ``patient_id`` from a URL goes through the scope check (a
+    patient posting to another patient's plan gets 403, audited)."""
     db = get_session()
-    view = pages.open_plan(db, current_actor(), current_user.patient_id, today=today())
+    patient_id = patient_id if patient_id is not None else current_user.patient_id
+    view = pages.open_plan(db, current_actor(), patient_id, today=today())
     if plan_form is None:
         plan_form = PatientPlanForm(obj=view.plan) if view.plan else PatientPlanForm()
         plan_form.version.data = str(view.plan.version) if view.plan else "0"
@@ -300,9 +303,7 @@ def propose_goal(patient_id: int):
             )
             return redirect(url_for("izp.goal", goal_id=goal.id))
     if patient_view:
-        if patient_id != current_user.patient_id:
-            pages.open_plan(get_session(), current_actor(), patient_id, today=today())
-        return _my_plan_page(goal_form=form, status=400)
+        return _my_plan_page(patient_id=patient_id, goal_form=form, status=400)
     return _plan_page(patient_id, goal_form=form, status=400)
 
 
@@ -626,11 +627,7 @@ def log_action(action_id: int):
             return redirect(url_for("izp.goal", goal_id=log.goal_id))
     else:
         flash(_("Vul een geldige datum in."), "error")
-    from zelfzorg.izp.models import GoalAction
-
-    action = db.get(GoalAction, action_id)
-    if action is None:
-        return redirect(url_for("izp.my_plan"))
+    action = actions.load_action(db, current_actor(), action_id)
     return _goal_page(action.goal_id, log_form=form, status=400)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -229,10 +229,7 @@ def create_referral(patient_id: int):
 
 
 def _load_for_patient(patient_id: int, referral_id: int):
-    referral = services.get_referral(get_session(), current_actor(), referral_id)
-    if referral.patient_id != patient_id:
-        abort(404)
-    return referral
+    return services.get_referral(get_session(), current_actor(), referral_id, patient_id=patient_id)
 
 
 def _transition(form, referral_id: int, *, to_state: str, outcome=None):

@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
-from zelfzorg.accounts.views import policy
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.patients import services
@@ -21,7 +20,15 @@ from zelfzorg.patients.forms import (
     PatientForm,
     SearchForm,
 )
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    form_errors,
+    policy,
+    roles_required,
+    today,
+)
 
 bp = Blueprint("patients", __name__)
 
