@@ -122,9 +122,22 @@ def _load_response(
     return response, version, patient
 
 
-def check_filler(actor: Actor, kind: str) -> None:
+def may_fill_in(actor: Actor, kind: str) -> bool:
     """The experience questionnaire asks the patient's own view: nobody fills it in for them."""
-    if kind == InstrumentKind.EXPERIENCE and not actor.is_patient:
+    return actor.is_patient or kind != InstrumentKind.EXPERIENCE
+
+
+def may_discard(actor: Actor, response: AssessmentResponse) -> bool:
+    """Patients may delete their own unfinished questionnaires (not invitations)."""
+    return (
+        actor.is_patient
+        and response.status == ResponseStatus.in_progress
+        and response.context is None
+    )
+
+
+def check_filler(actor: Actor, kind: str) -> None:
+    if not may_fill_in(actor, kind):
         raise Forbidden(N_("Alleen de patiënt zelf vult deze vragenlijst in."))
 
 
@@ -255,11 +268,7 @@ def submit_response(
 def discard_draft(session: Session, actor: Actor, *, response_id: int) -> None:
     """Patients may delete their own unfinished questionnaires (not invitations)."""
     response, _version, _patient = _load_response(session, actor, response_id, write=True)
-    if (
-        not actor.is_patient
-        or response.status != ResponseStatus.in_progress
-        or response.context is not None
-    ):
+    if not may_discard(actor, response):
         raise ValidationError(N_("Deze vragenlijst kan niet worden verwijderd."))
     session.delete(response)
     session.flush()
@@ -417,6 +426,8 @@ class PatientAssessments:
     latest: ActivationSummary | None
     next_due: date | None
     trends: list[Trend]  # per instrument with a score, activation first
+    fillable: frozenset[int] = frozenset()  # drafts the actor may fill in (response ids)
+    discardable: frozenset[int] = frozenset()  # drafts the actor may delete
 
 
 def _trends(completed: list[ResponseView]) -> list[Trend]:
@@ -466,14 +477,17 @@ def patient_assessments(
     care_group_id = care_group_of_practice(session, patient.practice_id)
     due = due_assessments(session, today=today, patient_id=patient.id)
     completed = [v for v in views if v.response.status == ResponseStatus.completed]
+    drafts = [v for v in views if v.response.status == ResponseStatus.in_progress]
     return PatientAssessments(
         patient=patient,
         completed=completed,
-        drafts=[v for v in views if v.response.status == ResponseStatus.in_progress],
+        drafts=drafts,
         available=current_versions(session, care_group_id, kinds=STARTABLE),
         latest=latest_activation(session, patient.id),
         next_due=due[0].due if due else None,
         trends=_trends(completed),
+        fillable=frozenset(v.response.id for v in drafts if may_fill_in(actor, v.kind)),  # type: ignore[misc]
+        discardable=frozenset(v.response.id for v in drafts if may_discard(actor, v.response)),  # type: ignore[misc]
     )
 
 

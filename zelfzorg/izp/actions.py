@@ -37,7 +37,7 @@ def add_action(
 ) -> GoalAction:
     now = now or utcnow()
     goal = load_for(session, actor, Goal, goal_id, write=True, action=AuditAction.create)
-    if goal.lifecycle in (pdca.GoalLifecycle.COMPLETED, pdca.GoalLifecycle.CANCELLED):
+    if pdca.is_closed(goal.lifecycle):
         raise ValidationError(N_("Dit doel is afgerond of gestopt."), field="what")
     values = {
         name: clean_text(value, name, ACTION_TEXT_MAX[name])

@@ -73,6 +73,15 @@ def clean_agreement(
     return values
 
 
+def is_overdue(agreement: PlanAgreement, today: date) -> bool:
+    """An open agreement whose date has passed."""
+    return (
+        agreement.status == AgreementStatus.open
+        and agreement.due_date is not None
+        and agreement.due_date < today
+    )
+
+
 def agreements_for(session: Session, plan_id: int) -> list[PlanAgreement]:
     """Open agreements first (soonest date first, undated last), then done, then cancelled."""
     rows = session.exec(

@@ -236,7 +236,7 @@ def agree_goal(
     """The other party agrees; with both agreements a proposed goal becomes active."""
     now = now or utcnow()
     goal = load_for(session, actor, Goal, goal_id, write=True)
-    if goal.lifecycle in (pdca.GoalLifecycle.COMPLETED, pdca.GoalLifecycle.CANCELLED):
+    if pdca.is_closed(goal.lifecycle):
         raise ValidationError(N_("Dit doel is afgerond of gestopt."))
     before = snapshot(goal, GOAL_FIELDS)
     if actor.is_patient:
@@ -347,7 +347,7 @@ def edit_goal(
     including a direct status change (pdca.check_lifecycle_transition)."""
     now = now or utcnow()
     goal = load_for(session, actor, Goal, goal_id, write=True)
-    if goal.lifecycle in (pdca.GoalLifecycle.COMPLETED, pdca.GoalLifecycle.CANCELLED):
+    if pdca.is_closed(goal.lifecycle):
         raise ValidationError(
             N_(
                 "Dit doel is afgerond of gestopt en kan niet meer veranderen. "

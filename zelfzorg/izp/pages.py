@@ -14,7 +14,7 @@ from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden
 from zelfzorg.izp import pdca
 from zelfzorg.izp.actions import action_logs
-from zelfzorg.izp.agreements import agreements_for
+from zelfzorg.izp.agreements import agreements_for, is_overdue
 from zelfzorg.izp.models import (
     ActionLog,
     CarePlan,
@@ -30,6 +30,34 @@ from zelfzorg.izp.reviews import goal_progress, reviews_for
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 
 
+@dataclass(frozen=True)
+class GoalState:
+    """What the goal pages offer, decided here (and by pdca) instead of in the templates."""
+
+    is_agreed: bool  # both the patient and a professional agreed
+    reviewable: bool  # active or on hold: prepare, review, log actions
+    editable: bool  # not completed or cancelled
+    waiting_for_agreement: bool  # running, but not (or no longer) agreed by both
+    changed_after_agreement: bool  # waiting because one party changed an agreed goal
+    can_agree: bool  # the actor's own agreement is missing
+
+
+def goal_state(goal: Goal, actor: Actor) -> GoalState:
+    agreed = pdca.is_agreed(goal.agreed_by_patient_at, goal.agreed_by_professional_at)
+    waiting = not agreed and not pdca.is_closed(goal.lifecycle)
+    own_missing = (actor.is_patient and goal.agreed_by_patient_at is None) or (
+        actor.is_professional and goal.agreed_by_professional_at is None
+    )
+    return GoalState(
+        is_agreed=agreed,
+        reviewable=pdca.is_reviewable(goal.lifecycle),
+        editable=not pdca.is_closed(goal.lifecycle),
+        waiting_for_agreement=waiting,
+        changed_after_agreement=waiting and goal.lifecycle != pdca.GoalLifecycle.PROPOSED,
+        can_agree=waiting and own_missing,
+    )
+
+
 @dataclass
 class PlanView:
     patient: Patient
@@ -40,6 +68,8 @@ class PlanView:
     programmes: list[Programme]  # active enrolments
     coverage: list[Coverage]
     agreements: list[PlanAgreement] = field(default_factory=list)
+    goal_states: dict[int, GoalState] = field(default_factory=dict)
+    overdue_agreement_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -117,6 +147,8 @@ def open_plan(session: Session, actor: Actor, patient_id: int, *, today: date) -
         programmes,
         coverage(plan, goals, programmes),
         agreements,
+        {g.id: goal_state(g, actor) for g in goals},  # type: ignore[misc]
+        frozenset(a.id for a in agreements if is_overdue(a, today)),  # type: ignore[misc]
     )
 
 
@@ -130,6 +162,7 @@ class GoalDetail:
     progress: Progress | None
     revisions: list[Revision]
     names: dict[int, str]
+    state: GoalState
 
 
 def open_goal(session: Session, actor: Actor, goal_id: int) -> GoalDetail:
@@ -161,6 +194,7 @@ def open_goal(session: Session, actor: Actor, goal_id: int) -> GoalDetail:
         progress=goal_progress(session, goal),
         revisions=revisions,
         names=names,  # type: ignore[arg-type]
+        state=goal_state(goal, actor),
     )
 
 

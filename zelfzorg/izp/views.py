@@ -516,7 +516,13 @@ def goal(goal_id: int):
 
 
 def _edit_page(goal: Goal, form, *, conflict=None, status=200):
-    return render_template("izp/goal_edit.html", goal=goal, form=form, conflict=conflict), status
+    return render_template(
+        "izp/goal_edit.html",
+        goal=goal,
+        state=pages.goal_state(goal, current_actor()),
+        form=form,
+        conflict=conflict,
+    ), status
 
 
 @bp.route("/doelen/<int:goal_id>/bewerken", methods=["GET", "POST"])

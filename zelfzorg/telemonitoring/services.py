@@ -301,11 +301,27 @@ def _derive_bmi(types, weight: float, numbers: dict[str, float], latest) -> floa
 # --- corrections -------------------------------------------------------------------------------
 
 
+def may_correct_source(actor: Actor, row: Measurement) -> bool:
+    """Professionals correct any reading of a patient they may reach; a patient only what
+    they entered themselves."""
+    return actor.is_professional or (actor.is_patient and row.source == MeasurementSource.patient)
+
+
+def can_correct(actor: Actor, row: Measurement) -> bool:
+    """Whether the overview offers a correction: the current version of a measured (not
+    derived) value whose source the actor may correct."""
+    return (
+        row.superseded_at is None
+        and get_type(row.type_code).derived is None
+        and may_correct_source(actor, row)
+    )
+
+
 def load_measurement(
     session: Session, actor: Actor, measurement_id: int, *, write: bool = False
 ) -> Measurement:
     row = load_for(session, actor, Measurement, measurement_id, write=write)
-    if write and actor.is_patient and row.source != MeasurementSource.patient:
+    if write and not may_correct_source(actor, row):
         raise Forbidden(N_("Alleen metingen die u zelf hebt ingevoerd kunt u corrigeren."))
     return row
 
@@ -476,6 +492,7 @@ class Overview:
     recent: list[Measurement]
     alerts: list[Alert]
     tokens: list[DeviceToken]
+    correctable: frozenset[int] = frozenset()  # ids in ``recent`` the actor may correct
 
 
 def overview(session: Session, actor: Actor, patient_id: int, *, recent: int = 30) -> Overview:
@@ -502,7 +519,14 @@ def overview(session: Session, actor: Actor, patient_id: int, *, recent: int = 3
                 .order_by(col(DeviceToken.created_at).desc())
             ).all()
         )
-    return Overview(patient, summaries, list(rows), alerts_for_patient(session, patient.id), tokens)
+    return Overview(
+        patient,
+        summaries,
+        list(rows),
+        alerts_for_patient(session, patient.id),
+        tokens,
+        frozenset(r.id for r in rows if can_correct(actor, r)),  # type: ignore[misc]
+    )
 
 
 def panel_name(code: str):
