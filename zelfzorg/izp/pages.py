@@ -9,7 +9,14 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, or_, select
 
 from zelfzorg.accounts.models import User
-from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, load_for
+from zelfzorg.accounts.scope import (
+    Actor,
+    audit,
+    audit_shown,
+    get_patient_for,
+    load_for,
+    patients_query,
+)
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden
 from zelfzorg.izp import pdca
@@ -212,7 +219,7 @@ def goals_due(session: Session, actor: Actor, *, today: date, days: int = 14) ->
     rows = session.exec(
         select(Goal, Patient)
         .join(Patient, col(Patient.id) == Goal.patient_id)
-        .where(Patient.practice_id == actor.user.practice_id)
+        .where(col(Patient.id).in_(patients_query(actor).with_only_columns(col(Patient.id))))
         .where(
             col(Goal.lifecycle).in_(
                 [pdca.GoalLifecycle.ACTIVE.value, pdca.GoalLifecycle.ON_HOLD.value]
