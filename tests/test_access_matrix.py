@@ -9,10 +9,12 @@ import importlib
 import pkgutil
 
 import pytest
+from sqlmodel import func, select
 
 import tests
 from tests.access import Rule
 from tests.factories import PERSONAS
+from zelfzorg.audit.models import AuditEntry, AuditOutcome
 
 
 def all_rules() -> dict[str, Rule]:
@@ -57,29 +59,107 @@ def _denied(persona: str, response) -> bool:
     return False
 
 
+def _succeeded(persona: str, response) -> bool:
+    """A valid request by an allowed persona: 2xx or a redirect (not to the login page)."""
+    return 200 <= response.status_code < 400 and not _denied(persona, response)
+
+
+def _send(client, method: str, url: str, data: dict):
+    if method == "GET":
+        return client.get(url, query_string=data)
+    return client.open(url, method=method, data=data)
+
+
+def _url(app, endpoint: str, params: dict) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **params)
+
+
 @pytest.mark.parametrize("endpoint", sorted(RULES))
 def test_route_access_per_persona(app, db, world, login, no_csrf, endpoint):
     rule = RULES[endpoint]
     url_rules = [r for r in routes(app) if r.endpoint == endpoint]
     assert url_rules, f"{endpoint} is not a registered route"
-    params = rule.params(world, db)
+    shared = rule.params(world, db)
     db.commit()
     for url_rule in url_rules:
-        with app.test_request_context():
-            from flask import url_for
-
-            url = url_for(endpoint, **params)
         for method in sorted(url_rule.methods - {"HEAD", "OPTIONS"}):
             for persona in PERSONAS:
+                params = shared
+                if persona in rule.allowed and method != "GET":
+                    params = rule.params(world, db)  # a fresh object for each change
+                data = rule.data_for(world, db, params)
+                db.commit()
+                url = _url(app, endpoint, params)
                 user = world.user_for(persona)
                 client = login(user) if user else app.test_client()
-                if method == "GET":
-                    response = client.get(url, query_string=rule.data)
-                else:
-                    response = client.open(url, method=method, data=rule.data)
+                response = _send(client, method, url, data)
                 where = f"{method} {url} as {persona}: {response.status_code}"
                 assert response.status_code < 500, where
                 if persona in rule.allowed:
-                    assert not _denied(persona, response), f"denied but should be allowed: {where}"
+                    assert _succeeded(persona, response), f"should succeed: {where}"
                 else:
                     assert _denied(persona, response), f"allowed but should be denied: {where}"
+
+
+def _id_args(url_rule) -> list[str]:
+    return [
+        name
+        for name, conv in url_rule._converters.items()
+        if type(conv).__name__ == "IntegerConverter"
+    ]
+
+
+def two_id_endpoints(app) -> list[str]:
+    return sorted(
+        {r.endpoint for r in routes(app) if "patient_id" in _id_args(r) and len(_id_args(r)) >= 2}
+    )
+
+
+def test_two_id_routes_are_known(app):
+    # The mismatch test below covers exactly these; a new one is covered automatically.
+    assert two_id_endpoints(app) == [
+        "leefstijl.complete",
+        "leefstijl.transition",
+        "patients.end_enrolment",
+        "telemonitoring.revoke_token",
+    ]
+
+
+def test_a_child_of_another_patient_is_not_found_and_audited_against_its_patient(
+    app, db, world, login, no_csrf
+):
+    """A valid request with the patient id swapped for another patient of the same practice
+    (whom the professional may reach): 404, and the audit log names the child's real patient
+    as denied, never the patient in the URL as allowed."""
+    client = login(world.poh)
+    for endpoint in two_id_endpoints(app):
+        rule = RULES[endpoint]
+        assert "professional" in rule.allowed, endpoint
+        for url_rule in [r for r in routes(app) if r.endpoint == endpoint]:
+            child_arg = next(a for a in _id_args(url_rule) if a != "patient_id")
+            for method in sorted(url_rule.methods - {"HEAD", "OPTIONS"}):
+                params = rule.params(world, db)
+                data = rule.data_for(world, db, params)
+                db.commit()
+                mismatched = {**params, "patient_id": world.other_patient.id}
+                url = _url(app, endpoint, mismatched)
+                last = db.exec(select(func.max(AuditEntry.id))).one() or 0
+                db.commit()  # end the read transaction before the request writes
+                response = _send(client, method, url, data)
+                where = f"{method} {url}: {response.status_code}"
+                assert response.status_code == 404, where
+                db.expire_all()
+                entries = db.exec(select(AuditEntry).where(AuditEntry.id > last)).all()
+                child = str(params[child_arg])
+                assert any(
+                    e.outcome == AuditOutcome.denied
+                    and e.patient_id == world.patient.id
+                    and e.object_id == child
+                    for e in entries
+                ), f"no denial against the child's patient: {where}: {entries}"
+                assert not any(
+                    e.outcome == AuditOutcome.allowed and e.object_id == child for e in entries
+                ), f"the child was audited as allowed: {where}"

@@ -83,8 +83,8 @@ def audit_verify():
 @click.option("--patients", default=150, show_default=True)
 def demo(if_empty: bool, patients: int):
     """Seed a realistic, deterministic demo care group and print the logins."""
-    from zelfzorg.accounts.views import policy
     from zelfzorg.demo import DatabaseNotEmpty, print_logins, seed_demo
+    from zelfzorg.web import policy
 
     try:
         with session_scope(engine()) as session:
@@ -161,7 +161,7 @@ def create_practice(care_group_id: int, name: str, city: str):
 def create_user(email, name, role, discipline, practice_id, care_group_id, password):
     from zelfzorg.accounts.models import Discipline, Role
     from zelfzorg.accounts.services import create_user as create
-    from zelfzorg.accounts.views import policy
+    from zelfzorg.web import policy
 
     with refusals(), session_scope(engine()) as session:
         user = create(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
+
+from zelfzorg.errors import N_
 
 # Stable constraint names from the first migration on, so batch mode on SQLite can alter them.
 SQLModel.metadata.naming_convention = {
@@ -55,3 +58,20 @@ def enum_column(enum: type[StrEnum], *, nullable: bool = False, index: bool = Fa
     """Store enums as their string values (VARCHAR), portable and readable in SQL."""
     length = max(len(m.value) for m in enum)
     return sa.Column(sa.String(max(length, 16)), nullable=nullable, index=index, **kw)
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """How the access layer (``accounts.scope.load_for``) reaches the patient a record belongs
+    to. Every table model of a patient's data declares one as ``patient_record``; a test fails
+    when a model with a ``patient_id`` column (or a parent that has one) does not.
+
+    ``via`` names the column holding the parent's id when the record has no ``patient_id`` of
+    its own (e.g. a referral event reaches its patient through the referral)."""
+
+    object_type: str  # the name in the audit log
+    not_found: str  # Dutch msgid shown when it does not exist or may not be revealed
+    via: tuple[str, type] | None = None
+
+
+RECORD_NOT_FOUND = N_("Dit gegeven bestaat niet of u heeft er geen toegang toe.")

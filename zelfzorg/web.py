@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import Actor, actor_for
+from zelfzorg.accounts.services import SecurityPolicy
 from zelfzorg.db import get_session
 from zelfzorg.errors import DomainError
 from zelfzorg.texts import localize_params
@@ -28,6 +29,19 @@ def current_actor() -> Actor:
             get_session(), current_user._get_current_object(), request.remote_addr or ""
         )
     return g.actor
+
+
+def policy() -> SecurityPolicy:
+    """The security settings (password hashing, lock-out, activation codes) from the config."""
+    c = current_app.config
+    return SecurityPolicy(
+        argon2_time_cost=c["ARGON2_TIME_COST"],
+        argon2_memory_cost=c["ARGON2_MEMORY_COST"],
+        max_failures=c["LOGIN_MAX_FAILURES"],
+        lockout_minutes=c["LOGIN_LOCKOUT_MINUTES"],
+        activation_weeks=c["ACTIVATION_CODE_WEEKS"],
+        totp_issuer=c["TOTP_ISSUER"],
+    )
 
 
 def today() -> date:

@@ -23,7 +23,9 @@ RULES = {
     ),
     # Without data: 400 with a message for the admin (the valid add is in test_memberships.py).
     "accounts.admin_add_membership": Rule(
-        frozenset({"admin"}), params=lambda w, db: {"user_id": w.other_poh.id}
+        frozenset({"admin"}),
+        params=lambda w, db: {"user_id": w.other_poh.id},
+        data=lambda w, db, params: {"practice_id": str(w.practice.id)},
     ),
     "accounts.admin_remove_membership": Rule(
         frozenset({"admin"}),

@@ -47,7 +47,7 @@ def test_practice_overview_counts_only_active_enrolments_of_the_own_care_group(d
     db.flush()
     rows = {
         r.practice.name: (r.enrolled, r.activated)
-        for r in practice_overview(db, world.care_group.id, today=today)
+        for r in practice_overview(db, world.actor(world.caregroup_user), today=today)
     }
     assert rows == {"De Linde": (2, 2), "Waalkade": (1, 0)}
 

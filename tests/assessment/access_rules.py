@@ -27,6 +27,17 @@ def completed(world, db) -> dict:
     return {"response_id": _response(world, db, submit=True)}
 
 
+SETTINGS = {
+    "due_months": "12",
+    "max_1": "47,0",
+    "max_2": "55.1",
+    "max_3": "67.0",
+    "weeks_1": "6",
+    "weeks_2": "8",
+    "weeks_3": "13",
+    "weeks_4": "26",
+}
+
 RULES = {
     "assessment.mine": Rule(PATIENTS),
     "assessment.start": Rule(PATIENTS, lambda w, d: {"code": "activation"}),
@@ -34,10 +45,10 @@ RULES = {
     "assessment.discard": Rule(frozenset({"patient"}), draft),
     "assessment.result": Rule(OWN_PATIENT_OR_PROFESSIONAL, completed),
     "assessment.patient_overview": Rule(frozenset({"professional"}), own_patient),
-    "assessment.caregroup_settings": Rule(frozenset({"caregroup"})),
+    "assessment.caregroup_settings": Rule(frozenset({"caregroup"}), data=SETTINGS),
     "assessment.admin_settings_index": Rule(frozenset({"admin"})),
     "assessment.admin_settings": Rule(
-        frozenset({"admin"}), lambda w, d: {"care_group_id": w.care_group.id}
+        frozenset({"admin"}), lambda w, d: {"care_group_id": w.care_group.id}, data=SETTINGS
     ),
     "assessment.start_for_patient": Rule(
         frozenset({"professional"}), lambda w, d: {"patient_id": w.patient.id, "code": "semcd6"}

@@ -15,7 +15,7 @@ from tests.browser.test_foundation_flows import assert_no_horizontal_scroll
 from tests.leefstijl.helpers import add_measurement as add_lifestyle_measurement
 from tests.leefstijl.helpers import make_intervention
 from zelfzorg.assessment import services as assessment
-from zelfzorg.izp import services
+from zelfzorg.izp import actions, goals, reviews
 from zelfzorg.izp.models import ActionLog, Goal, GoalReview
 from zelfzorg.models_base import utcnow
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
@@ -29,7 +29,7 @@ GLI_CVRM_BMI = {
 }
 
 
-def bp_goal_input(**overrides) -> services.GoalInput:
+def bp_goal_input(**overrides) -> goals.GoalInput:
     values = {
         "title": "Mijn bloeddruk omlaag",
         "domain": "health",
@@ -41,16 +41,16 @@ def bp_goal_input(**overrides) -> services.GoalInput:
         "review_date": app_today() + timedelta(days=7),
     }
     values.update(overrides)
-    return services.GoalInput(**values)
+    return goals.GoalInput(**values)
 
 
-def agreed_goal(db, world, data: services.GoalInput, *, days_ago: int = 0) -> Goal:
+def agreed_goal(db, world, data: goals.GoalInput, *, days_ago: int = 0) -> Goal:
     """Proposed by the POH and agreed by the patient (active), ``days_ago`` days back."""
     now = utcnow() - timedelta(days=days_ago)
-    goal = services.propose_goal(
+    goal = goals.propose_goal(
         db, world.actor(world.poh), world.patient.id, data, today=app_today(), now=now
     )
-    services.agree_goal(db, world.actor(world.patient_user), goal.id, today=app_today(), now=now)
+    goals.agree_goal(db, world.actor(world.patient_user), goal.id, today=app_today(), now=now)
     return goal
 
 
@@ -77,8 +77,8 @@ def fetch(db, query):
 def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone(
     phone_page, live_url, world, db
 ):
-    walk = agreed_goal(db, world, services.GoalInput(title="Elke dag wandelen", domain="lifestyle"))
-    services.add_action(
+    walk = agreed_goal(db, world, goals.GoalInput(title="Elke dag wandelen", domain="lifestyle"))
+    actions.add_action(
         db, world.actor(world.poh), walk.id, what="30 minuten wandelen", how_often="elke dag"
     )
     db.commit()
@@ -89,8 +89,11 @@ def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone
     submit(page, nav.get_by_role("link", name="Mijn plan"))
     assert page.url == f"{live_url}/mijn/plan"
     assert page.locator("h1").inner_text() == "Mijn plan"
-    goals = page.get_by_role("region", name="Mijn doelen")
-    assert "Actief" in goals.locator("li.card").filter(has_text="Elke dag wandelen").inner_text()
+    goals_region = page.get_by_role("region", name="Mijn doelen")
+    assert (
+        "Actief"
+        in goals_region.locator("li.card").filter(has_text="Elke dag wandelen").inner_text()
+    )
     assert_no_horizontal_scroll(page)
 
     # A goal in the patient's own words, linked to a condition.
@@ -109,15 +112,15 @@ def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone
     assert "Meedoen (werk, hobby, contact)" in facts
 
     submit(page, page.get_by_role("link", name="Terug naar mijn plan"))
-    card = goals.locator("li.card").filter(has_text="Ik wil weer naar de markt kunnen lopen")
+    card = goals_region.locator("li.card").filter(has_text="Ik wil weer naar de markt kunnen lopen")
     assert "Voorgesteld" in card.inner_text()
     assert "Wacht op akkoord van de zorgverlener." in card.inner_text()
     assert card.get_by_role("button", name="Ik ben akkoord met dit doel").count() == 0
 
     # Log the action on the agreed goal as done today.
-    submit(page, goals.get_by_role("link", name="Elke dag wandelen"))
-    actions = page.get_by_role("region", name="Acties")
-    action = actions.locator("li.card").filter(has_text="30 minuten wandelen")
+    submit(page, goals_region.get_by_role("link", name="Elke dag wandelen"))
+    actions_region = page.get_by_role("region", name="Acties")
+    action = actions_region.locator("li.card").filter(has_text="30 minuten wandelen")
     assert action.get_by_label("Gedaan op").input_value() == app_today().isoformat()
     action.get_by_label("Opmerking").fill("Met de buurvrouw")
     submit(page, action.get_by_role("button", name="Gedaan"))
@@ -152,11 +155,11 @@ def test_poh_agrees_a_proposal_reviews_with_adjust_changes_target_and_downloads_
 ):
     patient, patient_actor = world.patient, world.actor(world.patient_user)
     # The patient's own proposal, waiting for the POH.
-    proposal = services.propose_goal(
+    proposal = goals.propose_goal(
         db,
         patient_actor,
         patient.id,
-        services.GoalInput(
+        goals.GoalInput(
             title="Ik wil weer naar de markt kunnen lopen",
             domain="participation",
             programmes=["DM2"],
@@ -169,7 +172,7 @@ def test_poh_agrees_a_proposal_reviews_with_adjust_changes_target_and_downloads_
     add_systolic(db, world, 150, days_ago=35)  # the baseline, before the goal started
     add_systolic(db, world, 146, days_ago=20)
     add_systolic(db, world, 143, days_ago=3)
-    services.prepare_review(
+    reviews.prepare_review(
         db,
         patient_actor,
         goal.id,
@@ -196,8 +199,8 @@ def test_poh_agrees_a_proposal_reviews_with_adjust_changes_target_and_downloads_
     visit(page, f"{live_url}/patienten/{patient.id}")
     submit(page, page.get_by_role("link", name="Zorgplan (IZP)"))
     assert page.locator("h1").inner_text() == "Zorgplan van Gerda Willemsen"
-    goals = page.get_by_role("region", name="Doelen", exact=True)
-    card = goals.locator("li.card").filter(has_text="Ik wil weer naar de markt kunnen lopen")
+    goals_region = page.get_by_role("region", name="Doelen", exact=True)
+    card = goals_region.locator("li.card").filter(has_text="Ik wil weer naar de markt kunnen lopen")
     text = card.inner_text()
     assert "Voorgesteld" in text and "Patiënt is akkoord." in text
     submit(page, card.get_by_role("button", name="Ik ben akkoord met dit doel"))

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session
 
 from tests.factories import World
-from zelfzorg.izp import services
+from zelfzorg.izp import goals
 from zelfzorg.izp.models import Goal
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
-def goal_input(**overrides) -> services.GoalInput:
+def goal_input(**overrides) -> goals.GoalInput:
     values = {
         "title": "Mijn bloeddruk omlaag",
         "domain": "health",
@@ -27,14 +27,14 @@ def goal_input(**overrides) -> services.GoalInput:
         "review_date": date(2027, 2, 1),
     }
     values.update(overrides)
-    return services.GoalInput(**values)
+    return goals.GoalInput(**values)
 
 
 def active_goal(db: Session, world: World, *, now: datetime = NOW, **overrides) -> Goal:
     """A goal proposed by the POH and agreed by the patient: active."""
-    goal = services.propose_goal(
+    goal = goals.propose_goal(
         db, world.actor(world.poh), world.patient.id, goal_input(**overrides), today=TODAY, now=now
     )
-    services.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY, now=now)
+    goals.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY, now=now)
     db.flush()
     return goal

@@ -11,7 +11,7 @@ from sqlmodel import select
 from tests.izp.helpers import NOW, TODAY, active_goal, goal_input
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
 from zelfzorg.errors import Conflict, Forbidden, NotFound, ValidationError
-from zelfzorg.izp import agreements, services
+from zelfzorg.izp import agreements, goals, history, pages
 from zelfzorg.izp.models import Goal, PlanAgreement, Revision
 from zelfzorg.izp.pdca import FormValidationError
 from zelfzorg.notifications.models import Notification
@@ -41,7 +41,7 @@ def test_poh_records_who_does_what_by_when_with_a_revision(db, world):
         "Patiënt",
         "open",
     )
-    view = services.open_plan(db, world.actor(world.patient_user), world.patient.id, today=TODAY)
+    view = pages.open_plan(db, world.actor(world.patient_user), world.patient.id, today=TODAY)
     assert [a.id for a in view.agreements] == [agreement.id]  # the plan was made for it
     revision = db.exec(select(Revision).where(Revision.object_type == "PlanAgreement")).one()
     assert {c["field"] for c in revision.changes} >= {"what", "who", "due_date", "status"}
@@ -174,8 +174,8 @@ def test_plan_on_a_date_shows_the_agreements_of_that_day(db, world):
         now=NOW + timedelta(days=2),
     )
     poh = world.actor(world.poh)
-    then = services.plan_at(db, poh, world.patient.id, at=NOW + timedelta(hours=1))
-    now = services.plan_at(db, poh, world.patient.id, at=NOW + timedelta(days=3))
+    then = history.plan_at(db, poh, world.patient.id, at=NOW + timedelta(hours=1))
+    now = history.plan_at(db, poh, world.patient.id, at=NOW + timedelta(days=3))
     assert [a["what"] for a in then.agreements] == ["Bloeddruk 2 keer per week meten"]
     assert [(a["what"], a["who"]) for a in now.agreements] == [("Later anders", "POH")]
 
@@ -187,7 +187,7 @@ def test_poh_changing_the_target_asks_the_patient_to_agree_again_and_goal_stays_
     goal = active_goal(db, world)
     old_target = active_goal_target(db, goal.id)
     assert old_target is not None and old_target.high == 140
-    services.edit_goal(
+    goals.edit_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -204,7 +204,7 @@ def test_poh_changing_the_target_asks_the_patient_to_agree_again_and_goal_stays_
     assert active_goal_target(db, goal.id).high == 140
     note = db.exec(select(Notification).where(Notification.user_id == world.patient_user.id)).one()
     assert note.kind == "izp_goal_changed" and note.link == f"endpoint:izp.goal?goal_id={goal.id}"
-    services.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY)
+    goals.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY)
     db.refresh(goal)
     assert goal.agreed_by_patient_at is not None and goal.lifecycle == "active"
     assert active_goal_target(db, goal.id).high == 130
@@ -212,7 +212,7 @@ def test_poh_changing_the_target_asks_the_patient_to_agree_again_and_goal_stays_
 
 def test_patient_changing_the_title_asks_the_professional_to_agree_again(db, world):
     goal = active_goal(db, world)
-    services.edit_goal(
+    goals.edit_goal(
         db,
         world.actor(world.patient_user),
         goal.id,
@@ -235,7 +235,7 @@ def test_patient_changing_the_title_asks_the_professional_to_agree_again(db, wor
 )
 def test_planning_changes_keep_both_agreements(db, world, change):
     goal = active_goal(db, world)
-    services.edit_goal(
+    goals.edit_goal(
         db, world.actor(world.poh), goal.id, goal_input(**change), version=goal.version, today=TODAY
     )
     db.refresh(goal)
@@ -244,7 +244,7 @@ def test_planning_changes_keep_both_agreements(db, world, change):
 
 def test_linking_another_condition_is_a_change_of_substance(db, world):
     goal = active_goal(db, world)
-    services.edit_goal(
+    goals.edit_goal(
         db,
         world.actor(world.poh),
         goal.id,

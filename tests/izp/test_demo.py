@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from tests.izp.helpers import TODAY
 from zelfzorg.demo import seed_demo
-from zelfzorg.izp import services
+from zelfzorg.izp import history
 from zelfzorg.izp.models import CarePlan, Goal, GoalReview
 from zelfzorg.izp.pdca import AchievementStatus, GoalLifecycle
 from zelfzorg.patients.models import Patient
@@ -39,6 +39,6 @@ def test_demo_has_plans_goals_in_every_state_and_review_cycles(db, app):
     from zelfzorg.accounts.scope import Actor
 
     poh = db.exec(select(User).where(User.email == "poh1@demo.zelfzorg.nl")).one()
-    snapshot = services.plan_at(db, Actor(poh), demo.id, at=services.end_of_day_utc(TODAY))
+    snapshot = history.plan_at(db, Actor(poh), demo.id, at=history.end_of_day_utc(TODAY))
     assert snapshot.plan is not None and len(snapshot.goals) == len(demo_goals)
     db.rollback()

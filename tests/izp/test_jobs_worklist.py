@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from tests.factories import make_patient
 from tests.izp.helpers import TODAY, active_goal
-from zelfzorg.izp import services
+from zelfzorg.izp import goals, reviews
 from zelfzorg.izp.jobs import review_reminders
 from zelfzorg.izp.worklist_sources import izp_items
 from zelfzorg.notifications.jobs import run_job
@@ -39,7 +39,7 @@ def test_patient_is_reminded_a_week_ahead_once(db, world):
 def test_new_review_date_reminds_again(db, world):
     goal = active_goal(db, world, review_date=TODAY + timedelta(days=3))
     review_reminders(db, TODAY)
-    services.review_goal(
+    reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -84,11 +84,11 @@ def test_worklist_kinds_with_constant_queries(db, world, engine):
     overdue.review_date = TODAY - timedelta(days=2)
     db.add(overdue)
     # A plan with only a proposed goal: no agreed goal.
-    services.propose_goal(
+    goals.propose_goal(
         db,
         world.actor(world.poh),
         world.other_patient.id,
-        services.GoalInput(title="Stoppen met roken", domain="lifestyle"),
+        goals.GoalInput(title="Stoppen met roken", domain="lifestyle"),
         today=TODAY,
     )
     db.commit()

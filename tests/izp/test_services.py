@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from tests.izp.helpers import NOW, TODAY, active_goal, goal_input
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
 from zelfzorg.errors import Conflict, Forbidden, NotFound, ValidationError
-from zelfzorg.izp import services
+from zelfzorg.izp import actions, goals, history, pages, plans, reviews
 from zelfzorg.izp.models import ActionLog, CarePlan, Goal, GoalReview, Revision
 from zelfzorg.izp.pdca import FormValidationError
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
@@ -20,10 +20,10 @@ def count(db, model) -> int:
     return db.exec(select(func.count()).select_from(model)).one()
 
 
-def plan_input(plan: CarePlan, **overrides) -> services.PlanInput:
-    values = {name: getattr(plan, name) for name in services.PLAN_FIELDS}
+def plan_input(plan: CarePlan, **overrides) -> plans.PlanInput:
+    values = {name: getattr(plan, name) for name in plans.PLAN_FIELDS}
     values.update(overrides)
-    return services.PlanInput(**values)
+    return plans.PlanInput(**values)
 
 
 # --- one plan per patient ------------------------------------------------------------------
@@ -31,8 +31,8 @@ def plan_input(plan: CarePlan, **overrides) -> services.PlanInput:
 
 def test_get_or_create_plan_never_makes_a_second_plan(db, world):
     poh = world.actor(world.poh)
-    first = services.get_or_create_plan(db, poh, world.patient.id, now=NOW)
-    second = services.get_or_create_plan(db, poh, world.patient.id, now=NOW)
+    first = plans.get_or_create_plan(db, poh, world.patient.id, now=NOW)
+    second = plans.get_or_create_plan(db, poh, world.patient.id, now=NOW)
     assert first.id == second.id
     assert count(db, CarePlan) == 1
 
@@ -60,7 +60,7 @@ def test_multimorbid_patient_has_one_plan_with_goals_for_several_programmes(db, 
         target_value="",
         target_unit="",
     )
-    view = services.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
+    view = pages.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
     assert count(db, CarePlan) == 1
     assert len(view.goals) == 2
     by_programme = {c.programme: c for c in view.coverage}
@@ -71,11 +71,11 @@ def test_multimorbid_patient_has_one_plan_with_goals_for_several_programmes(db, 
 
 def test_coverage_flags_enrolled_programme_without_goal_or_plan_section(db, world):
     active_goal(db, world, programmes=["DM2"])
-    view = services.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
+    view = pages.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
     flagged = [c.programme for c in view.coverage if c.uncovered]
     assert flagged == ["CVRM"]
     plan = view.plan
-    services.update_plan(
+    plans.update_plan(
         db,
         world.actor(world.poh),
         world.patient.id,
@@ -83,7 +83,7 @@ def test_coverage_flags_enrolled_programme_without_goal_or_plan_section(db, worl
         version=plan.version,
         today=TODAY,
     )
-    view = services.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
+    view = pages.open_plan(db, world.actor(world.poh), world.patient.id, today=TODAY)
     assert not [c for c in view.coverage if c.uncovered]
 
 
@@ -106,7 +106,7 @@ def test_coverage_flags_enrolled_programme_without_goal_or_plan_section(db, worl
 )
 def test_bad_goal_input_is_refused_and_changes_nothing(db, world, overrides, field):
     with pytest.raises(FormValidationError) as error:
-        services.propose_goal(
+        goals.propose_goal(
             db,
             world.actor(world.patient_user),
             world.patient.id,
@@ -129,7 +129,7 @@ def test_target_unit_is_stored_in_ucum(db, world):
 
 
 def test_patient_proposes_and_professional_agrees_then_goal_is_active(db, world):
-    goal = services.propose_goal(
+    goal = goals.propose_goal(
         db,
         world.actor(world.patient_user),
         world.patient.id,
@@ -140,17 +140,17 @@ def test_patient_proposes_and_professional_agrees_then_goal_is_active(db, world)
     assert goal.lifecycle == "proposed"
     assert goal.proposed_by == "patient"
     assert goal.agreed_by_patient_at is not None and goal.agreed_by_professional_at is None
-    services.agree_goal(db, world.actor(world.poh), goal.id, today=TODAY, now=NOW)
+    goals.agree_goal(db, world.actor(world.poh), goal.id, today=TODAY, now=NOW)
     assert goal.lifecycle == "active"
     assert goal.agreed_by_professional_id == world.poh.id
-    assert goal.review_date == TODAY + timedelta(weeks=services.REVIEW_INTERVAL_WEEKS)
+    assert goal.review_date == TODAY + timedelta(weeks=goals.REVIEW_INTERVAL_WEEKS)
 
 
 def test_proposer_agreeing_again_keeps_goal_proposed(db, world):
-    goal = services.propose_goal(
+    goal = goals.propose_goal(
         db, world.actor(world.poh), world.patient.id, goal_input(), today=TODAY, now=NOW
     )
-    services.agree_goal(db, world.actor(world.poh), goal.id, today=TODAY, now=NOW)
+    goals.agree_goal(db, world.actor(world.poh), goal.id, today=TODAY, now=NOW)
     assert goal.lifecycle == "proposed"
 
 
@@ -162,7 +162,7 @@ def test_patient_editing_another_patients_goal_is_denied_and_audited(db, world):
     db.commit()
     intruder = world.actor(world.other_patient_user)
     with pytest.raises(Forbidden):
-        services.edit_goal(
+        goals.edit_goal(
             db, intruder, goal.id, goal_input(title="Gehackt"), version=goal.version, today=TODAY
         )
     denied = db.exec(
@@ -180,18 +180,18 @@ def test_patient_editing_another_patients_goal_is_denied_and_audited(db, world):
 def test_professional_of_other_practice_cannot_read_plan(db, world):
     active_goal(db, world)
     with pytest.raises(Forbidden):
-        services.open_plan(db, world.actor(world.other_poh), world.patient.id, today=TODAY)
+        pages.open_plan(db, world.actor(world.other_poh), world.patient.id, today=TODAY)
 
 
 def test_unknown_goal_is_not_found(db, world):
     with pytest.raises(NotFound):
-        services.open_goal(db, world.actor(world.poh), 999_999)
+        pages.open_goal(db, world.actor(world.poh), 999_999)
 
 
 def test_patient_cannot_change_professional_only_goal_fields(db, world):
     goal = active_goal(db, world)
     with pytest.raises(Forbidden):
-        services.edit_goal(
+        goals.edit_goal(
             db,
             world.actor(world.patient_user),
             goal.id,
@@ -204,7 +204,7 @@ def test_patient_cannot_change_professional_only_goal_fields(db, world):
 
 def test_patient_may_change_the_title_in_own_words(db, world):
     goal = active_goal(db, world)
-    services.edit_goal(
+    goals.edit_goal(
         db,
         world.actor(world.patient_user),
         goal.id,
@@ -216,9 +216,9 @@ def test_patient_may_change_the_title_in_own_words(db, world):
 
 
 def test_patient_cannot_change_professional_only_plan_fields(db, world):
-    plan = services.get_or_create_plan(db, world.actor(world.poh), world.patient.id, now=NOW)
+    plan = plans.get_or_create_plan(db, world.actor(world.poh), world.patient.id, now=NOW)
     with pytest.raises(Forbidden):
-        services.update_plan(
+        plans.update_plan(
             db,
             world.actor(world.patient_user),
             world.patient.id,
@@ -226,7 +226,7 @@ def test_patient_cannot_change_professional_only_plan_fields(db, world):
             version=plan.version,
             today=TODAY,
         )
-    services.update_plan(
+    plans.update_plan(
         db,
         world.actor(world.patient_user),
         world.patient.id,
@@ -243,7 +243,7 @@ def test_patient_cannot_change_professional_only_plan_fields(db, world):
 def test_stale_goal_edit_raises_conflict_with_other_persons_changes(db, world):
     goal = active_goal(db, world)
     loaded_version = goal.version
-    services.edit_goal(
+    goals.edit_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -252,7 +252,7 @@ def test_stale_goal_edit_raises_conflict_with_other_persons_changes(db, world):
         today=TODAY,
     )
     with pytest.raises(Conflict) as error:
-        services.edit_goal(
+        goals.edit_goal(
             db,
             world.actor(world.patient_user),
             goal.id,
@@ -272,12 +272,12 @@ def test_stale_goal_edit_raises_conflict_with_other_persons_changes(db, world):
 
 def test_stale_plan_edit_raises_conflict(db, world):
     poh = world.actor(world.poh)
-    plan = services.get_or_create_plan(db, poh, world.patient.id, now=NOW)
-    services.update_plan(
+    plan = plans.get_or_create_plan(db, poh, world.patient.id, now=NOW)
+    plans.update_plan(
         db, poh, world.patient.id, plan_input(plan, support_needs="A"), version=1, today=TODAY
     )
     with pytest.raises(Conflict) as error:
-        services.update_plan(
+        plans.update_plan(
             db, poh, world.patient.id, plan_input(plan, support_needs="B"), version=1, today=TODAY
         )
     assert error.value.current.changed_fields == ["support_needs"]
@@ -289,7 +289,7 @@ def test_stale_plan_edit_raises_conflict(db, world):
 
 def test_logging_an_action_twice_with_one_token_makes_one_log(db, world):
     goal = active_goal(db, world)
-    action = services.add_action(
+    action = actions.add_action(
         db,
         world.actor(world.poh),
         goal.id,
@@ -298,10 +298,10 @@ def test_logging_an_action_twice_with_one_token_makes_one_log(db, world):
         how_often="dagelijks",
     )
     patient = world.actor(world.patient_user)
-    first, created = services.log_action(
+    first, created = actions.log_action(
         db, patient, action.id, done_on=TODAY, note="fijn", client_token="tok-1", today=TODAY
     )
-    again, created_again = services.log_action(
+    again, created_again = actions.log_action(
         db, patient, action.id, done_on=TODAY, note="fijn", client_token="tok-1", today=TODAY
     )
     assert created and not created_again and first.id == again.id
@@ -310,9 +310,9 @@ def test_logging_an_action_twice_with_one_token_makes_one_log(db, world):
 
 def test_action_log_in_the_future_is_refused(db, world):
     goal = active_goal(db, world)
-    action = services.add_action(db, world.actor(world.poh), goal.id, what="Wandelen")
+    action = actions.add_action(db, world.actor(world.poh), goal.id, what="Wandelen")
     with pytest.raises(ValidationError):
-        services.log_action(
+        actions.log_action(
             db,
             world.actor(world.patient_user),
             action.id,
@@ -325,7 +325,7 @@ def test_action_log_in_the_future_is_refused(db, world):
 def test_empty_action_is_refused(db, world):
     goal = active_goal(db, world)
     with pytest.raises(ValidationError) as error:
-        services.add_action(db, world.actor(world.poh), goal.id, what="  ")
+        actions.add_action(db, world.actor(world.poh), goal.id, what="  ")
     assert error.value.field == "what"
 
 
@@ -351,7 +351,7 @@ def test_review_computes_progress_from_measurements_and_adjust_starts_next_cycle
     add_measurement(db, world, 156, NOW - timedelta(days=3))
     add_measurement(db, world, 150, NOW + timedelta(days=10))
     add_measurement(db, world, 145, NOW + timedelta(days=20))
-    services.prepare_review(
+    reviews.prepare_review(
         db,
         world.actor(world.patient_user),
         goal.id,
@@ -360,7 +360,7 @@ def test_review_computes_progress_from_measurements_and_adjust_starts_next_cycle
         hard="Zout laten staan",
         token="p1",
     )
-    review, created = services.review_goal(
+    review, created = reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -377,7 +377,7 @@ def test_review_computes_progress_from_measurements_and_adjust_starts_next_cycle
     assert review.progress["baseline"] == 156.0
     assert review.achievement == "improving"
     assert goal.lifecycle == "active"
-    assert goal.review_date == TODAY + timedelta(days=30, weeks=services.REVIEW_INTERVAL_WEEKS)
+    assert goal.review_date == TODAY + timedelta(days=30, weeks=goals.REVIEW_INTERVAL_WEEKS)
     assert count(db, GoalReview) == 1
 
 
@@ -391,15 +391,15 @@ def test_double_submitted_review_makes_one_review(db, world):
         "token": "same",
         "today": TODAY,
     }
-    first, created = services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
-    again, created_again = services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
+    first, created = reviews.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
+    again, created_again = reviews.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
     assert created and not created_again and first.id == again.id
     assert count(db, GoalReview) == 1
 
 
 def test_review_of_cancelled_goal_is_refused(db, world):
     goal = active_goal(db, world)
-    services.review_goal(
+    reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -411,7 +411,7 @@ def test_review_of_cancelled_goal_is_refused(db, world):
     )
     assert goal.lifecycle == "cancelled" and goal.achievement == "not-achieved"
     with pytest.raises(ValidationError):
-        services.review_goal(
+        reviews.review_goal(
             db,
             world.actor(world.poh),
             goal.id,
@@ -426,7 +426,7 @@ def test_review_of_cancelled_goal_is_refused(db, world):
 
 def test_review_decision_achieved_completes_the_goal(db, world):
     goal = active_goal(db, world)
-    services.review_goal(
+    reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -442,7 +442,7 @@ def test_review_decision_achieved_completes_the_goal(db, world):
 def test_review_with_next_date_in_past_is_refused(db, world):
     goal = active_goal(db, world)
     with pytest.raises(ValidationError):
-        services.review_goal(
+        reviews.review_goal(
             db,
             world.actor(world.poh),
             goal.id,
@@ -458,7 +458,7 @@ def test_review_with_next_date_in_past_is_refused(db, world):
 def test_patient_cannot_complete_a_review(db, world):
     goal = active_goal(db, world)
     with pytest.raises(Forbidden):
-        services.review_goal(
+        reviews.review_goal(
             db,
             world.actor(world.patient_user),
             goal.id,
@@ -471,11 +471,11 @@ def test_patient_cannot_complete_a_review(db, world):
 
 
 def test_prepared_review_of_proposed_goal_is_refused(db, world):
-    goal = services.propose_goal(
+    goal = goals.propose_goal(
         db, world.actor(world.patient_user), world.patient.id, goal_input(), today=TODAY, now=NOW
     )
     with pytest.raises(ValidationError):
-        services.prepare_review(db, world.actor(world.patient_user), goal.id, score=3, token="x")
+        reviews.prepare_review(db, world.actor(world.patient_user), goal.id, score=3, token="x")
 
 
 # --- history -------------------------------------------------------------------------------
@@ -483,7 +483,7 @@ def test_prepared_review_of_proposed_goal_is_refused(db, world):
 
 def test_every_change_writes_a_revision_with_old_and_new_values(db, world):
     goal = active_goal(db, world)
-    services.edit_goal(
+    goals.edit_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -511,7 +511,7 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
     poh = world.actor(world.poh)
     goal = active_goal(db, world, now=day1)
     plan = db.get(CarePlan, goal.plan_id)
-    services.update_plan(
+    plans.update_plan(
         db,
         poh,
         world.patient.id,
@@ -520,7 +520,7 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
         today=TODAY,
         now=day1,
     )
-    services.edit_goal(
+    goals.edit_goal(
         db,
         poh,
         goal.id,
@@ -529,7 +529,7 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
         today=TODAY,
         now=day2,
     )
-    services.update_plan(
+    plans.update_plan(
         db,
         poh,
         world.patient.id,
@@ -538,17 +538,17 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
         today=TODAY,
         now=day2,
     )
-    later = services.propose_goal(
+    later = goals.propose_goal(
         db, poh, world.patient.id, goal_input(title="Later doel"), today=TODAY, now=day2
     )
-    before = services.plan_at(
-        db, poh, world.patient.id, at=services.end_of_day_utc(date(2026, 12, 1))
+    before = history.plan_at(
+        db, poh, world.patient.id, at=history.end_of_day_utc(date(2026, 12, 1))
     )
     assert before.plan["support_needs"] == "Eerste"
     assert [g["target_value"] for g in before.goals] == [140.0]
     assert later.id not in [g["id"] for g in before.goals]
-    after = services.plan_at(
-        db, poh, world.patient.id, at=services.end_of_day_utc(date(2026, 12, 10))
+    after = history.plan_at(
+        db, poh, world.patient.id, at=history.end_of_day_utc(date(2026, 12, 10))
     )
     assert after.plan["support_needs"] == "Tweede"
     assert [g["target_value"] for g in after.goals] == [130.0, 140.0]
@@ -557,9 +557,9 @@ def test_plan_on_a_date_shows_the_values_of_that_day(db, world):
 def test_goals_due_lists_own_practice_goals_within_two_weeks(db, world):
     active_goal(db, world, review_date=TODAY + timedelta(days=5))
     active_goal(db, world, title="Later", review_date=TODAY + timedelta(days=60))
-    due = services.goals_due(db, world.actor(world.poh), today=TODAY)
+    due = pages.goals_due(db, world.actor(world.poh), today=TODAY)
     assert [d.goal.title for d in due] == ["Mijn bloeddruk omlaag"]
-    assert services.goals_due(db, world.actor(world.other_poh), today=TODAY) == []
+    assert pages.goals_due(db, world.actor(world.other_poh), today=TODAY) == []
 
 
 def _activation(db, world, value: int) -> None:
@@ -579,7 +579,7 @@ def _activation(db, world, value: int) -> None:
 def test_next_review_follows_the_activation_level_when_no_date_is_given(db, world):
     goal = active_goal(db, world)
     _activation(db, world, 2)  # mean 1.92 -> score 30.8 -> level 1: review after 6 weeks
-    review, _ = services.review_goal(
+    review, _ = reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -591,11 +591,11 @@ def test_next_review_follows_the_activation_level_when_no_date_is_given(db, worl
     )
     assert review.next_review_date == TODAY + timedelta(weeks=6)
     _activation(db, world, 4)  # mean 3.92 -> level 4: the patient leads, 26 weeks
-    assert services.default_review_interval(db, world.patient.id) == 26
+    assert reviews.default_review_interval(db, world.patient.id) == 26
 
 
 def test_without_an_assessment_the_standard_interval_applies(db, world):
-    assert services.default_review_interval(db, world.patient.id) == services.REVIEW_INTERVAL_WEEKS
+    assert reviews.default_review_interval(db, world.patient.id) == goals.REVIEW_INTERVAL_WEEKS
 
 
 def test_a_completed_review_invites_the_patient_to_the_experience_questionnaire_once(db, world):
@@ -609,8 +609,8 @@ def test_a_completed_review_invites_the_patient_to_the_experience_questionnaire_
         "token": "sdm",
         "today": TODAY,
     }
-    review, _ = services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
-    services.review_goal(db, world.actor(world.poh), goal.id, **kwargs)  # double submit
+    review, _ = reviews.review_goal(db, world.actor(world.poh), goal.id, **kwargs)
+    reviews.review_goal(db, world.actor(world.poh), goal.id, **kwargs)  # double submit
     invites = db.exec(
         select(AssessmentResponse).where(AssessmentResponse.context == f"review:{review.id}")
     ).all()

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from tests.izp.helpers import active_goal
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
-from zelfzorg.izp import agreements, services
+from zelfzorg.izp import actions, agreements, goals, plans, reviews
 from zelfzorg.izp.models import ActionLog, CarePlan, Goal, GoalReview
 from zelfzorg.web import today
 
@@ -105,7 +105,7 @@ def test_poh_target_without_unit_and_past_due_date_are_refused(db, login, world,
 
 
 def test_patient_logs_an_action_and_double_submit_logs_once(db, login, world, goal, no_csrf):
-    action = services.add_action(db, world.actor(world.poh), goal.id, what="Elke dag wandelen")
+    action = actions.add_action(db, world.actor(world.poh), goal.id, what="Elke dag wandelen")
     db.commit()
     patient = login(world.patient_user)
     data = {"done_on": today().isoformat(), "note": "30 minuten", "token": "abc123"}
@@ -119,7 +119,7 @@ def test_patient_logs_an_action_and_double_submit_logs_once(db, login, world, go
 def test_patient_logging_other_patients_action_is_denied_and_audited(
     db, login, world, goal, no_csrf
 ):
-    action = services.add_action(db, world.actor(world.poh), goal.id, what="Wandelen")
+    action = actions.add_action(db, world.actor(world.poh), goal.id, what="Wandelen")
     db.commit()
     response = login(world.other_patient_user).post(
         f"/acties/{action.id}/gedaan", data={"done_on": today().isoformat(), "token": "t"}
@@ -190,7 +190,7 @@ def test_poh_review_adjust_goes_to_goal_editor_and_double_submit_makes_one_revie
 
 
 def test_review_of_cancelled_goal_shows_message(db, login, world, goal, no_csrf):
-    services.review_goal(
+    reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -303,20 +303,20 @@ def test_patient_detail_and_me_link_to_the_plan(login, world):
 
 def test_html_in_every_text_field_is_escaped_on_pages_and_in_pdf(db, login, world, no_csrf):
     poh_actor, patient_actor = world.actor(world.poh), world.actor(world.patient_user)
-    goal = services.propose_goal(
+    goal = goals.propose_goal(
         db,
         poh_actor,
         world.patient.id,
-        services.GoalInput(title=HTML[:150], domain="health", programmes=["DM2"]),
+        goals.GoalInput(title=HTML[:150], domain="health", programmes=["DM2"]),
         today=today(),
     )
-    services.agree_goal(db, patient_actor, goal.id, today=today())
+    goals.agree_goal(db, patient_actor, goal.id, today=today())
     plan = db.get(CarePlan, goal.plan_id)
-    services.update_plan(
+    plans.update_plan(
         db,
         poh_actor,
         world.patient.id,
-        services.PlanInput(what_matters=HTML, life_goals=HTML, support_needs=HTML),
+        plans.PlanInput(what_matters=HTML, life_goals=HTML, support_needs=HTML),
         version=plan.version,
         today=today(),
     )
@@ -327,13 +327,13 @@ def test_html_in_every_text_field_is_escaped_on_pages_and_in_pdf(db, login, worl
         agreements.AgreementInput(what=HTML, who=HTML[:90]),
         today=today(),
     )
-    action = services.add_action(
+    action = actions.add_action(
         db, poh_actor, goal.id, what=HTML[:150], who=HTML[:90], how_often=HTML[:90]
     )
-    services.log_action(
+    actions.log_action(
         db, patient_actor, action.id, done_on=today(), note=HTML, client_token="x", today=today()
     )
-    services.prepare_review(db, patient_actor, goal.id, score=2, helped=HTML, hard=HTML, token="p")
+    reviews.prepare_review(db, patient_actor, goal.id, score=2, helped=HTML, hard=HTML, token="p")
     db.commit()
     pages = [
         login(world.poh).get(f"/patienten/{world.patient.id}/plan"),
@@ -363,13 +363,13 @@ def test_html_in_every_text_field_is_escaped_on_pages_and_in_pdf(db, login, worl
 def test_plan_pdf_contains_goals_agreements_team_and_next_review_and_is_audited(
     db, login, world, goal, no_csrf
 ):
-    services.add_action(db, world.actor(world.poh), goal.id, what="Minder zout eten")
+    actions.add_action(db, world.actor(world.poh), goal.id, what="Minder zout eten")
     plan = db.get(CarePlan, goal.plan_id)
-    services.update_plan(
+    plans.update_plan(
         db,
         world.actor(world.poh),
         world.patient.id,
-        services.PlanInput(next_review_date=today() + timedelta(days=90)),
+        plans.PlanInput(next_review_date=today() + timedelta(days=90)),
         version=plan.version,
         today=today(),
     )

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlmodel import func, select
 
 from tests.izp.helpers import active_goal
-from zelfzorg.izp import agreements, services
+from zelfzorg.izp import agreements, reviews
 from zelfzorg.izp.models import Goal, GoalReview, PlanAgreement
 from zelfzorg.web import today
 
@@ -208,7 +208,7 @@ def test_poh_overlong_and_empty_titles_are_refused(db, login, world, no_csrf):
 
 def test_preparing_a_review_of_a_cancelled_goal_is_refused(db, login, world, no_csrf):
     goal = active_goal(db, world, review_date=today() + timedelta(days=5), due_date=None)
-    services.review_goal(
+    reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,
@@ -245,7 +245,7 @@ def test_html_in_agreements_professional_view_and_goal_form_is_escaped(db, login
         db, world, title=HTML[:150], review_date=today() + timedelta(days=5), due_date=None
     )
     add(db, world, what=HTML, who=HTML[:90])
-    services.review_goal(
+    reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,

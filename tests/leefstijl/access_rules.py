@@ -1,6 +1,9 @@
+from sqlmodel import col, select
+
 from tests.access import STAFF, Rule, own_patient
 from tests.leefstijl.helpers import make_intervention, make_referral
 from zelfzorg.leefstijl import referral_states as rs
+from zelfzorg.leefstijl.models import Intervention, Referral
 
 OWN_PRACTICE = frozenset({"professional"})
 OWN_PATIENT = frozenset({"patient"})
@@ -29,17 +32,47 @@ def new_referral_params(world, db):
     return own_patient(world, db)
 
 
+def intervention_form(world, _db=None, _params=None) -> dict:
+    return {
+        "care_group_id": world.care_group.id,
+        "name": "Beweegkuur",
+        "kind": "exercise",
+        "programmes": ["DM2", "COPD"],
+        "description_nl": "Een half jaar bewegen onder begeleiding.",
+        "criteria": '{"measurement": "bmi", "op": ">=", "value": 25}',
+        "active": "y",
+    }
+
+
+def referral_form(_world, db, _params) -> dict:
+    newest = db.exec(select(Intervention).order_by(col(Intervention.id).desc())).first()
+    return {"intervention_id": newest.id}
+
+
+def outcome_form(_world, db, params) -> dict:
+    referral = db.get(Referral, params["referral_id"])
+    return {
+        "outcome_weight_change_kg": "-4,5",
+        "outcome_patient_rating": "4",
+        "version": referral.version,
+    }
+
+
 RULES = {
     "leefstijl.catalogue": Rule(STAFF | {"caregroup", "admin"}),
-    "leefstijl.admin_new": Rule(frozenset({"admin"})),
-    "leefstijl.admin_edit": Rule(frozenset({"admin"}), intervention_params),
+    "leefstijl.admin_new": Rule(frozenset({"admin"}), data=intervention_form),
+    "leefstijl.admin_edit": Rule(
+        frozenset({"admin"}),
+        intervention_params,
+        data=lambda w, db, p: intervention_form(w) | {"version": "1"},
+    ),
     "leefstijl.opportunities": Rule(STAFF),
     "leefstijl.patient_overview": Rule(OWN_PRACTICE, own_patient),
-    "leefstijl.create_referral": Rule(OWN_PRACTICE, new_referral_params),
+    "leefstijl.create_referral": Rule(OWN_PRACTICE, new_referral_params, data=referral_form),
     "leefstijl.transition": Rule(
         OWN_PRACTICE, referral_params(rs.PROPOSED), data={"to_state": "offered"}
     ),
-    "leefstijl.complete": Rule(OWN_PRACTICE, referral_params(rs.STARTED)),
+    "leefstijl.complete": Rule(OWN_PRACTICE, referral_params(rs.STARTED), data=outcome_form),
     "leefstijl.mine": Rule(OWN_PATIENT | {"patient_other"}),
     "leefstijl.answer": Rule(OWN_PATIENT, answer_params, data={"to_state": "accepted"}),
 }

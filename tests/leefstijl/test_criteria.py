@@ -30,7 +30,7 @@ from zelfzorg.leefstijl.criteria import (
     parse_criteria,
 )
 
-PACKAGE = Path(c.__file__).parent
+PACKAGE = Path(c.__file__).parent.parent  # zelfzorg/leefstijl
 BMI_25 = {"measurement": "bmi", "op": ">=", "value": 25}
 WAIST = {"measurement": "waist", "op": ">=", "value_by_sex": {"female": 88, "male": 102}}
 DAY = date(2026, 3, 12)
@@ -601,7 +601,7 @@ def test_every_criteria_message_has_an_english_translation_with_same_placeholder
     po_path = PACKAGE / "translations" / "en" / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as handle:
         catalog = read_po(handle)
-    messages = n_messages(PACKAGE / "criteria.py")
+    messages = [m for path in (PACKAGE / "criteria").glob("*.py") for m in n_messages(path)]
     assert len(messages) >= 20
     for msgid in messages:
         entry = catalog.get(msgid)

@@ -13,7 +13,7 @@ from tests.factories import make_patient
 from tests.leefstijl.helpers import add_activation, add_measurement, make_intervention
 from zelfzorg.leefstijl import indicators, services
 from zelfzorg.leefstijl.criteria import evaluate, parse_criteria
-from zelfzorg.leefstijl.criteria_sql import compile_criteria, facts_query, last_birth_date
+from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query, last_birth_date
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
 
 TODAY = date(2026, 11, 30)

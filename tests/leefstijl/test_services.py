@@ -22,6 +22,7 @@ from tests.leefstijl.helpers import (
     make_referral,
 )
 from zelfzorg.errors import Conflict, Forbidden, NotFound, ValidationError
+from zelfzorg.izp import goals
 from zelfzorg.leefstijl import indicators, services
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
@@ -518,9 +519,8 @@ def test_referral_keeps_the_care_plan_goal(db, world):
 
 def test_referral_refuses_a_goal_of_another_patient(db, world):
     from tests.izp.helpers import goal_input
-    from zelfzorg.izp import services as izp
 
-    theirs = izp.propose_goal(
+    theirs = goals.propose_goal(
         db, world.actor(world.poh), world.other_patient.id, goal_input(), today=NOW.date()
     )
     cool = make_intervention(db, world.care_group.id)

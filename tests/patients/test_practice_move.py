@@ -173,7 +173,10 @@ def test_moved_patient_counts_for_the_old_practice_before_and_the_new_after(db, 
     db.commit()
 
     def overview(day):
-        return {r.practice.id: r.enrolled for r in practice_overview(db, world.care_group.id, day)}
+        return {
+            r.practice.id: r.enrolled
+            for r in practice_overview(db, world.actor(world.caregroup_user), today=day)
+        }
 
     assert overview(before) == {world.practice.id: 2, world.other_practice.id: 1}
     assert overview(after) == {world.practice.id: 1, world.other_practice.id: 2}
@@ -224,7 +227,10 @@ def test_practice_overview_matches_the_population(db, world):
         expected = dict(
             db.exec(pop.count_by_practice(day, care_group_id=world.care_group.id)).all()
         )
-        shown = {r.practice.id: r.enrolled for r in practice_overview(db, world.care_group.id, day)}
+        shown = {
+            r.practice.id: r.enrolled
+            for r in practice_overview(db, world.actor(world.caregroup_user), today=day)
+        }
         assert shown == {p.id: expected.get(p.id, 0) for p in practices}
         # And against a plain Python reading of the rows.
         reference: dict[int, int] = {}

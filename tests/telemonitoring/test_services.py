@@ -9,6 +9,7 @@ from sqlmodel import col, func, select
 
 from tests.izp.helpers import goal_input
 from zelfzorg.errors import Conflict, Forbidden, ValidationError
+from zelfzorg.izp import goals, reviews
 from zelfzorg.notifications.models import Notification
 from zelfzorg.telemonitoring import alerts, services, targets
 from zelfzorg.telemonitoring.models import Alert, AlertStatus, Measurement
@@ -203,10 +204,9 @@ def test_default_target_applies_until_a_personal_one_is_set(db, world):
 
 def test_an_agreed_goal_target_is_the_personal_target_until_the_goal_ends(db, world):
     from tests.izp.helpers import TODAY, active_goal
-    from zelfzorg.izp import services as izp
 
     assert targets.effective_target(db, world.patient.id, "hba1c").high == 53  # NHG default
-    goal = izp.propose_goal(
+    goal = goals.propose_goal(
         db,
         world.actor(world.poh),
         world.patient.id,
@@ -217,11 +217,11 @@ def test_an_agreed_goal_target_is_the_personal_target_until_the_goal_ends(db, wo
     )
     # Proposed, not yet agreed by the patient: not a target yet.
     assert targets.effective_target(db, world.patient.id, "hba1c").high == 53
-    izp.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY)
+    goals.agree_goal(db, world.actor(world.patient_user), goal.id, today=TODAY)
     assert targets.effective_target(db, world.patient.id, "hba1c").high == 58
     assert active_goal(db, world).target_type == "bp_systolic"
     assert targets.effective_target(db, world.patient.id, "bp_systolic").high == 140
-    izp.review_goal(
+    reviews.review_goal(
         db,
         world.actor(world.poh),
         goal.id,

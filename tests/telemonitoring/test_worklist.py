@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from tests.factories import make_patient, make_practice, make_user
 from zelfzorg.accounts.models import Role
+from zelfzorg.izp import plans
 from zelfzorg.telemonitoring.models import Alert
 
 AT = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
@@ -138,7 +139,6 @@ def practice_with_every_kind_of_work(db, world):
 
     from tests.izp.helpers import NOW, TODAY, active_goal
     from tests.leefstijl.helpers import make_intervention, make_referral
-    from zelfzorg.izp import services as izp
     from zelfzorg.leefstijl import referral_states as rs
     from zelfzorg.patients.models import Enrolment
 
@@ -149,10 +149,10 @@ def practice_with_every_kind_of_work(db, world):
     make_referral(db, world.other_patient.id, offer, rs.OFFERED, start=NOW - timedelta(days=60))
     # Henk: a plan without an agreed goal.
     henk = make_patient(db, world.practice, given="Henk", family="de Boer")
-    izp.get_or_create_plan(db, world.actor(world.poh), henk.id, now=NOW)
+    plans.get_or_create_plan(db, world.actor(world.poh), henk.id, now=NOW)
     # Ex: no longer enrolled (the programme ended): no work for the worklist.
     ex = make_patient(db, world.practice, given="Ex", family="Patiënt")
-    izp.get_or_create_plan(db, world.actor(world.poh), ex.id, now=NOW)
+    plans.get_or_create_plan(db, world.actor(world.poh), ex.id, now=NOW)
     for enrolment in db.exec(select(Enrolment).where(Enrolment.patient_id == ex.id)).all():
         enrolment.end_date = date(2025, 1, 1)
         db.add(enrolment)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from zelfzorg.models_base import enum_column, utc_column, utcnow
+from zelfzorg.models_base import RECORD_NOT_FOUND, PatientRecord, enum_column, utc_column, utcnow
 
 
 class Role(StrEnum):
@@ -121,6 +122,7 @@ class ActivationCode(SQLModel, table=True):
 
     __tablename__ = "activation_code"
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("ActivationCode", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     code_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})

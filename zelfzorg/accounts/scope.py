@@ -1,23 +1,35 @@
-"""Who may read or change which patient: the one place that decides.
+"""The access layer: who may read or change which patient, and which practices an actor may
+aggregate over. The one place that decides.
 
-Every service that takes a patient id goes through :func:`get_patient_for`, which loads the
-patient, checks the actor's scope and writes the audit entry (allowed or denied).
+- A service that takes a patient id goes through :func:`get_patient_for`.
+- A service that takes the id of a record of a patient (a goal, a measurement, ...) goes
+  through :func:`load_for`; with a patient id and a child id from the URL through
+  :func:`load_child_for`. How a model reaches its patient is declared once, on the model
+  (``patient_record``, see :class:`zelfzorg.models_base.PatientRecord`).
+- Aggregate (care-group) pages go through :func:`care_group_scope`.
+
+Each checks existence, ownership and scope first and then writes one audit entry naming the
+record's real patient, allowed or denied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from zelfzorg.accounts.models import PracticeMembership, Role, User
+from zelfzorg.accounts.models import CareGroup, Practice, PracticeMembership, Role, User
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.audit.services import AuditSubject, record, record_many
 from zelfzorg.errors import N_, Forbidden, NotFound
+from zelfzorg.models_base import PatientRecord
 from zelfzorg.patients.models import Patient
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,30 @@ def audit(
         object_id=object_id,
         patient_id=patient_id,
         outcome=outcome,
+        detail=detail,
+    )
+
+
+def audit_denied(
+    session: Session,
+    actor: Actor,
+    *,
+    object_type: str,
+    object_id: object,
+    patient_id: int | None,
+    detail: str,
+    action: AuditAction = AuditAction.update,
+) -> None:
+    """Record a refused change to a record the actor may otherwise reach (e.g. a patient
+    changing a professional-only field)."""
+    audit(
+        session,
+        actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        outcome=AuditOutcome.denied,
         detail=detail,
     )
 
@@ -232,3 +268,253 @@ def patients_query(actor: Actor) -> SelectOfScalar[Patient]:
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
         raise Forbidden(N_("U heeft geen toegang tot deze pagina."))
+
+
+# --- records of a patient --------------------------------------------------------------------
+
+
+def patient_record_of(model: type) -> PatientRecord:
+    """The model's declaration of how to reach its patient (every patient-owned model has one)."""
+    declaration = getattr(model, "patient_record", None)
+    if not isinstance(declaration, PatientRecord):
+        raise TypeError(f"{model.__name__} declares no patient_record")
+    return declaration
+
+
+def patient_id_of(session: Session, record: object) -> int | None:
+    """The patient a record belongs to, following ``via`` parents."""
+    declaration = patient_record_of(type(record))
+    if declaration.via is None:
+        return record.patient_id  # type: ignore[attr-defined]
+    column, parent_model = declaration.via
+    parent = session.get(parent_model, getattr(record, column))
+    return patient_id_of(session, parent) if parent is not None else None
+
+
+def _get(session: Session, model: type[T], record_id: int, lock: bool) -> T | None:
+    if not lock:
+        return session.get(model, record_id)
+    # Serialise concurrent writers of one record (PostgreSQL; SQLite locks anyway).
+    query = select(model).where(model.id == record_id).with_for_update()  # type: ignore[attr-defined]
+    return session.exec(query).first()
+
+
+def load_for(
+    session: Session,
+    actor: Actor,
+    model: type[T],
+    record_id: int,
+    *,
+    write: bool = False,
+    action: AuditAction | None = None,
+    object_type: str | None = None,
+    lock: bool = False,
+) -> T:
+    """Load a record of a patient the actor may reach, auditing the attempt either way.
+
+    Not found: denied without a patient, NotFound. Another practice's (or patient's) record:
+    denied against the record's real patient, Forbidden. Otherwise one allowed entry.
+    ``object_type`` overrides the declared audit name (e.g. "ActionLog" when logging an
+    action); ``lock`` selects the row FOR UPDATE."""
+    declaration = patient_record_of(model)
+    object_type = object_type or declaration.object_type
+    action = action or (AuditAction.update if write else AuditAction.read)
+    record = _get(session, model, record_id, lock)
+    patient = _patient_of(session, record)
+    if record is None or patient is None:
+        raise not_found(
+            session,
+            actor,
+            object_type=object_type,
+            object_id=record_id,
+            action=action,
+            message=declaration.not_found,
+        )
+    _authorise(
+        session,
+        actor,
+        patient,
+        write=write,
+        action=action,
+        object_type=object_type,
+        object_id=record_id,
+    )
+    return record
+
+
+def load_child_for(
+    session: Session,
+    actor: Actor,
+    model: type[T],
+    record_id: int,
+    *,
+    patient_id: int,
+    write: bool = False,
+    action: AuditAction | None = None,
+    object_type: str | None = None,
+) -> T:
+    """Like :func:`load_for` for routes with a patient id and a child id
+    (``/patienten/<pid>/inschrijvingen/<eid>``): a child of another patient is a NotFound,
+    audited as denied against the child's real patient, whatever the URL says."""
+    declaration = patient_record_of(model)
+    object_type = object_type or declaration.object_type
+    action = action or (AuditAction.update if write else AuditAction.read)
+    record = session.get(model, record_id)
+    patient = _patient_of(session, record)
+    if record is None or patient is None:
+        raise not_found(
+            session,
+            actor,
+            object_type=object_type,
+            object_id=record_id,
+            action=action,
+            message=declaration.not_found,
+        )
+    if patient.id != patient_id:
+        audit(
+            session,
+            actor,
+            action=action,
+            object_type=object_type,
+            object_id=record_id,
+            patient_id=patient.id,
+            outcome=AuditOutcome.denied,
+            detail=f"belongs to another patient than {patient_id}",
+        )
+        raise NotFound(declaration.not_found)
+    _authorise(
+        session,
+        actor,
+        patient,
+        write=write,
+        action=action,
+        object_type=object_type,
+        object_id=record_id,
+    )
+    return record
+
+
+def _patient_of(session: Session, record: object | None) -> Patient | None:
+    if record is None:
+        return None
+    patient_id = patient_id_of(session, record)
+    return session.get(Patient, patient_id) if patient_id is not None else None
+
+
+def _authorise(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    write: bool,
+    action: AuditAction,
+    object_type: str,
+    object_id: object,
+) -> None:
+    allowed = may_access_patient(actor, patient, write=write)
+    audit(
+        session,
+        actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient.id,
+        outcome=AuditOutcome.allowed if allowed else AuditOutcome.denied,
+    )
+    if not allowed:
+        raise Forbidden(N_("U heeft geen toegang tot deze patiënt."))
+
+
+# --- aggregates over practices ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CareGroupScope:
+    """The practices an actor may count over: identities never leave an aggregate page.
+
+    ``care_group_id`` is None only for an administrator looking across all care groups."""
+
+    care_group_id: int | None
+    practice_ids: tuple[int, ...]
+
+
+def care_group_scope(
+    session: Session,
+    actor: Actor,
+    care_group_id: int | None = None,
+    *,
+    object_type: str = "CareGroupAggregate",
+    write: bool = False,
+    audit_allowed: bool = True,
+) -> CareGroupScope:
+    """Which practices ``actor`` may aggregate over, audited as an aggregate read (no patient).
+
+    Care-group staff: the practices of their own care group. Professionals: their own
+    practice(s), the ones :func:`patients_query` reaches. Administrators: any care group
+    (all practices of ``care_group_id``, or of every group when it is None); they see counts,
+    never identities. Patients and inactive accounts: Forbidden. Asking for another care
+    group than one's own is Forbidden, a care group that does not exist NotFound; both are
+    audited as denied. ``audit_allowed=False`` is for pages that show no patient data at all
+    and audit their own changes (the care group's settings): refusals are still audited."""
+    action = AuditAction.update if write else AuditAction.read
+    user = actor.user
+    own: int | None = None
+    practices: list[int] | None = None
+    if not user.is_active or user.role == Role.patient:
+        own = None
+    elif user.role == Role.caregroup:
+        own = user.care_group_id
+    elif user.role == Role.professional:
+        practices = _professional_practice_ids(session, actor)
+        groups = set(
+            session.exec(
+                select(Practice.care_group_id).where(col(Practice.id).in_(practices))
+            ).all()
+        )
+        own = groups.pop() if len(groups) == 1 else None
+    allowed_any = user.is_active and user.role == Role.admin
+    wanted = care_group_id if care_group_id is not None else own
+    allowed = allowed_any or (own is not None and wanted == own)
+    exists = wanted is None or session.get(CareGroup, wanted) is not None
+    if not allowed or not exists:
+        audit(
+            session,
+            actor,
+            action=action,
+            object_type=object_type,
+            object_id=wanted,
+            outcome=AuditOutcome.denied,
+            detail="not found" if allowed else "other care group",
+        )
+        if not allowed:
+            raise Forbidden(N_("U heeft geen toegang tot de gegevens van deze zorggroep."))
+        raise NotFound(N_("Zorggroep %(id)s bestaat niet."), id=wanted)
+    if practices is None:
+        query = select(Practice.id).order_by(Practice.id)
+        if wanted is not None:
+            query = query.where(Practice.care_group_id == wanted)
+        practices = list(session.exec(query).all())  # type: ignore[arg-type]
+    if audit_allowed:
+        audit(
+            session,
+            actor,
+            action=action,
+            object_type=object_type,
+            object_id=wanted,
+            detail="practices " + ",".join(str(p) for p in practices),
+        )
+    return CareGroupScope(care_group_id=wanted, practice_ids=tuple(practices))
+
+
+def _professional_practice_ids(session: Session, actor: Actor) -> list[int]:
+    """The practices a professional works for (home practice and memberships), the ones
+    whose patients :func:`patients_query` reaches."""
+    return sorted(actor.practice_ids)
+
+
+def care_group_of_practice(session: Session, practice_id: int | None) -> int | None:
+    """The care group a practice belongs to (for choosing its catalogue and settings)."""
+    if practice_id is None:
+        return None
+    practice = session.get(Practice, practice_id)
+    return practice.care_group_id if practice else None

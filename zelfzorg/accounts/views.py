@@ -36,7 +36,15 @@ from zelfzorg.accounts.forms import (
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    form_errors,
+    policy,
+    roles_required,
+    today,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -49,18 +57,6 @@ PENDING = "mfa_pending_user"
 PENDING_AT = "mfa_pending_at"
 LOGIN_AT = "login_at"
 ENROL_SECRET = "mfa_enrol_secret"
-
-
-def policy() -> services.SecurityPolicy:
-    c = current_app.config
-    return services.SecurityPolicy(
-        argon2_time_cost=c["ARGON2_TIME_COST"],
-        argon2_memory_cost=c["ARGON2_MEMORY_COST"],
-        max_failures=c["LOGIN_MAX_FAILURES"],
-        lockout_minutes=c["LOGIN_LOCKOUT_MINUTES"],
-        activation_weeks=c["ACTIVATION_CODE_WEEKS"],
-        totp_issuer=c["TOTP_ISSUER"],
-    )
 
 
 HOME_BY_ROLE = {
@@ -247,7 +243,7 @@ def local_path(target: str | None) -> str | None:
 def caregroup_home():
     from zelfzorg.accounts.reports import practice_overview
 
-    rows = practice_overview(get_session(), current_user.care_group_id, today=today())
+    rows = practice_overview(get_session(), current_actor(), today=today())
     return render_template("accounts/caregroup_home.html", rows=rows)
 
 

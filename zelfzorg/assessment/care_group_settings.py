@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlmodel import Session
 
 from zelfzorg.accounts.models import CareGroup, Role
-from zelfzorg.accounts.scope import Actor, audit
+from zelfzorg.accounts.scope import Actor, audit, audit_denied, care_group_scope
 from zelfzorg.assessment.models import InstrumentVersion
 from zelfzorg.assessment.versions import (
     ACTIVATION_CODE,
@@ -29,8 +29,8 @@ from zelfzorg.assessment.versions import (
     settings_for,
     sync_builtins,
 )
-from zelfzorg.audit.models import AuditAction, AuditOutcome
-from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.texts import Text
 
 OBJECT = "AssessmentSetting"
@@ -71,25 +71,26 @@ class SettingsView:
 
 
 def _care_group(session: Session, actor: Actor, care_group_id: int, *, write: bool) -> CareGroup:
-    allowed = actor.role == Role.admin or (
-        actor.role == Role.caregroup
-        and actor.user.care_group_id is not None
-        and actor.user.care_group_id == care_group_id
-    )
-    group = session.get(CareGroup, care_group_id) if allowed else None
-    if group is None:
-        audit(
+    """Care-group staff of this group and administrators (through the access layer)."""
+    if actor.role not in (Role.caregroup, Role.admin):
+        audit_denied(
             session,
             actor,
-            action=AuditAction.update if write else AuditAction.read,
             object_type=OBJECT,
             object_id=care_group_id,
-            outcome=AuditOutcome.denied,
-            detail="not found" if allowed else "other care group",
+            patient_id=None,
+            detail="role",
+            action=AuditAction.update if write else AuditAction.read,
         )
-        if not allowed:
-            raise Forbidden(N_("U kunt alleen de instellingen van uw eigen zorggroep zien."))
-        raise NotFound(N_("Zorggroep %(id)s bestaat niet."), id=care_group_id)
+        raise Forbidden(N_("U kunt alleen de instellingen van uw eigen zorggroep zien."))
+    try:
+        care_group_scope(
+            session, actor, care_group_id, object_type=OBJECT, write=write, audit_allowed=False
+        )
+    except Forbidden:
+        raise Forbidden(N_("U kunt alleen de instellingen van uw eigen zorggroep zien.")) from None
+    group = session.get(CareGroup, care_group_id)
+    assert group is not None  # the scope checked it exists
     return group
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from zelfzorg.models_base import enum_column, utc_column, utcnow
+from zelfzorg.errors import N_
+from zelfzorg.models_base import PatientRecord, enum_column, utc_column, utcnow
 
 
 class InstrumentVersion(SQLModel, table=True):
@@ -41,6 +43,9 @@ class AssessmentResponse(SQLModel, table=True):
         ),
     )
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "AssessmentResponse", N_("Deze vragenlijst bestaat niet of u heeft er geen toegang toe.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")
     instrument_version_id: int = Field(foreign_key="instrument_version.id")

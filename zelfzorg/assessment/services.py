@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Practice, Role, User
-from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for, load_for
 from zelfzorg.assessment.instruments import (
     InstrumentDefinition,
     InstrumentKind,
@@ -72,11 +72,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
-def _care_group_of(session: Session, patient: Patient) -> int | None:
-    practice = session.get(Practice, patient.practice_id)
-    return practice.care_group_id if practice else None
-
-
 # --- filling in --------------------------------------------------------------------------------
 
 
@@ -119,37 +114,31 @@ def _view(response: AssessmentResponse, version: InstrumentVersion) -> ResponseV
 def _load_response(
     session: Session, actor: Actor, response_id: int, *, write: bool
 ) -> tuple[AssessmentResponse, InstrumentVersion, Patient]:
-    query = select(AssessmentResponse).where(AssessmentResponse.id == response_id)
-    if write:  # serialise concurrent saves of one response (PostgreSQL; SQLite locks anyway)
-        query = query.with_for_update()
-    response = session.exec(query).first()
-    action = AuditAction.update if write else AuditAction.read
-    if response is None:
-        raise not_found(
-            session,
-            actor,
-            object_type=OBJECT,
-            object_id=response_id,
-            action=action,
-            message=N_("Deze vragenlijst bestaat niet of u heeft er geen toegang toe."),
-        )
-    patient = get_patient_for(
-        session,
-        actor,
-        response.patient_id,
-        write=write,
-        action=action,
-        object_type=OBJECT,
-        object_id=response.id,
-    )
+    # Writes lock the row: concurrent saves of one response are serialised.
+    response = load_for(session, actor, AssessmentResponse, response_id, write=write, lock=write)
+    patient = session.get(Patient, response.patient_id)
+    assert patient is not None  # foreign key
     version = session.get(InstrumentVersion, response.instrument_version_id)
     assert version is not None  # foreign key
     return response, version, patient
 
 
-def check_filler(actor: Actor, kind: str) -> None:
+def may_fill_in(actor: Actor, kind: str) -> bool:
     """The experience questionnaire asks the patient's own view: nobody fills it in for them."""
-    if kind == InstrumentKind.EXPERIENCE and not actor.is_patient:
+    return actor.is_patient or kind != InstrumentKind.EXPERIENCE
+
+
+def may_discard(actor: Actor, response: AssessmentResponse) -> bool:
+    """Patients may delete their own unfinished questionnaires (not invitations)."""
+    return (
+        actor.is_patient
+        and response.status == ResponseStatus.in_progress
+        and response.context is None
+    )
+
+
+def check_filler(actor: Actor, kind: str) -> None:
+    if not may_fill_in(actor, kind):
         raise Forbidden(N_("Alleen de patiënt zelf vult deze vragenlijst in."))
 
 
@@ -161,7 +150,9 @@ def start_response(
         session, actor, patient_id, write=True, action=AuditAction.create, object_type=OBJECT
     )
     sync_builtins(session)
-    version = current_version(session, instrument_code, _care_group_of(session, patient))
+    version = current_version(
+        session, instrument_code, care_group_of_practice(session, patient.practice_id)
+    )
     if version is None or InstrumentKind(version.kind) not in STARTABLE:
         raise NotFound(N_("Deze vragenlijst bestaat niet."))
     draft = session.exec(
@@ -278,11 +269,7 @@ def submit_response(
 def discard_draft(session: Session, actor: Actor, *, response_id: int) -> None:
     """Patients may delete their own unfinished questionnaires (not invitations)."""
     response, _version, _patient = _load_response(session, actor, response_id, write=True)
-    if (
-        not actor.is_patient
-        or response.status != ResponseStatus.in_progress
-        or response.context is not None
-    ):
+    if not may_discard(actor, response):
         raise ValidationError(N_("Deze vragenlijst kan niet worden verwijderd."))
     session.delete(response)
     session.flush()
@@ -440,6 +427,8 @@ class PatientAssessments:
     latest: ActivationSummary | None
     next_due: date | None
     trends: list[Trend]  # per instrument with a score, activation first
+    fillable: frozenset[int] = frozenset()  # drafts the actor may fill in (response ids)
+    discardable: frozenset[int] = frozenset()  # drafts the actor may delete
 
 
 def _trends(completed: list[ResponseView]) -> list[Trend]:
@@ -486,17 +475,20 @@ def patient_assessments(
         )
     ).all()
     views = [_view(response, version) for response, version in rows]
-    care_group_id = _care_group_of(session, patient)
+    care_group_id = care_group_of_practice(session, patient.practice_id)
     due = due_assessments(session, today=today, patient_id=patient.id)
     completed = [v for v in views if v.response.status == ResponseStatus.completed]
+    drafts = [v for v in views if v.response.status == ResponseStatus.in_progress]
     return PatientAssessments(
         patient=patient,
         completed=completed,
-        drafts=[v for v in views if v.response.status == ResponseStatus.in_progress],
+        drafts=drafts,
         available=current_versions(session, care_group_id, kinds=STARTABLE),
         latest=latest_activation(session, patient.id),
         next_due=due[0].due if due else None,
         trends=_trends(completed),
+        fillable=frozenset(v.response.id for v in drafts if may_fill_in(actor, v.kind)),  # type: ignore[misc]
+        discardable=frozenset(v.response.id for v in drafts if may_discard(actor, v.response)),  # type: ignore[misc]
     )
 
 
@@ -524,7 +516,9 @@ def invite_experience_questionnaire(
     response = existing
     if response is None:
         sync_builtins(session)
-        version = current_version(session, EXPERIENCE_CODE, _care_group_of(session, patient))
+        version = current_version(
+            session, EXPERIENCE_CODE, care_group_of_practice(session, patient.practice_id)
+        )
         if version is None:
             return None
         response = AssessmentResponse(

@@ -12,23 +12,21 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.accounts.scope import Actor, audit_denied, get_patient_for, load_for
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.izp import pdca
-from zelfzorg.izp.models import AGREEMENT_WHAT_MAX, AgreementStatus, PlanAgreement
-from zelfzorg.izp.revisions import diff_fields
-from zelfzorg.izp.services import (
-    _claim_version,
-    _conflict,
-    _create_plan,
-    _created,
-    _deny,
-    _plan_for_patient,
-    _snapshot,
-    _text,
-    _write_revision,
+from zelfzorg.izp.history import (
+    claim_version,
+    clean_text,
+    conflict,
+    created_changes,
+    snapshot,
+    write_revision,
 )
+from zelfzorg.izp.models import AGREEMENT_WHAT_MAX, AgreementStatus, PlanAgreement
+from zelfzorg.izp.plans import create_plan, plan_for_patient
+from zelfzorg.izp.revisions import diff_fields
 from zelfzorg.models_base import utcnow
 
 AGREEMENT_FIELDS = ("what", "who", "due_date", "status", "done_date")
@@ -53,7 +51,7 @@ def clean_agreement(
     values: dict = {}
     for name, limit in (("what", AGREEMENT_WHAT_MAX), ("who", WHO_MAX)):
         try:
-            values[name] = _text(getattr(data, name), name, limit)
+            values[name] = clean_text(getattr(data, name), name, limit)
         except ValidationError as error:
             errors[name] = error
     if "what" in values and not values["what"]:
@@ -75,6 +73,15 @@ def clean_agreement(
     return values
 
 
+def is_overdue(agreement: PlanAgreement, today: date) -> bool:
+    """An open agreement whose date has passed."""
+    return (
+        agreement.status == AgreementStatus.open
+        and agreement.due_date is not None
+        and agreement.due_date < today
+    )
+
+
 def agreements_for(session: Session, plan_id: int) -> list[PlanAgreement]:
     """Open agreements first (soonest date first, undated last), then done, then cancelled."""
     rows = session.exec(
@@ -87,25 +94,7 @@ def agreements_for(session: Session, plan_id: int) -> list[PlanAgreement]:
 
 
 def load_agreement(session: Session, actor: Actor, agreement_id: int) -> PlanAgreement:
-    agreement = session.get(PlanAgreement, agreement_id)
-    if agreement is None:
-        raise not_found(
-            session,
-            actor,
-            object_type="PlanAgreement",
-            object_id=agreement_id,
-            write=True,
-            message=N_("Deze afspraak bestaat niet of u heeft er geen toegang toe."),
-        )
-    get_patient_for(
-        session,
-        actor,
-        agreement.patient_id,
-        write=True,
-        object_type="PlanAgreement",
-        object_id=agreement.id,
-    )
-    return agreement
+    return load_for(session, actor, PlanAgreement, agreement_id, write=True)
 
 
 def add_agreement(
@@ -133,7 +122,7 @@ def add_agreement(
     values = clean_agreement(
         AgreementInput(what=data.what, who=data.who, due_date=data.due_date), today=today
     )
-    plan = _plan_for_patient(session, patient.id) or _create_plan(  # type: ignore[arg-type]
+    plan = plan_for_patient(session, patient.id) or create_plan(  # type: ignore[arg-type]
         session, actor, patient, now
     )
     agreement = PlanAgreement(
@@ -147,13 +136,13 @@ def add_agreement(
     )
     session.add(agreement)
     session.flush()
-    _write_revision(
+    write_revision(
         session,
         actor,
         plan_id=plan.id,  # type: ignore[arg-type]
         patient_id=patient.id,  # type: ignore[arg-type]
         obj=agreement,
-        changes=_created(agreement, AGREEMENT_FIELDS),
+        changes=created_changes(agreement, AGREEMENT_FIELDS),
         now=now,
     )
     session.flush()
@@ -169,21 +158,21 @@ def _save(
     version: int,
     now: datetime,
 ) -> PlanAgreement:
-    before = _snapshot(agreement, AGREEMENT_FIELDS)
+    before = snapshot(agreement, AGREEMENT_FIELDS)
     changes = diff_fields(before, {**before, **values}, AGREEMENT_FIELDS)
     if version != agreement.version:
-        raise _conflict(session, agreement, AGREEMENT_FIELDS, version)  # type: ignore[arg-type]
+        raise conflict(session, agreement, AGREEMENT_FIELDS, version)  # type: ignore[arg-type]
     if not changes:
         return agreement
-    if not _claim_version(session, PlanAgreement, agreement.id, version):  # type: ignore[arg-type]
-        raise _conflict(session, agreement, AGREEMENT_FIELDS, version)  # type: ignore[arg-type]
+    if not claim_version(session, PlanAgreement, agreement.id, version):  # type: ignore[arg-type]
+        raise conflict(session, agreement, AGREEMENT_FIELDS, version)  # type: ignore[arg-type]
     for name, value in values.items():
         setattr(agreement, name, value)
     agreement.version = version + 1
     agreement.updated_at = now
     agreement.updated_by_id = actor.user_id
     session.add(agreement)
-    _write_revision(
+    write_revision(
         session,
         actor,
         plan_id=agreement.plan_id,
@@ -210,7 +199,7 @@ def update_agreement(
     now = now or utcnow()
     agreement = load_agreement(session, actor, agreement_id)
     if not actor.is_professional:
-        _deny(
+        audit_denied(
             session,
             actor,
             object_type="PlanAgreement",

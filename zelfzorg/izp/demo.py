@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from zelfzorg.izp.agreements import AGREEMENT_FIELDS
+from zelfzorg.izp.goals import GOAL_FIELDS, sync_goal_target
 from zelfzorg.izp.models import (
     ActionLog,
     CarePlan,
@@ -17,8 +18,8 @@ from zelfzorg.izp.models import (
     PlanAgreement,
     Revision,
 )
+from zelfzorg.izp.plans import PLAN_FIELDS
 from zelfzorg.izp.revisions import diff_fields, to_json_value
-from zelfzorg.izp.services import GOAL_FIELDS, PLAN_FIELDS, sync_goal_target
 from zelfzorg.patients.models import Programme
 
 # (title, domain, programmes, target (type, comparator, value, unit) or None, actions)

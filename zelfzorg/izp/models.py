@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from zelfzorg.models_base import utc_column, utcnow
+from zelfzorg.errors import N_
+from zelfzorg.models_base import RECORD_NOT_FOUND, PatientRecord, utc_column, utcnow
 
 TEXT_MAX = 2000
 AGREEMENT_WHAT_MAX = 500
@@ -45,6 +47,7 @@ class CarePlan(SQLModel, table=True):
     __tablename__ = "care_plan"
     __table_args__ = (sa.UniqueConstraint("patient_id", name="uq_care_plan_patient_id"),)
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("CarePlan", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")
     what_matters: str = Field(default="", max_length=TEXT_MAX)
@@ -71,6 +74,9 @@ class PlanAgreement(SQLModel, table=True):
 
     __tablename__ = "plan_agreement"
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "PlanAgreement", N_("Deze afspraak bestaat niet of u heeft er geen toegang toe.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="care_plan.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -90,6 +96,9 @@ class Goal(SQLModel, table=True):
     __tablename__ = "goal"
     __table_args__ = (sa.Index("ix_goal_patient_review", "patient_id", "review_date"),)
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "Goal", N_("Dit doel bestaat niet of u heeft er geen toegang toe.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="care_plan.id", index=True)
     patient_id: int = Field(foreign_key="patient.id")
@@ -121,6 +130,9 @@ class GoalAction(SQLModel, table=True):
 
     __tablename__ = "goal_action"
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "GoalAction", N_("Deze actie bestaat niet of u heeft er geen toegang toe.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -137,6 +149,7 @@ class ActionLog(SQLModel, table=True):
     __tablename__ = "action_log"
     __table_args__ = (sa.UniqueConstraint("client_token", name="uq_action_log_client_token"),)
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("ActionLog", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="goal_action.id", index=True)
     goal_id: int = Field(foreign_key="goal.id", index=True)
@@ -161,6 +174,7 @@ class GoalReview(SQLModel, table=True):
         sa.UniqueConstraint("prepare_token", name="uq_goal_review_prepare_token"),
     )
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("GoalReview", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -186,6 +200,7 @@ class Revision(SQLModel, table=True):
     __tablename__ = "izp_revision"
     __table_args__ = (sa.Index("ix_izp_revision_object", "object_type", "object_id"),)
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("CarePlanHistory", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="care_plan.id", index=True)
     patient_id: int = Field(foreign_key="patient.id")

@@ -209,6 +209,16 @@ def apply_decision(
     return DecisionOutcome(GoalLifecycle.ACTIVE, judged, next_review)
 
 
+def is_reviewable(lifecycle: GoalLifecycle | str) -> bool:
+    """Active and on-hold goals are reviewed (and their actions logged)."""
+    return GoalLifecycle(lifecycle) in (GoalLifecycle.ACTIVE, GoalLifecycle.ON_HOLD)
+
+
+def is_closed(lifecycle: GoalLifecycle | str) -> bool:
+    """Completed and cancelled goals no longer change."""
+    return GoalLifecycle(lifecycle) in (GoalLifecycle.COMPLETED, GoalLifecycle.CANCELLED)
+
+
 def check_reviewable(lifecycle: GoalLifecycle | str) -> None:
     """Raise ValidationError unless a goal in ``lifecycle`` can be reviewed (active, on hold)."""
     _check_reviewable(GoalLifecycle(lifecycle))

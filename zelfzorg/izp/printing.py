@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from zelfzorg.accounts.scope import Actor, get_patient_for
 from zelfzorg.audit.models import AuditAction
-from zelfzorg.izp import services
+from zelfzorg.izp import pages
 from zelfzorg.patients.services import load_record
 from zelfzorg.telemonitoring.chartdata import chart_svg, series
 
@@ -39,7 +39,7 @@ def plan_document(
     session: Session, actor: Actor, patient_id: int, *, today: date, lang: str = "nl"
 ) -> dict:
     get_patient_for(session, actor, patient_id, action=AuditAction.print, object_type="CarePlan")
-    view = services.open_plan(session, actor, patient_id, today=today)
+    view = pages.open_plan(session, actor, patient_id, today=today)
     record = load_record(session, view.patient)
     plan = view.plan
     goals = []

@@ -24,7 +24,7 @@ from zelfzorg.accounts.models import Role
 from zelfzorg.assessment.services import latest_activation
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, ValidationError
-from zelfzorg.izp import agreements, pdca, services
+from zelfzorg.izp import actions, agreements, goals, pages, pdca, plans, reviews
 from zelfzorg.izp.forms import (
     AGREEMENT_STATUS_LABELS,
     MODULE_LABELS,
@@ -40,6 +40,7 @@ from zelfzorg.izp.forms import (
     PrepareForm,
     ReviewForm,
 )
+from zelfzorg.izp.history import ConflictInfo, end_of_day_utc, plan_at, plan_history
 from zelfzorg.izp.models import Goal, PlanAgreement
 from zelfzorg.izp.printing import plan_document
 from zelfzorg.izp.progress import Message
@@ -185,7 +186,7 @@ def _attach(form, error: DomainError) -> None:
         form_errors(form, error)
 
 
-def _conflict_rows(info: services.ConflictInfo, form) -> list[dict]:
+def _conflict_rows(info: ConflictInfo, form) -> list[dict]:
     rows = []
     for name in info.changed_fields:
         mine = getattr(form, name, None)
@@ -201,17 +202,17 @@ def _conflict_rows(info: services.ConflictInfo, form) -> list[dict]:
 
 def _on_conflict(form, error: Conflict) -> dict:
     """Keep what this user typed; the form now carries the current version."""
-    info: services.ConflictInfo = error.current  # type: ignore[assignment]
+    info: ConflictInfo = error.current  # type: ignore[assignment]
     form.version.data = str(info.version)
     return {"message": error_text(error), "info": info, "rows": _conflict_rows(info, form)}
 
 
-def _goal_input(form, patient: bool = False) -> services.GoalInput:
+def _goal_input(form, patient: bool = False) -> goals.GoalInput:
     if patient:
-        return services.GoalInput(
+        return goals.GoalInput(
             title=form.title.data, domain=form.domain.data, programmes=form.programmes.data or []
         )
-    return services.GoalInput(
+    return goals.GoalInput(
         title=form.title.data,
         domain=form.domain.data,
         programmes=form.programmes.data or [],
@@ -229,9 +230,12 @@ def _goal_input(form, patient: bool = False) -> services.GoalInput:
 # Patient: Mijn plan
 
 
-def _my_plan_page(*, plan_form=None, goal_form=None, conflict=None, status=200):
+def _my_plan_page(*, patient_id=None, plan_form=None, goal_form=None, conflict=None, status=200):
+    """The patient's own plan page; ``patient_id`` from a URL goes through the scope check (a
+    patient posting to another patient's plan gets 403, audited)."""
     db = get_session()
-    view = services.open_plan(db, current_actor(), current_user.patient_id, today=today())
+    patient_id = patient_id if patient_id is not None else current_user.patient_id
+    view = pages.open_plan(db, current_actor(), patient_id, today=today())
     if plan_form is None:
         plan_form = PatientPlanForm(obj=view.plan) if view.plan else PatientPlanForm()
         plan_form.version.data = str(view.plan.version) if view.plan else "0"
@@ -257,16 +261,14 @@ def my_plan():
     form = PatientPlanForm()
     if not form.validate_on_submit():
         return _my_plan_page(plan_form=form, status=400)
-    plan = services.get_or_create_plan(db, actor, current_user.patient_id)
+    plan = plans.get_or_create_plan(db, actor, current_user.patient_id)
     version = form.version_number() or plan.version
-    data = services.PlanInput(
-        **{name: getattr(plan, name) for name in services.PLAN_FIELDS}
+    data = plans.PlanInput(
+        **{name: getattr(plan, name) for name in plans.PLAN_FIELDS}
         | {"what_matters": form.what_matters.data, "life_goals": form.life_goals.data}
     )
     try:
-        services.update_plan(
-            db, actor, current_user.patient_id, data, version=version, today=today()
-        )
+        plans.update_plan(db, actor, current_user.patient_id, data, version=version, today=today())
     except Conflict as error:
         return _my_plan_page(plan_form=form, conflict=_on_conflict(form, error), status=409)
     except ValidationError as error:
@@ -283,7 +285,7 @@ def propose_goal(patient_id: int):
     form = PatientGoalForm() if patient_view else GoalForm()
     if form.validate_on_submit():
         try:
-            goal = services.propose_goal(
+            goal = goals.propose_goal(
                 get_session(),
                 current_actor(),
                 patient_id,
@@ -301,9 +303,7 @@ def propose_goal(patient_id: int):
             )
             return redirect(url_for("izp.goal", goal_id=goal.id))
     if patient_view:
-        if patient_id != current_user.patient_id:
-            services.open_plan(get_session(), current_actor(), patient_id, today=today())
-        return _my_plan_page(goal_form=form, status=400)
+        return _my_plan_page(patient_id=patient_id, goal_form=form, status=400)
     return _plan_page(patient_id, goal_form=form, status=400)
 
 
@@ -332,7 +332,7 @@ def _plan_page(
     status=200,
 ):
     db = get_session()
-    view = services.open_plan(db, current_actor(), patient_id, today=today())
+    view = pages.open_plan(db, current_actor(), patient_id, today=today())
     agreement_forms = {
         a.id: edited if a.id == edited_id and edited is not None else _agreement_edit_form(a)
         for a in view.agreements
@@ -369,7 +369,7 @@ def plan(patient_id: int):
     form = PlanForm()
     if not form.validate_on_submit():
         return _plan_page(patient_id, plan_form=form, status=400)
-    data = services.PlanInput(
+    data = plans.PlanInput(
         what_matters=form.what_matters.data or "",
         life_goals=form.life_goals.data or "",
         support_needs=form.support_needs.data or "",
@@ -378,7 +378,7 @@ def plan(patient_id: int):
         conditions=form.conditions.data or [],
     )
     try:
-        services.update_plan(
+        plans.update_plan(
             get_session(),
             current_actor(),
             patient_id,
@@ -490,7 +490,7 @@ def agreement_done(agreement_id: int):
 @bp.post("/patienten/<int:patient_id>/plan/maken")
 @roles_required(Role.professional)
 def create_plan(patient_id: int):
-    services.get_or_create_plan(get_session(), current_actor(), patient_id)
+    plans.get_or_create_plan(get_session(), current_actor(), patient_id)
     return redirect(url_for("izp.plan", patient_id=patient_id))
 
 
@@ -499,7 +499,7 @@ def create_plan(patient_id: int):
 
 
 def _goal_page(goal_id: int, *, action_form=None, log_form=None, status=200):
-    detail = services.open_goal(get_session(), current_actor(), goal_id)
+    detail = pages.open_goal(get_session(), current_actor(), goal_id)
     return render_template(
         "izp/goal.html",
         d=detail,
@@ -516,7 +516,13 @@ def goal(goal_id: int):
 
 
 def _edit_page(goal: Goal, form, *, conflict=None, status=200):
-    return render_template("izp/goal_edit.html", goal=goal, form=form, conflict=conflict), status
+    return render_template(
+        "izp/goal_edit.html",
+        goal=goal,
+        state=pages.goal_state(goal, current_actor()),
+        form=form,
+        conflict=conflict,
+    ), status
 
 
 @bp.route("/doelen/<int:goal_id>/bewerken", methods=["GET", "POST"])
@@ -526,7 +532,7 @@ def edit_goal(goal_id: int):
     patient_view = current_user.role == Role.patient
     form_class = PatientGoalForm if patient_view else GoalForm
     if request.method == "GET":
-        goal = services.open_goal(db, current_actor(), goal_id).goal
+        goal = pages.open_goal(db, current_actor(), goal_id).goal
         form = form_class(obj=goal)
         if not patient_view:
             form.target_unit.data = display_unit(goal.target_unit) if goal.target_unit else ""
@@ -538,8 +544,8 @@ def edit_goal(goal_id: int):
         data = _goal_input(form, patient=patient_view)
         if patient_view:
             # A patient's form holds only their own words; the rest stays as it is.
-            current = services.open_goal(db, current_actor(), goal_id).goal
-            data = services.GoalInput(
+            current = pages.open_goal(db, current_actor(), goal_id).goal
+            data = goals.GoalInput(
                 title=data.title,
                 domain=data.domain,
                 programmes=current.programmes,
@@ -551,7 +557,7 @@ def edit_goal(goal_id: int):
                 review_date=current.review_date,
             )
         try:
-            goal = services.edit_goal(
+            goal = goals.edit_goal(
                 db, current_actor(), goal_id, data, version=form.version_number(), today=today()
             )
         except Conflict as error:
@@ -562,7 +568,7 @@ def edit_goal(goal_id: int):
         else:
             flash(_("Doel opgeslagen."), "success")
             return redirect(url_for("izp.goal", goal_id=goal.id))
-    goal = services.open_goal(db, current_actor(), goal_id).goal
+    goal = pages.open_goal(db, current_actor(), goal_id).goal
     return _edit_page(goal, form, status=400)
 
 
@@ -570,7 +576,7 @@ def edit_goal(goal_id: int):
 @roles_required(*BOTH)
 def agree_goal(goal_id: int):
     try:
-        goal = services.agree_goal(get_session(), current_actor(), goal_id, today=today())
+        goal = goals.agree_goal(get_session(), current_actor(), goal_id, today=today())
     except (ValidationError, Conflict) as error:
         flash(error_text(error), "error")
         return redirect(url_for("izp.goal", goal_id=goal_id))
@@ -587,7 +593,7 @@ def add_action(goal_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            services.add_action(
+            actions.add_action(
                 get_session(),
                 current_actor(),
                 goal_id,
@@ -610,7 +616,7 @@ def log_action(action_id: int):
     form = LogForm()
     if form.validate_on_submit():
         try:
-            log, created = services.log_action(
+            log, created = actions.log_action(
                 db,
                 current_actor(),
                 action_id,
@@ -627,11 +633,7 @@ def log_action(action_id: int):
             return redirect(url_for("izp.goal", goal_id=log.goal_id))
     else:
         flash(_("Vul een geldige datum in."), "error")
-    from zelfzorg.izp.models import GoalAction
-
-    action = db.get(GoalAction, action_id)
-    if action is None:
-        return redirect(url_for("izp.my_plan"))
+    action = actions.load_action(db, current_actor(), action_id)
     return _goal_page(action.goal_id, log_form=form, status=400)
 
 
@@ -643,7 +645,7 @@ def log_action(action_id: int):
 @roles_required(Role.patient)
 def prepare_review(goal_id: int):
     db = get_session()
-    detail = services.open_goal(db, current_actor(), goal_id)
+    detail = pages.open_goal(db, current_actor(), goal_id)
     if request.method == "GET":
         form = PrepareForm()
         if detail.open_review:
@@ -654,7 +656,7 @@ def prepare_review(goal_id: int):
     form = PrepareForm()
     if form.validate_on_submit():
         try:
-            services.prepare_review(
+            reviews.prepare_review(
                 db,
                 current_actor(),
                 goal_id,
@@ -675,7 +677,7 @@ def prepare_review(goal_id: int):
 @roles_required(Role.professional)
 def review(goal_id: int):
     db = get_session()
-    detail = services.open_goal(db, current_actor(), goal_id)
+    detail = pages.open_goal(db, current_actor(), goal_id)
     form = ReviewForm()
 
     def page(status: int = 200):
@@ -686,7 +688,7 @@ def review(goal_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                result, _created = services.review_goal(
+                result, _created = reviews.review_goal(
                     db,
                     current_actor(),
                     goal_id,
@@ -723,7 +725,7 @@ def _consultation(db, patient_id: int) -> dict:
     rows = eligibility_for(db, current_actor(), patient_id, today(), lang=lang)
     return {
         "activation": activation,
-        "interval_weeks": services.default_review_interval(db, patient_id),
+        "interval_weeks": reviews.default_review_interval(db, patient_id),
         "lang": lang,
         "lifestyle": [r for r in rows if r.evaluation.outcome != "not_eligible"][:5],
     }
@@ -732,7 +734,7 @@ def _consultation(db, patient_id: int) -> dict:
 @bp.get("/evaluaties")
 @roles_required(Role.professional)
 def due():
-    items = services.goals_due(get_session(), current_actor(), today=today())
+    items = pages.goals_due(get_session(), current_actor(), today=today())
     return render_template("izp/due.html", items=items, today=today())
 
 
@@ -749,12 +751,10 @@ def history(patient_id: int):
     status = 200
     if request.args.get("datum"):
         if form.validate() and form.datum.data:
-            snapshot = services.plan_at(
-                db, current_actor(), patient_id, at=services.end_of_day_utc(form.datum.data)
-            )
+            snapshot = plan_at(db, current_actor(), patient_id, at=end_of_day_utc(form.datum.data))
         else:
             status = 400
-    revisions = services.plan_history(db, current_actor(), patient_id)
+    revisions = plan_history(db, current_actor(), patient_id)
     from zelfzorg.patients.models import Patient
 
     patient = db.get(Patient, patient_id)

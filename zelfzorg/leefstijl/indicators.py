@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from zelfzorg.accounts.models import Practice
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.criteria import parse_criteria
-from zelfzorg.leefstijl.criteria_sql import compile_criteria, facts_query
+from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.leefstijl.services import (
     AMSTERDAM,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Field, SQLModel
 
+from zelfzorg.errors import N_
 from zelfzorg.leefstijl.criteria import criteria_to_data, parse_criteria
-from zelfzorg.models_base import utc_column, utcnow
+from zelfzorg.models_base import RECORD_NOT_FOUND, PatientRecord, utc_column, utcnow
 
 
 class Intervention(SQLModel, table=True):
@@ -52,6 +54,9 @@ class Referral(SQLModel, table=True):
     __tablename__ = "lifestyle_referral"
     __table_args__ = (sa.Index("ix_lifestyle_referral_state_since", "state", "state_since"),)
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "LifestyleReferral", N_("Deze verwijzing bestaat niet.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     intervention_id: int = Field(foreign_key="lifestyle_intervention.id", index=True)
@@ -73,6 +78,9 @@ class ReferralEvent(SQLModel, table=True):
     __tablename__ = "lifestyle_referral_event"
     __table_args__ = (sa.Index("ix_lifestyle_referral_event_day", "on_date", "to_state"),)
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "LifestyleReferralEvent", RECORD_NOT_FOUND, via=("referral_id", Referral)
+    )
     id: int | None = Field(default=None, primary_key=True)
     referral_id: int = Field(foreign_key="lifestyle_referral.id", index=True)
     from_state: str | None = Field(default=None, max_length=20)

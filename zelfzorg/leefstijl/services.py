@@ -17,8 +17,18 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.models import CareGroup, Practice, Role
-from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, not_found
+from zelfzorg.accounts.models import CareGroup, Role
+from zelfzorg.accounts.scope import (
+    Actor,
+    audit,
+    audit_shown,
+    care_group_of_practice,
+    care_group_scope,
+    get_patient_for,
+    load_child_for,
+    load_for,
+    not_found,
+)
 from zelfzorg.assessment.services import latest_levels_subquery
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
@@ -35,7 +45,7 @@ from zelfzorg.leefstijl.criteria import (
     evaluate,
     parse_criteria,
 )
-from zelfzorg.leefstijl.criteria_sql import local_midnight
+from zelfzorg.leefstijl.criteria.sql import local_midnight
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
@@ -209,20 +219,12 @@ def update_intervention(
 def care_group_of(session: Session, actor: Actor) -> int | None:
     """The care group whose catalogue this actor reads (None for admins: every group)."""
     user = actor.user
-    if user.role == Role.professional and actor.practice_ids:
-        # All of a professional's practices belong to one care group (memberships admin).
-        return session.exec(
-            select(Practice.care_group_id).where(col(Practice.id).in_(sorted(actor.practice_ids)))
-        ).first()
-    if user.role == Role.caregroup:
-        return user.care_group_id
-    if user.role == Role.patient and user.patient_id is not None:
-        return session.exec(
-            select(Practice.care_group_id)
-            .join(Patient, col(Patient.practice_id) == Practice.id)
-            .where(Patient.id == user.patient_id)
-        ).first()
-    return None
+    if user.role == Role.patient:
+        patient = session.get(Patient, user.patient_id) if user.patient_id else None
+        return care_group_of_practice(session, patient.practice_id) if patient else None
+    if user.role == Role.admin:
+        return None
+    return care_group_scope(session, actor, object_type="LifestyleCatalogue").care_group_id
 
 
 def list_catalogue(
@@ -247,10 +249,17 @@ def list_catalogue(
 
 def get_intervention(session: Session, actor: Actor, intervention_id: int) -> Intervention:
     intervention = session.get(Intervention, intervention_id)
-    if intervention is None:
-        raise NotFound(N_("Deze interventie bestaat niet."))
-    if actor.role != Role.admin and intervention.care_group_id != care_group_of(session, actor):
-        raise NotFound(N_("Deze interventie bestaat niet."))
+    if intervention is None or (
+        actor.role != Role.admin and intervention.care_group_id != care_group_of(session, actor)
+    ):
+        # Another care group's entry is not revealed: the same answer as a missing one.
+        raise not_found(
+            session,
+            actor,
+            object_type="LifestyleIntervention",
+            object_id=intervention_id,
+            message=N_("Deze interventie bestaat niet."),
+        )
     return intervention
 
 
@@ -384,10 +393,6 @@ class EligibilityRow:
     criteria_text: str
 
 
-def _practice_care_group(session: Session, practice_id: int) -> int:
-    return session.exec(select(Practice.care_group_id).where(Practice.id == practice_id)).one()
-
-
 def eligibility_for(
     session: Session, actor: Actor, patient_id: int, today: date, *, lang: str = "nl"
 ) -> list[EligibilityRow]:
@@ -395,7 +400,7 @@ def eligibility_for(
     _require_professional(actor)
     patient = get_patient_for(session, actor, patient_id, object_type="LifestyleEligibility")
     interventions = active_interventions(
-        session, _practice_care_group(session, patient.practice_id)
+        session, care_group_of_practice(session, patient.practice_id)
     )
     facts = load_facts(
         session,
@@ -465,7 +470,8 @@ def practice_opportunities(
     if practice_id is not None and practice_id not in actor.practice_ids:
         raise ValidationError(N_("Kies een van uw praktijken."), field="practice")
     practice_ids = [practice_id] if practice_id is not None else sorted(actor.practice_ids)
-    group = care_group_of(session, actor)
+    # All of a professional's practices belong to one care group (memberships admin).
+    group = care_group_of_practice(session, practice_ids[0]) if practice_ids else None
     interventions = active_interventions(session, group) if group is not None else []
     opportunities: list[Opportunity] = []
     if interventions:
@@ -550,16 +556,17 @@ def create_referral(
     if (
         intervention is None
         or not intervention.active
-        or intervention.care_group_id != _practice_care_group(session, patient.practice_id)
+        or intervention.care_group_id != care_group_of_practice(session, patient.practice_id)
     ):
         raise ValidationError(E_NOT_IN_CATALOGUE, field="intervention_id")
     if goal_id is not None:
-        goal = session.get(Goal, goal_id)
         # Only a goal in this patient's own care plan; never reveal another patient's goal.
-        if goal is None or goal.patient_id != patient.id:
+        try:
+            load_child_for(session, actor, Goal, goal_id, patient_id=patient.id)  # type: ignore[arg-type]
+        except NotFound:
             raise ValidationError(
                 N_("Kies een doel uit het zorgplan van deze patiënt."), field="goal_id"
-            )
+            ) from None
     open_referral = session.exec(
         select(Referral.id)
         .where(Referral.patient_id == patient.id)
@@ -597,27 +604,21 @@ def create_referral(
     return referral
 
 
-def get_referral(session: Session, actor: Actor, referral_id: int, *, write: bool = False):
-    """Load a referral through the patient scope check (which writes the audit entry)."""
-    referral = session.get(Referral, referral_id)
-    if referral is None:
-        raise not_found(
-            session,
-            actor,
-            object_type="LifestyleReferral",
-            object_id=referral_id,
-            write=write,
-            message=E_NO_REFERRAL,
+def get_referral(
+    session: Session,
+    actor: Actor,
+    referral_id: int,
+    *,
+    patient_id: int | None = None,
+    write: bool = False,
+) -> Referral:
+    """Load a referral through the access layer (which writes the audit entry); with
+    ``patient_id`` (from the URL) a referral of another patient is not found."""
+    if patient_id is not None:
+        return load_child_for(
+            session, actor, Referral, referral_id, patient_id=patient_id, write=write
         )
-    get_patient_for(
-        session,
-        actor,
-        referral.patient_id,
-        write=write,
-        object_type="LifestyleReferral",
-        object_id=referral.id,
-    )
-    return referral
+    return load_for(session, actor, Referral, referral_id, write=write)
 
 
 def transition_referral(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -12,7 +12,7 @@ from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, ValidationError
-from zelfzorg.izp.services import running_goals
+from zelfzorg.izp.goals import running_goals
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl import services
 from zelfzorg.leefstijl.criteria import describe, parse_criteria
@@ -242,10 +242,7 @@ def create_referral(patient_id: int):
 
 
 def _load_for_patient(patient_id: int, referral_id: int):
-    referral = services.get_referral(get_session(), current_actor(), referral_id)
-    if referral.patient_id != patient_id:
-        abort(404)
-    return referral
+    return services.get_referral(get_session(), current_actor(), referral_id, patient_id=patient_id)
 
 
 def _transition(form, referral_id: int, *, to_state: str, outcome=None):

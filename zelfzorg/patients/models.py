@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from zelfzorg.models_base import enum_column, utc_column, utcnow
+from zelfzorg.errors import N_
+from zelfzorg.models_base import RECORD_NOT_FOUND, PatientRecord, enum_column, utc_column, utcnow
 
 
 class Sex(StrEnum):
@@ -76,6 +78,7 @@ class Condition(SQLModel, table=True):
     __tablename__ = "condition"
     __table_args__ = (sa.UniqueConstraint("patient_id", "code", name="uq_condition_patient_code"),)
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("Condition", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     code: str = Field(max_length=20)
@@ -92,6 +95,9 @@ class Enrolment(SQLModel, table=True):
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
     )
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "Enrolment", N_("Deze inschrijving bestaat niet.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     programme: Programme = Field(sa_column=enum_column(Programme, index=True))
@@ -107,6 +113,7 @@ class CareTeamMember(SQLModel, table=True):
         sa.UniqueConstraint("patient_id", "user_id", "role", name="uq_care_team_member"),
     )
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("CareTeam", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
@@ -124,6 +131,8 @@ class PracticePeriod(SQLModel, table=True):
         sa.CheckConstraint("end_date IS NULL OR end_date > start_date", name="dates_ordered"),
         sa.Index("ix_patient_practice_period_patient_start", "patient_id", "start_date"),
     )
+
+    patient_record: ClassVar[PatientRecord] = PatientRecord("PracticePeriod", RECORD_NOT_FOUND)
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)

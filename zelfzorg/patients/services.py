@@ -10,10 +10,17 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Role, User
-from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, patients_query
+from zelfzorg.accounts.scope import (
+    Actor,
+    audit,
+    audit_shown,
+    get_patient_for,
+    load_child_for,
+    patients_query,
+)
 from zelfzorg.accounts.services import practice_staff
 from zelfzorg.audit.models import AuditAction
-from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
+from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
     CareTeamMember,
@@ -302,13 +309,10 @@ def end_enrolment(
     today: date,
 ) -> Enrolment:
     _require_professional(actor)
-    patient = get_patient_for(
-        session, actor, patient_id, write=True, object_type="Enrolment", object_id=enrolment_id
-    )
-    enrolment = session.get(Enrolment, enrolment_id)
     # The enrolment must belong to the patient in the URL: never act on another record.
-    if enrolment is None or enrolment.patient_id != patient.id:
-        raise NotFound(N_("Deze inschrijving bestaat niet."))
+    enrolment = load_child_for(
+        session, actor, Enrolment, enrolment_id, patient_id=patient_id, write=True
+    )
     if end_date is None or end_date < enrolment.start_date or end_date > today:
         raise ValidationError(
             N_("Kies een einddatum tussen de startdatum en vandaag."), field="end_date"

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
-from zelfzorg.accounts.views import policy
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.patients import practice_history, services
@@ -29,6 +28,7 @@ from zelfzorg.web import (
     error_text,
     flash_error,
     form_errors,
+    policy,
     practice_filter,
     roles_required,
     today,

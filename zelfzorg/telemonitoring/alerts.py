@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Discipline, User
-from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.accounts.scope import Actor, load_for
 from zelfzorg.accounts.services import practice_staff
 from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
@@ -211,25 +211,7 @@ def load_alert(session: Session, actor: Actor, alert_id: int, *, write: bool = F
     """An alert of a patient the professional may reach (audited)."""
     if not actor.is_professional:
         raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
-    alert = session.get(Alert, alert_id)
-    if alert is None:
-        raise not_found(
-            session,
-            actor,
-            object_type="Alert",
-            object_id=alert_id,
-            write=write,
-            message=N_("Dit signaal bestaat niet of u heeft er geen toegang toe."),
-        )
-    get_patient_for(
-        session,
-        actor,
-        alert.patient_id,
-        write=write,
-        object_type="Alert",
-        object_id=alert.id,
-    )
-    return alert
+    return load_for(session, actor, Alert, alert_id, write=write)
 
 
 def acknowledge(

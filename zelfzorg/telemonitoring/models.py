@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from zelfzorg.models_base import enum_column, utc_column, utcnow
+from zelfzorg.errors import N_
+from zelfzorg.models_base import RECORD_NOT_FOUND, PatientRecord, enum_column, utc_column, utcnow
 
 
 class MeasurementSource(StrEnum):
@@ -25,6 +27,9 @@ class Measurement(SQLModel, table=True):
         sa.Index("ix_measurement_patient_type_time", "patient_id", "type_code", "measured_at"),
     )
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "Measurement", N_("Deze meting bestaat niet of u heeft er geen toegang toe.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")
     type_code: str = Field(max_length=40)  # see telemonitoring/data/measurement_types.yaml
@@ -57,6 +62,7 @@ class PersonalTarget(SQLModel, table=True):
         sa.Index("ix_personal_target_patient_type", "patient_id", "type_code", "active"),
     )
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord("PersonalTarget", RECORD_NOT_FOUND)
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")
     type_code: str = Field(max_length=40)
@@ -93,6 +99,9 @@ class Alert(SQLModel, table=True):
         sa.Index("ix_alert_status_severity", "status", "severity"),
     )
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "Alert", N_("Dit signaal bestaat niet of u heeft er geen toegang toe.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     rule_code: str = Field(max_length=40)
@@ -119,6 +128,9 @@ class DeviceToken(SQLModel, table=True):
 
     __tablename__ = "device_token"
 
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "DeviceToken", N_("Dit apparaat bestaat niet.")
+    )
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})

@@ -12,9 +12,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.accounts.scope import Actor, get_patient_for, load_child_for, load_for
+from zelfzorg.accounts.tokens import (
+    MAX_TOKEN_LENGTH,
+    TokenKind,
+    TokenMatch,
+    TokenRefusal,
+    authenticate,
+)
 from zelfzorg.audit.models import AuditAction
-from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from zelfzorg.audit.services import AuditSubject
+from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Patient
 from zelfzorg.telemonitoring.alerts import alerts_for_patient, evaluate_rows
@@ -293,28 +301,27 @@ def _derive_bmi(types, weight: float, numbers: dict[str, float], latest) -> floa
 # --- corrections -------------------------------------------------------------------------------
 
 
+def may_correct_source(actor: Actor, row: Measurement) -> bool:
+    """Professionals correct any reading of a patient they may reach; a patient only what
+    they entered themselves."""
+    return actor.is_professional or (actor.is_patient and row.source == MeasurementSource.patient)
+
+
+def can_correct(actor: Actor, row: Measurement) -> bool:
+    """Whether the overview offers a correction: the current version of a measured (not
+    derived) value whose source the actor may correct."""
+    return (
+        row.superseded_at is None
+        and get_type(row.type_code).derived is None
+        and may_correct_source(actor, row)
+    )
+
+
 def load_measurement(
     session: Session, actor: Actor, measurement_id: int, *, write: bool = False
 ) -> Measurement:
-    row = session.get(Measurement, measurement_id)
-    if row is None:
-        raise not_found(
-            session,
-            actor,
-            object_type="Measurement",
-            object_id=measurement_id,
-            write=write,
-            message=N_("Deze meting bestaat niet of u heeft er geen toegang toe."),
-        )
-    get_patient_for(
-        session,
-        actor,
-        row.patient_id,
-        write=write,
-        object_type="Measurement",
-        object_id=row.id,
-    )
-    if write and actor.is_patient and row.source != MeasurementSource.patient:
+    row = load_for(session, actor, Measurement, measurement_id, write=write)
+    if write and not may_correct_source(actor, row):
         raise Forbidden(N_("Alleen metingen die u zelf hebt ingevoerd kunt u corrigeren."))
     return row
 
@@ -485,6 +492,7 @@ class Overview:
     recent: list[Measurement]
     alerts: list[Alert]
     tokens: list[DeviceToken]
+    correctable: frozenset[int] = frozenset()  # ids in ``recent`` the actor may correct
 
 
 def overview(session: Session, actor: Actor, patient_id: int, *, recent: int = 30) -> Overview:
@@ -511,7 +519,14 @@ def overview(session: Session, actor: Actor, patient_id: int, *, recent: int = 3
                 .order_by(col(DeviceToken.created_at).desc())
             ).all()
         )
-    return Overview(patient, summaries, list(rows), alerts_for_patient(session, patient.id), tokens)
+    return Overview(
+        patient,
+        summaries,
+        list(rows),
+        alerts_for_patient(session, patient.id),
+        tokens,
+        frozenset(r.id for r in rows if can_correct(actor, r)),  # type: ignore[misc]
+    )
 
 
 def panel_name(code: str):
@@ -559,12 +574,7 @@ def create_device_token(
 def revoke_device_token(session: Session, actor: Actor, patient_id: int, token_id: int) -> None:
     if not actor.is_professional:
         raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
-    patient = get_patient_for(
-        session, actor, patient_id, write=True, object_type="DeviceToken", object_id=token_id
-    )
-    row = session.get(DeviceToken, token_id)
-    if row is None or row.patient_id != patient.id:
-        raise NotFound(N_("Dit apparaat bestaat niet."))
+    row = load_child_for(session, actor, DeviceToken, token_id, patient_id=patient_id, write=True)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
@@ -573,14 +583,64 @@ def revoke_device_token(session: Session, actor: Actor, patient_id: int, token_i
 
 def patient_for_token(session: Session, token: str | None) -> tuple[Patient, DeviceToken] | None:
     """The patient a bearer token belongs to, or None (unknown, revoked or empty)."""
-    if not token or len(token) > 200:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
+    found = _device_lookup(session, token)
+    if not isinstance(found, TokenMatch):
+        return None
+    caller = found.principal
+    assert isinstance(caller, DeviceCaller)
+    return caller.patient, caller.token
+
+
+# --- device API callers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceCaller:
+    """A patient's device: the patient its token is bound to, and the token row."""
+
+    patient: Patient
+    token: DeviceToken
+
+
+def _device_lookup(session: Session, token: str) -> TokenMatch | TokenRefusal:
     row = session.exec(
-        select(DeviceToken).where(
-            DeviceToken.token_hash == hash_token(token), col(DeviceToken.revoked_at).is_(None)
-        )
+        select(DeviceToken).where(DeviceToken.token_hash == hash_token(token))
     ).first()
     if row is None:
-        return None
+        return TokenRefusal("invalid token")
+    if row.revoked_at is not None:
+        return TokenRefusal("revoked token", row.id)
     patient = session.get(Patient, row.patient_id)
-    return (patient, row) if patient is not None else None
+    if patient is None:
+        return TokenRefusal("invalid token")
+    return TokenMatch(
+        token_id=row.id,  # type: ignore[arg-type]
+        user_name=f"device token {row.id}",  # the free-text label may name the patient
+        organisation=f"practice:{patient.practice_id}",
+        principal=DeviceCaller(patient, row),
+    )
+
+
+DEVICE_TOKENS = TokenKind(
+    audit_type="DeviceToken",
+    role="device",
+    lookup=_device_lookup,
+    refused_message=N_("Geen geldig apparaattoken."),
+)
+
+
+def authenticate_device(
+    session: Session, authorization: str | None, *, client_address: str, now: datetime
+) -> tuple[DeviceCaller, AuditSubject]:
+    """The device (and its patient) behind an ``Authorization: Bearer`` header; refusals are
+    audited and throttled per address (accounts.tokens.authenticate)."""
+    found = authenticate(
+        session, DEVICE_TOKENS, authorization, client_address=client_address, now=now
+    )
+    caller = found.match.principal
+    assert isinstance(caller, DeviceCaller)
+    caller.token.last_used_at = now
+    session.add(caller.token)
+    return caller, found.subject

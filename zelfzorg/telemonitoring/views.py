@@ -18,12 +18,10 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import Session, col, func, select
 
 from zelfzorg import csrf
 from zelfzorg.accounts.models import Role
-from zelfzorg.audit.models import AuditAction, AuditEntry, AuditOutcome
-from zelfzorg.audit.services import AuditSubject, record
+from zelfzorg.accounts.tokens import TokenRefused, TooManyAttempts
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, ValidationError
 from zelfzorg.models_base import utcnow
@@ -43,7 +41,7 @@ from zelfzorg.telemonitoring.forms import (
     TargetForm,
 )
 from zelfzorg.telemonitoring.importer import import_readings
-from zelfzorg.telemonitoring.models import DeviceToken, MeasurementSource
+from zelfzorg.telemonitoring.models import MeasurementSource
 from zelfzorg.telemonitoring.types import get_type, load_catalog, load_types
 from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, translate
 
@@ -417,87 +415,32 @@ def acknowledge(alert_id: int):
 # --- device API --------------------------------------------------------------------------------
 
 MAX_API_READINGS = 5000
-# Token guessing: an address with this many refused tokens within the window gets 429.
-DEVICE_THROTTLE_LIMIT = 10
-DEVICE_THROTTLE_WINDOW = timedelta(seconds=60)
-DEVICE_AUDIT_TYPE = "DeviceToken"
-
-
-def _device_subject() -> AuditSubject:
-    return AuditSubject(
-        user_id=None,
-        user_name="device",
-        role="device",
-        organisation="",
-        client_address=request.remote_addr or "",
-    )
-
-
-def _recent_token_denials(db: Session, address: str, now: datetime) -> int:
-    """Refused device tokens from ``address`` within the window (range scan on audit_entry.at).
-
-    Only the device API's own entries count (role "device"): a professional refused a
-    DeviceToken page from the same (NAT) address is not guessing tokens."""
-    return db.exec(
-        select(func.count())
-        .select_from(AuditEntry)
-        .where(
-            col(AuditEntry.at) >= now - DEVICE_THROTTLE_WINDOW,
-            AuditEntry.object_type == DEVICE_AUDIT_TYPE,
-            AuditEntry.outcome == AuditOutcome.denied,
-            AuditEntry.role == "device",
-            AuditEntry.client_address == address[:64],
-        )
-    ).one()
-
-
-def _refuse_token(db: Session, token: str | None) -> tuple[str, int | None]:
-    """Why ``token`` was refused, and the id of its (revoked) row; never the token itself."""
-    if not token:
-        return "missing token", None
-    if len(token) <= 200:
-        row = db.exec(
-            select(DeviceToken).where(DeviceToken.token_hash == services.hash_token(token))
-        ).first()
-        if row is not None and row.revoked_at is not None:
-            return "revoked token", row.id
-    return "invalid token", None
+DEVICE_THROTTLE_LIMIT = services.DEVICE_TOKENS.throttle_limit
 
 
 @bp.post("/api/metingen")
 def api_measurements():
     """Readings from a patient's device: ``{"readings": [...], "partial": false}``.
 
-    Every refused token is audited (denied, 401 commits it). An address with
-    ``DEVICE_THROTTLE_LIMIT`` refusals in the last ``DEVICE_THROTTLE_WINDOW`` gets 429 before
-    its token is even looked at, and nothing more is logged, so guessing cannot flood the
-    audit log. A valid token from such an address is refused too: the address is guessing,
-    and answering 201 there would tell the guesser which try hit."""
+    The token is checked, audited and throttled by ``services.authenticate_device``: 401 for
+    a refused token (the denial is committed), 429 for an address that is guessing."""
     db = get_session()
-    subject = _device_subject()
-    if _recent_token_denials(db, subject.client_address, utcnow()) >= DEVICE_THROTTLE_LIMIT:
-        retry = str(int(DEVICE_THROTTLE_WINDOW.total_seconds()))
-        return jsonify(error="too_many_attempts"), 429, {"Retry-After": retry}
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else None
-    found = services.patient_for_token(db, token)
-    if found is None:
-        detail, token_id = _refuse_token(db, token)
-        record(
+    try:
+        caller, subject = services.authenticate_device(
             db,
-            subject,
-            action=AuditAction.create,
-            object_type=DEVICE_AUDIT_TYPE,
-            object_id=token_id,
-            outcome=AuditOutcome.denied,
-            detail=detail,
+            request.headers.get("Authorization"),
+            client_address=request.remote_addr or "",
+            now=utcnow(),
         )
+    except TooManyAttempts as error:
+        return jsonify(error="too_many_attempts"), 429, {"Retry-After": str(error.retry_after)}
+    except TokenRefused as error:
         return (
-            jsonify(error=_("Geen geldig apparaattoken.")),
+            jsonify(error=translate(error.message)),
             401,
             {"WWW-Authenticate": 'Bearer realm="zelfzorg"'},
         )
-    patient, token_row = found
+    patient = caller.patient
     payload = request.get_json(silent=True)
     readings = payload.get("readings") if isinstance(payload, dict) else None
     if not isinstance(readings, list) or not readings or len(readings) > MAX_API_READINGS:
@@ -506,13 +449,6 @@ def api_measurements():
                 "Stuur JSON met een lijst readings (1 tot %(max)s metingen).", max=MAX_API_READINGS
             )
         ), 400
-    subject = AuditSubject(
-        user_id=None,
-        user_name=f"device token {token_row.id}",  # the free-text label may name the patient
-        role="device",
-        organisation=f"practice:{patient.practice_id}",
-        client_address=request.remote_addr or "",
-    )
     result = import_readings(
         db,
         [(i, r if isinstance(r, dict) else {}) for i, r in enumerate(readings, start=1)],
@@ -522,8 +458,6 @@ def api_measurements():
         now=utcnow(),
         patient=patient,
     )
-    token_row.last_used_at = utcnow()
-    db.add(token_row)
     body = {
         "stored": result.stored,
         "duplicates": result.duplicates,

@@ -1,0 +1,243 @@
+"""What the plan, goal and due-goals pages show: view models with the rules the templates
+used to decide (overdue, reviewable, agreed, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from zelfzorg.accounts.models import User
+from zelfzorg.accounts.scope import (
+    Actor,
+    audit,
+    audit_shown,
+    get_patient_for,
+    load_for,
+    patients_query,
+)
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.errors import N_, Forbidden
+from zelfzorg.izp import pdca
+from zelfzorg.izp.actions import action_logs
+from zelfzorg.izp.agreements import agreements_for, is_overdue
+from zelfzorg.izp.models import (
+    ActionLog,
+    CarePlan,
+    Goal,
+    GoalAction,
+    GoalReview,
+    PlanAgreement,
+    Revision,
+)
+from zelfzorg.izp.plans import plan_for_patient
+from zelfzorg.izp.progress import Progress
+from zelfzorg.izp.reviews import goal_progress, reviews_for
+from zelfzorg.patients.models import Enrolment, Patient, Programme
+from zelfzorg.patients.population import enrolment_active_on
+
+
+@dataclass(frozen=True)
+class GoalState:
+    """What the goal pages offer, decided here (and by pdca) instead of in the templates."""
+
+    is_agreed: bool  # both the patient and a professional agreed
+    reviewable: bool  # active or on hold: prepare, review, log actions
+    editable: bool  # not completed or cancelled
+    waiting_for_agreement: bool  # running, but not (or no longer) agreed by both
+    changed_after_agreement: bool  # waiting because one party changed an agreed goal
+    can_agree: bool  # the actor's own agreement is missing
+
+
+def goal_state(goal: Goal, actor: Actor) -> GoalState:
+    agreed = pdca.is_agreed(goal.agreed_by_patient_at, goal.agreed_by_professional_at)
+    waiting = not agreed and not pdca.is_closed(goal.lifecycle)
+    own_missing = (actor.is_patient and goal.agreed_by_patient_at is None) or (
+        actor.is_professional and goal.agreed_by_professional_at is None
+    )
+    return GoalState(
+        is_agreed=agreed,
+        reviewable=pdca.is_reviewable(goal.lifecycle),
+        editable=not pdca.is_closed(goal.lifecycle),
+        waiting_for_agreement=waiting,
+        changed_after_agreement=waiting and goal.lifecycle != pdca.GoalLifecycle.PROPOSED,
+        can_agree=waiting and own_missing,
+    )
+
+
+@dataclass
+class PlanView:
+    patient: Patient
+    plan: CarePlan | None
+    goals: list[Goal]
+    actions: dict[int, list[GoalAction]]
+    open_reviews: dict[int, GoalReview]
+    programmes: list[Programme]  # active enrolments
+    coverage: list[Coverage]
+    agreements: list[PlanAgreement] = field(default_factory=list)
+    goal_states: dict[int, GoalState] = field(default_factory=dict)
+    overdue_agreement_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    programme: str
+    goal_ids: list[int]
+    in_plan: bool
+
+    @property
+    def uncovered(self) -> bool:
+        return not self.goal_ids and not self.in_plan
+
+
+def active_programmes(session: Session, patient_id: int, today: date) -> list[Programme]:
+    rows = session.exec(
+        select(Enrolment.programme)
+        .where(Enrolment.patient_id == patient_id, enrolment_active_on(today))
+        .order_by(Enrolment.programme)
+    ).all()
+    return sorted({Programme(p) for p in rows})
+
+
+def coverage(
+    plan: CarePlan | None, goals: list[Goal], programmes: list[Programme]
+) -> list[Coverage]:
+    """Per enrolled programme: which open or completed goals address it, and the plan's list."""
+    result = []
+    for programme in programmes:
+        ids = [
+            g.id
+            for g in goals
+            if programme.value in (g.programmes or []) and g.lifecycle != "cancelled"
+        ]
+        in_plan = plan is not None and programme.value in (plan.conditions or [])
+        result.append(Coverage(programme.value, ids, in_plan))  # type: ignore[arg-type]
+    return result
+
+
+def open_plan(session: Session, actor: Actor, patient_id: int, *, today: date) -> PlanView:
+    """The patient's plan with goals, actions, open reviews and coverage (audited read)."""
+    patient = get_patient_for(session, actor, patient_id, object_type="CarePlan")
+    plan = plan_for_patient(session, patient.id)  # type: ignore[arg-type]
+    goals: list[Goal] = []
+    actions: dict[int, list[GoalAction]] = {}
+    reviews: dict[int, GoalReview] = {}
+    if plan is not None:
+        goals = list(
+            session.exec(
+                select(Goal)
+                .where(Goal.plan_id == plan.id)
+                .order_by(col(Goal.review_date).is_(None), Goal.review_date, Goal.id)
+            ).all()
+        )
+        for action in session.exec(
+            select(GoalAction).where(GoalAction.patient_id == patient.id).order_by(GoalAction.id)
+        ).all():
+            actions.setdefault(action.goal_id, []).append(action)
+        for review in session.exec(
+            select(GoalReview).where(
+                GoalReview.patient_id == patient.id, col(GoalReview.decision).is_(None)
+            )
+        ).all():
+            reviews[review.goal_id] = review
+    programmes = active_programmes(session, patient.id, today)  # type: ignore[arg-type]
+    agreements = []
+    if plan is not None:
+        agreements = agreements_for(session, plan.id)  # type: ignore[arg-type]
+    return PlanView(
+        patient,
+        plan,
+        goals,
+        actions,
+        reviews,
+        programmes,
+        coverage(plan, goals, programmes),
+        agreements,
+        {g.id: goal_state(g, actor) for g in goals},  # type: ignore[misc]
+        frozenset(a.id for a in agreements if is_overdue(a, today)),  # type: ignore[misc]
+    )
+
+
+@dataclass
+class GoalDetail:
+    goal: Goal
+    actions: list[GoalAction]
+    logs: list[ActionLog]
+    reviews: list[GoalReview]
+    open_review: GoalReview | None
+    progress: Progress | None
+    revisions: list[Revision]
+    names: dict[int, str]
+    state: GoalState
+
+
+def open_goal(session: Session, actor: Actor, goal_id: int) -> GoalDetail:
+    goal = load_for(session, actor, Goal, goal_id, write=False)
+    actions = list(
+        session.exec(
+            select(GoalAction).where(GoalAction.goal_id == goal.id).order_by(GoalAction.id)
+        ).all()
+    )
+    reviews = reviews_for(session, goal.id)  # type: ignore[arg-type]
+    revisions = list(
+        session.exec(
+            select(Revision)
+            .where(Revision.object_type == "Goal", Revision.object_id == goal.id)
+            .order_by(Revision.at, Revision.id)
+        ).all()
+    )
+    ids = {r.reviewer_id for r in reviews if r.reviewer_id}
+    ids |= {goal.agreed_by_patient_id, goal.agreed_by_professional_id} - {None}  # type: ignore[arg-type]
+    names = {}
+    if ids:
+        names = dict(session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all())
+    return GoalDetail(
+        goal=goal,
+        actions=actions,
+        logs=action_logs(session, goal.id),  # type: ignore[arg-type]
+        reviews=[r for r in reviews if r.decision is not None],
+        open_review=next((r for r in reviews if r.decision is None), None),
+        progress=goal_progress(session, goal),
+        revisions=revisions,
+        names=names,  # type: ignore[arg-type]
+        state=goal_state(goal, actor),
+    )
+
+
+@dataclass(frozen=True)
+class DueGoal:
+    goal: Goal
+    patient: Patient
+    overdue: bool
+
+
+def goals_due(session: Session, actor: Actor, *, today: date, days: int = 14) -> list[DueGoal]:
+    """Open goals of the actor's practices with a review date within ``days`` (overdue first)."""
+    if not actor.is_professional or not actor.practice_ids:
+        raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
+    rows = session.exec(
+        select(Goal, Patient)
+        .join(Patient, col(Patient.id) == Goal.patient_id)
+        .where(col(Patient.id).in_(patients_query(actor).with_only_columns(col(Patient.id))))
+        .where(
+            col(Goal.lifecycle).in_(
+                [pdca.GoalLifecycle.ACTIVE.value, pdca.GoalLifecycle.ON_HOLD.value]
+            )
+        )
+        .where(
+            col(Goal.review_date).is_not(None),
+            col(Goal.review_date) <= today + timedelta(days=days),
+        )
+        .order_by(Goal.review_date, Patient.family_name, Goal.id)
+        .limit(500)
+    ).all()
+    audit(
+        session,
+        actor,
+        action=AuditAction.search,
+        object_type="GoalsDue",
+        detail=f"{len(rows)} goals",
+    )
+    audit_shown(session, actor, [p.id for _g, p in rows], object_type="GoalsDue")
+    return [DueGoal(g, p, g.review_date < today) for g, p in rows]  # type: ignore[operator]
