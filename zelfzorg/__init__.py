@@ -71,8 +71,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from zelfzorg import db
+    from zelfzorg import boundary, db
 
+    boundary.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -162,17 +163,33 @@ def _init_templates(app: Flask) -> None:
 
 
 def _init_errors(app: Flask) -> None:
+    from flask import jsonify
+    from flask_babel import gettext
+
+    from zelfzorg.boundary import E_TOO_LARGE
     from zelfzorg.errors import Forbidden, NotFound
+    from zelfzorg.web import translate
 
     def page(code: int):
         def handler(error):
             if code >= 500:
                 g.db_rollback = True
-            return render_template("error.html", code=code), code
+            message = getattr(error, "message", None) if code == 400 else None
+            if code == 413:
+                message = E_TOO_LARGE
+            if isinstance(message, str):
+                message = translate(message, getattr(error, "params", None))
+            else:
+                message = None
+            if request.path.startswith("/api/"):
+                return jsonify(
+                    error=message or gettext("Dit verzoek kon niet worden verwerkt")
+                ), code
+            return render_template("error.html", code=code, message=message), code
 
         return handler
 
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, page(code))
     app.register_error_handler(NotFound, page(404))
     app.register_error_handler(Forbidden, page(403))

@@ -355,7 +355,7 @@ def test_enrol_and_end_through_the_patient_page(db, world, login):
     token = CSRF.search(client.get(url).get_data(as_text=True)).group(1)
     future = client.post(
         f"{url}/inschrijvingen",
-        data={"programme": "DM2", "start_date": "2999-01-01", "csrf_token": token},
+        data={"programme": "DM2", "start_date": "2099-01-01", "csrf_token": token},
     )
     assert future.status_code == 400
     assert "De startdatum mag niet in de toekomst liggen." in future.text

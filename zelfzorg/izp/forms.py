@@ -9,7 +9,6 @@ from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     RadioField,
     SelectField,
@@ -20,6 +19,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from zelfzorg.formfields import DateField
+from zelfzorg.inputs import parse_id
 from zelfzorg.izp.models import AgreementStatus, SelfManagementModule
 from zelfzorg.izp.pdca import (
     AchievementStatus,
@@ -68,10 +69,7 @@ class VersionedForm(FlaskForm):
     version = HiddenField()
 
     def version_number(self) -> int:
-        try:
-            return int(self.version.data or 0)
-        except ValueError:
-            return 0
+        return parse_id(self.version.data) or 0
 
 
 class PlanForm(VersionedForm):

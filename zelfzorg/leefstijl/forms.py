@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
@@ -15,9 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from zelfzorg.inputs import DB_INT_MAX, is_plain_number, json_too_deep
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.patients.forms import PROGRAMME_LABELS
 
@@ -27,6 +30,30 @@ CRITERIA_HINT = _l(
     "value_by_sex, smoking (current, former of never), age_between ([18, 75]) en "
     "activation_level_in ([1, 2])."
 )
+
+
+def _numbers(data: object):
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, list):
+        for item in data:
+            yield from _numbers(item)
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield data
+
+
+def criteria_bounds(_form, field) -> None:
+    """Depth and numbers the criteria code can handle; the grammar is checked by the
+    service. A deep text would make the JSON parser recurse, a huge number break formatting."""
+    text = field.data or ""
+    if json_too_deep(text):
+        raise FieldError(_l("De voorwaarden zijn te diep genest."))
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return  # the service names the line and column
+    if not all(is_plain_number(n) for n in _numbers(data)):
+        raise FieldError(_l("Een getal in de voorwaarden is te groot (hoogstens 1.000.000.000)."))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -51,7 +78,9 @@ class InterventionForm(FlaskForm):
         _l("Uitleg voor de patiënt (Nederlands)"), validators=[DataRequired()]
     )
     description_en = TextAreaField(_l("Uitleg voor de patiënt (Engels)"))
-    criteria = TextAreaField(_l("Voorwaarden om mee te doen"), validators=[DataRequired()])
+    criteria = TextAreaField(
+        _l("Voorwaarden om mee te doen"), validators=[DataRequired(), criteria_bounds]
+    )
     active = BooleanField(_l("Actief (zichtbaar in het aanbod)"), default=True)
     version = HiddenField()
 
@@ -66,14 +95,14 @@ class ReferralForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     to_state = HiddenField(validators=[DataRequired()])
-    version = IntegerField(validators=[Optional()])
+    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
     note = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=1000)])
 
 
 class OutcomeForm(FlaskForm):
     """CSRF, version and note; the outcome inputs themselves depend on the kind."""
 
-    version = IntegerField(validators=[Optional()])
+    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
     note = TextAreaField(
         _l("Toelichting bij de statuswijziging (optioneel)"),
         validators=[Optional(), Length(max=1000)],

@@ -12,6 +12,7 @@ from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, ValidationError
+from zelfzorg.inputs import parse_id
 from zelfzorg.izp.services import running_goals
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl import services
@@ -150,7 +151,9 @@ def admin_edit(intervention_id: int):
         return _form_page(form, title=title, intervention=intervention)
     form = _intervention_form(InterventionForm())
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        # A version out of range never existed: 0 makes the save a conflict, not a blind write.
+        version = parse_id(form.version.data) if form.version.data else None
+        version = 0 if form.version.data and version is None else version
         try:
             services.update_intervention(
                 db, current_actor(), intervention_id, _input(form), version=version, now=utcnow()

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from zelfzorg.formfields import DateField
 from zelfzorg.patients.models import CareTeamRole, Programme
 
 SEX_CHOICES = [

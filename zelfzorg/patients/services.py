@@ -13,6 +13,7 @@ from zelfzorg.accounts.models import Role, User
 from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, patients_query
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
+from zelfzorg.inputs import check_date
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
     CareTeamMember,
@@ -243,6 +244,7 @@ def enrol(
     patient = get_patient_for(
         session, actor, patient_id, write=True, action=AuditAction.create, object_type="Enrolment"
     )
+    check_date(start_date, field="start_date", born=patient.date_of_birth, today=today)
     existing = session.exec(
         select(Enrolment).where(
             Enrolment.patient_id == patient.id, Enrolment.programme == programme

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from zelfzorg import inputs
 from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
@@ -69,17 +70,8 @@ def entry_types() -> list[MeasurementType]:
 
 
 def parse_number(text: str | None, field_name: str) -> float | None:
-    """A number as people type it ("7,2" or "7.2"); empty is None."""
-    text = (text or "").strip().replace(" ", "")
-    if not text:
-        return None
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        raise ValidationError(N_("Vul een getal in."), field=field_name) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValidationError(N_("Vul een getal in."), field=field_name)
-    return value
+    """A number as people type it ("7,2" or "7.2"); empty is None (``zelfzorg.inputs``)."""
+    return inputs.parse_number((text or "").replace(" ", ""), field=field_name)
 
 
 @dataclass(frozen=True)
@@ -222,7 +214,7 @@ def record_readings(
         )
     for code, value in coded.items():
         problems += check_value(types[code], value, field=code)
-    problems += check_time(measured_at, now, field="date")
+    problems += check_time(measured_at, now, field="date", born=patient.date_of_birth)
 
     errors = [p for p in problems if p.is_error]
     if errors:
@@ -372,7 +364,14 @@ def correct_measurement(
     else:
         code_value = (value or "").strip()
         problems += check_value(mtype, code_value, field="value")
-    problems += check_time(measured_at, now, field="date", max_age_years=None)
+    born = session.get(Patient, old.patient_id)
+    problems += check_time(
+        measured_at,
+        now,
+        field="date",
+        max_age_years=None,
+        born=born.date_of_birth if born else None,
+    )
     errors = [p for p in problems if p.is_error]
     if errors:
         raise PlausibilityError(errors)
