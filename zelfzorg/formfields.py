@@ -6,19 +6,27 @@ add the typed rules: a date inside 1900-2100 and an id or version the database c
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import gettext
 from wtforms import DateField as _DateField
 from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
-from zelfzorg.errors import ValidationError
-from zelfzorg.inputs import check_date, parse_id
+from zelfzorg.errors import N_, ValidationError
+from zelfzorg.inputs import E_DATE, check_date, parse_id
 from zelfzorg.texts import localize_params
 
 
 class DateField(_DateField):
     """A date the rest of the app can compute with: not before 1900, not after 2100 (a year
     like 9999 overflows date arithmetic; 0001 is a typing error)."""
+
+    def process_formdata(self, valuelist) -> None:
+        # strptime reads other scripts' digits too ("٢٠٢٤-٠١-٠١"); people type ASCII.
+        if valuelist and not " ".join(valuelist).isascii():
+            self.data = None
+            raise ValueError(gettext(E_DATE))
+        super().process_formdata(valuelist)
 
     def pre_validate(self, form) -> None:
         super().pre_validate(form)
@@ -31,10 +39,30 @@ class DateField(_DateField):
             raise StopValidation(gettext(error.message, **params)) from None
 
 
+E_ID = N_("Vul een geldig nummer in.")
+E_STALE = N_("Dit formulier hoort bij een onbekende versie. Laad de pagina opnieuw.")
+
+
+def coerce_id(value: object) -> int:
+    """``coerce`` for select fields of ids: ASCII digits in the database's range only
+    (``int()`` also reads "٣" and numbers no column can hold)."""
+    number = parse_id(value)
+    if number is None:
+        raise ValueError(gettext(E_ID))
+    return number
+
+
 class IdField(HiddenField):
-    """A hidden id or version number; ``number`` is None when it is missing or out of the
-    database's range (the view treats that as a stale or unknown object)."""
+    """A hidden id or version number. Empty is allowed (``number`` is None); anything else
+    must be an id the database can hold, or the form is refused. A hidden field has no
+    place on the page for its error, so the message is flashed too."""
 
     @property
     def number(self) -> int | None:
         return parse_id(self.data)
+
+    def pre_validate(self, form) -> None:
+        if (self.data or "") != "" and self.number is None:
+            message = gettext(E_STALE)
+            flash(message, "error")
+            raise StopValidation(message)

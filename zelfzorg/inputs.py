@@ -29,6 +29,12 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)", re.ASCII)
 _ID = re.compile(r"[0-9]{1,10}", re.ASCII)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# ISO 8601 as devices send it; ``fromisoformat`` alone also takes any separator ("X").
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}(?::[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?",
+    re.ASCII,
+)
 # Control characters (Unicode category Cc) except tab, line feed and carriage return, which
 # text areas send; NUL breaks PostgreSQL, the others are invisible and never typed.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -141,7 +147,7 @@ def parse_datetime(value: object, *, field: str | None = None) -> datetime:
     would overflow at the ends of the calendar."""
     text = value.strip() if isinstance(value, str) else ""
     try:
-        if not text or not text[:4].isascii() or not text[:4].isdigit():
+        if not _ISO_DATETIME.fullmatch(text):
             raise ValueError
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

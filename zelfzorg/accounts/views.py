@@ -35,7 +35,15 @@ from zelfzorg.accounts.forms import (
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    form_errors,
+    form_status,
+    roles_required,
+    today,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -213,7 +221,7 @@ def activate():
         else:
             flash(_("Welkom! Uw account is klaar."), "success")
             return _finish_login(user)
-    return render_template("accounts/activate.html", form=form)
+    return render_template("accounts/activate.html", form=form), form_status()
 
 
 @bp.post("/taal")
@@ -277,7 +285,9 @@ def admin_new_care_group():
         else:
             flash(_("Zorggroep aangemaakt."), "success")
             return redirect(url_for("accounts.admin_home"))
-    return render_template("accounts/admin_form.html", form=form, title=_("Nieuwe zorggroep"))
+    return render_template(
+        "accounts/admin_form.html", form=form, title=_("Nieuwe zorggroep")
+    ), form_status()
 
 
 @bp.route("/beheer/praktijken/nieuw", methods=["GET", "POST"])
@@ -301,7 +311,9 @@ def admin_new_practice():
         else:
             flash(_("Praktijk aangemaakt."), "success")
             return redirect(url_for("accounts.admin_home"))
-    return render_template("accounts/admin_form.html", form=form, title=_("Nieuwe praktijk"))
+    return render_template(
+        "accounts/admin_form.html", form=form, title=_("Nieuwe praktijk")
+    ), form_status()
 
 
 @bp.route("/beheer/gebruikers/nieuw", methods=["GET", "POST"])
@@ -338,7 +350,9 @@ def admin_new_user():
                 "success",
             )
             return redirect(url_for("accounts.admin_home"))
-    return render_template("accounts/admin_form.html", form=form, title=_("Nieuwe gebruiker"))
+    return render_template(
+        "accounts/admin_form.html", form=form, title=_("Nieuwe gebruiker")
+    ), form_status()
 
 
 @bp.post("/beheer/gebruikers/<int:user_id>/reset-2fa")

@@ -19,8 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from zelfzorg.formfields import DateField
-from zelfzorg.inputs import parse_id
+from zelfzorg.formfields import DateField, IdField
 from zelfzorg.izp.models import AgreementStatus, SelfManagementModule
 from zelfzorg.izp.pdca import (
     AchievementStatus,
@@ -66,10 +65,10 @@ def _enum_choices(enum, empty=None):
 
 
 class VersionedForm(FlaskForm):
-    version = HiddenField()
+    version = IdField()
 
     def version_number(self) -> int:
-        return parse_id(self.version.data) or 0
+        return self.version.number or 0
 
 
 class PlanForm(VersionedForm):

@@ -10,17 +10,18 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from zelfzorg.inputs import DB_INT_MAX, is_plain_number, json_too_deep
+from zelfzorg.errors import ValidationError as DomainValidationError
+from zelfzorg.formfields import IdField, coerce_id
+from zelfzorg.inputs import is_plain_number, json_too_deep, parse_number
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.patients.forms import PROGRAMME_LABELS
 
@@ -62,7 +63,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class InterventionForm(FlaskForm):
-    care_group_id = SelectField(_l("Zorggroep"), coerce=int)
+    care_group_id = SelectField(_l("Zorggroep"), coerce=coerce_id)
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Soort"))
     provider = StringField(_l("Aanbieder"), validators=[Optional(), Length(max=200)])
@@ -82,27 +83,27 @@ class InterventionForm(FlaskForm):
         _l("Voorwaarden om mee te doen"), validators=[DataRequired(), criteria_bounds]
     )
     active = BooleanField(_l("Actief (zichtbaar in het aanbod)"), default=True)
-    version = HiddenField()
+    version = IdField()
 
 
 class ReferralForm(FlaskForm):
-    intervention_id = SelectField(_l("Interventie"), coerce=int)
+    intervention_id = SelectField(_l("Interventie"), coerce=coerce_id)
     goal_id = SelectField(
-        _l("Hoort bij doel uit het zorgplan (optioneel)"), coerce=int, validate_choice=False
+        _l("Hoort bij doel uit het zorgplan (optioneel)"), coerce=coerce_id, validate_choice=False
     )
     note = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=1000)])
 
 
 class TransitionForm(FlaskForm):
     to_state = HiddenField(validators=[DataRequired()])
-    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
+    version = IdField()
     note = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=1000)])
 
 
 class OutcomeForm(FlaskForm):
     """CSRF, version and note; the outcome inputs themselves depend on the kind."""
 
-    version = IntegerField(validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
+    version = IdField()
     note = TextAreaField(
         _l("Toelichting bij de statuswijziging (optioneel)"),
         validators=[Optional(), Length(max=1000)],
@@ -120,11 +121,12 @@ def outcome_from_form(kind: str, form: Mapping[str, str]) -> dict[str, object]:
         if spec.type == "yes_no":
             data[spec.key] = {"ja": True, "nee": False}.get(raw, raw)
         elif spec.type in ("integer", "rating"):
-            data[spec.key] = int(raw) if raw.lstrip("-").isdigit() else raw
+            digits = raw[1:] if raw.startswith("-") else raw
+            data[spec.key] = int(raw) if digits.isascii() and digits.isdigit() else raw
         elif spec.type == "number":
             try:
-                data[spec.key] = float(raw.replace(",", "."))
-            except ValueError:
+                data[spec.key] = parse_number(raw)
+            except DomainValidationError:
                 data[spec.key] = raw
         else:
             data[spec.key] = raw

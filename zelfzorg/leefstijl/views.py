@@ -12,7 +12,6 @@ from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, ValidationError
-from zelfzorg.inputs import parse_id
 from zelfzorg.izp.services import running_goals
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl import services
@@ -151,9 +150,7 @@ def admin_edit(intervention_id: int):
         return _form_page(form, title=title, intervention=intervention)
     form = _intervention_form(InterventionForm())
     if form.validate_on_submit():
-        # A version out of range never existed: 0 makes the save a conflict, not a blind write.
-        version = parse_id(form.version.data) if form.version.data else None
-        version = 0 if form.version.data and version is None else version
+        version = form.version.number
         try:
             services.update_intervention(
                 db, current_actor(), intervention_id, _input(form), version=version, now=utcnow()
@@ -246,7 +243,7 @@ def _transition(form, referral_id: int, *, to_state: str, outcome=None):
             current_actor(),
             referral_id,
             to_state=to_state,
-            version=form.version.data,
+            version=form.version.number,
             note=form.note.data or "",
             outcome=outcome,
             now=utcnow(),

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from zelfzorg.formfields import DateField
+from zelfzorg.formfields import DateField, coerce_id
 from zelfzorg.patients.models import CareTeamRole, Programme
 
 SEX_CHOICES = [
@@ -46,7 +46,7 @@ class EndEnrolmentForm(FlaskForm):
 
 
 class CareTeamForm(FlaskForm):
-    user_id = SelectField(_l("Zorgverlener"), coerce=int)
+    user_id = SelectField(_l("Zorgverlener"), coerce=coerce_id)
     role = SelectField(_l("Rol"), choices=[(r.value, lbl) for r, lbl in CARE_TEAM_LABELS.items()])
 
 

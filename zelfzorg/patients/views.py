@@ -21,7 +21,16 @@ from zelfzorg.patients.forms import (
     PatientForm,
     SearchForm,
 )
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    flash_field_errors,
+    form_errors,
+    form_status,
+    roles_required,
+    today,
+)
 
 bp = Blueprint("patients", __name__)
 
@@ -68,7 +77,7 @@ def new():
         else:
             flash(_("Patiënt toegevoegd."), "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
-    return render_template("patients/new.html", form=form)
+    return render_template("patients/new.html", form=form), form_status()
 
 
 def _detail_page(patient_id: int, *, enrol_form=None, end_form=None, team_form=None, status=200):
@@ -141,6 +150,7 @@ def end_enrolment(patient_id: int, enrolment_id: int):
         else:
             flash(_("Inschrijving beëindigd."), "success")
             return redirect(url_for("patients.detail", patient_id=patient_id))
+    flash_field_errors(form)
     return _detail_page(patient_id, end_form=form, status=400)
 
 

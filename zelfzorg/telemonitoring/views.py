@@ -522,8 +522,9 @@ def api_measurements():
         now=utcnow(),
         patient=patient,
     )
-    token_row.last_used_at = utcnow()
-    db.add(token_row)
+    if not result.refused:  # a refused batch changes nothing, not even the token's use
+        token_row.last_used_at = utcnow()
+        db.add(token_row)
     body = {
         "stored": result.stored,
         "duplicates": result.duplicates,
