@@ -105,7 +105,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from zelfzorg.accounts.models import User
+    from zelfzorg.accounts.models import Role, User
     from zelfzorg.db import get_session
 
     login_manager.init_app(app)
@@ -132,6 +132,19 @@ def _init_login(app: Flask) -> None:
         user = get_session().get(User, int(user_id))
         if user is None or not user.is_active or user.session_nonce != nonce:
             return None
+        # Idle timeout, checked on the server: 30 minutes for staff (they see many patients'
+        # records, often on shared computers), the session lifetime for patients.
+        idle = (
+            app.config["PERMANENT_SESSION_LIFETIME"]
+            if user.role == Role.patient
+            else app.config["STAFF_IDLE_SECONDS"]
+        )
+        seen = session.get("seen_at")
+        now = int(time.time())
+        if isinstance(seen, int) and now - seen > idle:
+            return None
+        if seen != now:
+            session["seen_at"] = now
         return user
 
 
@@ -210,6 +223,10 @@ def _init_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:  # behind TLS (or a proxy saying so, see PROXY_FIX_HOPS)
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if request.endpoint and request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from zelfzorg.accounts import services
+from zelfzorg.accounts import services, throttle
 from zelfzorg.accounts.forms import (
     ActivateForm,
     CareGroupForm,
@@ -35,6 +35,7 @@ from zelfzorg.accounts.forms import (
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.models_base import utcnow
 from zelfzorg.web import (
     NavItem,
     current_actor,
@@ -97,6 +98,25 @@ def _finish_login(user: User):
     return redirect(url_for(HOME_BY_ROLE[user.role]))
 
 
+def _throttled(scope: str, account: object) -> bool:
+    address = request.remote_addr or ""
+    return throttle.blocked(get_session(), scope, address=address, account=account, now=utcnow())
+
+
+def _failed(scope: str, account: object) -> None:
+    address = request.remote_addr or ""
+    throttle.record_failure(get_session(), scope, address=address, account=account, now=utcnow())
+
+
+def _too_many(scope: str, template: str, form):
+    """Refused before the credentials are checked, and not audited again: guessing from one
+    address or at one account must not flood the log."""
+    minutes = throttle.retry_minutes(scope)
+    flash(_(throttle.E_THROTTLED, minutes=minutes), "error")
+    page = render_template(template, form=form)
+    return page, 429, {"Retry-After": str(minutes * 60)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -104,6 +124,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
+        if _throttled("login", form.email.data):
+            return _too_many("login", "accounts/login.html", form)
         try:
             result = services.authenticate(
                 db,
@@ -113,6 +135,7 @@ def login():
                 client_address=request.remote_addr or "",
             )
         except ValidationError as error:
+            _failed("login", form.email.data)
             flash(error_text(error), "error")
             return render_template("accounts/login.html", form=form), 200
         if result.next_step == services.LoginStep.done:
@@ -143,6 +166,8 @@ def totp():
         return redirect(url_for("accounts.login"))
     form = TotpForm()
     if form.validate_on_submit():
+        if _throttled("totp", user.id):
+            return _too_many("totp", "accounts/totp.html", form)
         try:
             services.verify_totp(
                 get_session(),
@@ -152,6 +177,7 @@ def totp():
                 client_address=request.remote_addr or "",
             )
         except ValidationError as error:
+            _failed("totp", user.id)
             form_errors(form, error)
             return render_template("accounts/totp.html", form=form), 200
         return _finish_login(user)
@@ -207,6 +233,8 @@ def activate():
         return redirect(url_for("accounts.index"))
     form = ActivateForm()
     if form.validate_on_submit():
+        if _throttled("activate", form.email.data):
+            return _too_many("activate", "accounts/activate.html", form)
         try:
             user = services.activate_account(
                 get_session(),
@@ -217,6 +245,7 @@ def activate():
                 client_address=request.remote_addr or "",
             )
         except ValidationError as error:
+            _failed("activate", form.email.data)
             form_errors(form, error)
         else:
             flash(_("Welkom! Uw account is klaar."), "success")
