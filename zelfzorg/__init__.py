@@ -97,7 +97,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_cli(app)
 
-    if app.config.get("SCHEDULER_ENABLED"):
+    # Only the development server runs the jobs in-process; in production every gunicorn
+    # worker would start its own scheduler, so there it is one `zelfzorg scheduler` process.
+    if app.config.get("SCHEDULER_ENABLED") and app.config.get("ENV_NAME") == "development":
         from zelfzorg.notifications.jobs import start_scheduler
 
         start_scheduler(app.extensions["zelfzorg_engine"])
