@@ -181,3 +181,21 @@ def test_patients_keep_their_session_for_the_session_lifetime(app, world, login)
     with patient.session_transaction() as sess:
         sess["seen_at"] = int(time.time()) - app.config["STAFF_IDLE_SECONDS"] - 1
     assert patient.get("/mijn").status_code == 200
+
+
+def test_old_hits_are_pruned_and_no_longer_count(db, world):
+
+    from zelfzorg.accounts.models import ThrottleHit
+    from zelfzorg.models_base import utcnow
+
+    now = utcnow()
+    limit = throttle.LIMITS["login"]
+    for _ in range(limit.per_address):
+        throttle.record_failure(
+            db, "login", address="192.0.2.1", account="a@b.nl", now=now - limit.window
+        )
+    db.commit()
+    assert not throttle.blocked(db, "login", address="192.0.2.1", account="x@y.nl", now=now)
+    assert throttle.prune(db, now) == 2 * limit.per_address
+    db.commit()
+    assert db.exec(select(ThrottleHit)).all() == []
