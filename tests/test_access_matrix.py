@@ -10,6 +10,7 @@ import pkgutil
 
 import pytest
 from sqlmodel import func, select
+from werkzeug.routing import IntegerConverter
 
 import tests
 from tests.access import Rule
@@ -106,9 +107,7 @@ def test_route_access_per_persona(app, db, world, login, no_csrf, endpoint):
 
 def _id_args(url_rule) -> list[str]:
     return [
-        name
-        for name, conv in url_rule._converters.items()
-        if type(conv).__name__ == "IntegerConverter"
+        name for name, conv in url_rule._converters.items() if isinstance(conv, IntegerConverter)
     ]
 
 

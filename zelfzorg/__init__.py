@@ -72,8 +72,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(exist_ok=True)
     ensure_sqlite_dir(app.config["DATABASE_URL"])  # a SQLite file elsewhere: its folder too
 
-    from zelfzorg import db
+    from zelfzorg import boundary, db
 
+    boundary.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -97,7 +98,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_cli(app)
 
-    if app.config.get("SCHEDULER_ENABLED"):
+    # Only the development server runs the jobs in-process; in production every gunicorn
+    # worker would start its own scheduler, so there it is one `zelfzorg scheduler` process.
+    if app.config.get("SCHEDULER_ENABLED") and app.config.get("ENV_NAME") == "development":
         from zelfzorg.notifications.jobs import start_scheduler
 
         start_scheduler(app.extensions["zelfzorg_engine"])
@@ -105,7 +108,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from zelfzorg.accounts.models import User
+    from zelfzorg.accounts.models import Role, User
     from zelfzorg.db import get_session
 
     login_manager.init_app(app)
@@ -132,6 +135,19 @@ def _init_login(app: Flask) -> None:
         user = get_session().get(User, int(user_id))
         if user is None or not user.is_active or user.session_nonce != nonce:
             return None
+        # Idle timeout, checked on the server: 30 minutes for staff (they see many patients'
+        # records, often on shared computers), the session lifetime for patients.
+        idle = (
+            app.config["PERMANENT_SESSION_LIFETIME"]
+            if user.role == Role.patient
+            else app.config["STAFF_IDLE_SECONDS"]
+        )
+        seen = session.get("seen_at")
+        now = int(time.time())
+        if isinstance(seen, int) and now - seen > idle:
+            return None
+        if seen != now:
+            session["seen_at"] = now
         return user
 
 
@@ -163,17 +179,33 @@ def _init_templates(app: Flask) -> None:
 
 
 def _init_errors(app: Flask) -> None:
+    from flask import jsonify
+    from flask_babel import gettext
+
+    from zelfzorg.boundary import E_TOO_LARGE
     from zelfzorg.errors import Forbidden, NotFound
+    from zelfzorg.web import translate
 
     def page(code: int):
         def handler(error):
             if code >= 500:
                 g.db_rollback = True
-            return render_template("error.html", code=code), code
+            message = getattr(error, "message", None) if code == 400 else None
+            if code == 413:
+                message = E_TOO_LARGE
+            if isinstance(message, str):
+                message = translate(message, getattr(error, "params", None))
+            else:
+                message = None
+            if request.path.startswith("/api/"):
+                return jsonify(
+                    error=message or gettext("Dit verzoek kon niet worden verwerkt")
+                ), code
+            return render_template("error.html", code=code, message=message), code
 
         return handler
 
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, page(code))
     app.register_error_handler(NotFound, page(404))
     app.register_error_handler(Forbidden, page(403))
@@ -194,6 +226,10 @@ def _init_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:  # behind TLS (or a proxy saying so, see PROXY_FIX_HOPS)
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if request.endpoint and request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -137,9 +137,13 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("ZELFZORG_ENV", "production") != "development"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 60 * 60  # idle timeout in seconds; refreshed per request
+    STAFF_IDLE_SECONDS = 30 * 60  # staff: logged out after 30 minutes without a request
     SESSION_MAX_AGE = 12 * 60 * 60  # absolute limit since login, whatever the activity
     MFA_PENDING_SECONDS = 5 * 60  # time to enter the second factor after the password
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))  # reverse proxies in front
+    # Forms and device uploads are small; a bigger body is refused before it is read (413).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
 
     BABEL_DEFAULT_LOCALE = "nl"

@@ -109,6 +109,18 @@ def form_errors(form, error: DomainError) -> None:
         flash_error(error)
 
 
+def form_status() -> int:
+    """A form page answered to a POST was refused (success redirects): 400."""
+    return 400 if request.method == "POST" else 200
+
+
+def flash_field_errors(form) -> None:
+    """Field errors of a form that the page does not show beside its fields."""
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "error")
+
+
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str

@@ -27,7 +27,7 @@ def test_admin_adds_and_removes_a_practice_and_scope_follows(db, world, login, n
     poh = login(world.poh)
     assert poh.get(f"/patienten/{world.far_patient.id}").status_code == 403
 
-    response = admin.post(url, data={"practice_id": world.other_practice.id})
+    response = admin.post(f"{url}/toevoegen", data={"practice_id": world.other_practice.id})
     assert response.status_code == 302
     assert memberships(db, world.poh) == {world.other_practice.id}
     assert "Praktijk toegevoegd." in admin.get(url).text
@@ -67,7 +67,7 @@ def test_bad_membership_input_gets_a_message_and_changes_nothing(
     db.commit()
     value = {"{home}": str(world.practice.id), "{far}": str(far.id)}.get(value, value)
     response = login(world.admin).post(
-        f"/beheer/gebruikers/{world.poh.id}/praktijken", data={"practice_id": value}
+        f"/beheer/gebruikers/{world.poh.id}/praktijken/toevoegen", data={"practice_id": value}
     )
     assert response.status_code == 400
     assert message in response.text
@@ -77,8 +77,8 @@ def test_bad_membership_input_gets_a_message_and_changes_nothing(
 def test_adding_twice_and_removing_what_is_not_there_are_refused(db, world, login, no_csrf):
     admin = login(world.admin)
     url = f"/beheer/gebruikers/{world.poh.id}/praktijken"
-    admin.post(url, data={"practice_id": world.other_practice.id})
-    again = admin.post(url, data={"practice_id": world.other_practice.id})
+    admin.post(f"{url}/toevoegen", data={"practice_id": world.other_practice.id})
+    again = admin.post(f"{url}/toevoegen", data={"practice_id": world.other_practice.id})
     assert again.status_code == 400
     assert "Deze zorgverlener werkt al voor deze praktijk." in again.text
     gone = admin.post(f"{url}/{world.practice.id}/verwijderen", follow_redirects=True)
@@ -95,13 +95,18 @@ def test_membership_pages_only_for_professionals_and_admins(db, world, login, no
         client = login(persona)
         url = f"/beheer/gebruikers/{world.poh.id}/praktijken"
         assert client.get(url).status_code == 403
-        assert client.post(url, data={"practice_id": world.other_practice.id}).status_code == 403
+        assert (
+            client.post(
+                f"{url}/toevoegen", data={"practice_id": world.other_practice.id}
+            ).status_code
+            == 403
+        )
     assert memberships(db, world.poh) == set()
 
 
 def test_membership_pages_need_csrf(db, world, login):
     response = login(world.admin).post(
-        f"/beheer/gebruikers/{world.poh.id}/praktijken",
+        f"/beheer/gebruikers/{world.poh.id}/praktijken/toevoegen",
         data={"practice_id": world.other_practice.id},
     )
     assert response.status_code == 400
@@ -112,6 +117,7 @@ def test_membership_messages_in_english(db, world, login, no_csrf):
     admin = login(world.admin)
     admin.post("/taal", data={"lang": "en"})
     response = admin.post(
-        f"/beheer/gebruikers/{world.poh.id}/praktijken", data={"practice_id": world.practice.id}
+        f"/beheer/gebruikers/{world.poh.id}/praktijken/toevoegen",
+        data={"practice_id": world.practice.id},
     )
     assert "This is the professional&#39;s own practice." in response.text

@@ -4,6 +4,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from zelfzorg.accounts.models import Discipline, Role
+from zelfzorg.formfields import coerce_id
 
 
 class LoginForm(FlaskForm):
@@ -38,7 +39,7 @@ class CareGroupForm(FlaskForm):
 
 
 class PracticeForm(FlaskForm):
-    care_group_id = SelectField(_l("Zorggroep"), coerce=int)
+    care_group_id = SelectField(_l("Zorggroep"), coerce=coerce_id)
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     city = StringField(_l("Plaats"), validators=[Optional(), Length(max=100)])
     agb_code = StringField(_l("AGB-code (8 cijfers)"), validators=[Optional(), Length(max=8)])
@@ -47,7 +48,7 @@ class PracticeForm(FlaskForm):
 class MembershipForm(FlaskForm):
     practice_id = SelectField(
         _l("Praktijk"),
-        coerce=int,
+        coerce=coerce_id,
         validate_choice=False,  # the service checks the practice and says why
     )
 
@@ -80,8 +81,8 @@ class UserForm(FlaskForm):
         _l("Discipline (zorgverlener)"),
         choices=[("", "—")] + [(d.value, lbl) for d, lbl in DISCIPLINE_LABELS.items()],
     )
-    practice_id = SelectField(_l("Praktijk (zorgverlener)"), coerce=int)
-    care_group_id = SelectField(_l("Zorggroep (zorggroepmedewerker)"), coerce=int)
+    practice_id = SelectField(_l("Praktijk (zorgverlener)"), coerce=coerce_id)
+    care_group_id = SelectField(_l("Zorggroep (zorggroepmedewerker)"), coerce=coerce_id)
     password = PasswordField(
         _l("Tijdelijk wachtwoord (minstens 10 tekens)"),
         validators=[DataRequired(), Length(max=200)],

@@ -131,3 +131,17 @@ class ActivationCode(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=utc_column(nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=utc_column())
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class ThrottleHit(SQLModel, table=True):
+    """One failed attempt (login, second factor, activation) by an address or for an
+    account; the limiter counts them in a window. In the database, so every app process
+    sees the same counts."""
+
+    __tablename__ = "throttle_hit"
+    __table_args__ = (sa.Index("ix_throttle_hit_lookup", "scope", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=20)
+    key: str = Field(max_length=100)
+    at: datetime = Field(sa_column=utc_column(nullable=False))

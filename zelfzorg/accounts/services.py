@@ -25,6 +25,7 @@ from zelfzorg.accounts.models import (
     Role,
     User,
 )
+from zelfzorg.accounts.passwords import validate_password
 from zelfzorg.accounts.scope import Actor, audit, get_patient_for
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.audit.services import AuditSubject, record
@@ -32,7 +33,6 @@ from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Patient
 
-MIN_PASSWORD_LENGTH = 10
 # Deliberately the same for unknown accounts, wrong passwords and locked accounts.
 LOGIN_FAILED = N_(
     "Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord. Na 5 mislukte pogingen "
@@ -68,17 +68,6 @@ def _check_password(policy: SecurityPolicy, stored: str | None, password: str) -
         return hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def validate_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            N_("Kies een wachtwoord van minstens %(n)s tekens."),
-            field="password",
-            n=MIN_PASSWORD_LENGTH,
-        )
-    if len(password) > 200:
-        raise ValidationError(N_("Dit wachtwoord is te lang."), field="password")
 
 
 def normalise_email(email: str) -> str:
@@ -146,6 +135,11 @@ def authenticate(
         )
         session.flush()
         raise ValidationError(LOGIN_FAILED)
+    if policy.hasher().check_needs_rehash(user.password_hash):
+        # Parameters were raised since this hash was made: store it anew while we have the
+        # password (argon2id, ASVS 2.4).
+        user.password_hash = hash_password(policy, password)
+        session.add(user)
     if user.role in MFA_ROLES:
         step = LoginStep.totp if user.totp_enrolled_at else LoginStep.enrol_totp
         return LoginResult(user, step)

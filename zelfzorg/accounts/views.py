@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from zelfzorg.accounts import memberships, services
+from zelfzorg.accounts import memberships, services, throttle
 from zelfzorg.accounts.forms import (
     ActivateForm,
     CareGroupForm,
@@ -36,11 +36,13 @@ from zelfzorg.accounts.forms import (
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.models_base import utcnow
 from zelfzorg.web import (
     NavItem,
     current_actor,
     error_text,
     form_errors,
+    form_status,
     policy,
     roles_required,
     today,
@@ -86,6 +88,25 @@ def _finish_login(user: User):
     return redirect(url_for(HOME_BY_ROLE[user.role]))
 
 
+def _throttled(scope: str, account: object) -> bool:
+    address = request.remote_addr or ""
+    return throttle.blocked(get_session(), scope, address=address, account=account, now=utcnow())
+
+
+def _failed(scope: str, account: object) -> None:
+    address = request.remote_addr or ""
+    throttle.record_failure(get_session(), scope, address=address, account=account, now=utcnow())
+
+
+def _too_many(scope: str, template: str, form):
+    """Refused before the credentials are checked, and not audited again: guessing from one
+    address or at one account must not flood the log."""
+    minutes = throttle.retry_minutes(scope)
+    flash(_(throttle.E_THROTTLED, minutes=minutes), "error")
+    page = render_template(template, form=form)
+    return page, 429, {"Retry-After": str(minutes * 60)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -93,6 +114,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
+        if _throttled("login", form.email.data):
+            return _too_many("login", "accounts/login.html", form)
         try:
             result = services.authenticate(
                 db,
@@ -102,6 +125,7 @@ def login():
                 client_address=request.remote_addr or "",
             )
         except ValidationError as error:
+            _failed("login", form.email.data)
             flash(error_text(error), "error")
             return render_template("accounts/login.html", form=form), 200
         if result.next_step == services.LoginStep.done:
@@ -132,6 +156,8 @@ def totp():
         return redirect(url_for("accounts.login"))
     form = TotpForm()
     if form.validate_on_submit():
+        if _throttled("totp", user.id):
+            return _too_many("totp", "accounts/totp.html", form)
         try:
             services.verify_totp(
                 get_session(),
@@ -141,6 +167,7 @@ def totp():
                 client_address=request.remote_addr or "",
             )
         except ValidationError as error:
+            _failed("totp", user.id)
             form_errors(form, error)
             return render_template("accounts/totp.html", form=form), 200
         return _finish_login(user)
@@ -196,6 +223,8 @@ def activate():
         return redirect(url_for("accounts.index"))
     form = ActivateForm()
     if form.validate_on_submit():
+        if _throttled("activate", form.email.data):
+            return _too_many("activate", "accounts/activate.html", form)
         try:
             user = services.activate_account(
                 get_session(),
@@ -206,11 +235,12 @@ def activate():
                 client_address=request.remote_addr or "",
             )
         except ValidationError as error:
+            _failed("activate", form.email.data)
             form_errors(form, error)
         else:
             flash(_("Welkom! Uw account is klaar."), "success")
             return _finish_login(user)
-    return render_template("accounts/activate.html", form=form)
+    return render_template("accounts/activate.html", form=form), form_status()
 
 
 @bp.post("/taal")
@@ -274,7 +304,9 @@ def admin_new_care_group():
         else:
             flash(_("Zorggroep aangemaakt."), "success")
             return redirect(url_for("accounts.admin_home"))
-    return render_template("accounts/admin_form.html", form=form, title=_("Nieuwe zorggroep"))
+    return render_template(
+        "accounts/admin_form.html", form=form, title=_("Nieuwe zorggroep")
+    ), form_status()
 
 
 @bp.route("/beheer/praktijken/nieuw", methods=["GET", "POST"])
@@ -298,7 +330,9 @@ def admin_new_practice():
         else:
             flash(_("Praktijk aangemaakt."), "success")
             return redirect(url_for("accounts.admin_home"))
-    return render_template("accounts/admin_form.html", form=form, title=_("Nieuwe praktijk"))
+    return render_template(
+        "accounts/admin_form.html", form=form, title=_("Nieuwe praktijk")
+    ), form_status()
 
 
 @bp.route("/beheer/gebruikers/nieuw", methods=["GET", "POST"])
@@ -335,7 +369,9 @@ def admin_new_user():
                 "success",
             )
             return redirect(url_for("accounts.admin_home"))
-    return render_template("accounts/admin_form.html", form=form, title=_("Nieuwe gebruiker"))
+    return render_template(
+        "accounts/admin_form.html", form=form, title=_("Nieuwe gebruiker")
+    ), form_status()
 
 
 def _memberships_page(user_id: int, form=None, status: int = 200):
@@ -352,7 +388,8 @@ def admin_memberships(user_id: int):
     return _memberships_page(user_id)
 
 
-@bp.post("/beheer/gebruikers/<int:user_id>/praktijken")
+# Its own path: a POST with an out-of-range id must answer 404, not the GET route's 405.
+@bp.post("/beheer/gebruikers/<int:user_id>/praktijken/toevoegen")
 @roles_required(Role.admin)
 def admin_add_membership(user_id: int):
     form = MembershipForm()

@@ -31,6 +31,7 @@ from zelfzorg.assessment.versions import (
 )
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, ValidationError
+from zelfzorg.inputs import parse_id, parse_number
 from zelfzorg.texts import Text
 
 OBJECT = "AssessmentSetting"
@@ -131,17 +132,17 @@ def care_group_settings(session: Session, actor: Actor, *, care_group_id: int) -
 
 
 def _whole(raw: str, low: int, high: int, message: str) -> int | ValidationError:
-    text = (raw or "").strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = parse_id(raw)
+    if number is None or not low <= number <= high:
         return ValidationError(message, low=low, high=high)
-    return int(text)
+    return number
 
 
 def _decimal(raw: str, decimals: int) -> Decimal | ValidationError:
-    text = (raw or "").strip().replace(",", ".")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    text = (raw or "").strip()
+    try:  # the shared rules first: no exponent, underscores or non-ASCII digits
+        value = Decimal(text.replace(",", ".")) if parse_number(text) is not None else None
+    except (ValidationError, InvalidOperation):
         value = None
     exponent = value.as_tuple().exponent if value is not None and value.is_finite() else None
     if not isinstance(exponent, int) or -exponent > decimals:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
+from zelfzorg.accounts.scope import audit as write_audit
 from zelfzorg.assessment import care_group_settings, services, trend
 from zelfzorg.assessment.forms import (
     ACTIONS,
@@ -19,8 +20,9 @@ from zelfzorg.assessment.forms import (
     AnswerPageForm,
 )
 from zelfzorg.assessment.models import ResponseStatus
+from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_, ValidationError
+from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.web import NavItem, current_actor, error_text, roles_required, today
 
@@ -142,7 +144,22 @@ def fill(response_id: int):
     db, actor = get_session(), current_actor()
     view = services.open_response(db, actor, response_id)
     response = view.response
-    services.check_filler(actor, view.definition.kind)
+    try:
+        services.check_filler(actor, view.definition.kind)
+    except Forbidden:
+        # Loading audited the read as allowed; it is refused, so the log must say denied.
+        patient_id = response.patient_id
+        db.rollback()
+        write_audit(
+            db,
+            actor,
+            action=AuditAction.read if request.method == "GET" else AuditAction.update,
+            object_type=services.OBJECT,
+            object_id=response_id,
+            patient_id=patient_id,
+            outcome=AuditOutcome.denied,
+        )
+        raise
     if response.status == ResponseStatus.completed:
         return redirect(url_for("assessment.result", response_id=response.id))
     pages = _pages(view)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, time
 
 from flask import Blueprint, Response, render_template, request
@@ -13,8 +11,11 @@ from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import audit as write_audit
 from zelfzorg.audit import services
 from zelfzorg.audit.models import AuditAction
+from zelfzorg.boundary import InputRefused
+from zelfzorg.csvexport import csv_bytes
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_
+from zelfzorg.errors import N_, ValidationError
+from zelfzorg.inputs import parse_date, parse_id
 from zelfzorg.web import AMSTERDAM, NavItem, current_actor, local, roles_required
 
 bp = Blueprint("audit", __name__)
@@ -52,15 +53,23 @@ def my_access():
 
 
 def _filters():
+    """Filters from the query string; a malformed one is refused with a message (400)."""
+
     def as_int(name):
         value = request.args.get(name, "").strip()
-        return int(value) if value.isdigit() else None
+        if not value:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise InputRefused(N_("Vul een geldig nummer in."))
+        return number
 
     def as_day(name, end=False):
-        value = request.args.get(name, "").strip()
         try:
-            day = datetime.strptime(value, "%Y-%m-%d").date()
-        except ValueError:
+            day = parse_date(request.args.get(name, ""))
+        except ValidationError as error:
+            raise InputRefused.from_error(error) from None
+        if day is None:
             return None
         return datetime.combine(day, time.max if end else time.min, AMSTERDAM)
 
@@ -91,47 +100,43 @@ def admin_export():
         object_type="AuditLog",
         detail=f"{len(entries)} entries",
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    header = [
+        "id",
+        "time",
+        "user_id",
+        "user",
+        "role",
+        "organisation",
+        "patient_id",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+        "client_address",
+        "detail",
+        "hash",
+    ]
+    rows = (
         [
-            "id",
-            "time",
-            "user_id",
-            "user",
-            "role",
-            "organisation",
-            "patient_id",
-            "action",
-            "object_type",
-            "object_id",
-            "outcome",
-            "client_address",
-            "detail",
-            "hash",
+            e.id,
+            local(e.at).isoformat(),
+            e.user_id,
+            e.user_name,
+            e.role,
+            e.organisation,
+            e.patient_id,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.outcome,
+            e.client_address,
+            e.detail,
+            e.hash,
         ]
+        for e in entries
     )
-    for e in entries:
-        writer.writerow(
-            [
-                e.id,
-                local(e.at).isoformat(),
-                e.user_id,
-                e.user_name,
-                e.role,
-                e.organisation,
-                e.patient_id,
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.outcome,
-                e.client_address,
-                e.detail,
-                e.hash,
-            ]
-        )
     return Response(
-        out.getvalue(),
-        mimetype="text/csv",
+        csv_bytes(header, rows),
+        mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": "attachment; filename=audit.csv"},
     )

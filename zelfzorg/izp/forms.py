@@ -9,7 +9,6 @@ from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     RadioField,
     SelectField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from zelfzorg.formfields import DateField, IdField
 from zelfzorg.izp.models import AgreementStatus, SelfManagementModule
 from zelfzorg.izp.pdca import (
     AchievementStatus,
@@ -65,13 +65,10 @@ def _enum_choices(enum, empty=None):
 
 
 class VersionedForm(FlaskForm):
-    version = HiddenField()
+    version = IdField()
 
     def version_number(self) -> int:
-        try:
-            return int(self.version.data or 0)
-        except ValueError:
-            return 0
+        return self.version.number or 0
 
 
 class PlanForm(VersionedForm):

@@ -7,14 +7,14 @@ starts the next cycle or closes the goal; see :func:`apply_decision`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
+from zelfzorg import inputs
 from zelfzorg.errors import N_, ValidationError
 
 TITLE_MAX_LENGTH = 200
@@ -448,14 +448,11 @@ def _clean_text(text: object) -> str:
 
 def _parse_number(raw: float | int | Decimal | str) -> float | None:
     """A finite float from a number or Dutch/English decimal text; None if it is not one."""
-    if isinstance(raw, bool):
-        return None
+    # Dutch users type a decimal comma; thousands separators are not accepted (ambiguous).
     try:
-        # Dutch users type a decimal comma; thousands separators are not accepted (ambiguous).
-        number = float(Decimal(raw.replace(",", "."))) if isinstance(raw, str) else float(raw)
-    except (InvalidOperation, ValueError):  # ValueError: a signalling NaN ("sNaN")
+        return inputs.parse_number(float(raw) if isinstance(raw, Decimal) else raw)
+    except (ValidationError, ValueError):
         return None
-    return number if math.isfinite(number) else None
 
 
 def _parse_enum(enum: type[_E], raw: object, field: str, message: str) -> _E:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
@@ -9,15 +10,18 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from zelfzorg.errors import ValidationError as DomainValidationError
+from zelfzorg.formfields import IdField, coerce_id
+from zelfzorg.inputs import is_plain_number, json_too_deep, parse_number
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.patients.forms import PROGRAMME_LABELS
 
@@ -29,13 +33,37 @@ CRITERIA_HINT = _l(
 )
 
 
+def _numbers(data: object):
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, list):
+        for item in data:
+            yield from _numbers(item)
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield data
+
+
+def criteria_bounds(_form, field) -> None:
+    """Depth and numbers the criteria code can handle; the grammar is checked by the
+    service. A deep text would make the JSON parser recurse, a huge number break formatting."""
+    text = field.data or ""
+    if json_too_deep(text):
+        raise FieldError(_l("De voorwaarden zijn te diep genest."))
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return  # the service names the line and column
+    if not all(is_plain_number(n) for n in _numbers(data)):
+        raise FieldError(_l("Een getal in de voorwaarden is te groot (hoogstens 1.000.000.000)."))
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
 class InterventionForm(FlaskForm):
-    care_group_id = SelectField(_l("Zorggroep"), coerce=int)
+    care_group_id = SelectField(_l("Zorggroep"), coerce=coerce_id)
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Soort"))
     provider = StringField(_l("Aanbieder"), validators=[Optional(), Length(max=200)])
@@ -51,29 +79,31 @@ class InterventionForm(FlaskForm):
         _l("Uitleg voor de patiënt (Nederlands)"), validators=[DataRequired()]
     )
     description_en = TextAreaField(_l("Uitleg voor de patiënt (Engels)"))
-    criteria = TextAreaField(_l("Voorwaarden om mee te doen"), validators=[DataRequired()])
+    criteria = TextAreaField(
+        _l("Voorwaarden om mee te doen"), validators=[DataRequired(), criteria_bounds]
+    )
     active = BooleanField(_l("Actief (zichtbaar in het aanbod)"), default=True)
-    version = HiddenField()
+    version = IdField()
 
 
 class ReferralForm(FlaskForm):
-    intervention_id = SelectField(_l("Interventie"), coerce=int)
+    intervention_id = SelectField(_l("Interventie"), coerce=coerce_id)
     goal_id = SelectField(
-        _l("Hoort bij doel uit het zorgplan (optioneel)"), coerce=int, validate_choice=False
+        _l("Hoort bij doel uit het zorgplan (optioneel)"), coerce=coerce_id, validate_choice=False
     )
     note = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=1000)])
 
 
 class TransitionForm(FlaskForm):
     to_state = HiddenField(validators=[DataRequired()])
-    version = IntegerField(validators=[Optional()])
+    version = IdField()
     note = TextAreaField(_l("Toelichting (optioneel)"), validators=[Optional(), Length(max=1000)])
 
 
 class OutcomeForm(FlaskForm):
     """CSRF, version and note; the outcome inputs themselves depend on the kind."""
 
-    version = IntegerField(validators=[Optional()])
+    version = IdField()
     note = TextAreaField(
         _l("Toelichting bij de statuswijziging (optioneel)"),
         validators=[Optional(), Length(max=1000)],
@@ -91,11 +121,12 @@ def outcome_from_form(kind: str, form: Mapping[str, str]) -> dict[str, object]:
         if spec.type == "yes_no":
             data[spec.key] = {"ja": True, "nee": False}.get(raw, raw)
         elif spec.type in ("integer", "rating"):
-            data[spec.key] = int(raw) if raw.lstrip("-").isdigit() else raw
+            digits = raw[1:] if raw.startswith("-") else raw
+            data[spec.key] = int(raw) if digits.isascii() and digits.isdigit() else raw
         elif spec.type == "number":
             try:
-                data[spec.key] = float(raw.replace(",", "."))
-            except ValueError:
+                data[spec.key] = parse_number(raw)
+            except DomainValidationError:
                 data[spec.key] = raw
         else:
             data[spec.key] = raw

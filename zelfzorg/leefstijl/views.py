@@ -158,7 +158,7 @@ def admin_edit(intervention_id: int):
         return _form_page(form, title=title, intervention=intervention)
     form = _intervention_form(InterventionForm())
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = form.version.number
         try:
             services.update_intervention(
                 db, current_actor(), intervention_id, _input(form), version=version, now=utcnow()
@@ -253,7 +253,7 @@ def _transition(form, referral_id: int, *, to_state: str, outcome=None):
             current_actor(),
             referral_id,
             to_state=to_state,
-            version=form.version.data,
+            version=form.version.number,
             note=form.note.data or "",
             outcome=outcome,
             now=utcnow(),

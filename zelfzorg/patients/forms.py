@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from zelfzorg.formfields import DateField, coerce_id
 from zelfzorg.patients.models import CareTeamRole, Programme
 
 SEX_CHOICES = [
@@ -32,7 +33,7 @@ class PatientForm(FlaskForm):
     sex = SelectField(_l("Geslacht"), choices=SEX_CHOICES)
     his_number = StringField(_l("HIS-nummer (optioneel)"), validators=[Optional(), Length(max=40)])
     # Only shown to a professional in several practices; the service checks the choice.
-    practice_id = SelectField(_l("Praktijk"), coerce=int, default=0, validate_choice=False)
+    practice_id = SelectField(_l("Praktijk"), coerce=coerce_id, default=0, validate_choice=False)
 
 
 class EnrolForm(FlaskForm):
@@ -51,7 +52,7 @@ class MoveForm(FlaskForm):
 
     practice_id = SelectField(
         _l("Nieuwe praktijk"),
-        coerce=int,
+        coerce=coerce_id,
         validate_choice=False,  # the service checks the practice and says why
     )
     on = DateField(
@@ -64,7 +65,7 @@ class MoveForm(FlaskForm):
 
 
 class CareTeamForm(FlaskForm):
-    user_id = SelectField(_l("Zorgverlener"), coerce=int)
+    user_id = SelectField(_l("Zorgverlener"), coerce=coerce_id)
     role = SelectField(_l("Rol"), choices=[(r.value, lbl) for r, lbl in CARE_TEAM_LABELS.items()])
 
 

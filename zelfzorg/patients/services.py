@@ -21,6 +21,7 @@ from zelfzorg.accounts.scope import (
 from zelfzorg.accounts.services import practice_staff
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, ValidationError
+from zelfzorg.inputs import check_date
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
     CareTeamMember,
@@ -273,6 +274,7 @@ def enrol(
     patient = get_patient_for(
         session, actor, patient_id, write=True, action=AuditAction.create, object_type="Enrolment"
     )
+    check_date(start_date, field="start_date", born=patient.date_of_birth, today=today)
     existing = session.exec(
         select(Enrolment).where(
             Enrolment.patient_id == patient.id, Enrolment.programme == programme

@@ -27,7 +27,9 @@ from zelfzorg.web import (
     current_actor,
     error_text,
     flash_error,
+    flash_field_errors,
     form_errors,
+    form_status,
     policy,
     practice_filter,
     roles_required,
@@ -98,7 +100,7 @@ def new():
         else:
             flash(_("Patiënt toegevoegd."), "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
-    return render_template("patients/new.html", form=form)
+    return render_template("patients/new.html", form=form), form_status()
 
 
 def _move_choices(db, patient) -> list[tuple[int, str]]:
@@ -188,6 +190,7 @@ def end_enrolment(patient_id: int, enrolment_id: int):
         else:
             flash(_("Inschrijving beëindigd."), "success")
             return redirect(url_for("patients.detail", patient_id=patient_id))
+    flash_field_errors(form)
     return _detail_page(patient_id, end_form=form, status=400)
 
 

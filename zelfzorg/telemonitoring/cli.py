@@ -9,6 +9,7 @@ import click
 from flask import current_app
 
 from zelfzorg.audit.services import AuditSubject
+from zelfzorg.csvexport import csv_bytes
 from zelfzorg.db import session_scope
 from zelfzorg.models_base import utcnow
 
@@ -46,7 +47,12 @@ def register(group: click.Group) -> None:
         show_default=True,
         help="Language of the reasons given for bad rows.",
     )
-    def import_measurements(file: Path, partial: bool, lang: str):
+    @click.option(
+        "--errors-csv",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Also write the bad rows (line; reason) to this CSV file (UTF-8 with BOM, ';').",
+    )
+    def import_measurements(file: Path, partial: bool, lang: str, errors_csv: Path | None):
         """Import readings from a CSV file: patient_id (or practice + his_number), type_code
         (or loinc), value, unit, measured_at (ISO 8601), source_id, and optionally reading_id
         (the systolic and diastolic rows of one blood pressure share it; without it they pair
@@ -73,6 +79,12 @@ def register(group: click.Group) -> None:
         with force_locale(lang):
             for error in result.errors[:200]:
                 click.echo(f"line {error.line}: {error.render(lang, gettext)}", err=True)
+            if errors_csv is not None:
+                # The reasons quote the file's own values: the shared writer keeps a value
+                # like "=HYPERLINK(...)" from running as a formula in a spreadsheet.
+                header = ["line", "reason"] if lang == "en" else ["regel", "reden"]
+                rows = [(e.line, e.render(lang, gettext)) for e in result.errors]
+                errors_csv.write_bytes(csv_bytes(header, rows, delimiter=";"))
         if len(result.errors) > 200:
             click.echo(f"... and {len(result.errors) - 200} more bad rows", err=True)
         if result.refused:

@@ -7,11 +7,10 @@ stored; with ``partial`` the good rows are stored and the bad ones listed. A rea
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, tuple_
@@ -19,7 +18,14 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
-from zelfzorg.errors import N_
+from zelfzorg.errors import N_, ValidationError
+from zelfzorg.inputs import (
+    E_CONTROL,
+    has_control_characters,
+    parse_datetime,
+    parse_id,
+    parse_number,
+)
 from zelfzorg.patients.models import Patient
 from zelfzorg.telemonitoring.alerts import evaluate_rows
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
@@ -82,7 +88,10 @@ class _Bad(Exception):
 
 def _text(raw: Mapping[str, object], key: str) -> str:
     value = raw.get(key)
-    return "" if value is None else str(value).strip()
+    text = "" if value is None else str(value).strip()
+    if has_control_characters(text):
+        raise _Bad(E_CONTROL)
+    return text
 
 
 def _resolve_type(raw: Mapping[str, object]) -> MeasurementType:
@@ -102,19 +111,15 @@ def _resolve_type(raw: Mapping[str, object]) -> MeasurementType:
 def _parse_time(text: str) -> datetime:
     if not text:
         raise _Bad(N_("Geef het tijdstip van de meting (measured_at)."))
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise _Bad(
-            N_("Het tijdstip %(value)s is geen ISO-datum en -tijd (2024-05-01T08:30:00+02:00)."),
-            value=text[:40],
-        ) from None
-    if moment.tzinfo is None:  # local (Dutch) time when no offset is given
-        moment = moment.replace(tzinfo=AMSTERDAM)
-    return moment.astimezone(ZoneInfo("UTC"))
+    try:  # local (Dutch) time when no offset is given; years outside 1900-2100 refused
+        return parse_datetime(text)
+    except ValidationError as error:
+        raise _Bad(error.message, **error.params) from None
 
 
-def _check_row(raw: Mapping[str, object], patient_id: int, now: datetime) -> _Row:
+def _check_row(
+    raw: Mapping[str, object], patient_id: int, now: datetime, born: date | None = None
+) -> _Row:
     mtype = _resolve_type(raw)
     if mtype.derived is not None:
         raise _Bad(N_("%(code)s wordt berekend en kan niet worden ingelezen."), code=mtype.code)
@@ -132,21 +137,17 @@ def _check_row(raw: Mapping[str, object], patient_id: int, now: datetime) -> _Ro
                 code=mtype.code,
                 expected=mtype.unit,
             )
-        try:
-            if isinstance(value_text, bool):
-                raise ValueError
-            value = float(str(value_text).strip().replace(",", "."))
-            if not math.isfinite(value):
-                raise ValueError
-        except (TypeError, ValueError):
-            raise _Bad(
-                N_("De waarde %(value)s is geen getal."), value=str(value_text)[:40]
-            ) from None
+        try:  # a JSON number, or text as people type it ("7,2"); no "1e2", "1_20", "١٢"
+            value = parse_number(value_text)
+        except ValidationError:
+            value = None
+        if value is None:
+            raise _Bad(N_("De waarde %(value)s is geen getal."), value=str(value_text)[:40])
         problems = check_value(mtype, value)
     else:
         value_code = str(value_text or "").strip()
         problems = check_value(mtype, value_code)
-    problems += check_time(measured_at, now, max_age_years=None)
+    problems += check_time(measured_at, now, max_age_years=None, born=born)
     errors = [p for p in problems if p.is_error]
     if errors:
         raise _Bad(errors[0].message, **dict(errors[0].params))
@@ -233,12 +234,15 @@ def _patient_map(
     ids: set[int] = set()
     his: set[tuple[int, str]] = set()
     for _line, raw in rows:
-        pid = _text(raw, "patient_id")
-        if pid.isdigit():
-            ids.add(int(pid))
-        practice, number = _text(raw, "practice"), _text(raw, "his_number")
-        if practice.isdigit() and number:
-            his.add((int(practice), number))
+        try:
+            pid = parse_id(_text(raw, "patient_id"))
+            practice, number = parse_id(_text(raw, "practice")), _text(raw, "his_number")
+        except _Bad:
+            continue  # the row is refused with its message below
+        if pid is not None:
+            ids.add(pid)
+        if practice is not None and number:
+            his.add((practice, number))
     by_id: dict[int, Patient] = {}
     for chunk in _chunks(sorted(ids)):
         for p in session.exec(select(Patient).where(col(Patient.id).in_(chunk))).all():
@@ -288,13 +292,15 @@ def import_readings(
             else:
                 pid = _text(raw, "patient_id")
                 key = (_text(raw, "practice"), _text(raw, "his_number"))
-                found = by_id.get(int(pid)) if pid.isdigit() else None
-                if found is None and key[0].isdigit() and key[1]:
-                    found = by_his.get((int(key[0]), key[1]))
+                number = parse_id(pid)
+                practice = parse_id(key[0])
+                found = by_id.get(number) if number is not None else None
+                if found is None and practice is not None and key[1]:
+                    found = by_his.get((practice, key[1]))
                 if found is None:
                     raise _Bad(N_("Onbekende patiënt (patient_id, of practice met his_number)."))
                 owner = found
-            row = _check_row(raw, owner.id, now)  # type: ignore[arg-type]
+            row = _check_row(raw, owner.id, now, owner.date_of_birth)  # type: ignore[arg-type]
             row.line = line
             accepted.append((line, row))
         except _Bad as bad:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.inputs import E_DATE_BEFORE_BIRTH, EARLIEST_DATE
 from zelfzorg.telemonitoring.types import (
     MeasurementType,
     Text,
@@ -163,6 +165,10 @@ def check_value(
     return []
 
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+E_BEFORE_1900 = N_("Deze datum ligt voor 1900. Vul in wanneer u gemeten hebt.")
+
+
 def check_time(
     measured_at: datetime,
     now: datetime,
@@ -170,8 +176,15 @@ def check_time(
     field: str = "measured_at",
     clock_skew: timedelta = CLOCK_SKEW,
     max_age_years: int | None = MAX_AGE_YEARS,
+    born: date | None = None,
 ) -> list[Problem]:
-    """A time in the future is an error; a very old one a warning (usually a wrong year)."""
+    """A time in the future is an error, and so is one before 1900 or before the patient's
+    birth; a very old one is a warning (usually a wrong year)."""
+    day = measured_at.astimezone(AMSTERDAM).date() if measured_at.tzinfo else measured_at.date()
+    if day < EARLIEST_DATE:
+        return [Problem(field=field, code="too_early", message=E_BEFORE_1900)]
+    if born is not None and day < born:
+        return [Problem(field=field, code="before_birth", message=E_DATE_BEFORE_BIRTH)]
     if measured_at > now + clock_skew:
         return [
             Problem(

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from zelfzorg import inputs
 from zelfzorg.accounts.scope import Actor, get_patient_for, load_child_for, load_for
 from zelfzorg.accounts.tokens import (
     MAX_TOKEN_LENGTH,
@@ -77,17 +78,8 @@ def entry_types() -> list[MeasurementType]:
 
 
 def parse_number(text: str | None, field_name: str) -> float | None:
-    """A number as people type it ("7,2" or "7.2"); empty is None."""
-    text = (text or "").strip().replace(" ", "")
-    if not text:
-        return None
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        raise ValidationError(N_("Vul een getal in."), field=field_name) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValidationError(N_("Vul een getal in."), field=field_name)
-    return value
+    """A number as people type it ("7,2" or "7.2"); empty is None (``zelfzorg.inputs``)."""
+    return inputs.parse_number((text or "").replace(" ", ""), field=field_name)
 
 
 @dataclass(frozen=True)
@@ -230,7 +222,7 @@ def record_readings(
         )
     for code, value in coded.items():
         problems += check_value(types[code], value, field=code)
-    problems += check_time(measured_at, now, field="date")
+    problems += check_time(measured_at, now, field="date", born=patient.date_of_birth)
 
     errors = [p for p in problems if p.is_error]
     if errors:
@@ -379,7 +371,14 @@ def correct_measurement(
     else:
         code_value = (value or "").strip()
         problems += check_value(mtype, code_value, field="value")
-    problems += check_time(measured_at, now, field="date", max_age_years=None)
+    born = session.get(Patient, old.patient_id)
+    problems += check_time(
+        measured_at,
+        now,
+        field="date",
+        max_age_years=None,
+        born=born.date_of_birth if born else None,
+    )
     errors = [p for p in problems if p.is_error]
     if errors:
         raise PlausibilityError(errors)
@@ -641,6 +640,10 @@ def authenticate_device(
     )
     caller = found.match.principal
     assert isinstance(caller, DeviceCaller)
+    return caller, found.subject
+
+
+def mark_device_used(session: Session, caller: DeviceCaller, *, now: datetime) -> None:
+    """Record the token's use once a batch was accepted (a refused batch changes nothing)."""
     caller.token.last_used_at = now
     session.add(caller.token)
-    return caller, found.subject

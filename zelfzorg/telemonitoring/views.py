@@ -458,6 +458,8 @@ def api_measurements():
         now=utcnow(),
         patient=patient,
     )
+    if not result.refused:  # a refused batch changes nothing, not even the token's use
+        services.mark_device_used(db, caller, now=utcnow())
     body = {
         "stored": result.stored,
         "duplicates": result.duplicates,

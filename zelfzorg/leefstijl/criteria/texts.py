@@ -163,8 +163,12 @@ def resolve_lang(lang: str) -> Lang:
 
 
 def format_number(value: Number, lang: str = "nl") -> str:
-    """A number as people write it: ``27,4`` in Dutch, ``27.4`` in English."""
-    return format_decimal(value, locale=_LOCALES[resolve_lang(lang)])
+    """A number as people write it: ``27,4`` in Dutch, ``27.4`` in English. A number beyond
+    Babel's decimal precision (stored before the form bounded them) is still shown."""
+    try:
+        return format_decimal(value, locale=_LOCALES[resolve_lang(lang)])
+    except (ArithmeticError, ValueError):
+        return format_decimal(value, format="0.###E0", locale=_LOCALES[resolve_lang(lang)])
 
 
 def format_day(day: date, lang: str = "nl") -> str:
