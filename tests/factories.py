@@ -8,10 +8,11 @@ from datetime import date
 from sqlmodel import Session
 
 from zelfzorg.accounts.models import CareGroup, Discipline, Practice, Role, User
-from zelfzorg.accounts.scope import Actor
+from zelfzorg.accounts.scope import Actor, actor_for
 from zelfzorg.accounts.services import SecurityPolicy, hash_password
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
+from zelfzorg.patients.practice_history import open_first_period
 
 POLICY = SecurityPolicy(argon2_time_cost=1, argon2_memory_cost=1024)
 PASSWORD = "correct-horse-battery"
@@ -89,6 +90,7 @@ def make_patient(
     )
     db.add(patient)
     db.flush()
+    open_first_period(db, patient)
     for programme in programmes:
         db.add(Enrolment(patient_id=patient.id, programme=programme, start_date=start))
     db.flush()
@@ -112,6 +114,7 @@ class World:
     other_poh: User
     caregroup_user: User
     admin: User
+    db: Session
 
     def user_for(self, persona: str) -> User | None:
         return {
@@ -125,7 +128,7 @@ class World:
         }[persona]
 
     def actor(self, user: User) -> Actor:
-        return Actor(user, "127.0.0.1")
+        return actor_for(self.db, user, "127.0.0.1")
 
 
 PERSONAS = (
@@ -168,5 +171,6 @@ def build_world(db: Session) -> World:
         other_poh=make_user(db, Role.professional, practice=other_practice, name="Ricardo POH"),
         caregroup_user=make_user(db, Role.caregroup, care_group=group),
         admin=make_user(db, Role.admin),
+        db=db,
     )
     return world

@@ -29,6 +29,7 @@ from zelfzorg.patients.models import (
     Programme,
     Sex,
 )
+from zelfzorg.patients.practice_history import open_first_period
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
 DEMO_ORDER = ["izp", "assessment", "telemonitoring", "leefstijl"]
@@ -336,6 +337,7 @@ def seed_demo(
         )
         session.add(patient)
         session.flush()
+        open_first_period(session, patient, created_by_id=pohs[practice.id].id)
         progs = (
             [Programme.DM2, Programme.CVRM]
             if i == 0

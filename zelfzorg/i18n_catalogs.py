@@ -7,6 +7,7 @@ foundation and ``templates/*.html``) in ``zelfzorg/translations``.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -109,8 +110,10 @@ def update() -> int:
                 added += 1
         path = po_path(directory)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as fh:
-            write_po(fh, catalog, width=100, omit_header=False)
+        buffer = io.BytesIO()
+        write_po(buffer, catalog, width=100, omit_header=False)
+        # Babel >= 2.17 writes "charset=utf-8"; keep the header the catalogs always had.
+        path.write_bytes(buffer.getvalue().replace(b"charset=utf-8", b"charset=UTF-8"))
     return added
 
 

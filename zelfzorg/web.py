@@ -8,12 +8,13 @@ from datetime import date, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, request
+from flask import abort, current_app, flash, g, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
-from zelfzorg.accounts.scope import Actor
+from zelfzorg.accounts.scope import Actor, actor_for
+from zelfzorg.db import get_session
 from zelfzorg.errors import DomainError
 from zelfzorg.texts import localize_params
 
@@ -21,7 +22,12 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def current_actor() -> Actor:
-    return Actor(current_user._get_current_object(), request.remote_addr or "")
+    """The signed-in user as an Actor, built once per request (memberships included)."""
+    if "actor" not in g:
+        g.actor = actor_for(
+            get_session(), current_user._get_current_object(), request.remote_addr or ""
+        )
+    return g.actor
 
 
 def today() -> date:

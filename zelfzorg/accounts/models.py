@@ -101,6 +101,21 @@ class User(SQLModel, table=True):
         return self.role in MFA_ROLES
 
 
+class PracticeMembership(SQLModel, table=True):
+    """A professional also works for this practice, besides their home practice
+    (``User.practice_id``): e.g. a dietitian of the care group who sees patients of several
+    practices. Their scope is the union of the home practice and these memberships."""
+
+    __tablename__ = "practice_membership"
+    __table_args__ = (sa.UniqueConstraint("user_id", "practice_id", name="uq_practice_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    practice_id: int = Field(foreign_key="practice.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    created_by_id: int | None = Field(default=None)
+
+
 class ActivationCode(SQLModel, table=True):
     """A single-use code a practice hands to a patient to create their account."""
 

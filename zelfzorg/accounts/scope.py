@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from zelfzorg.accounts.models import Role, User
+from zelfzorg.accounts.models import PracticeMembership, Role, User
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.audit.services import AuditSubject, record, record_many
 from zelfzorg.errors import N_, Forbidden, NotFound
@@ -22,10 +22,23 @@ from zelfzorg.patients.models import Patient
 
 @dataclass(frozen=True)
 class Actor:
-    """The user acting and where from; what services need to authorise and audit."""
+    """The user acting and where from; what services need to authorise and audit.
+
+    ``practice_ids`` are the practices a professional works for (their memberships, home
+    practice included); build it with :func:`actor_for`. Left empty it is the home practice
+    alone, so a forgotten lookup narrows scope, never widens it.
+    """
 
     user: User
     client_address: str = ""
+    practice_ids: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        home = self.user.practice_id
+        if self.user.role == Role.professional and home is not None:
+            object.__setattr__(self, "practice_ids", frozenset(self.practice_ids) | {home})
+        elif self.user.role != Role.professional:
+            object.__setattr__(self, "practice_ids", frozenset())
 
     @property
     def role(self) -> Role:
@@ -64,6 +77,18 @@ class Actor:
         return self.user.role == Role.patient
 
 
+def actor_for(session: Session, user: User, client_address: str = "") -> Actor:
+    """The actor for a signed-in user, with the practices they work for."""
+    practice_ids: frozenset[int] = frozenset()
+    if user.role == Role.professional:
+        practice_ids = frozenset(
+            session.exec(
+                select(PracticeMembership.practice_id).where(PracticeMembership.user_id == user.id)
+            ).all()
+        )
+    return Actor(user, client_address, practice_ids)
+
+
 def may_access_patient(actor: Actor, patient: Patient, *, write: bool = False) -> bool:
     """Patients reach only themselves, professionals their own practice; nobody else."""
     user = actor.user
@@ -72,7 +97,7 @@ def may_access_patient(actor: Actor, patient: Patient, *, write: bool = False) -
     if user.role == Role.patient:
         return user.patient_id == patient.id
     if user.role == Role.professional:
-        return user.practice_id is not None and user.practice_id == patient.practice_id
+        return patient.practice_id in actor.practice_ids
     # Care-group staff and administrators never see identifiable patient data.
     return False
 
@@ -197,8 +222,8 @@ def patients_query(actor: Actor) -> SelectOfScalar[Patient]:
     """Patients the actor may list: a professional's practice, or a patient's own record."""
     query = select(Patient)
     user = actor.user
-    if user.role == Role.professional and user.practice_id is not None:
-        return query.where(Patient.practice_id == user.practice_id)
+    if user.role == Role.professional and actor.practice_ids:
+        return query.where(col(Patient.practice_id).in_(sorted(actor.practice_ids)))
     if user.role == Role.patient and user.patient_id is not None:
         return query.where(Patient.id == user.patient_id)
     return query.where(sa.false())  # nobody else lists patients

@@ -112,3 +112,23 @@ class CareTeamMember(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", index=True)
     role: CareTeamRole = Field(sa_column=enum_column(CareTeamRole))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+
+
+class PracticePeriod(SQLModel, table=True):
+    """The practice a patient belonged to from ``start_date`` up to (not including)
+    ``end_date``; the open period (no end) matches ``Patient.practice_id``. Reports count a
+    patient for the practice of the reference date (DESIGN.md section 4)."""
+
+    __tablename__ = "patient_practice_period"
+    __table_args__ = (
+        sa.CheckConstraint("end_date IS NULL OR end_date > start_date", name="dates_ordered"),
+        sa.Index("ix_patient_practice_period_patient_start", "patient_id", "start_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    practice_id: int = Field(foreign_key="practice.id", index=True)
+    start_date: date
+    end_date: date | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")

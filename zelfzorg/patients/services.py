@@ -23,6 +23,7 @@ from zelfzorg.patients.models import (
     Programme,
     Sex,
 )
+from zelfzorg.patients.practice_history import open_first_period
 
 
 def _require_professional(actor: Actor) -> None:
@@ -95,6 +96,7 @@ def create_patient(session: Session, actor: Actor, data: PatientInput, *, today:
     patient = Patient(practice_id=actor.user.practice_id, created_by_id=actor.user_id, **values)
     session.add(patient)
     session.flush()
+    open_first_period(session, patient, created_by_id=actor.user_id)
     audit(
         session,
         actor,

@@ -1,0 +1,1 @@
+"""Contracting reports for care groups: indicators, contracts, reports and exports."""

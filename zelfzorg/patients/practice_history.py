@@ -1,0 +1,99 @@
+"""A patient's practice over time: one period at a time, moved by a professional.
+
+``Patient.practice_id`` is the practice today; ``PracticePeriod`` rows say which practice on any
+past date, so a report for last year counts a moved patient for the practice of then
+(DESIGN.md section 4). A patient's first period starts on their date of birth: the record holds
+no earlier history, and an enrolment may start long before the record was made.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from zelfzorg.accounts.models import Practice
+from zelfzorg.accounts.scope import Actor, get_patient_for
+from zelfzorg.errors import N_, Forbidden, ValidationError
+from zelfzorg.patients.models import Patient, PracticePeriod
+
+
+def open_first_period(session: Session, patient: Patient, *, created_by_id: int | None = None):
+    """Give a new patient (already flushed) its first practice period."""
+    period = PracticePeriod(
+        patient_id=patient.id,  # type: ignore[arg-type]
+        practice_id=patient.practice_id,
+        start_date=patient.date_of_birth,
+        created_by_id=created_by_id,
+    )
+    session.add(period)
+    session.flush()
+    return period
+
+
+def periods_of(session: Session, patient_id: int) -> list[PracticePeriod]:
+    return list(
+        session.exec(
+            select(PracticePeriod)
+            .where(PracticePeriod.patient_id == patient_id)
+            .order_by(col(PracticePeriod.start_date))
+        ).all()
+    )
+
+
+def move_patient(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    practice_id: int,
+    on: date,
+    today: date,
+) -> PracticePeriod:
+    """Move a patient to another practice of the same care group from ``on`` (<= today).
+
+    The open period ends on ``on`` and a new one starts there; the patient's current practice
+    changes with it, so from then on the old practice no longer reaches the record.
+    """
+    if not actor.is_professional:
+        raise Forbidden(N_("Alleen een zorgverlener kan een patiënt verhuizen."))
+    patient = get_patient_for(session, actor, patient_id, write=True, object_type="PracticePeriod")
+    target = session.get(Practice, practice_id)
+    current = session.get(Practice, patient.practice_id)
+    if target is None or current is None or target.care_group_id != current.care_group_id:
+        raise ValidationError(N_("Kies een praktijk van de zorggroep."), field="practice_id")
+    if target.id == patient.practice_id:
+        raise ValidationError(N_("De patiënt hoort al bij deze praktijk."), field="practice_id")
+    open_period = session.exec(
+        select(PracticePeriod).where(
+            PracticePeriod.patient_id == patient.id, col(PracticePeriod.end_date).is_(None)
+        )
+    ).one()
+    if on > today or on <= open_period.start_date:
+        raise ValidationError(
+            N_("Kies een verhuisdatum na %(start)s en uiterlijk vandaag."),
+            field="on",
+            start=open_period.start_date.isoformat(),
+        )
+    if (
+        patient.his_number
+        and session.exec(
+            select(Patient.id).where(
+                Patient.practice_id == target.id, Patient.his_number == patient.his_number
+            )
+        ).first()
+    ):
+        raise ValidationError(
+            N_("In die praktijk heeft al een patiënt dit HIS-nummer."), field="practice_id"
+        )
+    open_period.end_date = on
+    new_period = PracticePeriod(
+        patient_id=patient.id,  # type: ignore[arg-type]
+        practice_id=target.id,  # type: ignore[arg-type]
+        start_date=on,
+        created_by_id=actor.user_id,
+    )
+    patient.practice_id = target.id  # type: ignore[assignment]
+    session.add_all([open_period, new_period, patient])
+    session.flush()
+    return new_period
