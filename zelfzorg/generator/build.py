@@ -2,11 +2,13 @@
 
 ``flask --app wsgi zelfzorg generate --patients N --practices P --years Y --seed S`` writes
 rows through bulk paths only (Core ``executemany`` in batches, explicit ids, no ORM objects):
-one care group, practices with a POH and a GP each, patients with an age and condition mix and
-multimorbidity, enrolments, about one care plan per enrolled patient with 1-4 goals, actions
-and their review history, activation assessments, lifestyle referrals with their status
-history, logged actions (activity), practice measurements, and for 20% of the patients
-telemonitoring with 4 readings a day. The same seed and reference day give the same rows.
+one care group; practices with a POH and a GP each, and a dietitian working for every practice
+through memberships; patients with an age and condition mix and multimorbidity, one practice
+period each (about 3% moved from another practice), enrolments; about one care plan per
+enrolled patient with 1-4 goals, actions and their review history; activation assessments;
+lifestyle referrals with their status history; logged actions (activity); practice
+measurements; for 20% of the patients telemonitoring with 4 readings a day. The same seed and
+reference day give the same rows.
 
 Extension point: one function per domain in ``STEPS``; a new domain (e.g. goal history rows or
 daily activity for contracting) adds ``def step(ctx: Context) -> int`` and appends it. A step
@@ -23,7 +25,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from zelfzorg.accounts.models import CareGroup, Discipline, Practice, Role, User
+from zelfzorg.accounts.models import (
+    CareGroup,
+    Discipline,
+    Practice,
+    PracticeMembership,
+    Role,
+    User,
+)
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.assessment.scoring import score
 from zelfzorg.assessment.versions import current_version, definition_of, sync_builtins
@@ -33,7 +42,13 @@ from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.criteria import criteria_to_data, parse_criteria
 from zelfzorg.leefstijl.demo import CATALOGUE, PATHS, STATE_WEIGHTS
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
-from zelfzorg.patients.models import PROGRAMME_CONDITION, Condition, Enrolment, Patient
+from zelfzorg.patients.models import (
+    PROGRAMME_CONDITION,
+    Condition,
+    Enrolment,
+    Patient,
+    PracticePeriod,
+)
 from zelfzorg.telemonitoring.models import Alert, Measurement
 
 BATCH = 5000
@@ -149,7 +164,23 @@ def organisations(ctx: Context, *, n_practices: int) -> int:
                 _user(ctx, uid, f"{discipline}{i + 1}", Role.professional, discipline, pid)
             )
     users.append(_user(ctx, next(user_ids), "zorggroep", Role.caregroup, None, None))
+    # A care-group dietitian who works for every practice (home practice plus memberships).
+    dietitian = ctx.ids(User.__table__, 1)[0]
+    users.append(
+        _user(ctx, dietitian, "dietist", Role.professional, Discipline.dietitian, ctx.practices[0])
+    )
     ctx.insert(User, users)
+    ctx.insert(
+        PracticeMembership,
+        [
+            {"id": mid, "user_id": dietitian, "practice_id": pid, "created_at": ctx.now}
+            for pid, mid in zip(
+                ctx.practices[1:],
+                ctx.ids(PracticeMembership.__table__, len(ctx.practices) - 1),
+                strict=True,
+            )
+        ],
+    )
     return n_practices
 
 
@@ -174,7 +205,8 @@ def patients(ctx: Context, *, n_patients: int) -> int:
     rng = ctx.rng
     weights = [rng.uniform(0.5, 1.5) for _ in ctx.practices]
     ids = ctx.ids(Patient.__table__, n_patients)
-    rows, conditions, enrolments = [], [], []
+    rows, conditions, enrolments, periods = [], [], [], []
+    period_ids = iter(ctx.ids(PracticePeriod.__table__, 2 * n_patients))
     condition_ids = iter(ctx.ids(Condition.__table__, n_patients * len(PROGRAMME_WEIGHTS)))
     enrolment_ids = iter(ctx.ids(Enrolment.__table__, n_patients * len(PROGRAMME_WEIGHTS)))
     for n, pid in enumerate(ids):
@@ -205,6 +237,15 @@ def patients(ctx: Context, *, n_patients: int) -> int:
                 "is_demo": False,
             }
         )
+        # One practice period per patient; about 3% moved here from another practice.
+        registered = since - timedelta(days=rng.randint(0, 365 * 10))
+        moved = len(ctx.practices) > 1 and rng.random() < 0.03
+        if moved:
+            before = rng.choice([p for p in ctx.practices if p != practice_id])
+            move = ctx.day_between(registered + timedelta(days=1), ctx.today - timedelta(1))
+            periods.append(_period(next(period_ids), pid, before, registered, move, ctx.now))
+            registered = move
+        periods.append(_period(next(period_ids), pid, practice_id, registered, None, ctx.now))
         for programme in programmes:
             code, name = PROGRAMME_CONDITION[programme]
             conditions.append(
@@ -240,7 +281,19 @@ def patients(ctx: Context, *, n_patients: int) -> int:
     ctx.progress("patients", len(rows))
     ctx.insert(Condition, conditions)
     ctx.insert(Enrolment, enrolments)
+    ctx.insert(PracticePeriod, periods)
     return n_patients
+
+
+def _period(pid: int, patient_id: int, practice_id: int, start, end, now) -> dict:
+    return {
+        "id": pid,
+        "patient_id": patient_id,
+        "practice_id": practice_id,
+        "start_date": start,
+        "end_date": end,
+        "created_at": now,
+    }
 
 
 def care_plans(ctx: Context) -> int:
