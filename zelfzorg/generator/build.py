@@ -53,6 +53,7 @@ from zelfzorg.telemonitoring.models import Alert, Measurement
 
 BATCH = 5000
 TELEMONITORED_SHARE = 0.20
+PATIENT_ACCOUNT_SHARE = 0.6
 # Prevalence of each programme among chronic patients (a patient has at least one).
 PROGRAMME_WEIGHTS = {"DM2": 0.42, "CVRM": 0.48, "COPD": 0.14, "astma": 0.12, "hartfalen": 0.06}
 CITIES = ("Tiel", "Culemborg", "Geldermalsen", "Zaltbommel", "Buren", "Leerdam", "Gorinchem")
@@ -193,6 +194,8 @@ def _user(ctx: Context, uid: int, local: str, role: Role, discipline, practice_i
         "discipline": discipline,
         "practice_id": practice_id,
         "care_group_id": ctx.care_group_id if role == Role.caregroup else None,
+        "patient_id": None,
+        "activated_at": None,
         "is_active": True,
         "failed_logins": 0,
         "session_nonce": "0",
@@ -205,7 +208,8 @@ def patients(ctx: Context, *, n_patients: int) -> int:
     rng = ctx.rng
     weights = [rng.uniform(0.5, 1.5) for _ in ctx.practices]
     ids = ctx.ids(Patient.__table__, n_patients)
-    rows, conditions, enrolments, periods = [], [], [], []
+    rows, conditions, enrolments, periods, accounts = [], [], [], [], []
+    account_ids = iter(ctx.ids(User.__table__, n_patients))
     period_ids = iter(ctx.ids(PracticePeriod.__table__, 2 * n_patients))
     condition_ids = iter(ctx.ids(Condition.__table__, n_patients * len(PROGRAMME_WEIGHTS)))
     enrolment_ids = iter(ctx.ids(Enrolment.__table__, n_patients * len(PROGRAMME_WEIGHTS)))
@@ -273,6 +277,10 @@ def patients(ctx: Context, *, n_patients: int) -> int:
         ctx.patients.append(
             GeneratedPatient(pid, practice_id, born, sex, programmes, since if enrolled else None)
         )
+        if rng.random() < PATIENT_ACCOUNT_SHARE:  # uses the platform (no password: bench sets one)
+            account = _user(ctx, next(account_ids), f"patient{n}", Role.patient, None, None)
+            account.update(patient_id=pid, activated_at=ctx.moment(since))
+            accounts.append(account)
         if len(rows) >= BATCH:
             ctx.insert(Patient, rows)
             ctx.progress("patients", len(rows))
@@ -282,6 +290,8 @@ def patients(ctx: Context, *, n_patients: int) -> int:
     ctx.insert(Condition, conditions)
     ctx.insert(Enrolment, enrolments)
     ctx.insert(PracticePeriod, periods)
+    # After the patients (foreign key); patient accounts are the last user ids.
+    ctx.insert(User, accounts)
     return n_patients
 
 
