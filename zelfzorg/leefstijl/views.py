@@ -174,7 +174,10 @@ def admin_edit(intervention_id: int):
 @bp.get("/leefstijl/kansen")
 @roles_required(Role.professional)
 def opportunities():
-    items = services.practice_opportunities(get_session(), current_actor(), today(), lang=lang())
+    page = request.args.get("page", 1, type=int)  # not a number: the first page
+    items = services.practice_opportunities(
+        get_session(), current_actor(), today(), lang=lang(), page=page
+    )
     return render_template("leefstijl/opportunities.html", items=items, **_helpers())
 
 
