@@ -521,14 +521,19 @@ def practice_opportunities(
                 .where(_not_blocked(Patient.id, intervention.id, today))
             )
         pairs = sa.union_all(*parts).subquery("pairs")
-        total = session.exec(select(sa.func.count()).select_from(pairs)).one()
-        shown = session.execute(
-            select(pairs.c.id, pairs.c.intervention_id)
+        # One pass: the page and the total (a window count) together.
+        rows = session.execute(
+            select(pairs.c.id, pairs.c.intervention_id, sa.func.count().over().label("total"))
             .join(Patient, col(Patient.id) == pairs.c.id)
             .order_by(Patient.family_name, Patient.given_name, Patient.id, pairs.c.position)
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
+        shown = [(pid, intervention_id) for pid, intervention_id, _total in rows]
+        if rows:
+            total = rows[0].total
+        elif page > 1:  # past the end: the total still tells how many pages there are
+            total = session.exec(select(sa.func.count()).select_from(pairs)).one()
         patient_ids = list(dict.fromkeys(pid for pid, _ in shown))
         patients = {
             p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(patient_ids)))
