@@ -495,6 +495,7 @@ def table(result: dict) -> str:
     head = ["scenario", "median ms", "p95 ms", "reference", "ref. median ms", "ratio", "target"]
     lines = [
         f"{result['database']}, {result['patients']:,} patients, {result['years']} year(s)",
+        "",
         "| " + " | ".join([*head, "pass", "note"]) + " |",
         "|" + "---|" * (len(head) + 2),
     ]

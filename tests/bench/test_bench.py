@@ -22,7 +22,7 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     assert any("L2 eligibility" in s for s in scenarios)
     assert any("gunicorn" in s and "/mijn/plan" in s for s in scenarios)
     table = printed[-1]
-    assert table.splitlines()[1].startswith("| scenario | median ms | p95 ms | reference")
+    assert table.splitlines()[2].startswith("| scenario | median ms | p95 ms | reference")
     assert all(s in table for s in scenarios)
     # The HTTP load ran without errors and the audit chain it appended to verifies.
     http = [row for row in result["rows"] if "gunicorn" in row["scenario"]]
