@@ -53,4 +53,4 @@ clean:
 	rm -rf $(VENV) instance/*.db*
 
 bench: $(VENV)/.installed translations
-	$(BIN)/python bench/worklist.py
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -1,9 +1,13 @@
 """Engine per app and session per request.
 
 SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` for every transaction
-(SQLAlchemy's documented pysqlite recipe): almost every request writes an audit entry, so
-taking the write lock up front makes concurrent writers wait instead of failing with
-"database is locked" on lock upgrade.
+that may read and then write (SQLAlchemy's documented pysqlite recipe): taking the write lock
+up front makes concurrent writers wait instead of failing with "database is locked" on lock
+upgrade. Requests that only read (GET, HEAD, OPTIONS) start a deferred transaction instead, so
+they hold no lock while they work; their only write, the audit append at commit, first ends the
+read transaction and starts an ``IMMEDIATE`` one (``lock_for_append``), so it is one short
+serialised step. A read-only request that writes anything else is switched the same way at its
+first write statement (it never upgrades a read snapshot in place, which fails under load).
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 SQLITE_PRAGMAS = (
@@ -21,6 +25,23 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
 )
+# Execution option naming the SQLite transaction start for sessions bound to ``read_engine``.
+BEGIN_OPTION = "zelfzorg_sqlite_begin"
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Statements that never write: anything else in a deferred transaction takes the write lock.
+_READ_KEYWORDS = (
+    "SELECT",
+    "PRAGMA",
+    "EXPLAIN",
+    "VALUES",
+    "BEGIN",
+    "COMMIT",
+    "SAVEPOINT",
+    "RELEASE",
+    "ROLLBACK",
+)
+# Serialises audit chain appends on PostgreSQL (SQLite serialises writers itself).
+PG_APPEND_LOCK_KEY = 7513
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -43,7 +64,68 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = connection.get_execution_options().get(BEGIN_OPTION) == "deferred"
+        info = connection.connection.info
+        info["sqlite_deferred"] = deferred
+        info["sqlite_write_lock"] = not deferred
+        info["sqlite_savepoints"] = 0
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(connection, cursor, statement, _params, _context, _executemany):
+        info = connection.connection.info
+        if not info.get("sqlite_deferred") or info.get("sqlite_write_lock"):
+            return
+        head = statement.lstrip()[:10].upper()
+        if head.startswith("SAVEPOINT"):
+            info["sqlite_savepoints"] += 1
+        elif head.startswith("RELEASE") or head.startswith("ROLLBACK"):
+            info["sqlite_savepoints"] = max(0, info["sqlite_savepoints"] - 1)
+        if head.startswith(_READ_KEYWORDS) or (head.startswith("WITH") and _reads(statement)):
+            return
+        _take_sqlite_write_lock(connection)
+
+
+def _reads(statement: str) -> bool:
+    upper = statement.upper()
+    return not any(word in upper for word in ("INSERT ", "UPDATE ", "DELETE ", "REPLACE "))
+
+
+def _take_sqlite_write_lock(connection: Connection) -> None:
+    """End a deferred read transaction and start an IMMEDIATE one (waits on busy_timeout).
+
+    Inside a savepoint the transaction cannot be restarted: it upgrades in place instead.
+    """
+    info = connection.connection.info
+    info["sqlite_write_lock"] = True
+    if info.get("sqlite_savepoints"):
+        return
+    raw = connection.connection.dbapi_connection
+    if raw.in_transaction:
+        raw.execute("COMMIT")
+    raw.execute("BEGIN IMMEDIATE")
+
+
+def lock_for_append(session: Session) -> None:
+    """Serialise one short append (the audit chain) with every other writer, until commit.
+
+    SQLite: the write lock (a no-op in an IMMEDIATE transaction); PostgreSQL: a transaction
+    advisory lock, released by the commit that follows the append.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_APPEND_LOCK_KEY})
+    elif connection.dialect.name == "sqlite":
+        info = connection.connection.info
+        if info.get("sqlite_deferred") and not info.get("sqlite_write_lock"):
+            _take_sqlite_write_lock(connection)
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The same engine (pool, events) whose SQLite transactions start deferred."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{BEGIN_OPTION: "deferred"})
 
 
 @contextmanager
@@ -60,16 +142,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def get_session() -> Session:
     """The current request's session (created lazily, closed at teardown)."""
-    from flask import current_app, g
+    from flask import current_app, g, has_request_context, request
 
     if "db_session" not in g:
-        g.db_session = Session(current_app.extensions["zelfzorg_engine"], expire_on_commit=False)
+        read_only = has_request_context() and request.method in READ_ONLY_METHODS
+        key = "zelfzorg_read_engine" if read_only else "zelfzorg_engine"
+        g.db_session = Session(current_app.extensions[key], expire_on_commit=False)
     return g.db_session
 
 
 def init_app(app) -> None:
     engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
     app.extensions["zelfzorg_engine"] = engine
+    app.extensions["zelfzorg_read_engine"] = read_engine(engine)
 
     @app.after_request
     def _commit(response):

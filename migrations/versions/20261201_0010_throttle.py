@@ -1,7 +1,7 @@
 """accounts: failed attempts per address and account, for the database-backed limiter
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 """
 

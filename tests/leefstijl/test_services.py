@@ -318,6 +318,31 @@ def test_practice_list_uses_a_constant_number_of_queries(db, world, engine):
     assert len(more) == len(few)
 
 
+def test_practice_list_is_paged_in_sql_and_audits_only_the_shown_page(db, world, engine):
+    from zelfzorg.audit.models import AuditEntry
+
+    make_intervention(db, world.care_group.id)
+    for n in range(7):
+        patient = make_patient(db, world.practice, given=f"P{n}", family=f"Achternaam {n}")
+        add_measurement(db, patient.id, "bmi", 30)
+    db.commit()
+    actor = world.actor(world.poh)
+    first = services.practice_opportunities(db, actor, TODAY, per_page=3)
+    last = services.practice_opportunities(db, actor, TODAY, per_page=3, page=3)
+    everything = services.practice_opportunities(db, actor, TODAY, per_page=100)
+    assert (first.total, first.pages, len(first), len(last)) == (7, 3, 3, 1)
+    names = [o.patient.family_name for o in everything]
+    assert names == sorted(names) and [o.patient.family_name for o in first] == names[:3]
+    assert [o.patient.id for o in last] == [everything[-1].patient.id]
+    assert all(o.evaluation.eligible for o in everything)
+    db.commit()
+    shown = db.exec(
+        select(AuditEntry.patient_id).where(AuditEntry.object_type == "LifestyleOpportunities")
+    ).all()
+    db.commit()
+    assert len(shown) == 3 + 1 + 7  # one entry per patient on each shown page, no more
+
+
 # --- referrals ----------------------------------------------------------------------------------
 def _propose(db, world, intervention):
     return services.create_referral(

@@ -405,3 +405,24 @@ def test_practice_list_says_when_an_intervention_was_declined_before(db, world, 
     page = _text(login(world.poh).get("/leefstijl/kansen"))
     assert "Eerder: afgewezen op" in page
     assert "staat hier na een jaar weer" in page
+
+
+def test_opportunities_page_is_paged_and_a_bad_page_number_is_harmless(db, world, login):
+    from tests.factories import make_patient
+    from zelfzorg.leefstijl.services import OPPORTUNITIES_PER_PAGE
+
+    intervention = make_intervention(db, world.care_group.id)
+    for n in range(OPPORTUNITIES_PER_PAGE + 1):
+        patient = make_patient(db, world.practice, given=f"P{n}", family=f"Naam {n:03d}")
+        add_measurement(db, patient.id, "bmi", 31)
+    db.commit()
+    client = login(world.poh)
+    first = _text(client.get("/leefstijl/kansen"))
+    assert "Pagina 1 van 2" in first and "Volgende" in first
+    second = _text(client.get("/leefstijl/kansen?page=2"))
+    assert "Pagina 2 van 2" in second and "Vorige" in second
+    assert intervention.name in second
+    for bad in ("abc", "-3", "999"):
+        response = client.get(f"/leefstijl/kansen?page={bad}")
+        assert response.status_code == 200
+    assert "Deze pagina bestaat niet" in _text(client.get("/leefstijl/kansen?page=999"))

@@ -3,34 +3,70 @@ date (the notification key), however often the job runs."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from zelfzorg.assessment.services import due_assessments
 from zelfzorg.errors import N_
+from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.jobs import register_job
+from zelfzorg.notifications.models import Notification
 from zelfzorg.notifications.services import endpoint_link, notify
 
 JOB_NAME = "assessment_due_reminders"
+KIND = "assessment_due"
 MESSAGE = N_("Het is tijd om de vragenlijst over zelfmanagement in te vullen.")
 
 
 def remind_due_assessments(session: Session, today: date) -> str:
-    sent = 0
-    for due in due_assessments(session, today=today, horizon_days=0):
-        if due.user_id is None:
-            continue
-        note = notify(
-            session,
-            user_id=due.user_id,
-            key=f"assessment_due:{due.patient_id}:{due.due.isoformat()}",
-            kind="assessment_due",
-            message=MESSAGE,
-            link=endpoint_link("assessment.mine"),
-            patient_id=due.patient_id,
-        )
-        sent += note is not None
+    """Set-based: one query for who is due, one for the reminders already sent, one insert of
+    the missing ones; a rerun that sends nothing costs the first two queries."""
+    wanted = {
+        f"assessment_due:{due.patient_id}:{due.due.isoformat()}": due
+        for due in due_assessments(session, today=today, horizon_days=0)
+        if due.user_id is not None
+    }
+    if not wanted:
+        return "0 assessment reminders"
+    # A reminder for due date D is created on or after D: older notifications cannot match.
+    oldest = min(due.due for due in wanted.values()) - timedelta(days=1)
+    sent_keys = set(
+        session.exec(
+            select(Notification.key).where(
+                Notification.kind == KIND,
+                col(Notification.created_at) >= datetime.combine(oldest, time(0), UTC),
+            )
+        ).all()
+    )
+    missing = [(key, due) for key, due in wanted.items() if key not in sent_keys]
+    if not missing:
+        return "0 assessment reminders"
+    now = utcnow()
+    rows = [
+        {
+            "user_id": due.user_id,
+            "key": key,
+            "kind": KIND,
+            "message": MESSAGE,
+            "params": {},
+            "link": endpoint_link("assessment.mine"),
+            "patient_id": due.patient_id,
+            "created_at": now,
+        }
+        for key, due in missing
+    ]
+    try:
+        with session.begin_nested():
+            session.execute(insert(Notification.__table__), rows)
+        sent = len(rows)
+    except IntegrityError:  # another process sent some meanwhile: once per (user, key)
+        sent = 0
+        for row in rows:
+            fields = {k: v for k, v in row.items() if k != "created_at"}
+            sent += notify(session, **fields, now=now) is not None
     session.flush()
     return f"{sent} assessment reminders"
 

@@ -1,4 +1,13 @@
-"""Writing and verifying the hash-chained audit log."""
+"""Writing and verifying the hash-chained audit log.
+
+Entries are buffered on the session (``record`` does no SQL) and appended to the chain in one
+short step when the session commits: lock (``db.lock_for_append``), read the chain's head,
+insert the batch with consecutive ids and hashes, commit. So the append lock is held for the
+append and the commit only, never while a request works or renders, and an entry is written in
+the same transaction as the data change it records. A query on the audit log in the same
+session appends the buffer first (a session reads its own entries). A rolled-back transaction
+discards its buffer, as it discards its data.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import event, insert
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from zelfzorg.audit.models import AuditAction, AuditEntry, AuditOutcome
+from zelfzorg.db import lock_for_append
 from zelfzorg.models_base import utcnow
 
 GENESIS = "0" * 64
-# Serialises chain appends on PostgreSQL (SQLite already serialises writers).
-_PG_LOCK_KEY = 7513
+_PENDING = "audit_pending"
+_APPENDING = "audit_appending"
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -93,20 +105,11 @@ def record_many(
     detail: str = "",
     at: datetime | None = None,
 ) -> list[AuditEntry]:
-    """One entry per patient (e.g. every patient a list shows), chained in one go."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.exec(
-        select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
-    ).first()
-    last_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    """One entry per patient (e.g. every patient a list shows), chained at commit."""
     # Normalised to UTC: the hash covers the ISO text, which must survive a reload.
     moment = (at or utcnow()).astimezone(UTC)
-    entries = []
-    for patient_id in patient_ids:
-        last_id += 1
-        entry = AuditEntry(
-            id=last_id,
+    entries = [
+        AuditEntry(
             at=moment,
             user_id=subject.user_id,
             user_name=subject.user_name[:200],
@@ -119,15 +122,72 @@ def record_many(
             outcome=outcome,
             client_address=subject.client_address[:64],
             detail=detail[:500],
-            prev_hash=prev_hash,
+            prev_hash="",
             hash="",
         )
-        entry.hash = compute_hash(entry)
-        prev_hash = entry.hash
-        session.add(entry)
-        entries.append(entry)
-    session.flush()
+        for patient_id in patient_ids
+    ]
+    if not session.in_transaction():
+        session.begin()  # no SQL yet; ties the buffer to this transaction's commit or rollback
+    session.info.setdefault(_PENDING, []).extend(entries)
     return entries
+
+
+def pending(session: Session) -> list[AuditEntry]:
+    """Entries recorded in this session and not yet appended."""
+    return list(session.info.get(_PENDING, ()))
+
+
+def append_pending(session: Session) -> int:
+    """Chain and insert the session's buffered entries in one step; returns how many.
+
+    The entries get their ids and hashes here; the caller's commit releases the lock.
+    """
+    entries = session.info.get(_PENDING)
+    if not entries or session.info.get(_APPENDING):
+        return 0
+    session.info[_APPENDING] = True
+    try:
+        lock_for_append(session)
+        last = session.execute(
+            select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
+        ).first()
+        last_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+        rows = []
+        for entry in entries:
+            last_id += 1
+            entry.id = last_id
+            entry.prev_hash = prev_hash
+            entry.hash = compute_hash(entry)
+            prev_hash = entry.hash
+            rows.append(entry.model_dump())
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+        del session.info[_PENDING]
+    finally:
+        session.info.pop(_APPENDING, None)
+    return len(rows)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        append_pending(session)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _discard_on_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None and not previous.nested:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _append_before_reading_the_log(state: ORMExecuteState) -> None:
+    if (
+        state.is_select
+        and state.session.info.get(_PENDING)
+        and any(mapper.class_ is AuditEntry for mapper in state.all_mappers)
+    ):
+        append_pending(state.session)
 
 
 @dataclass(frozen=True)

@@ -432,23 +432,44 @@ class Opportunity:
 REOFFER_AFTER_DAYS = 365
 
 
-def _blocked_pairs(
-    session: Session, patient_ids: sa.Select, today: date
-) -> tuple[set[tuple[int, int]], dict[tuple[int, int], Referral]]:
-    """(pairs not to offer now, the latest ended referral of the other referred pairs)."""
-    blocked: set[tuple[int, int]] = set()
+OPPORTUNITIES_PER_PAGE = 50
+
+
+class OpportunityPage(list):
+    """One page of opportunities (a list) with the total and the page numbers."""
+
+    def __init__(self, items: Iterable[Opportunity], *, total: int, page: int, per_page: int):
+        super().__init__(items)
+        self.total = total
+        self.page = page
+        self.pages = max(1, -(-total // per_page))
+
+
+def _not_blocked(patient_id, intervention_id, today: date) -> sa.ColumnElement[bool]:
+    """No running referral to the intervention, nor one that ended within a year."""
+    recent = today - timedelta(days=REOFFER_AFTER_DAYS)
+    return ~sa.exists().where(
+        Referral.patient_id == patient_id,
+        Referral.intervention_id == intervention_id,
+        sa.or_(
+            col(Referral.state).not_in(list(rs.FINAL_STATES)),
+            col(Referral.state_since) >= recent,
+        ),
+    )
+
+
+def _previous_referrals(
+    session: Session, patient_ids: list[int], today: date
+) -> dict[tuple[int, int], Referral]:
+    """The latest ended referral per (patient, intervention) among these patients."""
     previous: dict[tuple[int, int], Referral] = {}
     for referral in session.exec(
         select(Referral)
         .where(col(Referral.patient_id).in_(patient_ids))
         .order_by(Referral.state_since, Referral.id)
     ):
-        pair = (referral.patient_id, referral.intervention_id)
-        running = referral.state not in rs.FINAL_STATES
-        if running or (today - referral.state_since).days <= REOFFER_AFTER_DAYS:
-            blocked.add(pair)
-        previous[pair] = referral  # ordered: the last one wins
-    return blocked, {k: v for k, v in previous.items() if k not in blocked}
+        previous[(referral.patient_id, referral.intervention_id)] = referral  # the last wins
+    return previous
 
 
 def practice_opportunities(
@@ -458,14 +479,19 @@ def practice_opportunities(
     *,
     lang: str = "nl",
     practice_id: int | None = None,
-) -> list[Opportunity]:
+    page: int = 1,
+    per_page: int = OPPORTUNITIES_PER_PAGE,
+) -> OpportunityPage:
     """The population of the actor's practices (or of one of them, ``practice_id``) eligible
-    for an intervention not offered to them now.
+    for an intervention not offered to them now, one page of it.
 
     Left out: a referral to that intervention that is still running, or that ended (declined,
-    stopped, completed) less than ``REOFFER_AFTER_DAYS`` ago. A constant number of queries for
-    the whole practice; criteria evaluate in Python.
+    stopped, completed) less than ``REOFFER_AFTER_DAYS`` ago. Eligibility, the exclusions,
+    the order and the page are SQL (the criteria compiled as for indicator L2); only the shown
+    page is evaluated in Python for its explanation, and only its patients are audited.
     """
+    from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query
+
     _require_professional(actor)
     if practice_id is not None and practice_id not in actor.practice_ids:
         raise ValidationError(N_("Kies een van uw praktijken."), field="practice")
@@ -474,39 +500,71 @@ def practice_opportunities(
     group = care_group_of_practice(session, practice_ids[0]) if practice_ids else None
     interventions = active_interventions(session, group) if group is not None else []
     opportunities: list[Opportunity] = []
+    total = 0
+    page = max(1, page)
     if interventions:
         ids = select(population_subquery(today, practice_ids=practice_ids).c.patient_id)
-        patients = list(
-            session.exec(
-                select(Patient)
-                .where(col(Patient.id).in_(ids))
-                .order_by(Patient.family_name, Patient.given_name, Patient.id)
+        parts = []
+        for position, intervention in enumerate(interventions):
+            tree = parsed(intervention)
+            stmt, facts = facts_query(
+                [tree],
+                ids,
+                today,
+                zone=AMSTERDAM,
+                max_age_days=MAX_MEASUREMENT_AGE_DAYS,
+                smoking_code=SMOKING_CODE,
             )
+            parts.append(
+                stmt.add_columns(
+                    sa.literal(intervention.id).label("intervention_id"),
+                    sa.literal(position).label("position"),
+                )
+                .where(compile_criteria(tree, facts)[0])
+                .where(_not_blocked(Patient.id, intervention.id, today))
+            )
+        pairs = sa.union_all(*parts).subquery("pairs")
+        # One pass: the page and the total (a window count) together.
+        rows = session.execute(
+            select(pairs.c.id, pairs.c.intervention_id, sa.func.count().over().label("total"))
+            .join(Patient, col(Patient.id) == pairs.c.id)
+            .order_by(Patient.family_name, Patient.given_name, Patient.id, pairs.c.position)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        shown = [(pid, intervention_id) for pid, intervention_id, _total in rows]
+        if rows:
+            total = rows[0].total
+        elif page > 1:  # past the end: the total still tells how many pages there are
+            total = session.exec(select(sa.func.count()).select_from(pairs)).one()
+        patient_ids = list(dict.fromkeys(pid for pid, _ in shown))
+        patients = {
+            p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(patient_ids)))
+        }
+        facts_by_patient = load_facts(
+            session, list(patients.values()), patient_ids, measurement_codes(interventions), today
         )
-        facts = load_facts(session, patients, ids, measurement_codes(interventions), today)
-        blocked, previous = _blocked_pairs(session, ids, today)
-        trees = [(i, parsed(i)) for i in interventions]
-        for patient in patients:
-            for intervention, tree in trees:
-                pair = (patient.id, intervention.id)
-                if pair in blocked:
-                    continue
-                evaluation = evaluate(tree, facts[patient.id], lang)  # type: ignore[index]
-                if evaluation.eligible:
-                    opportunities.append(
-                        Opportunity(patient, intervention, evaluation, previous.get(pair))  # type: ignore[arg-type]
-                    )
+        previous = _previous_referrals(session, patient_ids, today)
+        by_id = {i.id: i for i in interventions}
+        for pid, intervention_id in shown:
+            intervention = by_id[intervention_id]
+            evaluation = evaluate(parsed(intervention), facts_by_patient[pid], lang)
+            opportunities.append(
+                Opportunity(
+                    patients[pid], intervention, evaluation, previous.get((pid, intervention_id))
+                )
+            )
     audit(
         session,
         actor,
         action=AuditAction.search,
         object_type="LifestyleEligibility",
-        detail=f"eligible not offered: {len(opportunities)}",
+        detail=f"eligible not offered: {total}",
     )
     audit_shown(
         session, actor, [o.patient.id for o in opportunities], object_type="LifestyleOpportunities"
     )
-    return opportunities
+    return OpportunityPage(opportunities, total=total, page=page, per_page=per_page)
 
 
 # --- referrals --------------------------------------------------------------------------------

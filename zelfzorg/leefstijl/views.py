@@ -183,8 +183,14 @@ def admin_edit(intervention_id: int):
 @roles_required(Role.professional)
 def opportunities():
     practices = practice_filter()
+    page = request.args.get("page", 1, type=int)  # not a number: the first page
     items = services.practice_opportunities(
-        get_session(), current_actor(), today(), lang=lang(), practice_id=practices.selected
+        get_session(),
+        current_actor(),
+        today(),
+        lang=lang(),
+        page=page,
+        practice_id=practices.selected,
     )
     return render_template(
         "leefstijl/opportunities.html", items=items, practices=practices, **_helpers()

@@ -25,6 +25,8 @@ class Measurement(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("patient_id", "source_id", name="uq_measurement_patient_source_id"),
         sa.Index("ix_measurement_patient_type_time", "patient_id", "type_code", "measured_at"),
+        # A patient's latest entries of every type (the overview), newest first.
+        sa.Index("ix_measurement_patient_time", "patient_id", "measured_at", "id"),
     )
 
     patient_record: ClassVar[PatientRecord] = PatientRecord(

@@ -62,35 +62,34 @@ class Facts:
 
     reference_date: date
     fresh_from: datetime  # measurements before this instant are too old
-    measurements: dict[str, sa.Subquery]  # code -> latest row (value, measured_at)
-    smoking: sa.Subquery  # latest smoking status (value_code)
+    measurements: dict[str, sa.Alias]  # code -> latest row (value, measured_at)
+    smoking: sa.Alias  # latest smoking status (value_code)
     activation: sa.Subquery  # latest scored activation level (level)
 
 
-def _latest_measurements(patient_ids: sa.Select, codes: Iterable[str], before: datetime):
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=(col(Measurement.patient_id), col(Measurement.type_code)),
-            order_by=(col(Measurement.measured_at).desc(), col(Measurement.id).desc()),
+def _latest_measurement(code: str, before: datetime) -> tuple[sa.Alias, sa.ColumnElement]:
+    """The patient's latest current ``code`` row before ``before``, joined by primary key.
+
+    The id comes from a correlated ``ORDER BY measured_at DESC LIMIT 1`` that seeks the
+    (patient_id, type_code, measured_at) index: one index probe per patient. A LEFT JOIN on a
+    ranked (window) subquery of all rows gets no index on SQLite and is scanned per patient.
+    """
+    row = sa.alias(Measurement.__table__, name=f"latest_{code}")
+    candidate = sa.alias(Measurement.__table__, name=f"candidate_{code}")
+    latest_id = (
+        sa.select(candidate.c.id)
+        .where(
+            candidate.c.patient_id == Patient.id,
+            candidate.c.type_code == code,
+            candidate.c.superseded_at.is_(None),
+            candidate.c.measured_at < before,
         )
-        .label("rank")
+        .order_by(candidate.c.measured_at.desc(), candidate.c.id.desc())
+        .limit(1)
+        .correlate(Patient)
+        .scalar_subquery()
     )
-    return (
-        sa.select(
-            col(Measurement.patient_id).label("patient_id"),
-            col(Measurement.type_code).label("type_code"),
-            col(Measurement.value).label("value"),
-            col(Measurement.value_code).label("value_code"),
-            col(Measurement.measured_at).label("measured_at"),
-            rank,
-        )
-        .where(col(Measurement.patient_id).in_(patient_ids))
-        .where(col(Measurement.type_code).in_(sorted(codes)))
-        .where(col(Measurement.superseded_at).is_(None))
-        .where(col(Measurement.measured_at) < before)
-        .subquery()
-    )
+    return row, row.c.id == latest_id
 
 
 def facts_query(
@@ -106,18 +105,11 @@ def facts_query(
     trees = list(trees)
     codes = sorted({n.code for t in trees for n in walk(t) if isinstance(n, MeasurementCompare)})
     end = local_midnight(reference_date + timedelta(days=1), zone)
-    latest = _latest_measurements(patient_ids, [*codes, smoking_code], end)
     stmt = sa.select(col(Patient.id)).where(col(Patient.id).in_(patient_ids))
-    per_code: dict[str, sa.Subquery] = {}
+    per_code: dict[str, sa.Alias] = {}
     for code in [*codes, smoking_code]:
-        row = (
-            sa.select(
-                latest.c.patient_id, latest.c.value, latest.c.value_code, latest.c.measured_at
-            )
-            .where(latest.c.rank == 1, latest.c.type_code == code)
-            .subquery(f"latest_{code}")
-        )
-        stmt = stmt.outerjoin(row, row.c.patient_id == Patient.id)
+        row, on = _latest_measurement(code, end)
+        stmt = stmt.outerjoin(row, on)
         per_code[code] = row
     activation = latest_levels_subquery(patient_ids, before=end)
     stmt = stmt.outerjoin(activation, activation.c.patient_id == Patient.id)

@@ -1,0 +1,1 @@
+"""The project's benchmark: ``python -m bench [--db sqlite|postgresql] [--patients N]``."""

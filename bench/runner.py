@@ -1,0 +1,515 @@
+"""The benchmark: a generated care group, the app's own code paths, one table.
+
+Every scenario is timed next to its reference measured in the same run on the same data (the
+fastest plain way: hand-written SQL, or ``/login`` for request overhead); the table shows
+median and p95 of both, their ratio, the target and pass/fail. Results go to
+``bench/results/<time>-<db>.json``. HTTP scenarios run gunicorn (sync workers) on 127.0.0.1
+with a bounded loopback load generator (a fixed number of requests, 16 concurrent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+from http.client import HTTPConnection
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/zelfzorg_bench"
+TODAY = date(2026, 12, 1)
+SECRET = "bench-secret-key-for-loopback-only-0123456789"
+
+
+@dataclass
+class Row:
+    scenario: str
+    median_ms: float
+    p95_ms: float
+    reference: str
+    reference_median_ms: float
+    ratio: float
+    target: str
+    passed: bool
+    note: str = ""
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    fn()  # warm up (caches, first compile)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def compare(scenario, ours, reference_name, reference, *, target, check, note="") -> Row:
+    median, ref = statistics.median(ours), statistics.median(reference)
+    ratio = median / ref if ref else float("inf")
+    return Row(
+        scenario,
+        round(median, 2),
+        round(p95(ours), 2),
+        reference_name,
+        round(ref, 2),
+        round(ratio, 1),
+        target,
+        bool(check(median, p95(ours), ratio)),
+        note,
+    )
+
+
+# --- setup -------------------------------------------------------------------------------------
+
+
+def database_url(db: str) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{Path(tempfile.mkdtemp(prefix='zelfzorg-bench-')) / 'bench.db'}"
+    import psycopg
+
+    url = os.environ.get("BENCH_DATABASE_URL", PG_URL)
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    return url
+
+
+def build(url: str, patients: int, years: int, echo: Callable[[str], None]):
+    from zelfzorg import create_app
+    from zelfzorg.config import TestConfig
+    from zelfzorg.generator import generate
+
+    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "head")
+
+    class Config(TestConfig):
+        DATABASE_URL = url
+        SECRET_KEY = SECRET
+
+    app = create_app(Config)
+    engine = app.extensions["zelfzorg_engine"]
+    start = time.perf_counter()
+    counts = generate(
+        engine,
+        patients_n=patients,
+        practices_n=max(1, patients // 2000),
+        years=years,
+        seed=1,
+        today=TODAY,
+    )
+    echo(
+        f"generated {patients} patients, {counts.get('measurement', 0):,} measurements "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE"))  # fresh statistics for the planner, as in production
+    return app, engine
+
+
+@dataclass
+class Personas:
+    poh_id: int
+    practice_id: int
+    care_group_id: int
+    patient_user_id: int
+    telemonitored_id: int
+
+
+def personas(engine) -> Personas:
+    from zelfzorg.accounts.models import User
+
+    with engine.connect() as conn:
+        practice_id = conn.execute(
+            sa.text(
+                "SELECT practice_id FROM patient GROUP BY practice_id ORDER BY count(*) DESC, "
+                "practice_id LIMIT 1"
+            )
+        ).scalar_one()
+        care_group_id = conn.execute(
+            sa.text("SELECT care_group_id FROM practice WHERE id = :p"), {"p": practice_id}
+        ).scalar_one()
+        telemonitored = conn.execute(
+            sa.text(
+                "SELECT m.patient_id FROM measurement m JOIN patient p ON p.id = m.patient_id "
+                "WHERE m.source = 'device' AND p.practice_id = :p ORDER BY m.id LIMIT 1"
+            ),
+            {"p": practice_id},
+        ).scalar_one()
+    with Session(engine) as session:
+        poh = session.exec(
+            select(User).where(User.practice_id == practice_id, User.discipline == "poh")
+        ).first()
+        with_plan = sa.select(sa.text("patient_id")).select_from(sa.text("care_plan"))
+        patient_user = session.exec(
+            select(User)
+            .where(User.role == "patient", sa.column("patient_id").in_(with_plan))
+            .order_by(User.id)
+        ).first()
+        return Personas(poh.id, practice_id, care_group_id, patient_user.id, telemonitored)
+
+
+def session_cookie(app, user_id: int, engine) -> str:
+    """A signed session cookie for a user, as the login would set (login itself is the
+    /login reference; argon2 and TOTP are not what these scenarios measure)."""
+    from zelfzorg.accounts.models import User
+
+    with Session(engine) as session:
+        user = session.get(User, user_id)
+        value = {"_user_id": user.get_id(), "_fresh": True, "login_at": int(time.time())}
+    serializer = app.session_interface.get_signing_serializer(app)
+    return f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(value)}"
+
+
+# --- in-process scenarios ------------------------------------------------------------------------
+
+
+def in_process(app, engine, who: Personas, repeat: int) -> list[Row]:
+    from zelfzorg.assessment.jobs import remind_due_assessments
+    from zelfzorg.leefstijl.indicators import eligible_patient_ids
+
+    rows = []
+    ms = engine.dialect.name == "sqlite"
+
+    def l2():
+        with Session(engine) as session:
+            eligible_patient_ids(session, who.care_group_id, TODAY)
+
+    latest_bmi = sa.text(
+        "SELECT patient_id, value FROM (SELECT patient_id, value, ROW_NUMBER() OVER "
+        "(PARTITION BY patient_id ORDER BY measured_at DESC, id DESC) AS rn FROM measurement "
+        "WHERE type_code = 'bmi' AND superseded_at IS NULL) t WHERE rn = 1 AND value >= 25"
+    )
+
+    def l2_reference():
+        with engine.connect() as conn:
+            conn.execute(latest_bmi).all()
+
+    limit = 2000 if ms else 1000  # ms
+    rows.append(
+        compare(
+            "L2 eligibility, whole care group",
+            timed(l2, max(3, repeat // 4)),
+            "hand-written latest BMI",
+            timed(l2_reference, max(3, repeat // 4)),
+            target=f"<= {limit / 1000:g} s, <= 3x",
+            check=lambda m, _p, r: m <= limit and r <= 3,
+        )
+    )
+
+    client = app.test_client()
+    client.set_cookie("session", session_cookie(app, who.poh_id, engine).split("=", 1)[1])
+
+    def page(path):
+        def get():
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        return get
+
+    def raw(sql, **params):
+        statement = sa.text(sql)
+
+        def run():
+            with engine.connect() as conn:
+                conn.execute(statement, params).all()
+
+        return run
+
+    rows.append(
+        compare(
+            "measurement overview (telemonitored patient)",
+            timed(page(f"/patienten/{who.telemonitored_id}/metingen"), repeat),
+            "raw latest-per-type + recent 30",
+            timed(
+                raw(
+                    "SELECT * FROM measurement WHERE patient_id = :p ORDER BY measured_at DESC, "
+                    "id DESC LIMIT 30",
+                    p=who.telemonitored_id,
+                ),
+                repeat,
+            ),
+            target="p95 <= 50 ms, <= 3x",
+            check=lambda _m, p, r: p <= 50 and r <= 3,
+        )
+    )
+    rows.append(
+        compare(
+            "POH worklist (largest practice)",
+            timed(page("/werklijst"), repeat),
+            "bare open-alert query",
+            timed(
+                raw(
+                    "SELECT a.*, p.given_name, p.family_name FROM alert a JOIN patient p ON "
+                    "p.id = a.patient_id WHERE p.practice_id = :pr AND a.status = 'open' "
+                    "ORDER BY a.last_at DESC",
+                    pr=who.practice_id,
+                ),
+                repeat,
+            ),
+            target="p95 <= 100 ms, <= 10x",
+            check=lambda _m, p, r: p <= 100 and r <= 10,
+        )
+    )
+    rows.append(
+        compare(
+            "eligible, not yet offered (largest practice)",
+            timed(page("/leefstijl/kansen"), max(3, repeat // 4)),
+            "bare enrolled-patients query",
+            timed(
+                raw(
+                    "SELECT p.id, p.family_name FROM patient p WHERE p.practice_id = :pr AND "
+                    "p.id IN (SELECT patient_id FROM enrolment WHERE end_date IS NULL) "
+                    "ORDER BY p.family_name",
+                    pr=who.practice_id,
+                ),
+                max(3, repeat // 4),
+            ),
+            target="p95 <= 100 ms, <= 10x",
+            check=lambda _m, p, r: p <= 100 and r <= 10,
+        )
+    )
+
+    def reminders():
+        with Session(engine) as session:
+            remind_due_assessments(session, TODAY)
+            session.commit()
+
+    reminders()  # the first run sends; the timed reruns have nothing to send
+    rows.append(
+        compare(
+            "assessment reminder job, rerun",
+            timed(reminders, max(3, repeat // 4)),
+            "bare in-care count",
+            timed(
+                raw("SELECT count(DISTINCT patient_id) FROM enrolment WHERE end_date IS NULL"),
+                max(3, repeat // 4),
+            ),
+            target="<= 1 s",
+            check=lambda m, _p, _r: m <= 1000,
+        )
+    )
+    return rows
+
+
+# --- HTTP under gunicorn -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def load(port: int, path: str, cookie: str | None, total: int, concurrency: int):
+    """``total`` GETs from ``concurrency`` keep-alive connections; (latencies ms, errors, s)."""
+    latencies: list[float] = []
+    errors = []
+    lock = threading.Lock()
+    per_thread = max(1, total // concurrency)
+
+    def worker():
+        conn = HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": cookie} if cookie else {}
+        mine, failed = [], 0
+        for _ in range(per_thread):
+            start = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    failed += 1
+            except OSError:
+                failed += 1
+                conn.close()
+                conn = HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append((time.perf_counter() - start) * 1000)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors.append(failed)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return latencies, sum(errors), time.perf_counter() - start
+
+
+def http_scenarios(app, engine, url: str, who: Personas, requests: int, workers: int) -> list[Row]:
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET, ZELFZORG_ENV="production")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        load(port, "/login", None, 32, 4)  # warm up every worker
+        reference, ref_errors, ref_seconds = load(port, "/login", None, requests, 16)
+        ref_rate = len(reference) / ref_seconds
+        rows = []
+        pages = [
+            ("patient page /mijn/plan", "/mijn/plan", who.patient_user_id),
+            ("POH worklist /werklijst", "/werklijst", who.poh_id),
+        ]
+        floor = 300 if engine.dialect.name == "postgresql" else 0
+        for name, path, user_id in pages:
+            cookie = session_cookie(app, user_id, engine)
+            load(port, path, cookie, 16, 4)
+            ours, errors, seconds = load(port, path, cookie, requests, 16)
+            rate = len(ours) / seconds
+            share = rate / ref_rate
+            target = ">= 40% of /login, p95 < 100 ms, 0 errors" + (
+                f", >= {floor} req/s" if floor else ""
+            )
+            row = Row(
+                f"{name}, gunicorn {workers} workers, 16 concurrent",
+                round(statistics.median(ours), 2),
+                round(p95(ours), 2),
+                "/login",
+                round(statistics.median(reference), 2),
+                round(statistics.median(ours) / statistics.median(reference), 1),
+                target,
+                share >= 0.4 and p95(ours) < 100 and errors == 0 and rate >= floor,
+                f"{rate:.0f} req/s vs {ref_rate:.0f} req/s ({share:.0%}), {errors} errors"
+                + (f", /login {ref_errors} errors" if ref_errors else ""),
+            )
+            rows.append(row)
+        return rows
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def audit_row(engine) -> Row:
+    from zelfzorg.audit.services import verify
+
+    start = time.perf_counter()
+    with Session(engine) as session:
+        result = verify(session)
+    ms = (time.perf_counter() - start) * 1000
+    return Row(
+        "audit chain verifies after the load",
+        round(ms, 2),
+        round(ms, 2),
+        "-",
+        0.0,
+        0.0,
+        "chain OK",
+        result.ok,
+        f"{result.checked} entries"
+        + ("" if result.ok else f", broken at {result.first_broken_id}"),
+    )
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def run(
+    *,
+    db: str = "sqlite",
+    patients: int = 5000,
+    years: int = 1,
+    repeat: int = 20,
+    requests: int = 480,
+    workers: int = 4,
+    http: bool = True,
+    echo: Callable[[str], None] = print,
+    save: bool = True,
+) -> dict:
+    url = database_url(db)
+    app, engine = build(url, patients, years, echo)
+    who = personas(engine)
+    rows = in_process(app, engine, who, repeat)
+    if http:
+        rows += http_scenarios(app, engine, url, who, requests, workers)
+    rows.append(audit_row(engine))
+    result = {
+        "database": engine.dialect.name,
+        "patients": patients,
+        "years": years,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "rows": [asdict(r) for r in rows],
+    }
+    echo(table(result))
+    if save:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{engine.dialect.name}-{patients}.json"
+        path.write_text(json.dumps(result, indent=2))
+        echo(f"results: {path.relative_to(ROOT)}")
+    engine.dispose()
+    return result
+
+
+def table(result: dict) -> str:
+    head = ["scenario", "median ms", "p95 ms", "reference", "ref. median ms", "ratio", "target"]
+    lines = [
+        f"{result['database']}, {result['patients']:,} patients, {result['years']} year(s)",
+        "",
+        "| " + " | ".join([*head, "pass", "note"]) + " |",
+        "|" + "---|" * (len(head) + 2),
+    ]
+    for r in result["rows"]:
+        cells = [
+            r["scenario"],
+            f"{r['median_ms']:g}",
+            f"{r['p95_ms']:g}",
+            r["reference"],
+            f"{r['reference_median_ms']:g}",
+            f"{r['ratio']:g}x",
+            r["target"],
+            "PASS" if r["passed"] else "FAIL",
+            r["note"],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""SQL that scales: the statement count of the hot paths does not grow with the data.
+
+Sizes come from the generator; timings are never asserted (machines are noisy)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import event, text
+from sqlmodel import Session, select
+
+from tests.conftest import empty_database
+from zelfzorg.accounts.models import User
+from zelfzorg.accounts.scope import actor_for
+from zelfzorg.assessment.jobs import remind_due_assessments
+from zelfzorg.generator import generate
+from zelfzorg.leefstijl.indicators import eligible_patient_ids
+from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.services import latest_values, overview
+
+TODAY = date(2026, 12, 1)
+
+
+@contextmanager
+def counting(engine):
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def at_two_sizes(engine, measure: Callable[[Session], int]) -> tuple[int, int]:
+    """``measure`` on a small and a four times larger generated care group."""
+    results = []
+    for n in (15, 60):
+        generate(engine, patients_n=n, practices_n=1, years=1, seed=n, today=TODAY)
+        with Session(engine, expire_on_commit=False) as session:
+            results.append(measure(session))
+            session.commit()
+        empty_database(engine)
+    return results[0], results[1]
+
+
+def test_lifestyle_eligibility_of_the_care_group_is_one_statement_at_any_size(engine):
+    def measure(session: Session) -> int:
+        group = session.execute(text("SELECT id FROM care_group")).scalar_one()
+        session.execute(text("SELECT 1"))  # the transaction's BEGIN is not the query's
+        with counting(engine) as statements:
+            eligible_patient_ids(session, group, TODAY)
+        return len(statements)
+
+    small, large = at_two_sizes(engine, measure)
+    assert small == large <= 3
+
+
+def test_reminder_rerun_that_sends_nothing_costs_the_same_at_any_size(engine):
+    sent: list[str] = []
+
+    def measure(session: Session) -> int:
+        sent.append(remind_due_assessments(session, TODAY))
+        with counting(engine) as statements:
+            assert remind_due_assessments(session, TODAY) == "0 assessment reminders"
+        return len(statements)
+
+    small, large = at_two_sizes(engine, measure)
+    assert small == large <= 4
+    # The first runs did send (generated patients with an account are due at some point).
+    assert all(s != "0 assessment reminders" for s in sent), sent
+
+
+def _telemonitored(session: Session) -> int:
+    return session.execute(
+        text("SELECT patient_id FROM measurement WHERE source = 'device' ORDER BY id LIMIT 1")
+    ).scalar_one()
+
+
+def test_measurement_overview_statements_do_not_grow_with_years_of_readings(engine):
+    counts = []
+    for years in (1, 3):
+        generate(engine, patients_n=10, practices_n=1, years=years, seed=3, today=TODAY)
+        with Session(engine, expire_on_commit=False) as session:
+            patient_id = _telemonitored(session)
+            poh = session.exec(select(User).where(User.email == "poh1@gen3.zelfzorg.test")).one()
+            actor = actor_for(session, poh, "127.0.0.1")
+            with counting(engine) as statements:
+                view = overview(session, actor, patient_id)
+            counts.append(len(statements))
+            assert len(view.recent) == 30
+            session.commit()
+        empty_database(engine)
+    assert counts[0] == counts[1]
+
+
+def test_latest_values_picks_the_newest_current_row_per_type(db, world):
+    start = datetime(2026, 1, 1, 8, tzinfo=UTC)
+    rows = [
+        Measurement(
+            patient_id=world.patient.id,
+            type_code=code,
+            value=value,
+            unit="x",
+            measured_at=start + timedelta(days=day),
+            source="patient",
+        )
+        for code, value, day in [
+            ("weight", 80, 0),
+            ("weight", 81, 5),
+            ("weight", 99, 9),  # corrected later: not current
+            ("glucose", 6.0, 3),
+            ("glucose", 7.0, 1),
+        ]
+    ]
+    rows[2].superseded_at = start + timedelta(days=10)
+    db.add_all(rows)
+    db.add(
+        Measurement(
+            patient_id=world.other_patient.id,
+            type_code="weight",
+            value=70,
+            unit="kg",
+            measured_at=start + timedelta(days=20),
+            source="patient",
+        )
+    )
+    db.commit()
+    with counting(db.get_bind()) as statements:
+        latest = latest_values(db, world.patient.id)
+    assert {code: row.value for code, row in latest.items()} == {"weight": 81, "glucose": 6.0}
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert latest_values(db, world.patient.id, ["glucose"])["glucose"].value == 6.0
+    db.commit()
