@@ -51,6 +51,7 @@ def cell_query(ctx: Context, definition: Definition) -> sa.Select:
     den = definition.den(ctx, pid) if definition.den is not None else sa.true()
     num = sa.and_(den, definition.num(ctx, pid)) if definition.num is not None else sa.false()
     value = definition.value(ctx, pid) if definition.value is not None else sa.null()
+    value = sa.cast(value, sa.Float)
     return select(
         pid.label("patient_id"),
         pop.c.practice_id.label("practice_id"),
@@ -157,7 +158,8 @@ def patient_figures(
         elif grouping == "programme":
             keys = [Stratum("programme", other)]
         else:  # split (A2's levels): the total plus one stratum per level
-            keys = [None, Stratum(definition.split or "", other)]
+            level = str(int(float(other))) if other is not None else ""
+            keys = [None, Stratum(definition.split or "", level)]
         for key in keys:
             for place in (practice_id, None):
                 cells[(place, key)].add(*sums)
