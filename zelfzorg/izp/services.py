@@ -20,6 +20,7 @@ from zelfzorg.accounts.models import Role, User
 from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, not_found
 from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
 from zelfzorg.audit.models import AuditAction, AuditOutcome
+from zelfzorg.contracting.history import record_activity, record_goal_state
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.izp import pdca
 from zelfzorg.izp.models import (
@@ -644,6 +645,7 @@ def propose_goal(
         now=now,
     )
     session.flush()
+    record_goal_state(session, goal, now)
     return goal
 
 
@@ -709,6 +711,7 @@ def _save_goal(
         now=now,
     )
     session.flush()
+    record_goal_state(session, goal, now)
 
 
 def goal_target_bounds(type_code: str, comparator: str, value: float) -> tuple[float | None, ...]:
@@ -984,6 +987,8 @@ def log_action(
     try:
         with session.begin_nested():
             session.add(log)
+        if actor.is_patient:
+            record_activity(session, log.patient_id, "action", now)
     except IntegrityError:  # the same form arrived twice at the same moment
         first = session.exec(select(ActionLog).where(ActionLog.client_token == token)).one()
         return first, False
@@ -1086,6 +1091,7 @@ def prepare_review(
     review.prepared_at = now
     session.add(review)
     session.flush()
+    record_activity(session, goal.patient_id, "review_preparation", now)
     return review
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
 from zelfzorg.audit.models import AuditAction
+from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Patient
@@ -267,6 +268,8 @@ def record_readings(
     for code, value in coded.items():
         add(code, None, None, value)
     session.flush()
+    if source != MeasurementSource.professional:
+        record_activity(session, patient.id, "measurement", now)
     alerts = evaluate_rows(session, rows, now=now)
     return EntryResult(rows, warnings, alerts)
 
