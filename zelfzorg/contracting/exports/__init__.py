@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from zelfzorg.accounts.scope import Actor, audit
 from zelfzorg.audit.models import AuditAction
+from zelfzorg.audit.services import AuditSubject, record
 from zelfzorg.contracting.report_data import ReportData
 from zelfzorg.contracting.suppression import suppress
 
@@ -56,17 +56,26 @@ def export_report(
     return ExportFile(content, MIMETYPES[fmt], f"{file_stem(view)}.{EXTENSIONS[fmt]}")
 
 
-def audit_export(session: Session, actor: Actor, data: ReportData, fmt: str) -> None:
+#: Who the command line and the scheduler act as in the audit log.
+SYSTEM_SUBJECT = AuditSubject(
+    user_id=None, user_name="zelfzorg report", role="system", organisation="platform",
+    client_address="local",
+)  # fmt: skip
+
+
+def audit_export(
+    session: Session, subject: AuditSubject, data: ReportData, fmt: str, *, detail: str = ""
+) -> None:
     """An aggregate export: who took which care group's report out, in which format (no
-    patient: the file holds counts only)."""
-    audit(
+    patient: the file holds counts only). ``subject``: ``actor.audit_subject`` in a request."""
+    record(
         session,
-        actor,
+        subject,
         action=AuditAction.export,
         object_type="ContractingReport",
         object_id=data.care_group_id,
         detail=(
             f"{fmt} {data.period_start.isoformat()}..{data.period_end.isoformat()} "
-            f"v{data.definition_version} {data.fingerprint}"
-        )[:200],
+            f"v{data.definition_version} {data.fingerprint} {detail}"
+        ).strip()[:200],
     )
