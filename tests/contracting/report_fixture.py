@@ -129,7 +129,9 @@ RATES = {
 
 def _sizes(rng: random.Random, n: int) -> list[int]:
     sizes = [rng.randint(60, 420) for _ in range(n)]
-    sizes[4], sizes[17], sizes[25] = 7, 4, 9  # small practices
+    for index, small in ((4, 7), (17, 4), (25, 9)):  # small practices
+        if index < n:
+            sizes[index] = small
     return sizes
 
 

@@ -85,3 +85,21 @@ def test_html_escapes_names_and_fetches_nothing(data):
     assert "<b>Groep</b>" not in html
     pdf = export_report(evil_data, "pdf").content
     assert b"/EmbeddedFile" not in pdf and b"root:" not in pdf
+
+
+def test_a_hidden_care_group_figure_leaves_no_trace_in_the_verdicts():
+    # A care group of 8 patients: every cell is small, the verdict keeps its status only.
+    data = build_report(n_practices=2, seed=3)
+    tiny = replace(
+        data,
+        figures=[
+            replace(f, numerator=min(f.numerator, 5), denominator=8)
+            if f.denominator is not None
+            else f
+            for f in data.figures
+        ],
+    )
+    html = export_report(tiny, "html").content.decode()
+    i1 = next(v for v in tiny.verdicts if v.indicator == "I1")
+    assert f"{i1.params['value']}%" not in html  # the reason would say "I1 62.2% ..."
+    assert "voldaan" in html  # the verdict itself stays

@@ -206,7 +206,10 @@ def document(view: SuppressedReport, lang: str) -> dict:
                 else "",
                 "status": str(verdict.status) if verdict else "",
                 "status_text": status_text(info.id),
-                "reason": verdict_reason(verdict.reason, verdict.params, lang) if verdict else "",
+                # A hidden care-group cell keeps its verdict but not the figure in its reason.
+                "reason": verdict_reason(verdict.reason, verdict.params, lang)
+                if verdict and not (group_cell is not None and group_cell.suppressed)
+                else "",
             }
         )
 
@@ -267,7 +270,7 @@ def document(view: SuppressedReport, lang: str) -> dict:
                 target=number(target, lang) + "%" if target is not None else "",
                 verdict=(
                     verdict_reason(verdict.reason, verdict.params, lang)
-                    if verdict and verdict.target is not None
+                    if verdict and verdict.target is not None and group.value is not None
                     else ""
                 ),
                 has_mean=any(line.mean for line in [group, *practices]),
