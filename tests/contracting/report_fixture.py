@@ -92,6 +92,8 @@ INDICATORS = [
     _info("I1b", "2.2", INF, "Levend plan", "Besproken in 12 maanden", "Teller I1"),
     _info("I2", "2.2", R, "Eén plan bij multimorbiditeit", "Alle aandoeningen", "Multimorbide"),
     _info("I3", "2.2", R, "Doel geëvalueerd", "Met evaluatie", "Populatie"),
+    _info("I4", "2.2", INF, "Gedeelde besluitvorming", "Gemiddelde score", "Respondenten"),
+    _info("L1", "2.3", R, "Volgens de zorgstandaard", "Conforme paren", "Aangeboden paren"),
     _info("L2", "2.3", D, "Leefstijl aangeboden", "Aangeboden", "Komt in aanmerking"),
     _info("L3", "2.3", D, "Online leefstijl", "Online aangeboden", "Teller L2"),
     _info("P0", "2.4", IndicatorKind.advice, "Platform op ZO!-lijst", "Verklaring", statement=True),
@@ -104,6 +106,7 @@ INDICATORS = [
     _info("O2", "(000)", INF, "Bloeddruk gemeten", "Met bloeddruk", "DM2 + CVRM"),
     _info("O2b", "(000)", INF, "Bloeddruk op streefwaarde", "Systolisch < 140", "Teller O2"),
     _info("O3", "(000)", INF, "BMI gemeten", "Met BMI", "Populatie"),
+    _info("O3b", "(000)", INF, "BMI onder 25", "BMI < 25", "Teller O3"),
     _info("O4", "(000)", INF, "Rookstatus bekend", "Bekend", "COPD + astma"),
 ]
 
@@ -123,6 +126,8 @@ RATES = {
     "O2": ("DM2+CVRM", 0.85),
     "O2b": ("O2", 0.65),
     "O3": ("all", 0.7),
+    "O3b": ("O3", 0.3),
+    "I4": ("all", 0.25),
     "O4": ("COPD+astma", 0.75),
 }
 
@@ -192,6 +197,14 @@ def build_report(
         for (ind, pid, stratum), (num, den) in counts.items()
         if not (ind == "A2" and stratum is not None and stratum.key != "level")
     ]
+    # I4 scores a mean experience (1-5) over its respondents (its numerator).
+    for index, fig in enumerate(figures):
+        if fig.indicator == "I4":
+            mean = 3.2 + (fig.practice_id or 0) % 7 / 5 if fig.numerator else None
+            figures[index] = Figure(
+                "I4", fig.practice_id, fig.stratum, None, fig.numerator, None, mean
+            )
+    figures.append(Figure("L1", None, None, numerator=11, denominator=12))
     # A2's levels are a distribution of A1's numerator: level cells count over A2's total.
     for index, fig in enumerate(figures):
         if fig.indicator == "A2" and fig.stratum is not None:

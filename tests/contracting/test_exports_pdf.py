@@ -93,7 +93,7 @@ def test_a_hidden_care_group_figure_leaves_no_trace_in_the_verdicts():
     tiny = replace(
         data,
         figures=[
-            replace(f, numerator=min(f.numerator, 5), denominator=8)
+            replace(f, numerator=min(f.numerator or 0, 5), denominator=8)
             if f.denominator is not None
             else f
             for f in data.figures
