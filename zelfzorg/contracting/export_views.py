@@ -90,11 +90,11 @@ def export(care_group_id: int, fmt: str):
         return _refused(error)
     result = export_report(data, fmt, lang=lang, delimiter=delimiter)
     audit_export(session, actor.audit_subject, data, fmt)
-    disposition = "inline" if fmt == "html" else "attachment"
+    # Always a download: the HTML file carries its own styles, which the app's CSP would block.
     return Response(
         result.content,
         mimetype=result.mimetype,
-        headers={"Content-Disposition": f'{disposition}; filename="{result.filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{result.filename}"'},
     )
 
 
