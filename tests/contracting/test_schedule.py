@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
 
 from tests.factories import make_care_group, make_patient, make_practice, make_user
 from zelfzorg.accounts.models import Role
@@ -216,3 +217,22 @@ def test_export_download_links_for_the_report_pages(db, world, login):
         )
     ).all()
     assert len(exports) == 2 and all(e.user_id == world.caregroup_user.id for e in exports)
+
+
+def test_a_second_process_storing_the_same_file_is_refused_by_the_database(db, world, engine):
+    stored = make_file(db, world)
+    with Session(engine) as other, pytest.raises(IntegrityError):
+        other.add(
+            ExportFile(
+                schedule_id=stored.schedule_id,
+                care_group_id=stored.care_group_id,
+                period_start=stored.period_start,
+                period_end=stored.period_end,
+                format=stored.format,
+                filename=stored.filename,
+                mimetype=stored.mimetype,
+                size=1,
+                content=b"x",
+            )
+        )
+        other.commit()
