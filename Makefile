@@ -2,10 +2,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/zelfzorg_test
 export FLASK_APP := wsgi
 
-.PHONY: run test lint test-sqlite test-postgres translations system-deps bench clean
+.PHONY: run smoke test lint test-sqlite test-postgres translations system-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +18,12 @@ $(VENV)/.installed: pyproject.toml
 translations: $(VENV)/.installed
 	$(BIN)/python -m zelfzorg.i18n_catalogs compile
 
+# Alembic creates what a fresh clone lacks (instance/, or an empty PostgreSQL database).
 run: $(VENV)/.installed translations
 	$(BIN)/alembic upgrade head
 	$(BIN)/flask --app wsgi zelfzorg demo --if-empty
-	@echo "Zelfzorg runs on http://127.0.0.1:5000  (stop with Ctrl+C)"
-	ZELFZORG_ENV=development SCHEDULER_ENABLED=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	@echo "Zelfzorg runs on http://$(HOST):$(PORT)  (stop with Ctrl+C)"
+	ZELFZORG_ENV=development SCHEDULER_ENABLED=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -41,6 +44,10 @@ test-postgres: $(VENV)/.installed translations
 	fi
 
 test: system-deps $(VENV)/.installed lint test-sqlite test-postgres
+
+# The README's `make run` from a fresh clone of HEAD, checked over HTTP (see the script).
+smoke:
+	bash scripts/smoke-run.sh
 
 clean:
 	rm -rf $(VENV) instance/*.db*

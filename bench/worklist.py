@@ -30,7 +30,13 @@ from sqlmodel import Session  # noqa: E402
 from zelfzorg import create_app  # noqa: E402
 from zelfzorg.accounts.models import CareGroup, Discipline, Practice, Role, User  # noqa: E402
 from zelfzorg.config import ROOT, TestConfig  # noqa: E402
-from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex  # noqa: E402
+from zelfzorg.patients.models import (  # noqa: E402
+    Enrolment,
+    Patient,
+    PracticePeriod,
+    Programme,
+    Sex,
+)
 from zelfzorg.telemonitoring.models import Alert  # noqa: E402
 
 
@@ -68,6 +74,19 @@ def build(session: Session, n: int) -> User:
         ],
     )
     ids = [r[0] for r in session.execute(text("SELECT id FROM patient ORDER BY id"))]
+    # Every patient belongs to the practice by a practice period (the worklist joins it).
+    session.execute(
+        insert(PracticePeriod),
+        [
+            {
+                "patient_id": pid,
+                "practice_id": practice.id,
+                "start_date": date(1950, 1, 1),
+                "created_at": now,
+            }
+            for pid in ids
+        ],
+    )
     session.execute(
         insert(Enrolment),
         [
@@ -154,6 +173,7 @@ def main() -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = poh.get_id()
         sess["_fresh"] = True
+        sess["login_at"] = int(time.time())  # the absolute session limit starts at login
 
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
@@ -164,7 +184,7 @@ def main() -> None:
         start = time.perf_counter()
         response = client.get("/werklijst")
         page_times.append(time.perf_counter() - start)
-        assert response.status_code == 200
+        assert response.status_code == 200, f"GET /werklijst: {response.status_code}"
     queries = len(statements) // args.repeat
     items = response.text.count('<li class="kind-')
 

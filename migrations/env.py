@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from alembic import context
+from alembic.util import CommandError
 from sqlmodel import SQLModel
 
+from zelfzorg.config import DatabaseUnavailable, ensure_database
 from zelfzorg.db import make_engine
 from zelfzorg.models_registry import import_all_models
 
@@ -41,10 +44,23 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(database_url())
+    url = database_url()
+    # A fresh clone has no instance/ folder and maybe no PostgreSQL database yet.
+    try:
+        if ensure_database(url):
+            print(f"Created the empty database for {_shown(url)}.", file=sys.stderr)
+    except DatabaseUnavailable as error:
+        raise CommandError(str(error)) from error
+    engine = make_engine(url)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _run(connection) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pyotp
 import time_machine
@@ -218,3 +219,23 @@ def test_cli_refuses_bad_input_with_a_message_and_no_traceback(db, world, runner
     assert "Kies een wachtwoord van minstens 10 tekens." in weak.output
     assert count(db, CareGroup) == 1
     assert count(db, User, User.email == "x@example.test") == 0
+
+
+def test_demo_has_a_dietitian_in_two_practices_and_patients_who_moved(db, runner):
+    from zelfzorg.accounts.models import PracticeMembership
+    from zelfzorg.patients.models import PracticePeriod
+
+    assert runner.invoke(args=["zelfzorg", "demo", "--patients", "20"]).exit_code == 0
+    dietitian = db.exec(select(User).where(User.email == "dietist@demo.zelfzorg.nl")).one()
+    extra = db.exec(
+        select(PracticeMembership.practice_id).where(PracticeMembership.user_id == dietitian.id)
+    ).all()
+    assert len(extra) == 1 and extra[0] != dietitian.practice_id
+    closed = db.exec(select(PracticePeriod).where(PracticePeriod.end_date.is_not(None))).all()
+    assert len(closed) == 3
+    this_year = datetime.now(ZoneInfo("Europe/Amsterdam")).year  # the demo's today
+    assert {p.end_date.year for p in closed} == {this_year - 1}
+    for period in closed:
+        patient = db.get(Patient, period.patient_id)
+        assert patient.practice_id != period.practice_id
+    db.commit()

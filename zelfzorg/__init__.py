@@ -12,7 +12,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
 
-from zelfzorg.config import ROOT, Config, enforce_secrets
+from zelfzorg.config import ROOT, Config, enforce_secrets, ensure_sqlite_dir
 from zelfzorg.errors import N_
 
 # Domain packages with a views module (blueprint ``bp`` and optional ``NAV``), in nav order.
@@ -26,6 +26,7 @@ DOMAINS = [
     "assessment",
     "telemonitoring",
     "leefstijl",
+    "contracting",
 ]
 # Further blueprints of a domain beside its views module (same contract: ``bp``, ``NAV``).
 EXTRA_VIEWS = ["contracting.export_views"]
@@ -72,6 +73,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
     Path(app.instance_path).mkdir(exist_ok=True)
+    ensure_sqlite_dir(app.config["DATABASE_URL"])  # a SQLite file elsewhere: its folder too
 
     from zelfzorg import db
 

@@ -18,7 +18,35 @@ group = AppGroup("zelfzorg", help="Zelfzorg beheer- en onderhoudsopdrachten.")
 
 
 def engine():
-    return current_app.extensions["zelfzorg_engine"]
+    """The app's engine, once the database is known to be migrated (else a clear message)."""
+    engine = current_app.extensions["zelfzorg_engine"]
+    if not current_app.extensions.get("zelfzorg_schema_checked"):
+        require_schema(engine)
+        current_app.extensions["zelfzorg_schema_checked"] = True
+    return engine
+
+
+def require_schema(engine) -> None:
+    """Stop with what to do (not a traceback) when the database cannot be opened or has not
+    been migrated yet, e.g. a CLI command typed on a fresh clone before ``make run``."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError
+
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as connection:
+            migrated = inspect(connection).has_table("alembic_version")
+    except OperationalError as error:
+        reason = (str(error.orig).strip().splitlines() or [""])[0]
+        raise click.ClickException(
+            f"Cannot open the database {shown}: {reason}\n"
+            "Run `make run` or `.venv/bin/alembic upgrade head` first (both create it)."
+        ) from error
+    if not migrated:
+        raise click.ClickException(
+            f"The database {shown} has no tables yet.\n"
+            "Run `make run` or `.venv/bin/alembic upgrade head` first."
+        )
 
 
 @contextmanager

@@ -23,6 +23,106 @@ def instance_secret(path: Path = ROOT / "instance" / "secret_key") -> str:
     return key
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached or made (the message says what to do)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None (not SQLite, or in memory)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):  # URI filename (?uri=true): left to SQLite
+        return None
+    return Path(parsed.database)
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """SQLite creates its file but not the folder it goes in (e.g. the git-ignored instance/
+    on a fresh clone): make that folder, so the first connection does not fail with "unable
+    to open database file"."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def ensure_database(url: str) -> bool:
+    """Make sure the database at ``url`` exists before migrating it; True when it was created.
+
+    SQLite: the file's folder is created (SQLite makes the file itself). PostgreSQL: when the
+    database cannot be opened, the server's ``postgres`` database is asked (same credentials)
+    whether it exists; a missing one is created (``CREATE DATABASE``). When no server answers,
+    the credentials are refused, or the role may not create databases, DatabaseUnavailable
+    says so and what to do. Other databases are left as they are.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.pool import NullPool
+
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        ensure_sqlite_dir(url)
+        return False
+    if backend != "postgresql" or not parsed.database:
+        return False
+
+    def connectable(target):
+        return create_engine(
+            target,
+            poolclass=NullPool,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 5},
+        )
+
+    shown = parsed.render_as_string(hide_password=True)
+    probe = connectable(parsed)
+    try:
+        with probe.connect():
+            return False
+    except DBAPIError as error:
+        refused = error
+    finally:
+        probe.dispose()
+    unavailable = DatabaseUnavailable(
+        f"Cannot connect to PostgreSQL at {shown}: {_first_line(refused.orig)}\n"
+        "Check that the server runs (e.g. pg_ctlcluster --skip-systemctl-redirect 15 main "
+        "start) and that DATABASE_URL is right."
+    )
+    admin = connectable(parsed.set(database="postgres"))
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": parsed.database},
+            ).first()
+            if exists:  # there, but not for us: the first error says why
+                raise unavailable from refused
+            name = conn.dialect.identifier_preparer.quote_identifier(parsed.database)
+            try:
+                conn.execute(text(f"CREATE DATABASE {name}"))
+            except DBAPIError as error:
+                if getattr(error.orig, "sqlstate", None) == "42P04":  # made meanwhile: fine
+                    return False
+                raise DatabaseUnavailable(
+                    f"PostgreSQL database {parsed.database!r} does not exist and could not be "
+                    f"created ({shown}): {_first_line(error.orig)}\n"
+                    f"Create it (createdb {parsed.database}) or use a role that may."
+                ) from error
+    except DBAPIError as error:  # the server does not answer, or not to these credentials
+        raise unavailable from error
+    finally:
+        admin.dispose()
+    return True
+
+
+def _first_line(error: BaseException | None) -> str:
+    return (str(error).strip().splitlines() or [""])[0]
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # None: the instance secret is used
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'zelfzorg.db'}")

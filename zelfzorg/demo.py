@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from zelfzorg.accounts.models import CareGroup, Discipline, Practice, Role, User
+from zelfzorg.accounts.models import CareGroup, Discipline, Practice, PracticeMembership, Role, User
+from zelfzorg.accounts.scope import Actor
 from zelfzorg.accounts.services import SecurityPolicy, hash_password
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import (
@@ -29,10 +30,10 @@ from zelfzorg.patients.models import (
     Programme,
     Sex,
 )
-from zelfzorg.patients.practice_history import open_first_period
+from zelfzorg.patients.practice_history import move_patient, open_first_period
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
-DEMO_ORDER = ["izp", "assessment", "telemonitoring", "leefstijl"]
+DEMO_ORDER = ["izp", "assessment", "telemonitoring", "leefstijl", "contracting"]
 SEED = 20261130
 
 GIVEN_F = [
@@ -210,6 +211,40 @@ def _programmes_for(rng: random.Random, age: int) -> list[Programme]:
     return chosen
 
 
+MOVED_PATIENTS = (5, 10, 15)  # indexes of patients who moved practice last year
+
+
+def _move_some_patients(
+    session: Session,
+    patients: list[Patient],
+    practices: list[Practice],
+    pohs: dict[int, User],
+    today: date,
+) -> None:
+    """A few patients moved to another practice of the care group last year (their practice
+    history has two periods; last year's report counts them for both, by date)."""
+    for n, index in enumerate(i for i in MOVED_PATIENTS if i < len(patients)):
+        patient = patients[index]
+        old = next(p for p in practices if p.id == patient.practice_id)
+        new = practices[(practices.index(old) + 1) % len(practices)]
+        poh = pohs[old.id]
+        move_patient(
+            session,
+            Actor(poh, "demo", frozenset({old.id})),
+            patient.id,  # type: ignore[arg-type]
+            practice_id=new.id,  # type: ignore[arg-type]
+            on=date(today.year - 1, 3 + 3 * n, 1),
+            today=today,
+        )
+        # The new practice's POH takes over the care team.
+        for member in session.exec(
+            select(CareTeamMember).where(CareTeamMember.patient_id == patient.id)
+        ).all():
+            member.user_id = pohs[new.id].id  # type: ignore[assignment]
+            session.add(member)
+    session.flush()
+
+
 def seed_demo(
     session: Session,
     *,
@@ -283,8 +318,10 @@ def seed_demo(
         discipline=Discipline.dietitian,
         practice_id=practices[0].id,
         logins=logins,
-        note=practices[0].name,
+        note=f"{practices[0].name} + {practices[1].name}",
     )
+    # The dietitian works for two practices of the care group.
+    session.add(PracticeMembership(user_id=dietitian.id, practice_id=practices[1].id))
     _staff(
         session,
         policy,
@@ -400,6 +437,7 @@ def seed_demo(
             patient_users[patient.id] = user
         patients.append(patient)
     session.flush()
+    _move_some_patients(session, patients, practices, pohs, today)
     logins.append(
         DemoLogin(
             "patient",
@@ -468,6 +506,6 @@ def print_logins(logins: list[DemoLogin], echo: Callable[[str], None]) -> None:
         if login.totp_secret:
             echo(
                 f"  {'':<13} TOTP secret {login.totp_secret}  -> current code: "
-                f"flask --app wsgi zelfzorg demo-totp {login.email}"
+                f".venv/bin/flask --app wsgi zelfzorg demo-totp {login.email}"
             )
     echo("")

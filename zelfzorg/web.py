@@ -9,7 +9,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, request
-from flask_babel import get_locale, gettext
+from flask_babel import format_date, get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
@@ -53,7 +53,13 @@ def roles_required(*roles: Role) -> Callable:
 
 
 def translate(message: str, params: dict | None = None) -> str:
-    return gettext(message, **localize_params(params or {}, str(get_locale() or "nl")))
+    values = localize_params(params or {}, str(get_locale() or "nl"))
+    # A date in a message reads as the user's language writes it (Babel), not 2026-03-01.
+    values = {
+        k: format_date(v, "long") if isinstance(v, date) and not isinstance(v, datetime) else v
+        for k, v in values.items()
+    }
+    return gettext(message, **values)
 
 
 def _audit_denied(patient_id: int | None) -> None:
@@ -104,3 +110,36 @@ def nav_for(role: Role | None) -> list[NavItem]:
 
 def local(dt: datetime | None) -> datetime | None:
     return dt.astimezone(AMSTERDAM) if dt else None
+
+
+@dataclass(frozen=True)
+class PracticeFilter:
+    """The actor's practices, and the one a list is narrowed to (``?praktijk=ID``)."""
+
+    names: dict[int, str]  # practice id -> name, in name order
+    selected: int | None
+
+    @property
+    def several(self) -> bool:
+        """Show the practice of each line and the filter only when there is a choice."""
+        return len(self.names) > 1
+
+    @property
+    def practice_ids(self) -> list[int]:
+        return [self.selected] if self.selected is not None else list(self.names)
+
+
+def practice_filter() -> PracticeFilter:
+    """Read the practice filter of a list page; a practice not the actor's shows all of theirs
+    with a message (bad input changes nothing)."""
+    from zelfzorg.accounts.services import practice_names
+
+    actor = current_actor()
+    names = practice_names(get_session(), actor.practice_ids)
+    raw = request.args.get("praktijk", "")
+    selected = None
+    if raw:
+        selected = int(raw) if raw.isdigit() and int(raw) in names else None
+        if selected is None:
+            flash(gettext("Kies een van uw praktijken."), "error")
+    return PracticeFilter(names, selected)

@@ -18,6 +18,17 @@ RULES = {
     "accounts.admin_reset_totp": Rule(
         frozenset({"admin"}), params=lambda w, db: {"user_id": w.other_poh.id}
     ),
+    "accounts.admin_memberships": Rule(
+        frozenset({"admin"}), params=lambda w, db: {"user_id": w.other_poh.id}
+    ),
+    # Without data: 400 with a message for the admin (the valid add is in test_memberships.py).
+    "accounts.admin_add_membership": Rule(
+        frozenset({"admin"}), params=lambda w, db: {"user_id": w.other_poh.id}
+    ),
+    "accounts.admin_remove_membership": Rule(
+        frozenset({"admin"}),
+        params=lambda w, db: {"user_id": w.other_poh.id, "practice_id": w.practice.id},
+    ),
     "notifications.index": Rule(EVERYONE_LOGGED_IN),
     "notifications.mark_read": Rule(EVERYONE_LOGGED_IN),
     "worklist.index": Rule(frozenset({"professional", "professional_other"})),

@@ -403,13 +403,13 @@ def test_worklist_source_lists_due_patients_with_a_constant_number_of_queries(db
     db.commit()
     statements, stop = count_queries(engine)
     try:
-        items = assessment_due(db, world.practice.id, today)
+        items = assessment_due(db, [world.practice.id], today)
         few = len(statements)
         for n in range(5):
             make_patient(db, world.practice, given=f"Extra{n}")
         db.commit()
         statements.clear()
-        more = assessment_due(db, world.practice.id, today)
+        more = assessment_due(db, [world.practice.id], today)
         many = len(statements)
     finally:
         stop()

@@ -93,7 +93,7 @@ def test_worklist_kinds_with_constant_queries(db, world, engine):
     )
     db.commit()
     with count_queries(engine) as few:
-        items = izp_items(db, world.practice.id, TODAY)
+        items = izp_items(db, [world.practice.id], TODAY)
     db.commit()
     by_kind = {(i.kind, i.patient_id) for i in items}
     assert ("review_due", world.patient.id) in by_kind
@@ -107,7 +107,7 @@ def test_worklist_kinds_with_constant_queries(db, world, engine):
         make_patient(db, world.practice, given=f"Extra{n}")
     db.commit()
     with count_queries(engine) as many:
-        items = izp_items(db, world.practice.id, TODAY)
+        items = izp_items(db, [world.practice.id], TODAY)
     db.commit()
     assert len(many) == len(few) == 3
     assert sum(i.kind == "no_plan" for i in items) == 10

@@ -556,7 +556,7 @@ def test_worklist_lists_unanswered_offers_and_accepted_not_started(db, world):
     make_referral(db, world.other_patient.id, walk, rs.OFFERED, start=NOW - timedelta(days=9))
     make_referral(db, world.other_patient.id, beweeg, rs.ACCEPTED, start=NOW - timedelta(days=60))
     make_referral(db, world.far_patient.id, cool, rs.OFFERED, start=NOW - timedelta(days=60))
-    items = referral_waiting(db, world.practice.id, TODAY)
+    items = referral_waiting(db, [world.practice.id], TODAY)
     assert sorted((i.patient_id, i.params["name"]) for i in items) == sorted(
         [(world.patient.id, "CooL"), (world.other_patient.id, "Beweegkuur")]
     )

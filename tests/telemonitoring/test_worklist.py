@@ -164,7 +164,7 @@ def test_every_source_ranks_in_the_order_the_issue_gives(app, db, world):
     from zelfzorg.worklist import collect
 
     today, henk, ex = practice_with_every_kind_of_work(db, world)
-    items = collect(db, world.practice.id, today)
+    items = collect(db, [world.practice.id], today)
     kinds = [item.kind for item in items]
     assert set(kinds) == set(ISSUE_ORDER)
     positions = [ISSUE_ORDER.index(kind) for kind in kinds]

@@ -44,6 +44,14 @@ class PracticeForm(FlaskForm):
     agb_code = StringField(_l("AGB-code (8 cijfers)"), validators=[Optional(), Length(max=8)])
 
 
+class MembershipForm(FlaskForm):
+    practice_id = SelectField(
+        _l("Praktijk"),
+        coerce=int,
+        validate_choice=False,  # the service checks the practice and says why
+    )
+
+
 ROLE_LABELS = {
     Role.professional: _l("Zorgverlener"),
     Role.caregroup: _l("Zorggroepmedewerker"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import distinct, or_
+from sqlalchemy import distinct
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Practice, User
-from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.population import count_by_practice, practice_on
 
 
 @dataclass(frozen=True)
@@ -26,21 +26,15 @@ def practice_overview(
     practices = session.exec(
         select(Practice).where(Practice.care_group_id == care_group_id).order_by(Practice.name)
     ).all()
-    enrolled = dict(
-        session.exec(
-            select(Patient.practice_id, func.count(distinct(Patient.id)))
-            .join(Enrolment, col(Enrolment.patient_id) == Patient.id)
-            .where(col(Enrolment.start_date) <= today)
-            .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
-            .group_by(Patient.practice_id)
-        ).all()
-    )
+    # The population of the day, by the practice of that day (practice history).
+    enrolled = dict(session.exec(count_by_practice(today, care_group_id=care_group_id)).all())
+    place = practice_on(today)
     activated = dict(
         session.exec(
-            select(Patient.practice_id, func.count(distinct(Patient.id)))
-            .join(User, col(User.patient_id) == Patient.id)
+            select(place.c.practice_id, func.count(distinct(User.patient_id)))
+            .join(User, col(User.patient_id) == place.c.patient_id)
             .where(col(User.activated_at).is_not(None))
-            .group_by(Patient.practice_id)
+            .group_by(place.c.practice_id)
         ).all()
     )
     return [PracticeRow(p, enrolled.get(p.id, 0), activated.get(p.id, 0)) for p in practices]

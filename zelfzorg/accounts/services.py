@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -11,7 +12,7 @@ from enum import StrEnum
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import (
@@ -20,6 +21,7 @@ from zelfzorg.accounts.models import (
     CareGroup,
     Discipline,
     Practice,
+    PracticeMembership,
     Role,
     User,
 )
@@ -499,10 +501,15 @@ def list_staff(session: Session) -> list[User]:
 
 
 def practice_staff(session: Session, practice_id: int) -> list[User]:
+    """Active professionals working for the practice: its own and its members from elsewhere."""
+    members = select(PracticeMembership.user_id).where(
+        PracticeMembership.practice_id == practice_id
+    )
     return list(
         session.exec(
             select(User)
-            .where(User.practice_id == practice_id, User.role == Role.professional)
+            .where(User.role == Role.professional)
+            .where(or_(User.practice_id == practice_id, col(User.id).in_(members)))
             .where(col(User.is_active).is_(True))
             .order_by(User.name)
         ).all()
@@ -542,3 +549,17 @@ def reset_totp(session: Session, actor: Actor, user_id: int) -> User:
     )
     session.flush()
     return user
+
+
+def practice_names(session: Session, practice_ids: Iterable[int]) -> dict[int, str]:
+    """Practice id -> name for these practices, in name order."""
+    ids = sorted(practice_ids)
+    if not ids:
+        return {}
+    return dict(
+        session.exec(
+            select(Practice.id, Practice.name)
+            .where(col(Practice.id).in_(ids))
+            .order_by(Practice.name, Practice.id)
+        ).all()
+    )

@@ -23,11 +23,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from zelfzorg.accounts import services
+from zelfzorg.accounts import memberships, services
 from zelfzorg.accounts.forms import (
     ActivateForm,
     CareGroupForm,
     LoginForm,
+    MembershipForm,
     PracticeForm,
     TotpForm,
     UserForm,
@@ -339,6 +340,51 @@ def admin_new_user():
             )
             return redirect(url_for("accounts.admin_home"))
     return render_template("accounts/admin_form.html", form=form, title=_("Nieuwe gebruiker"))
+
+
+def _memberships_page(user_id: int, form=None, status: int = 200):
+    data = memberships.memberships_of(get_session(), current_actor(), user_id)
+    form = form or MembershipForm(formdata=None)
+    form.practice_id.choices = [(0, "—")] + [(p.id, p.name) for p in data.candidates]
+    return render_template("accounts/admin_memberships.html", data=data, form=form), status
+
+
+@bp.get("/beheer/gebruikers/<int:user_id>/praktijken")
+@roles_required(Role.admin)
+def admin_memberships(user_id: int):
+    """The practices a professional works for: their own and the extra ones."""
+    return _memberships_page(user_id)
+
+
+@bp.post("/beheer/gebruikers/<int:user_id>/praktijken")
+@roles_required(Role.admin)
+def admin_add_membership(user_id: int):
+    form = MembershipForm()
+    if form.validate_on_submit():
+        try:
+            memberships.add_membership(
+                get_session(), current_actor(), user_id, form.practice_id.data or None
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            flash(_("Praktijk toegevoegd."), "success")
+            return redirect(url_for("accounts.admin_memberships", user_id=user_id))
+    else:  # not a number
+        form.practice_id.errors = [_("Kies een praktijk.")]
+    return _memberships_page(user_id, form, 400)
+
+
+@bp.post("/beheer/gebruikers/<int:user_id>/praktijken/<int:practice_id>/verwijderen")
+@roles_required(Role.admin)
+def admin_remove_membership(user_id: int, practice_id: int):
+    try:
+        memberships.remove_membership(get_session(), current_actor(), user_id, practice_id)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+    else:
+        flash(_("Praktijk verwijderd."), "success")
+    return redirect(url_for("accounts.admin_memberships", user_id=user_id))
 
 
 @bp.post("/beheer/gebruikers/<int:user_id>/reset-2fa")

@@ -6,7 +6,7 @@ Everything that touches a patient goes through ``get_patient_for`` (scope check 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -44,6 +44,7 @@ from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
 from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.population import enrolment_active_on, population_subquery
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EXPERIENCE_CODE = "sdm_experience"
@@ -628,29 +629,27 @@ def due_assessments(
     session: Session,
     *,
     today: date,
-    practice_id: int | None = None,
+    practice_ids: Collection[int] | None = None,
     patient_id: int | None = None,
     horizon_days: int | None = None,
 ) -> list[DueAssessment]:
     """Patients in care (an active enrolment) and when their next activation assessment is due:
     the care group's interval (default 12 months) after the last completed one, or the start
-    of their earliest active enrolment when they never had one. Two queries in all.
+    of their earliest active enrolment when they never had one. Two queries in all. Patients
+    count for their practice of ``today`` (the population, limited to ``practice_ids``).
 
     With ``horizon_days`` only those due on or before today + horizon; otherwise everyone.
     """
     months_query = select(Practice.id, AssessmentSetting.due_interval_months).outerjoin(
         AssessmentSetting, col(AssessmentSetting.care_group_id) == Practice.care_group_id
     )
-    if practice_id is not None:
-        months_query = months_query.where(Practice.id == practice_id)
+    if practice_ids is not None:
+        months_query = months_query.where(col(Practice.id).in_(list(practice_ids)))
     months = {pid: m or DEFAULT_DUE_MONTHS for pid, m in session.exec(months_query).all()}
 
     in_care = (
         select(Enrolment.patient_id, func.min(Enrolment.start_date).label("since"))
-        .where(
-            col(Enrolment.start_date) <= today,
-            sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today),
-        )
+        .where(enrolment_active_on(today))
         .group_by(Enrolment.patient_id)
         .subquery()
     )
@@ -667,23 +666,23 @@ def due_assessments(
         .group_by(AssessmentResponse.patient_id)
         .subquery()
     )
+    pop = population_subquery(today, practice_ids=practice_ids)
     query = (
         select(
             Patient.id,
             Patient.given_name,
             Patient.family_name,
-            Patient.practice_id,
+            pop.c.practice_id,
             in_care.c.since,
             last.c.last,
             User.id,
             User.is_active,
         )
+        .join(pop, pop.c.patient_id == Patient.id)
         .join(in_care, in_care.c.patient_id == Patient.id)
         .outerjoin(last, last.c.patient_id == Patient.id)
         .outerjoin(User, col(User.patient_id) == Patient.id)
     )
-    if practice_id is not None:
-        query = query.where(Patient.practice_id == practice_id)
     if patient_id is not None:
         query = query.where(Patient.id == patient_id)
     result = []

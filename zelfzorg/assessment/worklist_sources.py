@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlmodel import Session
@@ -14,8 +15,10 @@ KIND = "assessment_due"
 HORIZON_DAYS = 14  # show upcoming ones, so the POH can plan them into a consultation
 
 
-def assessment_due(session: Session, practice_id: int, today: date) -> list[WorklistItem]:
-    """Two queries for the whole practice (see ``due_assessments``)."""
+def assessment_due(
+    session: Session, practice_ids: Collection[int], today: date
+) -> list[WorklistItem]:
+    """Two queries for the practices (see ``due_assessments``)."""
     return [
         WorklistItem(
             patient_id=due.patient_id,
@@ -30,9 +33,10 @@ def assessment_due(session: Session, practice_id: int, today: date) -> list[Work
             endpoint="assessment.patient_overview",
             endpoint_args={"patient_id": due.patient_id},
             due=due.due,
+            practice_id=due.practice_id,
         )
         for due in due_assessments(
-            session, today=today, practice_id=practice_id, horizon_days=HORIZON_DAYS
+            session, today=today, practice_ids=practice_ids, horizon_days=HORIZON_DAYS
         )
     ]
 

@@ -20,8 +20,8 @@ from sqlmodel import col, select
 from zelfzorg.contracting.indicators import Context, Definition
 from zelfzorg.contracting.indicators import years_before as _years_before
 from zelfzorg.contracting.report_data import Figure, Stratum
-from zelfzorg.patients.models import Patient
-from zelfzorg.patients.population import active_programmes, population_subquery
+from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.population import enrolment_active_on, population_subquery
 
 AGE_BANDS = ("<70", "70-79", ">=80")
 
@@ -45,19 +45,35 @@ def age_band(date_of_birth: date, day: date) -> str:
 
 
 def cell_query(ctx: Context, definition: Definition) -> sa.Select:
-    """One row per patient of the population on d: patient_id, practice_id, den, num, value."""
+    """One row per patient of the population on d: patient_id, practice_id, den, num, value.
+
+    The conditions are evaluated once per patient in a MATERIALIZED common table expression
+    (SQLite and PostgreSQL both honour it), so the numerator's reuse of the denominator and
+    the outer groupings do not repeat the subqueries."""
     pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
     pid = pop.c.patient_id
     den = definition.den(ctx, pid) if definition.den is not None else sa.true()
-    num = sa.and_(den, definition.num(ctx, pid)) if definition.num is not None else sa.false()
-    value = definition.value(ctx, pid) if definition.value is not None else sa.null()
-    value = sa.cast(value, sa.Float)
+    num = definition.num(ctx, pid) if definition.num is not None else sa.false()
+    value = sa.null()
+    if definition.value is not None:
+        value = sa.case((den, definition.value(ctx, pid)))
+    flags = (
+        select(
+            pid.label("patient_id"),
+            pop.c.practice_id.label("practice_id"),
+            sa.case((den, 1), else_=0).label("d"),
+            sa.case((num, 1), else_=0).label("n"),
+            sa.cast(value, sa.Float).label("value"),
+        )
+        .cte(f"flags_{definition.info.id.lower()}")
+        .prefix_with("MATERIALIZED")
+    )
     return select(
-        pid.label("patient_id"),
-        pop.c.practice_id.label("practice_id"),
-        sa.case((den, 1), else_=0).label("den"),
-        sa.case((num, 1), else_=0).label("num"),
-        value.label("value"),
+        flags.c.patient_id,
+        flags.c.practice_id,
+        flags.c.d.label("den"),
+        (flags.c.d * flags.c.n).label("num"),
+        flags.c.value,
     )
 
 
@@ -102,20 +118,30 @@ def grouped_statement(ctx: Context, definition: Definition, *, strata: bool) -> 
     )
     if not strata:
         return people
-    programmes = active_programmes(ctx.d)
-    by_programme = (
+    # Join the enrolment table itself (indexed by patient), not a materialised subquery;
+    # DISTINCT keeps a patient once per programme even with duplicate enrolment rows.
+    enrolled = (
         select(
-            sa.literal("programme").label("grouping"),
+            cells.c.patient_id,
             cells.c.practice_id,
-            null.label("sex"),
-            null.label("band"),
-            sa.cast(programmes.c.programme, sa.String).label("other"),
-            *_sums(cells),
+            cells.c.den,
+            cells.c.num,
+            cells.c.value,
+            sa.cast(col(Enrolment.programme), sa.String).label("programme"),
         )
-        .join(programmes, programmes.c.patient_id == cells.c.patient_id)
-        .where(cells.c.den == 1)
-        .group_by(cells.c.practice_id, programmes.c.programme)
+        .join(Enrolment, col(Enrolment.patient_id) == cells.c.patient_id)
+        .where(enrolment_active_on(ctx.d), cells.c.den == 1)
+        .distinct()
+        .subquery("enrolled")
     )
+    by_programme = select(
+        sa.literal("programme").label("grouping"),
+        enrolled.c.practice_id,
+        null.label("sex"),
+        null.label("band"),
+        enrolled.c.programme.label("other"),
+        *_sums(enrolled),
+    ).group_by(enrolled.c.practice_id, enrolled.c.programme)
     return sa.union_all(people, by_programme)
 
 

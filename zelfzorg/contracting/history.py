@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from zelfzorg.contracting.models import GoalStatusHistory, PatientActivityDay
+from zelfzorg.izp.models import Goal, Revision
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ACTIVITY_KINDS = ("logged_in", "measurement", "action", "questionnaire", "review_preparation")
@@ -116,3 +117,87 @@ def record_activity(session: Session, patient_id: int | None, kind: str, at: dat
         setattr(row, kind, True)
         session.add(row)
         session.flush()
+
+
+def goal_rows_from_revisions(goal, revisions) -> list[dict]:
+    """Day-by-day history rows of one goal from its IZP revisions ((at, changes) oldest
+    first); without revisions, one row from the goal as it is. The same rebuild migration
+    0009 does (which keeps its own frozen copy)."""
+    states: list[tuple[date, dict]] = []
+    state: dict = {}
+    for at, changes in revisions:
+        for change in changes or []:
+            state[change["field"]] = change["new"]
+        states.append((local_day(at), dict(state)))
+    if not states:
+        states.append(
+            (
+                local_day(goal.created_at),
+                {
+                    "lifecycle": goal.lifecycle,
+                    "programmes": goal.programmes,
+                    "agreed_by_patient_at": goal.agreed_by_patient_at,
+                    "agreed_by_professional_at": goal.agreed_by_professional_at,
+                },
+            )
+        )
+    by_day = dict(states)  # the last state of a day wins
+    rows: list[dict] = []
+    previous: dict | None = None
+    for day in sorted(by_day):
+        values = by_day[day]
+        patient_at = _moment(values.get("agreed_by_patient_at"))
+        professional_at = _moment(values.get("agreed_by_professional_at"))
+        both = patient_at is not None and professional_at is not None
+        row = {
+            "goal_id": goal.id,
+            "patient_id": goal.patient_id,
+            "status": str(values.get("lifecycle") or "proposed"),
+            "agreed_by_patient": patient_at is not None,
+            "agreed_by_professional": professional_at is not None,
+            "agreed": both or bool(previous and previous["agreed"]),
+            "agreed_on": local_day(max(patient_at, professional_at))  # type: ignore[type-var]
+            if both
+            else (previous["agreed_on"] if previous else None),
+            "programmes": programmes_text(list(values.get("programmes") or [])),
+            "valid_from": day,
+            "valid_to": None,
+        }
+        if previous is not None:
+            if all(previous[k] == row[k] for k in row if k not in ("valid_from", "valid_to")):
+                continue
+            previous["valid_to"] = day
+        rows.append(row)
+        previous = row
+    return rows
+
+
+def _moment(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def rebuild_goal_history(session: Session, patient_ids) -> int:
+    """(Re)build goal_status_history for the goals of ``patient_ids`` from their revisions
+    (used by the demo, whose goals are written directly rather than through the services)."""
+    ids = list(patient_ids)
+    goals = session.exec(select(Goal).where(col(Goal.patient_id).in_(ids))).all()
+    revisions: dict[int, list] = {}
+    for revision in session.exec(
+        select(Revision)
+        .where(Revision.object_type == "Goal", col(Revision.patient_id).in_(ids))
+        .order_by(col(Revision.at), col(Revision.id))
+    ):
+        revisions.setdefault(revision.object_id, []).append((revision.at, revision.changes))
+    count = 0
+    for goal in goals:
+        for old in session.exec(
+            select(GoalStatusHistory).where(GoalStatusHistory.goal_id == goal.id)
+        ):
+            session.delete(old)
+        for row in goal_rows_from_revisions(goal, revisions.get(goal.id, [])):
+            session.add(GoalStatusHistory(**row))
+            count += 1
+    session.flush()
+    return count

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Role, User
 from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, not_found
@@ -41,6 +41,7 @@ from zelfzorg.izp.targets import MEASUREMENT_TYPES, normalise_unit
 from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.services import endpoint_link
 from zelfzorg.patients.models import Enrolment, Patient, Programme
+from zelfzorg.patients.population import enrolment_active_on
 from zelfzorg.telemonitoring.models import Measurement
 from zelfzorg.telemonitoring.rules import make_target
 from zelfzorg.telemonitoring.targets import active_goal_target, end_goal_target, set_goal_target
@@ -424,8 +425,7 @@ class Coverage:
 def active_programmes(session: Session, patient_id: int, today: date) -> list[Programme]:
     rows = session.exec(
         select(Enrolment.programme)
-        .where(Enrolment.patient_id == patient_id, col(Enrolment.start_date) <= today)
-        .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+        .where(Enrolment.patient_id == patient_id, enrolment_active_on(today))
         .order_by(Enrolment.programme)
     ).all()
     return sorted({Programme(p) for p in rows})
@@ -1328,13 +1328,13 @@ class DueGoal:
 
 
 def goals_due(session: Session, actor: Actor, *, today: date, days: int = 14) -> list[DueGoal]:
-    """Open goals of the actor's practice with a review date within ``days`` (overdue first)."""
-    if not actor.is_professional or actor.user.practice_id is None:
+    """Open goals of the actor's practices with a review date within ``days`` (overdue first)."""
+    if not actor.is_professional or not actor.practice_ids:
         raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
     rows = session.exec(
         select(Goal, Patient)
         .join(Patient, col(Patient.id) == Goal.patient_id)
-        .where(Patient.practice_id == actor.user.practice_id)
+        .where(col(Patient.practice_id).in_(sorted(actor.practice_ids)))
         .where(
             col(Goal.lifecycle).in_(
                 [pdca.GoalLifecycle.ACTIVE.value, pdca.GoalLifecycle.ON_HOLD.value]

@@ -1,31 +1,27 @@
 """Worklist: goals due for review, enrolled patients without a plan, plans without an agreed
-goal. Three queries per practice, whatever the number of patients."""
+goal. Three queries for the practices, whatever the number of patients. Plans count for the
+population of today (``patients.population``); reviews due for every patient of the practice."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, not_, or_
+from sqlalchemy import and_, exists, not_
 from sqlmodel import Session, col, select
 
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import CarePlan, Goal
-from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.models import Patient
+from zelfzorg.patients.population import population_subquery, practice_on
 from zelfzorg.worklist import RANKS, WorklistItem, register_source
 
 DUE_WITHIN_DAYS = 7
 
 
-def _enrolled(today: date):
-    return exists().where(
-        Enrolment.patient_id == Patient.id,
-        col(Enrolment.start_date) <= today,
-        or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today),
-    )
-
-
-def izp_items(session: Session, practice_id: int, today: date) -> list[WorklistItem]:
+def izp_items(session: Session, practice_ids: Collection[int], today: date) -> list[WorklistItem]:
     items: list[WorklistItem] = []
+    place = practice_on(today)
     due = session.exec(
         select(
             Goal.id,
@@ -34,13 +30,15 @@ def izp_items(session: Session, practice_id: int, today: date) -> list[WorklistI
             Patient.id,
             Patient.given_name,
             Patient.family_name,
+            place.c.practice_id,
         )
         .join(Patient, col(Patient.id) == Goal.patient_id)
-        .where(Patient.practice_id == practice_id)
+        .join(place, place.c.patient_id == Patient.id)
+        .where(place.c.practice_id.in_(list(practice_ids)))
         .where(col(Goal.lifecycle).in_(["active", "on-hold"]))
         .where(col(Goal.review_date) <= today + timedelta(days=DUE_WITHIN_DAYS))
     ).all()
-    for goal_id, title, review_date, patient_id, given, family in due:
+    for goal_id, title, review_date, patient_id, given, family, practice_id in due:
         overdue = review_date < today
         items.append(
             WorklistItem(
@@ -56,15 +54,17 @@ def izp_items(session: Session, practice_id: int, today: date) -> list[WorklistI
                 endpoint="izp.review",
                 endpoint_args={"goal_id": goal_id},
                 due=review_date,
+                practice_id=practice_id,
             )
         )
+    # Enrolled today (a patient whose programmes ended is no work any more).
+    pop = population_subquery(today, practice_ids=practice_ids)
     no_plan = session.exec(
-        select(Patient.id, Patient.given_name, Patient.family_name)
-        .where(Patient.practice_id == practice_id)
-        .where(_enrolled(today))
+        select(Patient.id, Patient.given_name, Patient.family_name, pop.c.practice_id)
+        .join(pop, pop.c.patient_id == Patient.id)
         .where(not_(exists().where(CarePlan.patient_id == Patient.id)))
     ).all()
-    for patient_id, given, family in no_plan:
+    for patient_id, given, family, practice_id in no_plan:
         items.append(
             WorklistItem(
                 patient_id=patient_id,
@@ -74,6 +74,7 @@ def izp_items(session: Session, practice_id: int, today: date) -> list[WorklistI
                 message=N_("Heeft nog geen zorgplan"),
                 endpoint="izp.plan",
                 endpoint_args={"patient_id": patient_id},
+                practice_id=practice_id,
             )
         )
     agreed = exists().where(
@@ -85,13 +86,12 @@ def izp_items(session: Session, practice_id: int, today: date) -> list[WorklistI
         )
     )
     no_goals = session.exec(
-        select(Patient.id, Patient.given_name, Patient.family_name)
+        select(Patient.id, Patient.given_name, Patient.family_name, pop.c.practice_id)
+        .join(pop, pop.c.patient_id == Patient.id)
         .join(CarePlan, col(CarePlan.patient_id) == Patient.id)
-        .where(Patient.practice_id == practice_id)
-        .where(_enrolled(today))  # a patient whose programmes ended is no work any more
         .where(not_(agreed))
     ).all()
-    for patient_id, given, family in no_goals:
+    for patient_id, given, family, practice_id in no_goals:
         items.append(
             WorklistItem(
                 patient_id=patient_id,
@@ -101,6 +101,7 @@ def izp_items(session: Session, practice_id: int, today: date) -> list[WorklistI
                 message=N_("Zorgplan zonder afgesproken doel"),
                 endpoint="izp.plan",
                 endpoint_args={"patient_id": patient_id},
+                practice_id=practice_id,
             )
         )
     return items

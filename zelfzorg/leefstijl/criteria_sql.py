@@ -36,6 +36,7 @@ from zelfzorg.leefstijl.criteria import (
     walk,
 )
 from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.population import enrolment_active_on
 from zelfzorg.telemonitoring.models import Measurement
 
 ACTIVATION_LEVELS = (1, 2, 3, 4)
@@ -147,8 +148,7 @@ def compile_criteria(node: Criterion, facts: Facts):
                 sa.exists()
                 .where(Enrolment.patient_id == Patient.id)
                 .where(col(Enrolment.programme).in_(list(programmes)))
-                .where(col(Enrolment.start_date) <= day)
-                .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > day))
+                .where(enrolment_active_on(day))
             )
             return enrolled, sa.not_(enrolled)
         case MeasurementCompare():

@@ -25,7 +25,7 @@ from zelfzorg.leefstijl.services import (
     SMOKING_CODE,
     active_interventions,
 )
-from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.population import population_subquery, practice_on
 
 
 def l1_counts(session: Session, care_group_id: int) -> tuple[int, int]:
@@ -84,11 +84,13 @@ def offered_patients(
             col(Intervention.internet_based).is_(True)
         )
     if practice_id is not None or care_group_id is not None:
-        stmt = stmt.join(Patient, col(Patient.id) == Referral.patient_id)
+        # The practice the patient belonged to at the end of P (practice history).
+        place = practice_on(end)
+        stmt = stmt.join(place, place.c.patient_id == Referral.patient_id)
         if practice_id is not None:
-            stmt = stmt.where(Patient.practice_id == practice_id)
+            stmt = stmt.where(place.c.practice_id == practice_id)
         if care_group_id is not None:
-            stmt = stmt.join(Practice, col(Practice.id) == Patient.practice_id).where(
+            stmt = stmt.join(Practice, col(Practice.id) == place.c.practice_id).where(
                 Practice.care_group_id == care_group_id
             )
     return stmt
@@ -126,18 +128,13 @@ def eligible_patients(
 ) -> sa.Select:
     """``SELECT patient.id`` of L2's denominator (see :func:`eligible_patient_ids`)."""
     trees = [parse_criteria(i.criteria) for i in active_interventions(session, care_group_id)]
-    enrolled = (
-        select(Enrolment.patient_id)
-        .where(col(Enrolment.start_date) <= reference_date)
-        .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > reference_date))
-    )
-    practices = select(Practice.id).where(Practice.care_group_id == care_group_id)
-    if practice_id is not None:
-        practices = practices.where(Practice.id == practice_id)
-    ids = (
-        select(Patient.id)
-        .where(col(Patient.practice_id).in_(practices))
-        .where(col(Patient.id).in_(enrolled))
+    # The population of the reference date, by the practice of that date.
+    ids = select(
+        population_subquery(
+            reference_date,
+            care_group_id=care_group_id,
+            practice_ids=None if practice_id is None else [practice_id],
+        ).c.patient_id
     )
     stmt, facts = facts_query(
         trees,

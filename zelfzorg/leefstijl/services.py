@@ -38,6 +38,7 @@ from zelfzorg.leefstijl.criteria import (
 from zelfzorg.leefstijl.criteria_sql import local_midnight
 from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
+from zelfzorg.patients.population import enrolment_active_on, population_subquery
 from zelfzorg.telemonitoring.models import Measurement
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -208,9 +209,11 @@ def update_intervention(
 def care_group_of(session: Session, actor: Actor) -> int | None:
     """The care group whose catalogue this actor reads (None for admins: every group)."""
     user = actor.user
-    if user.role == Role.professional and user.practice_id is not None:
-        practice = session.get(Practice, user.practice_id)
-        return practice.care_group_id if practice else None
+    if user.role == Role.professional and actor.practice_ids:
+        # All of a professional's practices belong to one care group (memberships admin).
+        return session.exec(
+            select(Practice.care_group_id).where(col(Practice.id).in_(sorted(actor.practice_ids)))
+        ).first()
     if user.role == Role.caregroup:
         return user.care_group_id
     if user.role == Role.patient and user.patient_id is not None:
@@ -300,8 +303,7 @@ def load_facts(
     for pid, programme in session.exec(
         select(Enrolment.patient_id, Enrolment.programme)
         .where(col(Enrolment.patient_id).in_(patient_ids))
-        .where(col(Enrolment.start_date) <= today)
-        .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+        .where(enrolment_active_on(today))
     ):
         programmes[pid].add(str(programme))
 
@@ -445,30 +447,29 @@ def _blocked_pairs(
 
 
 def practice_opportunities(
-    session: Session, actor: Actor, today: date, *, lang: str = "nl"
+    session: Session,
+    actor: Actor,
+    today: date,
+    *,
+    lang: str = "nl",
+    practice_id: int | None = None,
 ) -> list[Opportunity]:
-    """Patients of the actor's practice eligible for an intervention not offered to them now.
+    """The population of the actor's practices (or of one of them, ``practice_id``) eligible
+    for an intervention not offered to them now.
 
     Left out: a referral to that intervention that is still running, or that ended (declined,
     stopped, completed) less than ``REOFFER_AFTER_DAYS`` ago. A constant number of queries for
     the whole practice; criteria evaluate in Python.
     """
     _require_professional(actor)
-    practice_id = actor.user.practice_id
-    assert practice_id is not None
-    interventions = active_interventions(session, _practice_care_group(session, practice_id))
+    if practice_id is not None and practice_id not in actor.practice_ids:
+        raise ValidationError(N_("Kies een van uw praktijken."), field="practice")
+    practice_ids = [practice_id] if practice_id is not None else sorted(actor.practice_ids)
+    group = care_group_of(session, actor)
+    interventions = active_interventions(session, group) if group is not None else []
     opportunities: list[Opportunity] = []
     if interventions:
-        in_programme = (
-            select(Enrolment.patient_id)
-            .where(col(Enrolment.start_date) <= today)
-            .where(sa.or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
-        )
-        ids = (
-            select(Patient.id)
-            .where(Patient.practice_id == practice_id)
-            .where(col(Patient.id).in_(in_programme))
-        )
+        ids = select(population_subquery(today, practice_ids=practice_ids).c.patient_id)
         patients = list(
             session.exec(
                 select(Patient)

@@ -26,7 +26,15 @@ from zelfzorg.leefstijl.forms import (
 )
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.forms import PROGRAMME_LABELS
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    form_errors,
+    practice_filter,
+    roles_required,
+    today,
+)
 
 bp = Blueprint("leefstijl", __name__)
 
@@ -174,8 +182,13 @@ def admin_edit(intervention_id: int):
 @bp.get("/leefstijl/kansen")
 @roles_required(Role.professional)
 def opportunities():
-    items = services.practice_opportunities(get_session(), current_actor(), today(), lang=lang())
-    return render_template("leefstijl/opportunities.html", items=items, **_helpers())
+    practices = practice_filter()
+    items = services.practice_opportunities(
+        get_session(), current_actor(), today(), lang=lang(), practice_id=practices.selected
+    )
+    return render_template(
+        "leefstijl/opportunities.html", items=items, practices=practices, **_helpers()
+    )
 
 
 def _patient_page(patient_id: int, *, referral_form=None, status=200):

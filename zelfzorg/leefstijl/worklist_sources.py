@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from zelfzorg.errors import N_
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.models import Intervention, Referral
 from zelfzorg.patients.models import Patient
+from zelfzorg.patients.population import practice_on
 from zelfzorg.worklist import RANKS, WorklistItem, register_source
 
 KIND = "referral_waiting"
@@ -23,13 +25,17 @@ MESSAGES = {
 }
 
 
-def referral_waiting(session: Session, practice_id: int, today: date) -> list[WorklistItem]:
-    """One query for the whole practice."""
+def referral_waiting(
+    session: Session, practice_ids: Collection[int], today: date
+) -> list[WorklistItem]:
+    """One query for the practices."""
+    place = practice_on(today)
     rows = session.exec(
-        select(Referral, Patient, Intervention.name)
+        select(Referral, Patient, Intervention.name, place.c.practice_id)
         .join(Patient, col(Patient.id) == Referral.patient_id)
+        .join(place, place.c.patient_id == Patient.id)
         .join(Intervention, col(Intervention.id) == Referral.intervention_id)
-        .where(Patient.practice_id == practice_id)
+        .where(place.c.practice_id.in_(list(practice_ids)))
         .where(
             sa.or_(
                 sa.and_(
@@ -54,8 +60,9 @@ def referral_waiting(session: Session, practice_id: int, today: date) -> list[Wo
             endpoint="leefstijl.patient_overview",
             endpoint_args={"patient_id": patient.id},
             due=referral.state_since,
+            practice_id=practice_id,
         )
-        for referral, patient, name in rows
+        for referral, patient, name, practice_id in rows
     ]
 
 

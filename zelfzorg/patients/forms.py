@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from zelfzorg.patients.models import CareTeamRole, Programme
@@ -31,6 +31,8 @@ class PatientForm(FlaskForm):
     date_of_birth = DateField(_l("Geboortedatum"), validators=[DataRequired()])
     sex = SelectField(_l("Geslacht"), choices=SEX_CHOICES)
     his_number = StringField(_l("HIS-nummer (optioneel)"), validators=[Optional(), Length(max=40)])
+    # Only shown to a professional in several practices; the service checks the choice.
+    practice_id = SelectField(_l("Praktijk"), coerce=int, default=0, validate_choice=False)
 
 
 class EnrolForm(FlaskForm):
@@ -42,6 +44,23 @@ class EnrolForm(FlaskForm):
 
 class EndEnrolmentForm(FlaskForm):
     end_date = DateField(_l("Einddatum"), validators=[DataRequired()])
+
+
+class MoveForm(FlaskForm):
+    """Move a patient to another practice of the care group (choices set by the view)."""
+
+    practice_id = SelectField(
+        _l("Nieuwe praktijk"),
+        coerce=int,
+        validate_choice=False,  # the service checks the practice and says why
+    )
+    on = DateField(
+        _l("Verhuisdatum (eerste dag bij de nieuwe praktijk)"),
+        validators=[DataRequired(_l("Vul de verhuisdatum in."))],
+    )
+    confirm = BooleanField(
+        _l("Ik begrijp dat de huidige praktijk dit dossier daarna niet meer ziet.")
+    )
 
 
 class CareTeamForm(FlaskForm):

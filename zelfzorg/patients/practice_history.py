@@ -8,11 +8,12 @@ no earlier history, and an enrolment may start long before the record was made.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.models import Practice
+from zelfzorg.accounts.models import Practice, User
 from zelfzorg.accounts.scope import Actor, get_patient_for
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.patients.models import Patient, PracticePeriod
@@ -37,6 +38,41 @@ def periods_of(session: Session, patient_id: int) -> list[PracticePeriod]:
             select(PracticePeriod)
             .where(PracticePeriod.patient_id == patient_id)
             .order_by(col(PracticePeriod.start_date))
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    practice_id: int
+    practice_name: str
+    start_date: date
+    end_date: date | None  # first day at the next practice; None: still there
+
+
+def history_of(session: Session, patient_id: int) -> list[PeriodRow]:
+    """The patient's practices over time with their names, latest first (one query).
+
+    No audit entry: callers loaded the patient through ``get_patient_for`` already."""
+    rows = session.exec(
+        select(PracticePeriod, Practice.name)
+        .join(Practice, col(Practice.id) == PracticePeriod.practice_id)
+        .where(PracticePeriod.patient_id == patient_id)
+        .order_by(col(PracticePeriod.start_date).desc())
+    ).all()
+    return [PeriodRow(p.practice_id, name, p.start_date, p.end_date) for p, name in rows]
+
+
+def move_targets(session: Session, patient: Patient) -> list[Practice]:
+    """The other practices of the patient's care group, by name."""
+    current = session.get(Practice, patient.practice_id)
+    if current is None:
+        return []
+    return list(
+        session.exec(
+            select(Practice)
+            .where(Practice.care_group_id == current.care_group_id, Practice.id != current.id)
+            .order_by(Practice.name, Practice.id)
         ).all()
     )
 
@@ -73,7 +109,7 @@ def move_patient(
         raise ValidationError(
             N_("Kies een verhuisdatum na %(start)s en uiterlijk vandaag."),
             field="on",
-            start=open_period.start_date.isoformat(),
+            start=open_period.start_date,
         )
     if (
         patient.his_number
@@ -94,6 +130,10 @@ def move_patient(
         created_by_id=actor.user_id,
     )
     patient.practice_id = target.id  # type: ignore[assignment]
+    # The patient's own account names its practice in the audit log: the new one from now on.
+    for account in session.exec(select(User).where(User.patient_id == patient.id)).all():
+        account.practice_id = target.id
+        session.add(account)
     session.add_all([open_period, new_period, patient])
     session.flush()
     return new_period

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.models import Role, User
 from zelfzorg.accounts.scope import Actor, audit, audit_shown, get_patient_for, patients_query
+from zelfzorg.accounts.services import practice_staff
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
 from zelfzorg.patients.models import (
@@ -23,6 +24,7 @@ from zelfzorg.patients.models import (
     Programme,
     Sex,
 )
+from zelfzorg.patients.population import enrolment_active_on, is_enrolment_active
 from zelfzorg.patients.practice_history import open_first_period
 
 
@@ -38,6 +40,7 @@ class PatientInput:
     date_of_birth: date | None
     sex: str
     his_number: str | None = None
+    practice_id: int | None = None  # one of the actor's practices; None: the home practice
 
 
 def _clean_patient(data: PatientInput, today: date) -> dict:
@@ -78,14 +81,27 @@ def _clean_patient(data: PatientInput, today: date) -> dict:
     }
 
 
+def practice_for_new_patient(actor: Actor, practice_id: int | None) -> int:
+    """A new patient belongs to the practice chosen among the actor's, by default their home
+    practice (or their only one)."""
+    if practice_id is None:
+        practice_id = actor.user.practice_id
+        if practice_id is None and len(actor.practice_ids) == 1:
+            (practice_id,) = actor.practice_ids
+    if practice_id is None or practice_id not in actor.practice_ids:
+        raise ValidationError(N_("Kies een van uw praktijken."), field="practice_id")
+    return practice_id
+
+
 def create_patient(session: Session, actor: Actor, data: PatientInput, *, today: date) -> Patient:
     _require_professional(actor)
     values = _clean_patient(data, today)
+    practice_id = practice_for_new_patient(actor, data.practice_id)
     if (
         values["his_number"]
         and session.exec(
             select(Patient.id).where(
-                Patient.practice_id == actor.user.practice_id,
+                Patient.practice_id == practice_id,
                 Patient.his_number == values["his_number"],
             )
         ).first()
@@ -93,7 +109,7 @@ def create_patient(session: Session, actor: Actor, data: PatientInput, *, today:
         raise ValidationError(
             N_("Er is al een patiënt met dit HIS-nummer in uw praktijk."), field="his_number"
         )
-    patient = Patient(practice_id=actor.user.practice_id, created_by_id=actor.user_id, **values)
+    patient = Patient(practice_id=practice_id, created_by_id=actor.user_id, **values)
     session.add(patient)
     session.flush()
     open_first_period(session, patient, created_by_id=actor.user_id)
@@ -131,12 +147,18 @@ def search_patients(
     *,
     query: str = "",
     programme: str | None = None,
+    practice_id: int | None = None,
     page: int = 1,
     today: date,
 ) -> PatientPage:
-    """The actor's patients matching a name, HIS number or birth date (dd-mm-jjjj)."""
+    """The actor's patients matching a name, HIS number or birth date (dd-mm-jjjj), of one of
+    their practices when ``practice_id`` is given."""
     _require_professional(actor)
     stmt = patients_query(actor)
+    if practice_id is not None:
+        if practice_id not in actor.practice_ids:
+            raise ValidationError(N_("Kies een van uw praktijken."), field="practice")
+        stmt = stmt.where(Patient.practice_id == practice_id)
     query = (query or "").strip()[:100]
     if query:
         # % and _ typed by the user are literal characters, not wildcards.
@@ -155,7 +177,7 @@ def search_patients(
         active = (
             select(Enrolment.patient_id)
             .where(Enrolment.programme == programme)
-            .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+            .where(enrolment_active_on(today))
         )
         stmt = stmt.where(col(Patient.id).in_(active))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
@@ -172,7 +194,7 @@ def search_patients(
         for pid, prog in session.exec(
             select(Enrolment.patient_id, Enrolment.programme)
             .where(col(Enrolment.patient_id).in_(ids))
-            .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+            .where(enrolment_active_on(today))
             .order_by(Enrolment.programme)
         ).all():
             programmes[pid].append(str(prog))
@@ -182,7 +204,10 @@ def search_patients(
         actor,
         action=AuditAction.search,
         object_type="Patient",
-        detail=f"{len(query)} characters programme={programme or ''} results={total}",
+        detail=(
+            f"{len(query)} characters programme={programme or ''} "
+            f"practice={practice_id or ''} results={total}"
+        ),
     )
     audit_shown(session, actor, ids, object_type="PatientList")
     return PatientPage([PatientRow(p, programmes[p.id]) for p in patients], total, page, pages)
@@ -196,11 +221,7 @@ class PatientRecord:
     care_team: list[tuple[CareTeamMember, User]]
 
     def active_programmes(self, today: date) -> list[Programme]:
-        return [e.programme for e in self.enrolments if is_active(e, today)]
-
-
-def is_active(enrolment: Enrolment, day: date) -> bool:
-    return enrolment.start_date <= day and (enrolment.end_date is None or enrolment.end_date > day)
+        return [e.programme for e in self.enrolments if is_enrolment_active(e, today)]
 
 
 def load_record(session: Session, patient: Patient) -> PatientRecord:
@@ -250,6 +271,7 @@ def enrol(
             Enrolment.patient_id == patient.id, Enrolment.programme == programme
         )
     ).all()
+    # Running today, or ending later: a second one would overlap.
     if any(e.end_date is None or e.end_date > today for e in existing):
         raise ValidationError(
             N_("Deze patiënt doet al mee aan dit zorgprogramma."), field="programme"
@@ -311,7 +333,7 @@ def set_care_team_member(
     if (
         member_user is None
         or member_user.role != Role.professional
-        or member_user.practice_id != patient.practice_id
+        or member_user.id not in {u.id for u in practice_staff(session, patient.practice_id)}
     ):
         raise ValidationError(N_("Kies een zorgverlener van de praktijk."), field="user_id")
     if role != CareTeamRole.member:
@@ -345,8 +367,7 @@ def active_enrolment_counts(
     rows = session.exec(
         select(Enrolment.patient_id, func.count())
         .where(col(Enrolment.patient_id).in_(patient_ids))
-        .where(col(Enrolment.start_date) <= today)
-        .where(or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) > today))
+        .where(enrolment_active_on(today))
         .group_by(Enrolment.patient_id)
     ).all()
     return dict(rows)

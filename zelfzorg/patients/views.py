@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,17 +12,27 @@ from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.views import policy
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
-from zelfzorg.patients import services
+from zelfzorg.patients import practice_history, services
 from zelfzorg.patients.forms import (
     CARE_TEAM_LABELS,
     PROGRAMME_LABELS,
     CareTeamForm,
     EndEnrolmentForm,
     EnrolForm,
+    MoveForm,
     PatientForm,
     SearchForm,
 )
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    flash_error,
+    form_errors,
+    practice_filter,
+    roles_required,
+    today,
+)
 
 bp = Blueprint("patients", __name__)
 
@@ -38,45 +49,79 @@ ACTIVATION_FLASH = "activation_code_shown"
 def index():
     form = SearchForm(request.args)
     page = request.args.get("page", 1, type=int)
+    practices = practice_filter()
     result = services.search_patients(
         get_session(),
         current_actor(),
         query=form.q.data or "",
         programme=form.programme.data or None,
+        practice_id=practices.selected,
         page=page,
         today=today(),
     )
-    return render_template("patients/index.html", form=form, result=result, labels=PROGRAMME_LABELS)
+    return render_template(
+        "patients/index.html",
+        form=form,
+        result=result,
+        labels=PROGRAMME_LABELS,
+        practices=practices,
+    )
 
 
 @bp.route("/patienten/nieuw", methods=["GET", "POST"])
 @roles_required(Role.professional)
 def new():
     form = PatientForm()
-    if form.validate_on_submit():
+    practices = account_services.practice_names(get_session(), current_actor().practice_ids)
+    form.practice_id.choices = list(practices.items())
+    if request.method == "GET" and current_user.practice_id in practices:
+        form.practice_id.data = current_user.practice_id  # the home practice first
+    valid = form.validate_on_submit()
+    if form.practice_id.errors:  # not a number
+        form.practice_id.errors = [_("Kies een van uw praktijken.")]
+    if valid:
         data = services.PatientInput(
             given_name=form.given_name.data,
             family_name=form.family_name.data,
             date_of_birth=form.date_of_birth.data,
             sex=form.sex.data,
             his_number=form.his_number.data,
+            practice_id=form.practice_id.data or None,
         )
         try:
             patient = services.create_patient(get_session(), current_actor(), data, today=today())
         except ValidationError as error:
-            form_errors(form, error)
+            if error.field == "practice_id" and len(practices) < 2:
+                flash_error(error)  # the field is not shown to someone in one practice
+            else:
+                form_errors(form, error)
         else:
             flash(_("Patiënt toegevoegd."), "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
     return render_template("patients/new.html", form=form)
 
 
-def _detail_page(patient_id: int, *, enrol_form=None, end_form=None, team_form=None, status=200):
+def _move_choices(db, patient) -> list[tuple[int, str]]:
+    return [(0, "—")] + [(p.id, p.name) for p in practice_history.move_targets(db, patient)]
+
+
+def _detail_page(
+    patient_id: int,
+    *,
+    enrol_form=None,
+    end_form=None,
+    team_form=None,
+    move_form=None,
+    status=200,
+):
     db = get_session()
     record = services.open_patient(db, current_actor(), patient_id)
     staff = account_services.practice_staff(db, record.patient.practice_id)
     team_form = team_form or CareTeamForm()
     team_form.user_id.choices = [(u.id, u.name) for u in staff]
+    move_form = move_form or MoveForm(formdata=None)
+    move_form.practice_id.choices = _move_choices(db, record.patient)
+    history = practice_history.history_of(db, patient_id)
     user, code = account_services.account_status(db, patient_id)
     shown_code = session.pop(ACTIVATION_FLASH, None)
     return render_template(
@@ -88,6 +133,8 @@ def _detail_page(patient_id: int, *, enrol_form=None, end_form=None, team_form=N
         enrol_form=enrol_form or EnrolForm(),
         end_form=end_form or EndEnrolmentForm(),
         team_form=team_form,
+        move_form=move_form,
+        history=history,
         account=user,
         activation=code,
         shown_code=shown_code,
@@ -164,6 +211,47 @@ def care_team(patient_id: int):
             flash(_("Zorgteam bijgewerkt."), "success")
             return redirect(url_for("patients.detail", patient_id=patient_id))
     return _detail_page(patient_id, team_form=form, status=400)
+
+
+@bp.post("/patienten/<int:patient_id>/praktijk")
+@roles_required(Role.professional)
+def move(patient_id: int):
+    """Move the patient to another practice of the care group, from a date (audited)."""
+    db = get_session()
+    actor = current_actor()
+    form = MoveForm()
+    if not form.validate_on_submit():
+        if form.practice_id.errors:  # not a number
+            form.practice_id.errors = [_("Kies een praktijk van de zorggroep.")]
+    elif not form.confirm.data:
+        form.confirm.errors = [_("Bevestig de verhuizing.")]
+    else:
+        try:
+            period = practice_history.move_patient(
+                db,
+                actor,
+                patient_id,
+                practice_id=form.practice_id.data or 0,
+                on=form.on.data,
+                today=today(),
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            names = account_services.practice_names(db, [period.practice_id])
+            flash(
+                _(
+                    "De patiënt hoort vanaf %(date)s bij %(practice)s.",
+                    date=format_date(period.start_date, "long"),
+                    practice=names.get(period.practice_id, ""),
+                ),
+                "success",
+            )
+            if period.practice_id in actor.practice_ids:
+                return redirect(url_for("patients.detail", patient_id=patient_id))
+            # The old practice no longer reaches the record.
+            return redirect(url_for("patients.index"))
+    return _detail_page(patient_id, move_form=form, status=400)
 
 
 @bp.post("/patienten/<int:patient_id>/activatiecode")

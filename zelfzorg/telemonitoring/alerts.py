@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.models import Discipline, Role, User
+from zelfzorg.accounts.models import Discipline, User
 from zelfzorg.accounts.scope import Actor, get_patient_for, not_found
+from zelfzorg.accounts.services import practice_staff
 from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.services import endpoint_link, notify
@@ -43,13 +44,8 @@ def params_from_json(params: Mapping[str, object]) -> dict:
 
 
 def _poh_recipients(session: Session, practice_id: int) -> list[int]:
-    staff = session.exec(
-        select(User.id, User.discipline).where(
-            User.practice_id == practice_id,
-            User.role == Role.professional,
-            col(User.is_active).is_(True),
-        )
-    ).all()
+    # Everyone working for the practice, members from elsewhere included.
+    staff = [(u.id, u.discipline) for u in practice_staff(session, practice_id)]
     pohs = [uid for uid, discipline in staff if discipline == Discipline.poh]
     # A practice without a POH account still hears about urgent values.
     return pohs or [uid for uid, _ in staff]

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlmodel import Session, col, select
 
 from zelfzorg.errors import N_
 from zelfzorg.patients.models import Patient
+from zelfzorg.patients.population import practice_on
 from zelfzorg.telemonitoring.alerts import params_from_json
 from zelfzorg.telemonitoring.models import Alert, AlertStatus
 from zelfzorg.telemonitoring.types import load_types
 from zelfzorg.worklist import RANKS, WorklistItem, register_source
 
 
-def alert_items(session: Session, practice_id: int, today: date) -> list[WorklistItem]:
+def alert_items(session: Session, practice_ids: Collection[int], today: date) -> list[WorklistItem]:
+    # Every patient of the practice, enrolled or not: an urgent value is never hidden.
+    place = practice_on(today)
     rows = session.exec(
-        select(Alert, Patient.given_name, Patient.family_name)
+        select(Alert, Patient.given_name, Patient.family_name, place.c.practice_id)
         .join(Patient, col(Patient.id) == Alert.patient_id)
-        .where(Patient.practice_id == practice_id, Alert.status == AlertStatus.open)
+        .join(place, place.c.patient_id == Patient.id)
+        .where(place.c.practice_id.in_(list(practice_ids)), Alert.status == AlertStatus.open)
         .order_by(col(Alert.last_at).desc())
     ).all()
     types = load_types()
     items = []
-    for alert, given, family in rows:
+    for alert, given, family, practice_id in rows:
         kind = "urgent_alert" if alert.severity == "urgent" else "trend_alert"
         params = params_from_json(alert.params)
         params["type"] = (
@@ -40,6 +45,7 @@ def alert_items(session: Session, practice_id: int, today: date) -> list[Worklis
                 endpoint="telemonitoring.alert_detail",
                 endpoint_args={"alert_id": alert.id},
                 due=alert.last_at,
+                practice_id=practice_id,
             )
         )
     return items

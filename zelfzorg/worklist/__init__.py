@@ -1,13 +1,14 @@
 """The professional's worklist: what in the practice needs attention, ranked.
 
-Domains contribute *sources*: functions that return :class:`WorklistItem` rows for one
-practice with a constant number of queries (never one query per patient). The worklist view
-merges, ranks and filters them.
+Domains contribute *sources*: functions that return :class:`WorklistItem` rows for a set of
+practices (a professional may work for several) with a constant number of queries (never one
+query per patient). A patient counts for the practice of today by the practice history
+(``patients.population``). The worklist view merges, ranks and filters them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +26,7 @@ class WorklistItem:
     endpoint: str = "patients.detail"  # where to act
     endpoint_args: dict = field(default_factory=dict)
     due: date | datetime | None = None
+    practice_id: int | None = None  # the patient's practice, shown when the actor has several
 
 
 # Ranking of the kinds of work, most urgent first.
@@ -38,7 +40,7 @@ RANKS = {
     "referral_waiting": 60,
 }
 
-Source = Callable[[Session, int, date], list[WorklistItem]]
+Source = Callable[[Session, Collection[int], date], list[WorklistItem]]
 SOURCES: dict[str, Source] = {}
 KIND_LABELS: dict[str, str] = {}
 
@@ -50,11 +52,15 @@ def register_source(name: str, source: Source, kinds: dict[str, str]) -> None:
 
 
 def collect(
-    session: Session, practice_id: int, today: date, kinds: set[str] | None = None
+    session: Session, practice_ids: Collection[int], today: date, kinds: set[str] | None = None
 ) -> list[WorklistItem]:
+    """The work of the patients who belong to one of ``practice_ids`` today."""
+    practice_ids = sorted(practice_ids)
     items: list[WorklistItem] = []
+    if not practice_ids:
+        return items
     for source in SOURCES.values():
-        items.extend(source(session, practice_id, today))
+        items.extend(source(session, practice_ids, today))
     if kinds:
         items = [i for i in items if i.kind in kinds]
     far = date.max

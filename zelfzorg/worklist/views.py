@@ -3,14 +3,13 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user
 
 from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import audit, audit_shown
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_
-from zelfzorg.web import NavItem, current_actor, roles_required, today
+from zelfzorg.web import NavItem, current_actor, practice_filter, roles_required, today
 from zelfzorg.worklist import KIND_LABELS, RANKS, collect
 
 bp = Blueprint("worklist", __name__)
@@ -23,7 +22,8 @@ PAGE_SIZE = 50
 def index():
     db = get_session()
     kinds = {k for k in request.args.getlist("kind") if k in KIND_LABELS}
-    everything = collect(db, current_user.practice_id, today())
+    practices = practice_filter()
+    everything = collect(db, practices.practice_ids, today())
     counts = Counter(item.kind for item in everything)
     items = [i for i in everything if i.kind in kinds] if kinds else everything
     # Ranked, so the first pages hold the most urgent work; rendering thousands of lines
@@ -36,7 +36,7 @@ def index():
         current_actor(),
         action=AuditAction.search,
         object_type="Worklist",
-        detail=f"{len(items)} items, page {page}",
+        detail=f"{len(items)} items, page {page}, practice {practices.selected or 'all'}",
     )
     audit_shown(db, current_actor(), [i.patient_id for i in shown], object_type="Worklist")
     return render_template(
@@ -50,4 +50,5 @@ def index():
         kind_labels=dict(sorted(KIND_LABELS.items(), key=lambda kv: RANKS.get(kv[0], 999))),
         counts=counts,
         page_size=PAGE_SIZE,
+        practices=practices,
     )
