@@ -26,7 +26,10 @@ DOMAINS = [
     "assessment",
     "telemonitoring",
     "leefstijl",
+    "contracting",
 ]
+# Further blueprints of a domain beside its views module (same contract: ``bp``, ``NAV``).
+EXTRA_VIEWS = ["contracting.export_views"]
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -84,8 +87,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _init_security_headers(app)
 
     app.extensions["zelfzorg_nav"] = []
-    for domain in DOMAINS:
-        views = importlib.import_module(f"zelfzorg.{domain}.views")
+    for module in [f"{domain}.views" for domain in DOMAINS] + EXTRA_VIEWS:
+        views = importlib.import_module(f"zelfzorg.{module}")
         app.register_blueprint(views.bp)
         app.extensions["zelfzorg_nav"].extend(getattr(views, "NAV", []))
 

@@ -24,4 +24,9 @@ def import_domain_modules(name: str) -> list[ModuleType]:
 
 
 def import_all_models() -> None:
-    import_domain_modules("models")
+    """Every domain's ``models.py`` and any further ``<topic>_models.py`` beside it."""
+    for module in import_domain_modules("models"):
+        package = importlib.import_module(module.__name__.rpartition(".")[0])
+        for sub in pkgutil.iter_modules(package.__path__):
+            if sub.name.endswith("_models") and not sub.ispkg:
+                importlib.import_module(f"{package.__name__}.{sub.name}")

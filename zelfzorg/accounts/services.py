@@ -29,6 +29,7 @@ from zelfzorg.accounts.passwords import validate_password
 from zelfzorg.accounts.scope import Actor, audit, get_patient_for
 from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.audit.services import AuditSubject, record
+from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Patient
@@ -159,6 +160,7 @@ def complete_login(session: Session, user: User, *, client_address: str, now: da
         object_id=user.id,
         patient_id=user.patient_id,
     )
+    record_activity(session, user.patient_id, "logged_in", now)
     session.flush()
 
 

@@ -40,6 +40,7 @@ from zelfzorg.assessment.versions import (
     sync_builtins,
 )
 from zelfzorg.audit.models import AuditAction
+from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
 from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Enrolment, Patient
@@ -263,6 +264,8 @@ def submit_response(
     response.filled_by_role = str(actor.role)
     session.add(response)
     session.flush()
+    if actor.is_patient:
+        record_activity(session, response.patient_id, "questionnaire", now)
     return response
 
 

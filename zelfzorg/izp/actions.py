@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.scope import Actor, load_for
 from zelfzorg.audit.models import AuditAction
+from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.izp import pdca
 from zelfzorg.izp.history import clean_text, created_changes, write_revision
@@ -122,6 +123,8 @@ def log_action(
     try:
         with session.begin_nested():
             session.add(log)
+        if actor.is_patient:
+            record_activity(session, log.patient_id, "action", now)
     except IntegrityError:  # the same form arrived twice at the same moment
         first = session.exec(select(ActionLog).where(ActionLog.client_token == token)).one()
         return first, False

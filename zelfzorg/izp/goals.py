@@ -16,6 +16,7 @@ from zelfzorg.accounts.scope import (
     load_for,
 )
 from zelfzorg.audit.models import AuditAction
+from zelfzorg.contracting.history import record_goal_state
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.izp import pdca
 from zelfzorg.izp.history import claim_version, conflict, created_changes, snapshot, write_revision
@@ -227,6 +228,7 @@ def propose_goal(
         now=now,
     )
     session.flush()
+    record_goal_state(session, goal, now)
     return goal
 
 
@@ -292,6 +294,7 @@ def save_goal(
         now=now,
     )
     session.flush()
+    record_goal_state(session, goal, now)
 
 
 def goal_target_bounds(type_code: str, comparator: str, value: float) -> tuple[float | None, ...]:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from zelfzorg.accounts.scope import Actor, load_for
 from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
 from zelfzorg.audit.models import AuditAction
+from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.izp import pdca
 from zelfzorg.izp.goals import (
@@ -110,6 +111,7 @@ def prepare_review(
     review.prepared_at = now
     session.add(review)
     session.flush()
+    record_activity(session, goal.patient_id, "review_preparation", now)
     return review
 
 

@@ -24,6 +24,7 @@ from zelfzorg.accounts.tokens import (
 )
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject
+from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Patient
@@ -274,6 +275,8 @@ def record_readings(
     for code, value in coded.items():
         add(code, None, None, value)
     session.flush()
+    if source != MeasurementSource.professional:
+        record_activity(session, patient.id, "measurement", now)
     alerts = evaluate_rows(session, rows, now=now)
     return EntryResult(rows, warnings, alerts)
 
