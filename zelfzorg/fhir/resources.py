@@ -1,0 +1,201 @@
+"""Our records as FHIR R4 resources (plain dicts, validated against fhir.resources R4B in the
+tests). Only what the data really says is emitted; profiles only where followed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from zelfzorg.patients.models import PROGRAMME_CONDITION, Condition, Enrolment, Patient
+from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.types import get_panel, get_type, load_types
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+ICPC = "http://hl7.org/fhir/sid/icpc-1-nl"
+HIS_SYSTEM = "urn:zelfzorg:his-number"  # the practice's own HIS number (conditional on practice)
+PROGRAMME_SYSTEM = "urn:zelfzorg:programme"
+PRACTICE_SYSTEM = "urn:zelfzorg:practice"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+NL_CORE = "http://nictiz.nl/fhir/StructureDefinition/"
+PROFILES = {
+    "bp": NL_CORE + "nl-core-BloodPressure",
+    "weight": NL_CORE + "nl-core-BodyWeight",
+    "height": NL_CORE + "nl-core-BodyHeight",
+}
+BP_PANEL = "85354-9"
+VITAL_SIGNS = {"bp", "heart_rate", "weight", "height", "bmi", "waist", "spo2"}
+
+
+def instant(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def _meta(last_updated: datetime, profile: str | None = None) -> dict:
+    meta: dict = {"lastUpdated": instant(last_updated)}
+    if profile:
+        meta["profile"] = [profile]
+    return meta
+
+
+def ref(resource_type: str, rid: object) -> dict:
+    return {"reference": f"{resource_type}/{rid}"}
+
+
+def patient(row: Patient) -> dict:
+    resource: dict = {
+        "resourceType": "Patient",
+        "id": str(row.id),
+        "meta": _meta(row.created_at),
+        "active": True,
+        "name": [{"family": row.family_name, "given": [row.given_name]}],
+        "gender": str(row.sex),
+        "birthDate": row.date_of_birth.isoformat(),
+        "managingOrganization": {
+            "identifier": {"system": PRACTICE_SYSTEM, "value": str(row.practice_id)}
+        },
+    }
+    if row.his_number:
+        resource["identifier"] = [{"system": HIS_SYSTEM, "value": row.his_number}]
+    return resource
+
+
+def condition(row: Condition) -> dict:
+    resource: dict = {
+        "resourceType": "Condition",
+        "id": str(row.id),
+        "meta": _meta(row.recorded_at),
+        "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+        "code": {"coding": [{"system": ICPC, "code": row.code, "display": row.name}]},
+        "subject": ref("Patient", row.patient_id),
+        "recordedDate": instant(row.recorded_at),
+    }
+    if row.onset_date:
+        resource["onsetDateTime"] = row.onset_date.isoformat()
+    return resource
+
+
+def enrolment_status(row: Enrolment, today: date) -> str:
+    return "finished" if row.end_date is not None and row.end_date <= today else "active"
+
+
+def episode_of_care(row: Enrolment, today: date) -> dict:
+    code, name = PROGRAMME_CONDITION[row.programme]
+    period = {"start": row.start_date.isoformat()}
+    if row.end_date:
+        period["end"] = row.end_date.isoformat()
+    return {
+        "resourceType": "EpisodeOfCare",
+        "id": str(row.id),
+        "meta": _meta(row.created_at),
+        "status": enrolment_status(row, today),
+        "type": [
+            {
+                "coding": [{"system": PROGRAMME_SYSTEM, "code": str(row.programme)}],
+                "text": name,
+            }
+        ],
+        "patient": ref("Patient", row.patient_id),
+        "period": period,
+    }
+
+
+def observation_types() -> dict[str, str]:
+    """LOINC code -> type code of every Observation we emit (the BP panel by its systolic
+    row)."""
+    codes = {BP_PANEL: "bp_systolic"}
+    for mtype in load_types().values():
+        if mtype.loinc and mtype.is_quantity and mtype.entered_with != "bp":
+            codes[mtype.loinc] = mtype.code
+    return codes
+
+
+def emitted_type_codes() -> list[str]:
+    return sorted(observation_types().values())
+
+
+def _quantity(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+
+
+def _coding(loinc: str, display: str) -> dict:
+    return {"coding": [{"system": LOINC, "code": loinc, "display": display}]}
+
+
+def observation(session: Session, row: Measurement) -> dict:
+    category = "vital-signs" if row.type_code in VITAL_SIGNS else "laboratory"
+    resource: dict = {
+        "resourceType": "Observation",
+        "id": str(row.id),
+        "status": "amended" if row.supersedes_id else "final",
+        "subject": ref("Patient", row.patient_id),
+        "effectiveDateTime": instant(row.measured_at),
+        "issued": instant(row.created_at),
+    }
+    if row.type_code == "bp_systolic":
+        category = "vital-signs"
+        diastolic = _diastolic_of(session, row)
+        resource["meta"] = _meta(row.created_at, PROFILES["bp"] if diastolic else None)
+        resource["code"] = _coding(BP_PANEL, get_panel("bp").name.get("en"))
+        components = [_component(row)]
+        if diastolic is not None:
+            components.append(_component(diastolic))
+        resource["component"] = components
+    else:
+        mtype = get_type(row.type_code)
+        resource["meta"] = _meta(row.created_at, PROFILES.get(row.type_code))
+        resource["code"] = _coding(mtype.loinc or "", mtype.name.get("en"))
+        resource["valueQuantity"] = _quantity(float(row.value or 0), row.unit)
+    resource["category"] = [
+        {"coding": [{"system": OBS_CATEGORY, "code": category}]},
+    ]
+    return dict(sorted(resource.items(), key=lambda item: _OBS_ORDER.index(item[0])))
+
+
+_OBS_ORDER = [
+    "resourceType",
+    "id",
+    "meta",
+    "status",
+    "category",
+    "code",
+    "subject",
+    "effectiveDateTime",
+    "issued",
+    "valueQuantity",
+    "component",
+]
+
+
+def _component(row: Measurement) -> dict:
+    mtype = get_type(row.type_code)
+    return {
+        "code": _coding(mtype.loinc or "", mtype.name.get("en")),
+        "valueQuantity": _quantity(float(row.value or 0), row.unit),
+    }
+
+
+def _diastolic_of(session: Session, row: Measurement) -> Measurement | None:
+    if not row.reading_id:
+        return None
+    return session.exec(
+        select(Measurement).where(
+            Measurement.patient_id == row.patient_id,
+            Measurement.reading_id == row.reading_id,
+            Measurement.type_code == "bp_diastolic",
+            Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+
+
+def operation_outcome(issues: list[tuple[str, str, str | None]]) -> dict:
+    """(code, diagnostics, expression) triples as an OperationOutcome."""
+    out = []
+    for code, text, expression in issues:
+        issue = {"severity": "error", "code": code, "diagnostics": text}
+        if expression:
+            issue["expression"] = [expression]
+        out.append(issue)
+    return {"resourceType": "OperationOutcome", "issue": out}

@@ -1,0 +1,184 @@
+"""The FHIR R4 API: ``/fhir/metadata``, read and search. Thin: authentication is
+accounts.tokens.authenticate_api, access and audit are accounts.scope, searching is
+fhir.search. Bearer tokens only (a cookie session never authenticates here), so CSRF does
+not apply to this blueprint; every cookie-session form elsewhere keeps it."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, g, request
+
+from zelfzorg import csrf
+from zelfzorg.accounts.scope import get_patient_for, load_for
+from zelfzorg.accounts.tokens import TokenRefused, TooManyAttempts, authenticate_api
+from zelfzorg.db import get_session
+from zelfzorg.errors import N_, DomainError, Forbidden, NotFound, ValidationError
+from zelfzorg.fhir import resources
+from zelfzorg.fhir.capability import capability_statement
+from zelfzorg.fhir.search import SPECS, search
+from zelfzorg.models_base import utcnow
+from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.web import today, translate
+
+bp = Blueprint("fhir", __name__, url_prefix="/fhir")
+csrf.exempt(bp)
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+
+
+class ScopeMissing(DomainError):
+    """The token is valid but its scopes do not cover this request: 403."""
+
+
+def fhir_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=None)
+    response.headers["Content-Type"] = FHIR_JSON
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def outcome(status: int, code: str, message: str, expression: str | None = None) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="zelfzorg"'} if status == 401 else {}
+    return fhir_response(
+        resources.operation_outcome([(code, message, expression)]), status, headers
+    )
+
+
+@bp.errorhandler(TooManyAttempts)
+def _throttled(error: TooManyAttempts):
+    response = outcome(429, "throttled", translate(error.message, error.params))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@bp.errorhandler(TokenRefused)
+def _refused(error: TokenRefused):
+    return outcome(401, "login", translate(error.message, error.params))
+
+
+@bp.errorhandler(ScopeMissing)
+def _scope(error: ScopeMissing):
+    return outcome(403, "forbidden", translate(error.message, error.params))
+
+
+@bp.errorhandler(NotFound)
+@bp.errorhandler(Forbidden)
+def _not_found(error: DomainError):
+    # Another practice's or patient's record is as absent as a missing one (audited as
+    # denied by the access layer); the message never says it exists.
+    return outcome(
+        404,
+        "not-found",
+        translate(N_("Deze resource bestaat niet of u heeft er geen toegang toe.")),
+    )
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError):
+    return outcome(400, "invalid", translate(error.message, error.params), error.field)
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "fhir.metadata":
+        return None
+    caller = authenticate_api(
+        get_session(),
+        request.headers.get("Authorization"),
+        client_address=request.remote_addr or "",
+        now=utcnow(),
+    )
+    write = request.method not in ("GET", "HEAD")
+    if not (caller.may_write if write else caller.may_read):
+        raise ScopeMissing(N_("Dit token mag dit niet (bevoegdheid ontbreekt)."))
+    g.api_caller = caller
+    return None
+
+
+def _actor():
+    return g.api_caller.actor
+
+
+def _spec(resource_type: str):
+    spec = SPECS.get(resource_type)
+    if spec is None:
+        raise NotFound(N_("Onbekend resourcetype."))
+    return spec
+
+
+def to_resource(session, resource_type: str, row) -> dict:
+    if resource_type == "Patient":
+        return resources.patient(row)
+    if resource_type == "Condition":
+        return resources.condition(row)
+    if resource_type == "EpisodeOfCare":
+        return resources.episode_of_care(row, today())
+    return resources.observation(session, row)
+
+
+@bp.get("/metadata")
+def metadata():
+    return fhir_response(capability_statement(request.url_root.rstrip("/") + "/fhir"))
+
+
+@bp.get("/<resource_type>/<rid>")
+def read(resource_type: str, rid: str):
+    spec = _spec(resource_type)
+    session = get_session()
+    actor = _actor()
+    if not rid.isdigit():
+        raise NotFound(N_("Deze resource bestaat niet."))
+    if spec.patient_column is None:
+        row = get_patient_for(session, actor, int(rid))
+    else:
+        row = load_for(session, actor, spec.model, int(rid))
+        if isinstance(row, Measurement) and not _emitted(row):
+            raise NotFound(N_("Deze resource bestaat niet."))
+    return fhir_response(to_resource(session, resource_type, row))
+
+
+def _emitted(row: Measurement) -> bool:
+    return row.superseded_at is None and row.type_code in resources.emitted_type_codes()
+
+
+@bp.get("/<resource_type>")
+def search_type(resource_type: str):
+    spec = _spec(resource_type)
+    session = get_session()
+    params = {k: request.args.getlist(k) for k in request.args}
+    page = search(session, _actor(), spec, params, today=today())
+    base = request.base_url
+    links = [{"relation": "self", "url": request.url}]
+    kept = [(k, v) for k, vs in params.items() if k != "_cursor" for v in vs]
+    if page.next_cursor:
+        links.append(
+            {
+                "relation": "next",
+                "url": f"{base}?{urlencode([*kept, ('_cursor', page.next_cursor)])}",
+            }
+        )
+    if page.previous_cursor:
+        links.append(
+            {
+                "relation": "previous",
+                "url": f"{base}?{urlencode([*kept, ('_cursor', page.previous_cursor)])}",
+            }
+        )
+    root = request.url_root.rstrip("/") + "/fhir"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": page.total,
+        "link": links,
+        "entry": [
+            {
+                "fullUrl": f"{root}/{resource_type}/{row.id}",
+                "resource": to_resource(session, resource_type, row),
+                "search": {"mode": "match"},
+            }
+            for row in page.rows
+        ],
+    }
+    return fhir_response(bundle)
