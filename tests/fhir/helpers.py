@@ -57,3 +57,37 @@ def add_weight(db, patient, at=AT, value=80.0) -> Measurement:
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def add_plan_with_goal(db, patient, *, proposed_by="patient"):
+    from zelfzorg.izp.models import CarePlan, Goal, PlanAgreement
+    from zelfzorg.patients.models import Condition
+
+    db.add(Condition(patient_id=patient.id, code="T90.02", name="Diabetes mellitus type 2"))
+    db.add(Condition(patient_id=patient.id, code="K86", name="Hypertensie"))
+    plan = CarePlan(patient_id=patient.id, what_matters="Wandelen met de kleinkinderen")
+    db.add(plan)
+    db.flush()
+    goal = Goal(
+        plan_id=plan.id,
+        patient_id=patient.id,
+        title="HbA1c onder 53",
+        domain="medical",
+        programmes=["DM2"],
+        target_type="hba1c",
+        target_comparator="<",
+        target_value=53.0,
+        target_unit="mmol/mol",
+        due_date=AT.date() + timedelta(days=90),
+        lifecycle="active",
+        achievement="improving",
+        proposed_by=proposed_by,
+    )
+    db.add(goal)
+    db.add(
+        PlanAgreement(
+            plan_id=plan.id, patient_id=patient.id, what="Elke dag 30 minuten lopen", who="Gerda"
+        )
+    )
+    db.flush()
+    return plan, goal

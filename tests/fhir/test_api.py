@@ -9,7 +9,15 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from sqlmodel import select
 
-from tests.fhir.helpers import AT, add_bp, add_weight, auth, days, token_for
+from tests.fhir.helpers import (
+    AT,
+    add_bp,
+    add_plan_with_goal,
+    add_weight,
+    auth,
+    days,
+    token_for,
+)
 from zelfzorg.accounts.models import ApiToken
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
 from zelfzorg.errors import ValidationError
@@ -36,7 +44,14 @@ def test_metadata_is_public_and_a_valid_capability_statement(client):
     body = response.get_json(force=True)
     validate(body)
     types = {r["type"]: r for r in body["rest"][0]["resource"]}
-    assert set(types) == {"Patient", "Condition", "EpisodeOfCare", "Observation"}
+    assert set(types) == {
+        "Patient",
+        "Condition",
+        "EpisodeOfCare",
+        "Observation",
+        "CarePlan",
+        "Goal",
+    }
     obs = {p["name"] for p in types["Observation"]["searchParam"]}
     assert {"patient", "date", "code", "status", "_count", "_sort", "_lastUpdated"} <= obs
 
@@ -254,3 +269,50 @@ def test_patients_may_not_get_write_tokens_and_scopes_are_checked(db, world):
         create_api_token(
             db, world.actor(world.caregroup_user), label="x", scopes=["user/*.read"], now=utcnow()
         )
+
+
+def test_care_plan_and_goal_follow_the_izp(client, db, world):
+    plan, goal = add_plan_with_goal(db, world.patient)
+    db.commit()
+    token = token_for(db, world, world.poh)
+    response = get(client, f"/fhir/Goal/{goal.id}", token)
+    assert response.headers["ETag"] == 'W/"1"'
+    body = response.get_json(force=True)
+    validate(body)
+    assert body["lifecycleStatus"] == "active"
+    assert body["achievementStatus"]["coding"][0]["code"] == "improving"
+    target = body["target"][0]
+    assert target["measure"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "59261-8",
+        "display": target["measure"]["coding"][0]["display"],
+    }
+    assert target["detailQuantity"] == {
+        "value": 53.0,
+        "comparator": "<",
+        "unit": "mmol/mol",
+        "system": "http://unitsofmeasure.org",
+        "code": "mmol/mol",
+    }
+    assert target["dueDate"] == "2026-04-05"
+    assert body["expressedBy"] == {"reference": f"Patient/{world.patient.id}"}
+    assert len(body["addresses"]) == 1  # the DM2 condition, not hypertension
+    assert body["meta"]["profile"] == [
+        "http://nictiz.nl/fhir/StructureDefinition/nl-core-TreatmentObjective"
+    ]
+    care_plan = get(client, f"/fhir/CarePlan?patient={world.patient.id}", token)
+    bundle = care_plan.get_json(force=True)
+    validate(bundle)
+    resource = bundle["entry"][0]["resource"]
+    assert len(resource["addresses"]) == 2  # all conditions
+    assert resource["goal"] == [{"reference": f"Goal/{goal.id}"}]
+    assert resource["activity"][0]["detail"]["status"] == "not-started"
+    assert resource["period"]["start"]
+    search = get(client, "/fhir/Goal?lifecycle-status=active,on-hold", token).get_json(force=True)
+    assert search["total"] == 1
+    assert (
+        get(client, "/fhir/Goal?lifecycle-status=completed", token).get_json(force=True)["total"]
+        == 0
+    )
+    other = token_for(db, world, world.other_poh)
+    assert get(client, f"/fhir/Goal/{goal.id}", other).status_code == 404

@@ -199,3 +199,108 @@ def operation_outcome(issues: list[tuple[str, str, str | None]]) -> dict:
             issue["expression"] = [expression]
         out.append(issue)
     return {"resourceType": "OperationOutcome", "issue": out}
+
+
+# --- the individual care plan (IZP) and its goals -----------------------------------------------
+
+GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
+AGREEMENT_STATUS = {"open": "not-started", "done": "completed", "cancelled": "cancelled"}
+
+
+def _condition_refs(session: Session, patient_id: int, codes: list[str] | None = None) -> list:
+    query = select(Condition).where(Condition.patient_id == patient_id)
+    if codes is not None:
+        query = query.where(Condition.code.in_(codes))  # type: ignore[attr-defined]
+    return [ref("Condition", c.id) for c in session.exec(query.order_by(Condition.id)).all()]
+
+
+def goal(session: Session, row) -> dict:
+    """A goal as nl-core-TreatmentObjective (zib Behandeldoel): description, target with a
+    LOINC measure and a UCUM quantity, dueDate, addresses -> the programme's conditions."""
+    resource: dict = {
+        "resourceType": "Goal",
+        "id": str(row.id),
+        "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+        "lifecycleStatus": row.lifecycle,
+        "achievementStatus": {"coding": [{"system": GOAL_ACHIEVEMENT, "code": row.achievement}]},
+        "description": {"text": row.title},
+        "subject": ref("Patient", row.patient_id),
+        "statusDate": row.updated_at.date().isoformat(),
+    }
+    target: dict = {}
+    mtype = _measurement_type(row.target_type)
+    if mtype is not None and mtype.loinc and row.target_value is not None:
+        target["measure"] = _coding(mtype.loinc, mtype.name.get("en"))
+        quantity = _quantity(row.target_value, row.target_unit or mtype.unit or "")
+        if row.target_comparator in ("<", "<=", ">", ">="):
+            quantity = {"value": quantity["value"], "comparator": row.target_comparator} | {
+                k: v for k, v in quantity.items() if k != "value"
+            }
+        target["detailQuantity"] = quantity
+    if row.due_date:
+        target["dueDate"] = row.due_date.isoformat()
+    if target:
+        resource["target"] = [target]
+    if row.proposed_by == "patient":
+        resource["expressedBy"] = ref("Patient", row.patient_id)
+    else:
+        resource["expressedBy"] = {"type": "Practitioner", "display": "zorgverlener"}
+    codes = [PROGRAMME_CONDITION[p][0] for p in row.programmes if p in PROGRAMME_CONDITION]
+    addresses = _condition_refs(session, row.patient_id, codes) if codes else []
+    if addresses:
+        resource["addresses"] = addresses
+    if addresses and "measure" in target:
+        resource["meta"]["profile"] = [NL_CORE + "nl-core-TreatmentObjective"]
+    return resource
+
+
+def _measurement_type(code: str | None):
+    if not code:
+        return None
+    try:
+        return get_type(code)
+    except KeyError:
+        return None
+
+
+def care_plan(session: Session, row) -> dict:
+    """The one IZP of a patient: addresses all their conditions, its goals, its agreements as
+    activities, the period since it was made."""
+    from zelfzorg.izp.models import Goal, PlanAgreement
+
+    goals = session.exec(select(Goal).where(Goal.plan_id == row.id).order_by(Goal.id)).all()
+    agreements = session.exec(
+        select(PlanAgreement).where(PlanAgreement.plan_id == row.id).order_by(PlanAgreement.id)
+    ).all()
+    resource: dict = {
+        "resourceType": "CarePlan",
+        "id": str(row.id),
+        "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+        "status": "active",
+        "intent": "plan",
+        "title": "Individueel zorgplan",
+        "subject": ref("Patient", row.patient_id),
+        "period": {"start": instant(row.created_at)},
+        "created": instant(row.created_at),
+    }
+    if row.what_matters:
+        resource["description"] = row.what_matters
+    addresses = _condition_refs(session, row.patient_id)
+    if addresses:
+        resource["addresses"] = addresses
+    if goals:
+        resource["goal"] = [ref("Goal", g.id) for g in goals]
+    activities = []
+    for agreement in agreements:
+        detail: dict = {
+            "status": AGREEMENT_STATUS.get(agreement.status, "unknown"),
+            "description": agreement.what,
+        }
+        if agreement.due_date:
+            detail["scheduledString"] = agreement.due_date.isoformat()
+        if agreement.who:
+            detail["performer"] = [{"display": agreement.who}]
+        activities.append({"detail": detail})
+    if activities:
+        resource["activity"] = activities
+    return resource

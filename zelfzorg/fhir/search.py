@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.scope import Actor, audit_shown, patients_query
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.izp.models import CarePlan, Goal
 from zelfzorg.patients.models import Condition, Enrolment, Patient
 from zelfzorg.telemonitoring.models import Measurement
 
@@ -380,5 +381,28 @@ SPECS: dict[str, ResourceSpec] = {
         statuses=_observation_status,
         base_filter=_emitted_observations,
         sorts=("_id", "_lastUpdated", "date"),
+    ),
+    "CarePlan": ResourceSpec(
+        name="CarePlan",
+        model=CarePlan,
+        patient_column=col(CarePlan.patient_id),
+        dates={"date": col(CarePlan.created_at)},
+        last_updated=col(CarePlan.updated_at),
+        statuses=lambda statuses, _today: sa.true() if "active" in statuses else sa.false(),
+        sorts=("_id", "_lastUpdated", "date"),
+    ),
+    "Goal": ResourceSpec(
+        name="Goal",
+        model=Goal,
+        patient_column=col(Goal.patient_id),
+        dates={"target-date": col(Goal.due_date)},
+        last_updated=col(Goal.updated_at),
+        extra={
+            "lifecycle-status": lambda raw: col(Goal.lifecycle).in_(raw.split(",")),
+            "achievement-status": lambda raw: col(Goal.achievement).in_(
+                [c.rsplit("|", 1)[-1] for c in raw.split(",")]
+            ),
+        },
+        sorts=("_id", "_lastUpdated"),
     ),
 }

@@ -115,6 +115,10 @@ def to_resource(session, resource_type: str, row) -> dict:
         return resources.condition(row)
     if resource_type == "EpisodeOfCare":
         return resources.episode_of_care(row, today())
+    if resource_type == "Goal":
+        return resources.goal(session, row)
+    if resource_type == "CarePlan":
+        return resources.care_plan(session, row)
     return resources.observation(session, row)
 
 
@@ -136,7 +140,8 @@ def read(resource_type: str, rid: str):
         row = load_for(session, actor, spec.model, int(rid))
         if isinstance(row, Measurement) and not _emitted(row):
             raise NotFound(N_("Deze resource bestaat niet."))
-    return fhir_response(to_resource(session, resource_type, row))
+    headers = {"ETag": f'W/"{row.version}"'} if hasattr(row, "version") else {}
+    return fhir_response(to_resource(session, resource_type, row), headers=headers)
 
 
 def _emitted(row: Measurement) -> bool:
