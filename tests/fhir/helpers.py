@@ -91,3 +91,60 @@ def add_plan_with_goal(db, patient, *, proposed_by="patient"):
     )
     db.flush()
     return plan, goal
+
+
+def add_questionnaire_response(db, patient, user):
+    from pathlib import Path
+
+    import yaml
+
+    from zelfzorg.assessment.models import AssessmentResponse, InstrumentVersion, ResponseStatus
+
+    path = Path(__file__).parents[2] / "zelfzorg/assessment/data/semcd6.yaml"
+    definition = yaml.safe_load(path.read_text(encoding="utf-8"))
+    version = InstrumentVersion(
+        code="semcd6", version="1.0", kind="self_efficacy", definition=definition, checksum="x" * 64
+    )
+    db.add(version)
+    db.flush()
+    response = AssessmentResponse(
+        patient_id=patient.id,
+        instrument_version_id=version.id,
+        instrument_code="semcd6",
+        instrument_version="1.0",
+        status=ResponseStatus.completed,
+        answers={f"s{n}": 7 for n in range(1, 7)},
+        answered_count=6,
+        scorable=True,
+        raw_score=7.0,
+        score=7.0,
+        filled_by_id=user.id,
+        filled_by_role="patient",
+        completed_at=AT,
+    )
+    db.add(response)
+    db.flush()
+    return version, response
+
+
+def add_referral(db, world):
+    from zelfzorg.leefstijl.models import Intervention, Referral
+
+    intervention = Intervention(
+        care_group_id=world.care_group.id,
+        name="GLI CooL",
+        kind="gli",
+        provider="Leefstijlcoach Oost",
+        criteria={"programme_in": ["DM2"]},
+    )
+    db.add(intervention)
+    db.flush()
+    referral = Referral(
+        patient_id=world.patient.id,
+        intervention_id=intervention.id,
+        state="offered",
+        state_since=AT.date(),
+    )
+    db.add(referral)
+    db.flush()
+    return referral

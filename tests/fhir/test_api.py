@@ -13,6 +13,8 @@ from tests.fhir.helpers import (
     AT,
     add_bp,
     add_plan_with_goal,
+    add_questionnaire_response,
+    add_referral,
     add_weight,
     auth,
     days,
@@ -51,6 +53,10 @@ def test_metadata_is_public_and_a_valid_capability_statement(client):
         "Observation",
         "CarePlan",
         "Goal",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "ServiceRequest",
+        "AuditEvent",
     }
     obs = {p["name"] for p in types["Observation"]["searchParam"]}
     assert {"patient", "date", "code", "status", "_count", "_sort", "_lastUpdated"} <= obs
@@ -316,3 +322,61 @@ def test_care_plan_and_goal_follow_the_izp(client, db, world):
     )
     other = token_for(db, world, world.other_poh)
     assert get(client, f"/fhir/Goal/{goal.id}", other).status_code == 404
+
+
+def test_questionnaire_response_carries_the_score(client, db, world):
+    version, response = add_questionnaire_response(db, world.patient, world.patient_user)
+    db.commit()
+    token = token_for(db, world, world.patient_user)
+    questionnaire = get(client, f"/fhir/Questionnaire/{version.id}", token).get_json(force=True)
+    validate(questionnaire)
+    assert [i["linkId"] for i in questionnaire["item"]][-1] == "score"
+    body = get(client, f"/fhir/QuestionnaireResponse/{response.id}", token).get_json(force=True)
+    validate(body)
+    assert body["questionnaire"] == f"Questionnaire/{version.id}"
+    assert {"linkId": "score", "answer": [{"valueDecimal": 7.0}]} in body["item"]
+    found = get(
+        client, f"/fhir/QuestionnaireResponse?questionnaire=Questionnaire/{version.id}", token
+    ).get_json(force=True)
+    validate(found)
+    assert found["total"] == 1
+    other = token_for(db, world, world.other_patient_user)
+    assert get(client, f"/fhir/QuestionnaireResponse/{response.id}", other).status_code == 404
+    bundle = get(client, "/fhir/Questionnaire?name=semcd6", other).get_json(force=True)
+    assert bundle["total"] == 1  # definitions hold no patient data
+
+
+def test_lifestyle_referral_is_a_service_request(client, db, world):
+    referral = add_referral(db, world)
+    db.commit()
+    token = token_for(db, world, world.poh)
+    body = get(client, f"/fhir/ServiceRequest/{referral.id}", token).get_json(force=True)
+    validate(body)
+    assert body["status"] == "active" and body["intent"] == "order"
+    assert body["code"]["text"] == "GLI CooL"
+    assert (
+        get(client, "/fhir/ServiceRequest?status=active", token).get_json(force=True)["total"] == 1
+    )
+    assert (
+        get(client, "/fhir/ServiceRequest?status=draft", token).get_json(force=True)["total"] == 0
+    )
+
+
+def test_audit_events_are_a_patients_own_access_log(client, db, world):
+    poh = token_for(db, world, world.poh)
+    assert get(client, f"/fhir/Patient/{world.patient.id}", poh).status_code == 200
+    token = token_for(db, world, world.patient_user)
+    body = get(client, "/fhir/AuditEvent?_sort=-date", token).get_json(force=True)
+    validate(body)
+    agents = [e["resource"]["agent"][0]["who"]["display"] for e in body["entry"]]
+    assert "Sanne POH" in agents
+    assert all(
+        e["resource"]["entity"][0]["what"] == {"reference": f"Patient/{world.patient.id}"}
+        for e in body["entry"]
+    )
+    one = body["entry"][0]["resource"]["id"]
+    assert get(client, f"/fhir/AuditEvent/{one}", token).status_code == 200
+    other = token_for(db, world, world.other_patient_user)
+    assert get(client, f"/fhir/AuditEvent/{one}", other).status_code == 404
+    # a professional reads records, not the patients' access logs
+    assert get(client, "/fhir/AuditEvent", poh).get_json(force=True)["total"] == 0

@@ -304,3 +304,154 @@ def care_plan(session: Session, row) -> dict:
     if activities:
         resource["activity"] = activities
     return resource
+
+
+# --- questionnaires, lifestyle referrals, the access log -----------------------------------------
+
+
+def _text(value: object, lang: str = "nl") -> str:
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("nl") or "").strip()
+    return str(value or "").strip()
+
+
+def questionnaire(row) -> dict:
+    """An instrument version; its score (and level, when it has levels) are read-only items."""
+    definition = row.definition or {}
+    options = [
+        {"valueCoding": {"code": str(o["value"]), "display": _text(o.get("label"))}}
+        for o in definition.get("answer_options", [])
+    ]
+    items = [
+        {
+            "linkId": str(item["code"]),
+            "text": _text(item.get("text")),
+            "type": "choice",
+            "answerOption": options,
+        }
+        for item in definition.get("items", [])
+    ]
+    items.append({"linkId": "score", "text": "Score", "type": "decimal", "readOnly": True})
+    if definition.get("levels"):
+        items.append({"linkId": "level", "text": "Niveau", "type": "integer", "readOnly": True})
+    return {
+        "resourceType": "Questionnaire",
+        "id": str(row.id),
+        "meta": {"lastUpdated": instant(row.loaded_at)},
+        "name": str(row.code),
+        "version": str(row.version),
+        "title": _text(definition.get("title")),
+        "status": "active" if row.is_current else "retired",
+        "subjectType": ["Patient"],
+        "item": items,
+    }
+
+
+def questionnaire_response(row) -> dict:
+    items = [
+        {"linkId": str(code), "answer": [{"valueCoding": {"code": str(value)}}]}
+        for code, value in row.answers.items()
+        if value is not None
+    ]
+    if row.score is not None:
+        items.append({"linkId": "score", "answer": [{"valueDecimal": float(row.score)}]})
+    if row.level is not None:
+        items.append({"linkId": "level", "answer": [{"valueInteger": int(row.level)}]})
+    resource: dict = {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(row.id),
+        "meta": {"lastUpdated": instant(row.completed_at or row.started_at)},
+        "questionnaire": f"Questionnaire/{row.instrument_version_id}",
+        "status": "completed" if str(row.status) == "completed" else "in-progress",
+        "subject": ref("Patient", row.patient_id),
+        "authored": instant(row.completed_at or row.started_at),
+    }
+    if row.filled_by_role == "patient":
+        resource["author"] = ref("Patient", row.patient_id)
+    if items:
+        resource["item"] = items
+    return resource
+
+
+REFERRAL_STATUS = {
+    "proposed": "draft",
+    "offered": "active",
+    "accepted": "active",
+    "started": "active",
+    "completed": "completed",
+    "stopped": "revoked",
+    "declined": "revoked",
+}
+INTERVENTION_SYSTEM = "urn:zelfzorg:lifestyle-intervention-kind"
+
+
+def service_request(session: Session, row) -> dict:
+    """A lifestyle referral (leefstijl): the intervention it refers to and where it stands."""
+    from zelfzorg.leefstijl.models import Intervention
+
+    intervention = session.get(Intervention, row.intervention_id)
+    resource: dict = {
+        "resourceType": "ServiceRequest",
+        "id": str(row.id),
+        "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+        "status": REFERRAL_STATUS.get(row.state, "unknown"),
+        "intent": "proposal" if row.state == "proposed" else "order",
+        "category": [{"text": "leefstijlinterventie"}],
+        "code": {
+            "coding": [{"system": INTERVENTION_SYSTEM, "code": intervention.kind}],
+            "text": intervention.name,
+        }
+        if intervention
+        else {"text": "leefstijlinterventie"},
+        "subject": ref("Patient", row.patient_id),
+        "authoredOn": instant(row.created_at),
+    }
+    if intervention and intervention.provider:
+        resource["performer"] = [{"display": intervention.provider}]
+    if row.goal_id:
+        resource["supportingInfo"] = [ref("Goal", row.goal_id)]
+    return resource
+
+
+AUDIT_ACTION = {
+    "create": "C",
+    "read": "R",
+    "search": "R",
+    "print": "R",
+    "export": "R",
+    "update": "U",
+    "delete": "D",
+    "login": "E",
+}
+AUDIT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
+
+
+def audit_event(row) -> dict:
+    """One entry of a patient's own access log: who, when, what, allowed or refused."""
+    entity = [{"what": ref("Patient", row.patient_id)}] if row.patient_id else []
+    entity.append(
+        {
+            "what": {"display": f"{row.object_type} {row.object_id or ''}".strip()},
+            "type": {
+                "code": "2",
+                "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+            },
+        }
+    )
+    return {
+        "resourceType": "AuditEvent",
+        "id": str(row.id),
+        "meta": {"lastUpdated": instant(row.at)},
+        "type": {"system": AUDIT_TYPE, "code": "rest"},
+        "action": AUDIT_ACTION.get(str(row.action), "E"),
+        "recorded": instant(row.at),
+        "outcome": "0" if str(row.outcome) == "allowed" else "4",
+        "agent": [
+            {
+                "who": {"display": row.user_name or row.role},
+                "requestor": True,
+            }
+        ],
+        "source": {"observer": {"display": "Zelfzorg"}},
+        "entity": entity,
+    }

@@ -14,9 +14,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from zelfzorg.accounts.scope import Actor, audit_shown, patients_query
+from zelfzorg.accounts.scope import Actor, audit, audit_shown, patients_query
+from zelfzorg.assessment.models import AssessmentResponse, InstrumentVersion
+from zelfzorg.audit.models import AuditAction, AuditEntry
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.izp.models import CarePlan, Goal
+from zelfzorg.leefstijl.models import Referral
 from zelfzorg.patients.models import Condition, Enrolment, Patient
 from zelfzorg.telemonitoring.models import Measurement
 
@@ -45,6 +48,10 @@ class ResourceSpec:
     base_filter: Callable[[], sa.ColumnElement] | None = None
     sorts: tuple[str, ...] = ("_id", "_lastUpdated")
     extra: Mapping[str, Callable[[str], sa.ColumnElement]] = field(default_factory=dict)
+    # "patient": records of patients the actor reaches (load_for / patients_query);
+    # "public": definitions without patient data (Questionnaire);
+    # "own_log": a patient's own access log, for that patient only (AuditEvent).
+    access: str = "patient"
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,12 @@ def search(
     ident = col(model.id)  # type: ignore[attr-defined]
     reachable = patients_query(actor).with_only_columns(col(Patient.id))
     query = select(model)
-    if spec.patient_column is None:
+    if spec.access == "public":
+        pass
+    elif spec.access == "own_log":
+        own = actor.user.patient_id if actor.is_patient else None
+        query = query.where(spec.patient_column == own if own is not None else sa.false())
+    elif spec.patient_column is None:
         query = query.where(ident.in_(reachable))
     else:
         query = query.where(spec.patient_column.in_(reachable))
@@ -236,7 +248,16 @@ def search(
             if has_previous
             else None
         )
-    audit_shown(session, actor, [_patient_id(spec, r) for r in rows], object_type=spec.name)
+    if spec.access == "patient":
+        audit_shown(session, actor, [_patient_id(spec, r) for r in rows], object_type=spec.name)
+    elif spec.access == "own_log" and actor.is_patient:
+        audit(
+            session,
+            actor,
+            action=AuditAction.read,
+            object_type="AuditLog",
+            patient_id=actor.user.patient_id,
+        )
     return Page(rows, total, next_cursor, previous_cursor)
 
 
@@ -405,4 +426,59 @@ SPECS: dict[str, ResourceSpec] = {
         },
         sorts=("_id", "_lastUpdated"),
     ),
+    "Questionnaire": ResourceSpec(
+        name="Questionnaire",
+        model=InstrumentVersion,
+        patient_column=None,
+        dates={},
+        last_updated=col(InstrumentVersion.loaded_at),
+        statuses=lambda statuses, _today: sa.or_(
+            col(InstrumentVersion.is_current).is_(True) if "active" in statuses else sa.false(),
+            col(InstrumentVersion.is_current).is_(False) if "retired" in statuses else sa.false(),
+        ),
+        extra={"name": lambda raw: col(InstrumentVersion.code).in_(raw.split(","))},
+        access="public",
+    ),
+    "QuestionnaireResponse": ResourceSpec(
+        name="QuestionnaireResponse",
+        model=AssessmentResponse,
+        patient_column=col(AssessmentResponse.patient_id),
+        dates={"authored": col(AssessmentResponse.started_at)},
+        last_updated=col(AssessmentResponse.started_at),
+        statuses=lambda statuses, _today: col(AssessmentResponse.status).in_(
+            [{"in-progress": "in_progress"}.get(s, s) for s in statuses]
+        ),
+        extra={
+            "questionnaire": lambda raw: col(AssessmentResponse.instrument_version_id).in_(
+                [reference_id(r, "Questionnaire") for r in raw.split(",")]
+            )
+        },
+        sorts=("_id", "_lastUpdated", "authored"),
+    ),
+    "ServiceRequest": ResourceSpec(
+        name="ServiceRequest",
+        model=Referral,
+        patient_column=col(Referral.patient_id),
+        dates={"authored": col(Referral.created_at)},
+        last_updated=col(Referral.updated_at),
+        statuses=lambda statuses, _today: col(Referral.state).in_(
+            [state for state, fhir in _referral_status().items() if fhir in statuses]
+        ),
+        sorts=("_id", "_lastUpdated", "authored"),
+    ),
+    "AuditEvent": ResourceSpec(
+        name="AuditEvent",
+        model=AuditEntry,
+        patient_column=col(AuditEntry.patient_id),
+        dates={"date": col(AuditEntry.at)},
+        last_updated=col(AuditEntry.at),
+        sorts=("_id", "_lastUpdated", "date"),
+        access="own_log",
+    ),
 }
+
+
+def _referral_status() -> dict[str, str]:
+    from zelfzorg.fhir.resources import REFERRAL_STATUS
+
+    return REFERRAL_STATUS

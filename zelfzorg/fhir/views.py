@@ -119,6 +119,14 @@ def to_resource(session, resource_type: str, row) -> dict:
         return resources.goal(session, row)
     if resource_type == "CarePlan":
         return resources.care_plan(session, row)
+    if resource_type == "Questionnaire":
+        return resources.questionnaire(row)
+    if resource_type == "QuestionnaireResponse":
+        return resources.questionnaire_response(row)
+    if resource_type == "ServiceRequest":
+        return resources.service_request(session, row)
+    if resource_type == "AuditEvent":
+        return resources.audit_event(row)
     return resources.observation(session, row)
 
 
@@ -134,7 +142,16 @@ def read(resource_type: str, rid: str):
     actor = _actor()
     if not rid.isdigit():
         raise NotFound(N_("Deze resource bestaat niet."))
-    if spec.patient_column is None:
+    if spec.access == "public":
+        row = session.get(spec.model, int(rid))
+        if row is None:
+            raise NotFound(N_("Deze resource bestaat niet."))
+    elif spec.access == "own_log":
+        page = search(session, actor, spec, {"_id": [rid]}, today=today())
+        if not page.rows:
+            raise NotFound(N_("Deze resource bestaat niet."))
+        row = page.rows[0]
+    elif spec.patient_column is None:
         row = get_patient_for(session, actor, int(rid))
     else:
         row = load_for(session, actor, spec.model, int(rid))
