@@ -86,6 +86,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     for domain in DOMAINS:
         views = importlib.import_module(f"zelfzorg.{domain}.views")
         app.register_blueprint(views.bp)
+        for extra in getattr(views, "EXTRA_BLUEPRINTS", ()):
+            app.register_blueprint(extra)
         app.extensions["zelfzorg_nav"].extend(getattr(views, "NAV", []))
 
     from zelfzorg.cli import register_cli

@@ -40,3 +40,8 @@ RULES = {
     "accounts.revoke_api_token": Rule(frozenset({"patient"}), params=token_params),
 }
 assert EVERYONE_LOGGED_IN >= TOKEN_USERS
+
+RULES |= {
+    "fhir.patient_everything": Rule(frozenset(), params=lambda w, d: {"patient_id": w.patient.id}),
+    "fhir_download.my_data": Rule(frozenset({"patient", "patient_other"})),
+}

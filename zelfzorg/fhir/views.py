@@ -9,18 +9,21 @@ import json
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, request
+from flask_login import current_user
 
 from zelfzorg import csrf
+from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import get_patient_for, load_for
 from zelfzorg.accounts.tokens import TokenRefused, TooManyAttempts, authenticate_api
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, DomainError, Forbidden, NotFound, ValidationError
 from zelfzorg.fhir import resources
 from zelfzorg.fhir.capability import capability_statement
+from zelfzorg.fhir.everything import all_of, everything
 from zelfzorg.fhir.search import SPECS, search
 from zelfzorg.models_base import utcnow
 from zelfzorg.telemonitoring.models import Measurement
-from zelfzorg.web import today, translate
+from zelfzorg.web import current_actor, roles_required, today, translate
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 csrf.exempt(bp)
@@ -133,6 +136,72 @@ def to_resource(session, resource_type: str, row) -> dict:
 @bp.get("/metadata")
 def metadata():
     return fhir_response(capability_statement(request.url_root.rstrip("/") + "/fhir"))
+
+
+@bp.get("/Patient/<int:patient_id>/$everything")
+def patient_everything(patient_id: int):
+    """Everything of one patient, paged (``_count``, ``_since``, ``_type``), no cap."""
+    session = get_session()
+    args = request.args
+    page = everything(
+        session,
+        _actor(),
+        patient_id,
+        count=args.get("_count"),
+        since=args.get("_since"),
+        types=args.get("_type"),
+        cursor=args.get("_cursor"),
+    )
+    root = request.url_root.rstrip("/") + "/fhir"
+    links = [{"relation": "self", "url": request.url}]
+    if page.next_cursor:
+        kept = [(k, v) for k in args if k != "_cursor" for v in args.getlist(k)]
+        query = urlencode([*kept, ("_cursor", page.next_cursor)])
+        links.append({"relation": "next", "url": f"{request.base_url}?{query}"})
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "link": links,
+            "entry": [
+                {
+                    "fullUrl": f"{root}/{type_name}/{row.id}",
+                    "resource": to_resource(session, type_name, row),
+                    "search": {"mode": "match"},
+                }
+                for type_name, row in page.rows
+            ],
+        }
+    )
+
+
+# --- the patient's own download (cookie session, a page of the patient) ------------------------
+
+download_bp = Blueprint("fhir_download", __name__)
+EXTRA_BLUEPRINTS = [download_bp]
+
+
+@download_bp.get("/mijn/gegevens.json")
+@roles_required(Role.patient)
+def my_data():
+    """Right of access: everything in the record as one FHIR Bundle (collection) to save."""
+    session = get_session()
+    actor = current_actor()
+    entries = all_of(
+        session,
+        actor,
+        current_user.patient_id,
+        lambda type_name, row: to_resource(session, type_name, row),
+    )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": resources.instant(utcnow()),
+        "entry": [{"resource": r} for r in entries],
+    }
+    response = fhir_response(bundle)
+    response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens-zelfzorg.json"'
+    return response
 
 
 @bp.get("/<resource_type>/<rid>")
