@@ -65,9 +65,9 @@ class Page:
 def parse_count(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_COUNT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_COUNT:
+    if not raw.isdigit() or not 0 <= int(raw) <= MAX_COUNT:
         raise SearchError(
-            N_("_count moet een getal van 1 tot %(max)s zijn."), field="_count", max=MAX_COUNT
+            N_("_count moet een getal van 0 tot %(max)s zijn."), field="_count", max=MAX_COUNT
         )
     return int(raw)
 
@@ -179,7 +179,8 @@ def _sort_column(spec: ResourceSpec, sort: str | None) -> tuple[sa.ColumnElement
     return spec.dates[name], descending
 
 
-KNOWN = {"_count", "_sort", "_cursor", "_format"}
+# _total / _totalMethod: we always count, so asking for it changes nothing.
+KNOWN = {"_count", "_sort", "_cursor", "_format", "_total", "_totalMethod"}
 
 
 def search(
