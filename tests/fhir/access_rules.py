@@ -45,3 +45,7 @@ RULES |= {
     "fhir.patient_everything": Rule(frozenset(), params=lambda w, d: {"patient_id": w.patient.id}),
     "fhir_download.my_data": Rule(frozenset({"patient", "patient_other"})),
 }
+
+RULES |= {
+    "fhir.put_goal": Rule(frozenset(), params=lambda w, d: {"goal_id": 1}),
+}

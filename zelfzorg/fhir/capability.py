@@ -27,6 +27,26 @@ def _params(name: str) -> list[dict]:
     return params
 
 
+def _resource(name: str) -> dict:
+    resource: dict = {
+        "type": name,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": _params(name),
+    }
+    if name == "Goal":
+        resource["interaction"].append({"code": "update"})
+        resource["versioning"] = "versioned-update"
+        resource["updateCreate"] = False
+    if name == "Patient":
+        resource["operation"] = [
+            {
+                "name": "everything",
+                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+            }
+        ]
+    return resource
+
+
 def capability_statement(base_url: str) -> dict:
     return {
         "resourceType": "CapabilityStatement",
@@ -55,14 +75,7 @@ def capability_statement(base_url: str) -> dict:
                         }
                     ]
                 },
-                "resource": [
-                    {
-                        "type": name,
-                        "interaction": [{"code": "read"}, {"code": "search-type"}],
-                        "searchParam": _params(name),
-                    }
-                    for name in SPECS
-                ],
+                "resource": [_resource(name) for name in SPECS],
             }
         ],
     }

@@ -16,11 +16,17 @@ from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import get_patient_for, load_for
 from zelfzorg.accounts.tokens import TokenRefused, TooManyAttempts, authenticate_api
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_, DomainError, Forbidden, NotFound, ValidationError
+from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
 from zelfzorg.fhir import resources
 from zelfzorg.fhir.capability import capability_statement
 from zelfzorg.fhir.everything import all_of, everything
 from zelfzorg.fhir.search import SPECS, search
+from zelfzorg.fhir.updates import (
+    PreconditionFailed,
+    PreconditionRequired,
+    Unprocessable,
+    update_goal,
+)
 from zelfzorg.models_base import utcnow
 from zelfzorg.telemonitoring.models import Measurement
 from zelfzorg.web import current_actor, roles_required, today, translate
@@ -80,7 +86,24 @@ def _not_found(error: DomainError):
 
 @bp.errorhandler(ValidationError)
 def _invalid(error: ValidationError):
+    if isinstance(error, Unprocessable):
+        return outcome(422, "processing", translate(error.message, error.params), error.field)
     return outcome(400, "invalid", translate(error.message, error.params), error.field)
+
+
+@bp.errorhandler(PreconditionFailed)
+def _precondition(error: PreconditionFailed):
+    return outcome(412, "conflict", translate(error.message, error.params))
+
+
+@bp.errorhandler(PreconditionRequired)
+def _precondition_required(error: PreconditionRequired):
+    return outcome(428, "required", translate(error.message, error.params))
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict):
+    return outcome(409, "conflict", translate(error.message, error.params))
 
 
 @bp.before_request
@@ -232,6 +255,23 @@ def read(resource_type: str, rid: str):
 
 def _emitted(row: Measurement) -> bool:
     return row.superseded_at is None and row.type_code in resources.emitted_type_codes()
+
+
+@bp.put("/Goal/<int:goal_id>")
+def put_goal(goal_id: int):
+    """Update a goal: ``If-Match: W/"<version>"`` required (412 when it changed meanwhile)."""
+    session = get_session()
+    resource = request.get_json(silent=True, force=True)
+    goal = update_goal(
+        session,
+        _actor(),
+        goal_id,
+        resource,
+        if_match=request.headers.get("If-Match"),
+        today=today(),
+    )
+    session.flush()
+    return fhir_response(resources.goal(session, goal), headers={"ETag": f'W/"{goal.version}"'})
 
 
 @bp.get("/<resource_type>")
