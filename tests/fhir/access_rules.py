@@ -49,3 +49,5 @@ RULES |= {
 RULES |= {
     "fhir.put_goal": Rule(frozenset(), params=lambda w, d: {"goal_id": 1}),
 }
+
+RULES |= {"fhir.transaction": Rule(frozenset())}

@@ -31,7 +31,8 @@ def validate(resource: dict) -> None:
     model = get_fhir_model_class(resource["resourceType"])
     model.model_validate(resource)
     for entry in resource.get("entry", []):
-        validate(entry["resource"])
+        if "resource" in entry:
+            validate(entry["resource"])
 
 
 def get(client, url, token, **kw):

@@ -9,6 +9,8 @@ from zelfzorg.db import session_scope
 
 
 def register(group: click.Group) -> None:
+    register_import(group)
+
     @group.command("token")
     @click.option("--user", "email", required=True, help="E-mail address of the account.")
     @click.option(
@@ -49,3 +51,61 @@ def register(group: click.Group) -> None:
             raise click.ClickException(str(error)) from error
         click.echo(plain)
         click.echo(f"Expires {expires.isoformat(timespec='minutes')}.", err=True)
+
+
+def _plain(message: str, params: dict) -> str:
+    from zelfzorg.texts import localize_params
+
+    return message % localize_params(params, "nl") if params else message
+
+
+def register_import(group: click.Group) -> None:
+    @group.command("fhir-import")
+    @click.option("--practice", "practice_id", type=int, required=True)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    def fhir_import(practice_id: int, file: str):
+        """Import a FHIR transaction Bundle (JSON) into a practice: all or nothing,
+        conditional on identifiers, so running it again changes nothing."""
+        import json
+        from pathlib import Path
+
+        from zelfzorg.accounts.models import Practice
+        from zelfzorg.audit.services import AuditSubject
+        from zelfzorg.fhir.importer import BundleRefused, import_bundle
+        from zelfzorg.models_base import utcnow
+
+        try:
+            bundle = json.loads(Path(file).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise click.ClickException(f"{file} is not JSON: {error}") from error
+        subject = AuditSubject(
+            user_id=None,
+            user_name="fhir-import (CLI)",
+            role="system",
+            organisation=f"practice:{practice_id}",
+            client_address="",
+        )
+        engine = current_app.extensions["zelfzorg_engine"]
+        try:
+            with session_scope(engine) as session:
+                if session.get(Practice, practice_id) is None:
+                    raise click.ClickException(f"No practice {practice_id}.")
+                result = import_bundle(
+                    session,
+                    bundle,
+                    practice_id=practice_id,
+                    subject=subject,
+                    created_by_id=None,
+                    now=utcnow(),
+                    progress=lambda n, total: click.echo(f"{n}/{total} entries", err=True),
+                )
+        except BundleRefused as error:
+            for issue in error.issues:
+                click.echo(
+                    f"{issue.expression}: {_plain(issue.message, issue.params)}",
+                    err=True,
+                )
+            raise click.ClickException(
+                f"{len(error.issues)} invalid entries; nothing stored."
+            ) from error
+        click.echo(f"{result.created} created, {result.unchanged} unchanged or updated.")

@@ -20,6 +20,7 @@ from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, NotFound, Vali
 from zelfzorg.fhir import resources
 from zelfzorg.fhir.capability import capability_statement
 from zelfzorg.fhir.everything import all_of, everything
+from zelfzorg.fhir.importer import BundleRefused, import_bundle
 from zelfzorg.fhir.search import SPECS, search
 from zelfzorg.fhir.updates import (
     PreconditionFailed,
@@ -255,6 +256,47 @@ def read(resource_type: str, rid: str):
 
 def _emitted(row: Measurement) -> bool:
     return row.superseded_at is None and row.type_code in resources.emitted_type_codes()
+
+
+@bp.post("/")
+def transaction():
+    """Import a transaction Bundle into the professional's own practice (all or nothing)."""
+    actor = _actor()
+    if not actor.is_professional or actor.user.practice_id is None:
+        raise ScopeMissing(N_("Alleen een zorgverlener van een praktijk kan een bundel inlezen."))
+    session = get_session()
+    try:
+        result = import_bundle(
+            session,
+            request.get_json(silent=True, force=True),
+            practice_id=actor.user.practice_id,
+            subject=actor.audit_subject,
+            created_by_id=actor.user_id,
+            now=utcnow(),
+        )
+    except BundleRefused as error:
+        return fhir_response(refusal_outcome(error), 422)
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "transaction-response",
+            "entry": [
+                {
+                    "response": {
+                        "status": o.status,
+                        "location": f"{o.resource_type}/{o.rid}",
+                    }
+                }
+                for o in result.outcomes
+            ],
+        }
+    )
+
+
+def refusal_outcome(error: BundleRefused) -> dict:
+    return resources.operation_outcome(
+        [("invalid", translate(i.message, i.params), i.expression) for i in error.issues]
+    )
 
 
 @bp.put("/Goal/<int:goal_id>")
