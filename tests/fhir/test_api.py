@@ -59,6 +59,10 @@ def test_metadata_is_public_and_a_valid_capability_statement(client):
         "ServiceRequest",
         "AuditEvent",
     }
+    assert body["rest"][0]["interaction"][0]["code"] == "transaction"
+    assert types["Patient"]["operation"][0]["name"] == "everything"
+    assert {"code": "update"} in types["Goal"]["interaction"]
+    assert {"code": "update"} not in types["Patient"]["interaction"]
     obs = {p["name"] for p in types["Observation"]["searchParam"]}
     assert {"patient", "date", "code", "status", "_count", "_sort", "_lastUpdated"} <= obs
 

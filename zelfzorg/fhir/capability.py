@@ -76,6 +76,14 @@ def capability_statement(base_url: str) -> dict:
                     ]
                 },
                 "resource": [_resource(name) for name in SPECS],
+                "interaction": [
+                    {
+                        "code": "transaction",
+                        "documentation": "Import of Patient, Condition, EpisodeOfCare and "
+                        "Observation into the professional's practice: all or nothing, "
+                        "conditional on the HIS number (urn:zelfzorg:his-number).",
+                    }
+                ],
             }
         ],
     }
