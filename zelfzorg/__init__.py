@@ -27,6 +27,7 @@ DOMAINS = [
     "telemonitoring",
     "leefstijl",
     "contracting",
+    "fhir",
 ]
 # Further blueprints of a domain beside its views module (same contract: ``bp``, ``NAV``).
 EXTRA_VIEWS = ["contracting.export_views"]
@@ -90,6 +91,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     for module in [f"{domain}.views" for domain in DOMAINS] + EXTRA_VIEWS:
         views = importlib.import_module(f"zelfzorg.{module}")
         app.register_blueprint(views.bp)
+        for extra in getattr(views, "EXTRA_BLUEPRINTS", ()):
+            app.register_blueprint(extra)
         app.extensions["zelfzorg_nav"].extend(getattr(views, "NAV", []))
 
     from zelfzorg.cli import register_cli

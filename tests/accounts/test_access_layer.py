@@ -23,6 +23,7 @@ from zelfzorg.accounts.scope import (
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.assessment.versions import current_version, sync_builtins
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
+from zelfzorg.contracting.models import GoalStatusHistory, PatientActivityDay
 from zelfzorg.errors import Forbidden, NotFound
 from zelfzorg.izp.models import (
     ActionLog,
@@ -98,6 +99,12 @@ def _records(db: Session, world: World, patient: Patient) -> dict[type, SQLModel
     add(Condition(patient_id=pid, code="T90.02", name="Diabetes mellitus type 2"))
     add(Enrolment(patient_id=pid, programme=Programme.COPD, start_date=DAY))
     add(CareTeamMember(patient_id=pid, user_id=world.poh.id, role="member"))
+    add(
+        GoalStatusHistory(
+            goal_id=goal.id, patient_id=pid, status="active", valid_from=DAY
+        )
+    )  # fmt: skip
+    add(PatientActivityDay(patient_id=pid, day=DAY, logged_in=True))
     # Every patient has a practice period from the start (practice_history.open_first_period).
     made[PracticePeriod] = db.exec(
         select(PracticePeriod).where(PracticePeriod.patient_id == pid)
@@ -198,7 +205,8 @@ def test_a_model_without_a_declaration_is_refused(db, world):
 
 MODELS = [
     ActionLog, ActivationCode, Alert, AssessmentResponse, CarePlan, CareTeamMember, Condition,
-    DeviceToken, Enrolment, Goal, GoalAction, GoalReview, Measurement, PersonalTarget,
+    DeviceToken, Enrolment, Goal, GoalAction, GoalReview, GoalStatusHistory, Measurement,
+    PatientActivityDay, PersonalTarget,
     PlanAgreement, PracticePeriod, Referral, ReferralEvent, Revision,
 ]  # fmt: skip
 

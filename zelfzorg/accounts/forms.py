@@ -1,7 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from zelfzorg.accounts.models import Discipline, Role
 from zelfzorg.formfields import coerce_id
@@ -88,3 +96,22 @@ class UserForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ApiTokenForm(FlaskForm):
+    label = StringField(
+        _l("Naam van het token (bijv. de app)"), validators=[DataRequired(), Length(max=100)]
+    )
+    scopes = MultiCheckboxField(_l("Bevoegdheden"))
+    days = IntegerField(
+        _l("Geldig (dagen)"), default=90, validators=[DataRequired(), NumberRange(1, 365)]
+    )
+
+
+class RevokeForm(FlaskForm):
+    pass

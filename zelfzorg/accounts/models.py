@@ -145,3 +145,20 @@ class ThrottleHit(SQLModel, table=True):
     scope: str = Field(max_length=20)
     key: str = Field(max_length=100)
     at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token a user made for an API client (the FHIR API): it speaks for that user,
+    within its scopes, until it expires or is revoked. Only the SHA-256 of the token is kept."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    label: str = Field(default="", max_length=100)
+    scopes: str = Field(max_length=200)  # space-separated, e.g. "user/*.read user/*.write"
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -23,13 +23,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from zelfzorg.accounts import memberships, services, throttle
+from zelfzorg.accounts import memberships, services, throttle, tokens
 from zelfzorg.accounts.forms import (
     ActivateForm,
+    ApiTokenForm,
     CareGroupForm,
     LoginForm,
     MembershipForm,
     PracticeForm,
+    RevokeForm,
     TotpForm,
     UserForm,
 )
@@ -430,3 +432,68 @@ def admin_reset_totp(user_id: int):
     else:
         flash(_("Tweestapsverificatie gewist; de gebruiker stelt deze opnieuw in."), "success")
     return redirect(url_for("accounts.admin_home"))
+
+
+# --- API tokens of the signed-in user -----------------------------------------------------------
+
+API_TOKEN_SHOWN = "api_token_shown"
+SCOPE_LABELS = {
+    tokens.SCOPE_PATIENT_READ: N_("Mijn dossier lezen (patient/*.read)"),
+    tokens.SCOPE_USER_READ: N_("Lezen wat ik mag zien (user/*.read)"),
+    tokens.SCOPE_USER_WRITE: N_("Schrijven en importeren (user/*.write)"),
+}
+
+
+def _token_page(form: ApiTokenForm, status: int = 200):
+    db = get_session()
+    actor = current_actor()
+    return render_template(
+        "accounts/api_tokens.html",
+        form=form,
+        revoke_form=RevokeForm(),
+        rows=tokens.api_tokens_of(db, actor),
+        now=utcnow(),
+        shown_token=session.pop(API_TOKEN_SHOWN, None),
+    ), status
+
+
+def _token_form() -> ApiTokenForm:
+    form = ApiTokenForm()
+    form.scopes.choices = [
+        (s, _(SCOPE_LABELS[s])) for s in tokens.allowed_scopes(current_user._get_current_object())
+    ]
+    return form
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@roles_required(Role.patient, Role.professional)
+def api_tokens():
+    """The signed-in user's own tokens for the FHIR API: make one, see last use, revoke."""
+    form = _token_form()
+    if request.method == "GET":
+        return _token_page(form)
+    if form.validate_on_submit():
+        try:
+            token, _row = tokens.create_api_token(
+                get_session(),
+                current_actor(),
+                label=form.label.data,
+                scopes=form.scopes.data or [],
+                days=form.days.data,
+                now=utcnow(),
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            session[API_TOKEN_SHOWN] = token  # shown once on the next page; only the hash is kept
+            return redirect(url_for("accounts.api_tokens"))
+    return _token_page(form, 400)
+
+
+@bp.post("/api-tokens/<int:token_id>/intrekken")
+@roles_required(Role.patient, Role.professional)
+def revoke_api_token(token_id: int):
+    if RevokeForm().validate_on_submit():
+        tokens.revoke_api_token(get_session(), current_actor(), token_id, now=utcnow())
+        flash(_("Het token werkt niet meer."), "success")
+    return redirect(url_for("accounts.api_tokens"))

@@ -10,11 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from zelfzorg.models_base import enum_column, utc_column, utcnow
+from zelfzorg.models_base import (
+    RECORD_NOT_FOUND,
+    PatientRecord,
+    enum_column,
+    utc_column,
+    utcnow,
+)
 
 TEXT_MAX = 20_000
 PDF_MAX_BYTES = 5 * 1024 * 1024
@@ -158,6 +165,7 @@ class GoalStatusHistory(SQLModel, table=True):
         sa.Index("ix_goal_status_history_goal", "goal_id", "valid_from"),
         sa.Index("ix_goal_status_history_patient", "patient_id", "valid_from"),
     )
+    patient_record: ClassVar[PatientRecord] = PatientRecord("GoalStatusHistory", RECORD_NOT_FOUND)
 
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id")
@@ -177,6 +185,7 @@ class PatientActivityDay(SQLModel, table=True):
 
     __tablename__ = "patient_activity_day"
     __table_args__ = (sa.UniqueConstraint("patient_id", "day", name="uq_patient_activity_day"),)
+    patient_record: ClassVar[PatientRecord] = PatientRecord("PatientActivityDay", RECORD_NOT_FOUND)
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")

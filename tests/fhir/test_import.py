@@ -1,0 +1,223 @@
+"""Transaction Bundle import: round trip, all or nothing with every invalid entry named,
+idempotent re-import, the practice period of a new patient, the CLI."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from sqlmodel import func, select
+
+from tests.fhir.helpers import auth, token_for
+from tests.fhir.test_api import validate
+from zelfzorg.audit.models import AuditEntry
+from zelfzorg.patients.models import Condition, Enrolment, Patient
+from zelfzorg.telemonitoring.models import Measurement
+
+HIS = "urn:zelfzorg:his-number"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+
+
+def bundle() -> dict:
+    def entry(full_url, resource):
+        return {
+            "fullUrl": full_url,
+            "resource": resource,
+            "request": {"method": "POST", "url": resource["resourceType"]},
+        }
+
+    patient = "urn:uuid:0b0e7c1a-0000-4000-8000-000000000001"
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            entry(
+                patient,
+                {
+                    "resourceType": "Patient",
+                    "identifier": [{"system": HIS, "value": "HIS-1001"}],
+                    "name": [{"family": "Jansen", "given": ["Anna"]}],
+                    "gender": "female",
+                    "birthDate": "1950-06-01",
+                },
+            ),
+            entry(
+                "urn:uuid:c1",
+                {
+                    "resourceType": "Condition",
+                    "subject": {"reference": patient},
+                    "code": {
+                        "coding": [
+                            {"system": "http://hl7.org/fhir/sid/icpc-1-nl", "code": "T90.02"}
+                        ]
+                    },
+                },
+            ),
+            entry(
+                "urn:uuid:e1",
+                {
+                    "resourceType": "EpisodeOfCare",
+                    "status": "active",
+                    "patient": {"reference": patient},
+                    "type": [{"coding": [{"system": "urn:zelfzorg:programme", "code": "DM2"}]}],
+                    "period": {"start": "2024-02-01"},
+                },
+            ),
+            entry(
+                "urn:uuid:o1",
+                {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "subject": {"reference": patient},
+                    "code": {"coding": [{"system": LOINC, "code": "29463-7"}]},
+                    "effectiveDateTime": "2026-01-05T08:00:00+01:00",
+                    "valueQuantity": {"value": 82.5, "unit": "kg", "system": UCUM, "code": "kg"},
+                },
+            ),
+            entry(
+                "urn:uuid:o2",
+                {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "subject": {"reference": patient},
+                    "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
+                    "effectiveDateTime": "2026-01-05T08:05:00+01:00",
+                    "component": [
+                        {
+                            "code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+                            "valueQuantity": {"value": 142, "system": UCUM, "code": "mm[Hg]"},
+                        },
+                        {
+                            "code": {"coding": [{"system": LOINC, "code": "8462-4"}]},
+                            "valueQuantity": {"value": 88, "system": UCUM, "code": "mm[Hg]"},
+                        },
+                    ],
+                },
+            ),
+        ],
+    }
+
+
+def counts(db) -> tuple:
+    db.expire_all()
+    result = tuple(
+        db.exec(select(func.count()).select_from(model)).one()
+        for model in (Patient, Condition, Enrolment, Measurement)
+    )
+    db.commit()
+    return result
+
+
+def _post(client, token, body):
+    return client.post(
+        "/fhir/",
+        data=json.dumps(body),
+        headers=auth(token) | {"Content-Type": "application/fhir+json"},
+    )
+
+
+def test_import_round_trip_and_idempotent_re_import(client, db, world):
+    token = token_for(db, world, world.poh, scopes=("user/*.read", "user/*.write"))
+    before = counts(db)
+    response = _post(client, token, bundle())
+    assert response.status_code == 200, response.get_json(force=True)
+    body = response.get_json(force=True)
+    validate(body)
+    statuses = [e["response"]["status"] for e in body["entry"]]
+    assert statuses == ["201 Created"] * 5
+    assert counts(db) == (before[0] + 1, before[1] + 1, before[2] + 1, before[3] + 3)
+    pid = body["entry"][0]["response"]["location"].split("/")[1]
+    patient = db.get(Patient, int(pid))
+    assert patient.practice_id == world.practice.id and patient.his_number == "HIS-1001"
+    db.commit()
+    # read every resource back
+    everything = client.get(f"/fhir/Patient/{pid}/$everything", headers=auth(token)).get_json(
+        force=True
+    )
+    validate(everything)
+    types = sorted(e["resource"]["resourceType"] for e in everything["entry"])
+    assert types == ["Condition", "EpisodeOfCare", "Observation", "Observation", "Patient"]
+    panel = next(
+        e["resource"]
+        for e in everything["entry"]
+        if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "85354-9"
+    )
+    assert [c["valueQuantity"]["value"] for c in panel["component"]] == [142, 88]
+    # the same bundle again changes nothing
+    after = counts(db)
+    again = _post(client, token, bundle())
+    assert again.status_code == 200
+    assert [e["response"]["status"] for e in again.get_json(force=True)["entry"]] == ["200 OK"] * 5
+    assert counts(db) == after
+
+
+def test_invalid_entries_are_all_named_and_nothing_is_stored(client, db, world):
+    token = token_for(db, world, world.poh, scopes=("user/*.write",))
+    bad = bundle()
+    entries = bad["entry"]
+    entries[1]["resource"]["code"]["coding"][0]["code"] = "X99"  # unknown code
+    entries[2]["resource"]["patient"]["reference"] = "urn:uuid:nobody"  # missing reference
+    entries[3]["resource"]["valueQuantity"]["code"] = "[lb_av]"  # wrong unit
+    entries[4]["resource"]["component"][0]["valueQuantity"]["value"] = 420  # implausible
+    far = copy.deepcopy(bundle()["entry"][3])
+    far["resource"]["subject"]["reference"] = f"Patient/{world.far_patient.id}"
+    entries.append(far)  # a patient of another practice
+    before = counts(db)
+    audit_before = db.exec(select(func.count()).select_from(AuditEntry)).one()
+    db.commit()
+    response = _post(client, token, bad)
+    assert response.status_code == 422
+    outcome = response.get_json(force=True)
+    validate(outcome)
+    expressions = [i["expression"][0] for i in outcome["issue"]]
+    assert expressions == [
+        "Bundle.entry[1].resource.code",
+        "Bundle.entry[2].resource.patient.reference",
+        "Bundle.entry[3].resource.valueQuantity.code",
+        "Bundle.entry[4].resource.component[0].valueQuantity.value",
+        "Bundle.entry[5].resource.subject.reference",
+    ]
+    assert "andere praktijk" in outcome["issue"][4]["diagnostics"]
+    assert counts(db) == before
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(AuditEntry)).one() >= audit_before
+
+
+def test_import_needs_a_write_token_of_a_professional(client, db, world):
+    read_only = token_for(db, world, world.poh)
+    assert _post(client, read_only, bundle()).status_code == 403
+    patient = token_for(db, world, world.patient_user)
+    assert _post(client, patient, bundle()).status_code == 403
+    writer = token_for(db, world, world.poh, scopes=("user/*.write",))
+    for body in ({"resourceType": "Patient"}, {"resourceType": "Bundle", "type": "batch"}, None):
+        response = _post(client, writer, body)
+        assert response.status_code == 422
+        validate(response.get_json(force=True))
+
+
+def test_cli_fhir_import_with_progress(app, db, world, runner, tmp_path):
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle()), encoding="utf-8")
+    args = ["zelfzorg", "fhir-import", "--practice", str(world.practice.id), str(path)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "5/5 entries" in result.output and "5 created" in result.output
+    again = runner.invoke(args=args)
+    assert "0 created, 5 unchanged" in again.output
+    bad = bundle()
+    bad["entry"][3]["resource"]["valueQuantity"]["value"] = -5
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    refused = runner.invoke(args=args)
+    assert refused.exit_code == 1
+    assert "Bundle.entry[3].resource.valueQuantity.value" in refused.output
+
+
+def test_an_imported_patient_gets_its_practice_period(client, db, world):
+    from zelfzorg.patients import practice_history
+
+    token = token_for(db, world, world.poh, scopes=("user/*.write",))
+    body = _post(client, token, bundle()).get_json(force=True)
+    pid = int(body["entry"][0]["response"]["location"].split("/")[1])
+    periods = practice_history.periods_of(db, pid)
+    assert [(p.practice_id, p.end_date) for p in periods] == [(world.practice.id, None)]

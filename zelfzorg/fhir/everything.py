@@ -1,0 +1,178 @@
+"""``Patient/{id}/$everything``: every resource of one patient, paged without a cap.
+
+Paging is keyset on (resource type in a fixed order, id): a page link names the last type and
+id it showed, so pages never skip or repeat a resource, however many there are. No Flask."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from zelfzorg.accounts.scope import Actor, get_patient_for
+from zelfzorg.audit.models import AuditAction
+from zelfzorg.errors import N_
+from zelfzorg.fhir.search import SPECS, SearchError, parse_count
+
+# Patient first, then what refers to it; AuditEvent is the patient's own log (AuditEvent search).
+EVERYTHING_TYPES = (
+    "Patient",
+    "Condition",
+    "EpisodeOfCare",
+    "CarePlan",
+    "Goal",
+    "Observation",
+    "QuestionnaireResponse",
+    "ServiceRequest",
+)
+
+
+@dataclass(frozen=True)
+class EverythingPage:
+    rows: list[tuple[str, object]]  # (resource type, row)
+    next_cursor: str | None
+
+
+def parse_types(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return EVERYTHING_TYPES
+    wanted = [t.strip() for t in raw.split(",") if t.strip()]
+    unknown = [t for t in wanted if t not in EVERYTHING_TYPES]
+    if unknown:
+        raise SearchError(
+            N_("_type kan alleen zijn: %(allowed)s."),
+            field="_type",
+            allowed=", ".join(EVERYTHING_TYPES),
+        )
+    return tuple(t for t in EVERYTHING_TYPES if t in wanted)
+
+
+def parse_since(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if since.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        raise SearchError(
+            N_("_since moet een tijdstip met tijdzone zijn (bijv. 2026-01-01T00:00:00Z)."),
+            field="_since",
+        ) from None
+    return since
+
+
+def _encode(type_name: str, rid: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([type_name, rid]).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[str, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        type_name, rid = json.loads(raw)
+        if type_name not in EVERYTHING_TYPES or not isinstance(rid, int):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise SearchError(N_("Ongeldige paginaverwijzing."), field="_cursor") from None
+    return type_name, rid
+
+
+def _query(type_name: str, patient_id: int, since: datetime | None, after: int | None):
+    spec = SPECS[type_name]
+    ident = col(spec.model.id)  # type: ignore[attr-defined]
+    if spec.patient_column is None:
+        query = select(spec.model).where(ident == patient_id)
+    else:
+        query = select(spec.model).where(spec.patient_column == patient_id)
+    if spec.base_filter is not None:
+        query = query.where(spec.base_filter())
+    if since is not None:
+        query = query.where(spec.last_updated >= since)
+    if after is not None:
+        query = query.where(ident > after)
+    return query.order_by(ident)
+
+
+def everything(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    count: str | None = None,
+    since: str | None = None,
+    types: str | None = None,
+    cursor: str | None = None,
+    audit: bool = True,
+) -> EverythingPage:
+    """One page of everything of a patient the actor may reach (audited as an export)."""
+    limit = parse_count(count)
+    since_at = parse_since(since)
+    wanted = parse_types(types)
+    start_type, after = _decode(cursor) if cursor else (None, None)
+    if audit:
+        get_patient_for(
+            session, actor, patient_id, action=AuditAction.export, object_type="PatientEverything"
+        )
+    rows: list[tuple[str, object]] = []
+    more = False
+    started = start_type is None
+    for type_name in wanted:
+        if not started:
+            if type_name != start_type:
+                continue
+            started = True
+            type_after = after
+        else:
+            type_after = None
+        need = limit - len(rows)
+        found = session.exec(_query(type_name, patient_id, since_at, type_after).limit(need + 1))
+        found = list(found.all())
+        rows += [(type_name, row) for row in found[:need]]
+        if len(found) > need:
+            more = True
+            break
+        if len(rows) == limit:
+            more = _any_after(session, wanted, type_name, patient_id, since_at)
+            break
+    next_cursor = None
+    if more and rows:
+        last_type, last_row = rows[-1]
+        next_cursor = _encode(last_type, last_row.id)  # type: ignore[attr-defined]
+    return EverythingPage(rows, next_cursor)
+
+
+def _any_after(
+    session: Session, wanted: tuple[str, ...], current: str, patient_id: int, since
+) -> bool:
+    later = wanted[wanted.index(current) + 1 :]
+    return any(
+        session.exec(_query(t, patient_id, since, None).limit(1)).first() is not None for t in later
+    )
+
+
+def all_of(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    render: Callable[[str, object], dict],
+    *,
+    page_size: int = 500,
+) -> list[dict]:
+    """Every resource of the patient (the right-of-access download): all pages, no cap."""
+    get_patient_for(
+        session, actor, patient_id, action=AuditAction.export, object_type="PatientEverything"
+    )
+    out: list[dict] = []
+    cursor = None
+    while True:
+        page = everything(
+            session, actor, patient_id, count=str(page_size), cursor=cursor, audit=False
+        )
+        out += [render(t, row) for t, row in page.rows]
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor

@@ -1,0 +1,457 @@
+"""Our records as FHIR R4 resources (plain dicts, validated against fhir.resources R4B in the
+tests). Only what the data really says is emitted; profiles only where followed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from zelfzorg.patients.models import PROGRAMME_CONDITION, Condition, Enrolment, Patient
+from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.types import get_panel, get_type, load_types
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+ICPC = "http://hl7.org/fhir/sid/icpc-1-nl"
+HIS_SYSTEM = "urn:zelfzorg:his-number"  # the practice's own HIS number (conditional on practice)
+PROGRAMME_SYSTEM = "urn:zelfzorg:programme"
+PRACTICE_SYSTEM = "urn:zelfzorg:practice"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+NL_CORE = "http://nictiz.nl/fhir/StructureDefinition/"
+PROFILES = {
+    "bp": NL_CORE + "nl-core-BloodPressure",
+    "weight": NL_CORE + "nl-core-BodyWeight",
+    "height": NL_CORE + "nl-core-BodyHeight",
+}
+BP_PANEL = "85354-9"
+VITAL_SIGNS = {"bp", "heart_rate", "weight", "height", "bmi", "waist", "spo2"}
+
+
+def instant(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def _meta(last_updated: datetime, profile: str | None = None) -> dict:
+    meta: dict = {"lastUpdated": instant(last_updated)}
+    if profile:
+        meta["profile"] = [profile]
+    return meta
+
+
+def ref(resource_type: str, rid: object) -> dict:
+    return {"reference": f"{resource_type}/{rid}"}
+
+
+def patient(row: Patient) -> dict:
+    resource: dict = {
+        "resourceType": "Patient",
+        "id": str(row.id),
+        "meta": _meta(row.created_at),
+        "active": True,
+        "name": [{"family": row.family_name, "given": [row.given_name]}],
+        "gender": str(row.sex),
+        "birthDate": row.date_of_birth.isoformat(),
+        "managingOrganization": {
+            "identifier": {"system": PRACTICE_SYSTEM, "value": str(row.practice_id)}
+        },
+    }
+    if row.his_number:
+        resource["identifier"] = [{"system": HIS_SYSTEM, "value": row.his_number}]
+    return resource
+
+
+def condition(row: Condition) -> dict:
+    resource: dict = {
+        "resourceType": "Condition",
+        "id": str(row.id),
+        "meta": _meta(row.recorded_at),
+        "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+        "code": {"coding": [{"system": ICPC, "code": row.code, "display": row.name}]},
+        "subject": ref("Patient", row.patient_id),
+        "recordedDate": instant(row.recorded_at),
+    }
+    if row.onset_date:
+        resource["onsetDateTime"] = row.onset_date.isoformat()
+    return resource
+
+
+def enrolment_status(row: Enrolment, today: date) -> str:
+    return "finished" if row.end_date is not None and row.end_date <= today else "active"
+
+
+def episode_of_care(row: Enrolment, today: date) -> dict:
+    code, name = PROGRAMME_CONDITION[row.programme]
+    period = {"start": row.start_date.isoformat()}
+    if row.end_date:
+        period["end"] = row.end_date.isoformat()
+    return {
+        "resourceType": "EpisodeOfCare",
+        "id": str(row.id),
+        "meta": _meta(row.created_at),
+        "status": enrolment_status(row, today),
+        "type": [
+            {
+                "coding": [{"system": PROGRAMME_SYSTEM, "code": str(row.programme)}],
+                "text": name,
+            }
+        ],
+        "patient": ref("Patient", row.patient_id),
+        "period": period,
+    }
+
+
+def observation_types() -> dict[str, str]:
+    """LOINC code -> type code of every Observation we emit (the BP panel by its systolic
+    row)."""
+    codes = {BP_PANEL: "bp_systolic"}
+    for mtype in load_types().values():
+        if mtype.loinc and mtype.is_quantity and mtype.entered_with != "bp":
+            codes[mtype.loinc] = mtype.code
+    return codes
+
+
+def emitted_type_codes() -> list[str]:
+    return sorted(observation_types().values())
+
+
+def _quantity(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+
+
+def _coding(loinc: str, display: str) -> dict:
+    return {"coding": [{"system": LOINC, "code": loinc, "display": display}]}
+
+
+def observation(session: Session, row: Measurement) -> dict:
+    category = "vital-signs" if row.type_code in VITAL_SIGNS else "laboratory"
+    resource: dict = {
+        "resourceType": "Observation",
+        "id": str(row.id),
+        "status": "amended" if row.supersedes_id else "final",
+        "subject": ref("Patient", row.patient_id),
+        "effectiveDateTime": instant(row.measured_at),
+        "issued": instant(row.created_at),
+    }
+    if row.type_code == "bp_systolic":
+        category = "vital-signs"
+        diastolic = _diastolic_of(session, row)
+        resource["meta"] = _meta(row.created_at, PROFILES["bp"] if diastolic else None)
+        resource["code"] = _coding(BP_PANEL, get_panel("bp").name.get("en"))
+        components = [_component(row)]
+        if diastolic is not None:
+            components.append(_component(diastolic))
+        resource["component"] = components
+    else:
+        mtype = get_type(row.type_code)
+        resource["meta"] = _meta(row.created_at, PROFILES.get(row.type_code))
+        resource["code"] = _coding(mtype.loinc or "", mtype.name.get("en"))
+        resource["valueQuantity"] = _quantity(float(row.value or 0), row.unit)
+    resource["category"] = [
+        {"coding": [{"system": OBS_CATEGORY, "code": category}]},
+    ]
+    return dict(sorted(resource.items(), key=lambda item: _OBS_ORDER.index(item[0])))
+
+
+_OBS_ORDER = [
+    "resourceType",
+    "id",
+    "meta",
+    "status",
+    "category",
+    "code",
+    "subject",
+    "effectiveDateTime",
+    "issued",
+    "valueQuantity",
+    "component",
+]
+
+
+def _component(row: Measurement) -> dict:
+    mtype = get_type(row.type_code)
+    return {
+        "code": _coding(mtype.loinc or "", mtype.name.get("en")),
+        "valueQuantity": _quantity(float(row.value or 0), row.unit),
+    }
+
+
+def _diastolic_of(session: Session, row: Measurement) -> Measurement | None:
+    if not row.reading_id:
+        return None
+    return session.exec(
+        select(Measurement).where(
+            Measurement.patient_id == row.patient_id,
+            Measurement.reading_id == row.reading_id,
+            Measurement.type_code == "bp_diastolic",
+            Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+
+
+def operation_outcome(issues: list[tuple[str, str, str | None]]) -> dict:
+    """(code, diagnostics, expression) triples as an OperationOutcome."""
+    out = []
+    for code, text, expression in issues:
+        issue = {"severity": "error", "code": code, "diagnostics": text}
+        if expression:
+            issue["expression"] = [expression]
+        out.append(issue)
+    return {"resourceType": "OperationOutcome", "issue": out}
+
+
+# --- the individual care plan (IZP) and its goals -----------------------------------------------
+
+GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
+AGREEMENT_STATUS = {"open": "not-started", "done": "completed", "cancelled": "cancelled"}
+
+
+def _condition_refs(session: Session, patient_id: int, codes: list[str] | None = None) -> list:
+    query = select(Condition).where(Condition.patient_id == patient_id)
+    if codes is not None:
+        query = query.where(Condition.code.in_(codes))  # type: ignore[attr-defined]
+    return [ref("Condition", c.id) for c in session.exec(query.order_by(Condition.id)).all()]
+
+
+def goal(session: Session, row) -> dict:
+    """A goal as nl-core-TreatmentObjective (zib Behandeldoel): description, target with a
+    LOINC measure and a UCUM quantity, dueDate, addresses -> the programme's conditions."""
+    resource: dict = {
+        "resourceType": "Goal",
+        "id": str(row.id),
+        "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+        "lifecycleStatus": row.lifecycle,
+        "achievementStatus": {"coding": [{"system": GOAL_ACHIEVEMENT, "code": row.achievement}]},
+        "description": {"text": row.title},
+        "subject": ref("Patient", row.patient_id),
+        "statusDate": row.updated_at.date().isoformat(),
+    }
+    target: dict = {}
+    mtype = _measurement_type(row.target_type)
+    if mtype is not None and mtype.loinc and row.target_value is not None:
+        target["measure"] = _coding(mtype.loinc, mtype.name.get("en"))
+        quantity = _quantity(row.target_value, row.target_unit or mtype.unit or "")
+        if row.target_comparator in ("<", "<=", ">", ">="):
+            quantity = {"value": quantity["value"], "comparator": row.target_comparator} | {
+                k: v for k, v in quantity.items() if k != "value"
+            }
+        target["detailQuantity"] = quantity
+    if row.due_date:
+        target["dueDate"] = row.due_date.isoformat()
+    if target:
+        resource["target"] = [target]
+    if row.proposed_by == "patient":
+        resource["expressedBy"] = ref("Patient", row.patient_id)
+    else:
+        resource["expressedBy"] = {"type": "Practitioner", "display": "zorgverlener"}
+    codes = [PROGRAMME_CONDITION[p][0] for p in row.programmes if p in PROGRAMME_CONDITION]
+    addresses = _condition_refs(session, row.patient_id, codes) if codes else []
+    if addresses:
+        resource["addresses"] = addresses
+    if addresses and "measure" in target:
+        resource["meta"]["profile"] = [NL_CORE + "nl-core-TreatmentObjective"]
+    return resource
+
+
+def _measurement_type(code: str | None):
+    if not code:
+        return None
+    try:
+        return get_type(code)
+    except KeyError:
+        return None
+
+
+def care_plan(session: Session, row) -> dict:
+    """The one IZP of a patient: addresses all their conditions, its goals, its agreements as
+    activities, the period since it was made."""
+    from zelfzorg.izp.models import Goal, PlanAgreement
+
+    goals = session.exec(select(Goal).where(Goal.plan_id == row.id).order_by(Goal.id)).all()
+    agreements = session.exec(
+        select(PlanAgreement).where(PlanAgreement.plan_id == row.id).order_by(PlanAgreement.id)
+    ).all()
+    resource: dict = {
+        "resourceType": "CarePlan",
+        "id": str(row.id),
+        "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+        "status": "active",
+        "intent": "plan",
+        "title": "Individueel zorgplan",
+        "subject": ref("Patient", row.patient_id),
+        "period": {"start": instant(row.created_at)},
+        "created": instant(row.created_at),
+    }
+    if row.what_matters:
+        resource["description"] = row.what_matters
+    addresses = _condition_refs(session, row.patient_id)
+    if addresses:
+        resource["addresses"] = addresses
+    if goals:
+        resource["goal"] = [ref("Goal", g.id) for g in goals]
+    activities = []
+    for agreement in agreements:
+        detail: dict = {
+            "status": AGREEMENT_STATUS.get(agreement.status, "unknown"),
+            "description": agreement.what,
+        }
+        if agreement.due_date:
+            detail["scheduledString"] = agreement.due_date.isoformat()
+        if agreement.who:
+            detail["performer"] = [{"display": agreement.who}]
+        activities.append({"detail": detail})
+    if activities:
+        resource["activity"] = activities
+    return resource
+
+
+# --- questionnaires, lifestyle referrals, the access log -----------------------------------------
+
+
+def _text(value: object, lang: str = "nl") -> str:
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("nl") or "").strip()
+    return str(value or "").strip()
+
+
+def questionnaire(row) -> dict:
+    """An instrument version; its score (and level, when it has levels) are read-only items."""
+    definition = row.definition or {}
+    options = [
+        {"valueCoding": {"code": str(o["value"]), "display": _text(o.get("label"))}}
+        for o in definition.get("answer_options", [])
+    ]
+    items = [
+        {
+            "linkId": str(item["code"]),
+            "text": _text(item.get("text")),
+            "type": "choice",
+            "answerOption": options,
+        }
+        for item in definition.get("items", [])
+    ]
+    items.append({"linkId": "score", "text": "Score", "type": "decimal", "readOnly": True})
+    if definition.get("levels"):
+        items.append({"linkId": "level", "text": "Niveau", "type": "integer", "readOnly": True})
+    return {
+        "resourceType": "Questionnaire",
+        "id": str(row.id),
+        "meta": {"lastUpdated": instant(row.loaded_at)},
+        "name": str(row.code),
+        "version": str(row.version),
+        "title": _text(definition.get("title")),
+        "status": "active" if row.is_current else "retired",
+        "subjectType": ["Patient"],
+        "item": items,
+    }
+
+
+def questionnaire_response(row) -> dict:
+    items = [
+        {"linkId": str(code), "answer": [{"valueCoding": {"code": str(value)}}]}
+        for code, value in row.answers.items()
+        if value is not None
+    ]
+    if row.score is not None:
+        items.append({"linkId": "score", "answer": [{"valueDecimal": float(row.score)}]})
+    if row.level is not None:
+        items.append({"linkId": "level", "answer": [{"valueInteger": int(row.level)}]})
+    resource: dict = {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(row.id),
+        "meta": {"lastUpdated": instant(row.completed_at or row.started_at)},
+        "questionnaire": f"Questionnaire/{row.instrument_version_id}",
+        "status": "completed" if str(row.status) == "completed" else "in-progress",
+        "subject": ref("Patient", row.patient_id),
+        "authored": instant(row.completed_at or row.started_at),
+    }
+    if row.filled_by_role == "patient":
+        resource["author"] = ref("Patient", row.patient_id)
+    if items:
+        resource["item"] = items
+    return resource
+
+
+REFERRAL_STATUS = {
+    "proposed": "draft",
+    "offered": "active",
+    "accepted": "active",
+    "started": "active",
+    "completed": "completed",
+    "stopped": "revoked",
+    "declined": "revoked",
+}
+INTERVENTION_SYSTEM = "urn:zelfzorg:lifestyle-intervention-kind"
+
+
+def service_request(session: Session, row) -> dict:
+    """A lifestyle referral (leefstijl): the intervention it refers to and where it stands."""
+    from zelfzorg.leefstijl.models import Intervention
+
+    intervention = session.get(Intervention, row.intervention_id)
+    resource: dict = {
+        "resourceType": "ServiceRequest",
+        "id": str(row.id),
+        "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+        "status": REFERRAL_STATUS.get(row.state, "unknown"),
+        "intent": "proposal" if row.state == "proposed" else "order",
+        "category": [{"text": "leefstijlinterventie"}],
+        "code": {
+            "coding": [{"system": INTERVENTION_SYSTEM, "code": intervention.kind}],
+            "text": intervention.name,
+        }
+        if intervention
+        else {"text": "leefstijlinterventie"},
+        "subject": ref("Patient", row.patient_id),
+        "authoredOn": instant(row.created_at),
+    }
+    if intervention and intervention.provider:
+        resource["performer"] = [{"display": intervention.provider}]
+    if row.goal_id:
+        resource["supportingInfo"] = [ref("Goal", row.goal_id)]
+    return resource
+
+
+AUDIT_ACTION = {
+    "create": "C",
+    "read": "R",
+    "search": "R",
+    "print": "R",
+    "export": "R",
+    "update": "U",
+    "delete": "D",
+    "login": "E",
+}
+AUDIT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
+
+
+def audit_event(row) -> dict:
+    """One entry of a patient's own access log: who, when, what, allowed or refused."""
+    entity = [{"what": ref("Patient", row.patient_id)}] if row.patient_id else []
+    entity.append(
+        {
+            "what": {"display": f"{row.object_type} {row.object_id or ''}".strip()},
+            "type": {
+                "code": "2",
+                "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+            },
+        }
+    )
+    return {
+        "resourceType": "AuditEvent",
+        "id": str(row.id),
+        "meta": {"lastUpdated": instant(row.at)},
+        "type": {"system": AUDIT_TYPE, "code": "rest"},
+        "action": AUDIT_ACTION.get(str(row.action), "E"),
+        "recorded": instant(row.at),
+        "outcome": "0" if str(row.outcome) == "allowed" else "4",
+        "agent": [
+            {
+                "who": {"display": row.user_name or row.role},
+                "requestor": True,
+            }
+        ],
+        "source": {"observer": {"display": "Zelfzorg"}},
+        "entity": entity,
+    }

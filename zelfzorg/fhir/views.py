@@ -1,0 +1,357 @@
+"""The FHIR R4 API: ``/fhir/metadata``, read and search. Thin: authentication is
+accounts.tokens.authenticate_api, access and audit are accounts.scope, searching is
+fhir.search. Bearer tokens only (a cookie session never authenticates here), so CSRF does
+not apply to this blueprint; every cookie-session form elsewhere keeps it."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, g, request
+from flask_login import current_user
+
+from zelfzorg import csrf
+from zelfzorg.accounts.models import Role
+from zelfzorg.accounts.scope import get_patient_for, load_for
+from zelfzorg.accounts.tokens import TokenRefused, TooManyAttempts, authenticate_api
+from zelfzorg.db import get_session
+from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
+from zelfzorg.fhir import resources
+from zelfzorg.fhir.capability import capability_statement
+from zelfzorg.fhir.everything import all_of, everything
+from zelfzorg.fhir.importer import BundleRefused, import_bundle
+from zelfzorg.fhir.search import SPECS, search
+from zelfzorg.fhir.updates import (
+    PreconditionFailed,
+    PreconditionRequired,
+    Unprocessable,
+    update_goal,
+)
+from zelfzorg.models_base import utcnow
+from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.web import current_actor, roles_required, today, translate
+
+bp = Blueprint("fhir", __name__, url_prefix="/fhir")
+csrf.exempt(bp)
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+
+
+class ScopeMissing(DomainError):
+    """The token is valid but its scopes do not cover this request: 403."""
+
+
+def fhir_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=None)
+    response.headers["Content-Type"] = FHIR_JSON
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def outcome(status: int, code: str, message: str, expression: str | None = None) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="zelfzorg"'} if status == 401 else {}
+    return fhir_response(
+        resources.operation_outcome([(code, message, expression)]), status, headers
+    )
+
+
+@bp.errorhandler(TooManyAttempts)
+def _throttled(error: TooManyAttempts):
+    response = outcome(429, "throttled", translate(error.message, error.params))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@bp.errorhandler(TokenRefused)
+def _refused(error: TokenRefused):
+    return outcome(401, "login", translate(error.message, error.params))
+
+
+@bp.errorhandler(ScopeMissing)
+def _scope(error: ScopeMissing):
+    return outcome(403, "forbidden", translate(error.message, error.params))
+
+
+@bp.errorhandler(NotFound)
+@bp.errorhandler(Forbidden)
+def _not_found(error: DomainError):
+    # Another practice's or patient's record is as absent as a missing one (audited as
+    # denied by the access layer); the message never says it exists.
+    return outcome(
+        404,
+        "not-found",
+        translate(N_("Deze resource bestaat niet of u heeft er geen toegang toe.")),
+    )
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError):
+    if isinstance(error, Unprocessable):
+        return outcome(422, "processing", translate(error.message, error.params), error.field)
+    return outcome(400, "invalid", translate(error.message, error.params), error.field)
+
+
+@bp.errorhandler(PreconditionFailed)
+def _precondition(error: PreconditionFailed):
+    return outcome(412, "conflict", translate(error.message, error.params))
+
+
+@bp.errorhandler(PreconditionRequired)
+def _precondition_required(error: PreconditionRequired):
+    return outcome(428, "required", translate(error.message, error.params))
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict):
+    return outcome(409, "conflict", translate(error.message, error.params))
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "fhir.metadata":
+        return None
+    caller = authenticate_api(
+        get_session(),
+        request.headers.get("Authorization"),
+        client_address=request.remote_addr or "",
+        now=utcnow(),
+    )
+    write = request.method not in ("GET", "HEAD")
+    if not (caller.may_write if write else caller.may_read):
+        raise ScopeMissing(N_("Dit token mag dit niet (bevoegdheid ontbreekt)."))
+    g.api_caller = caller
+    return None
+
+
+def _actor():
+    return g.api_caller.actor
+
+
+def _spec(resource_type: str):
+    spec = SPECS.get(resource_type)
+    if spec is None:
+        raise NotFound(N_("Onbekend resourcetype."))
+    return spec
+
+
+def to_resource(session, resource_type: str, row) -> dict:
+    if resource_type == "Patient":
+        return resources.patient(row)
+    if resource_type == "Condition":
+        return resources.condition(row)
+    if resource_type == "EpisodeOfCare":
+        return resources.episode_of_care(row, today())
+    if resource_type == "Goal":
+        return resources.goal(session, row)
+    if resource_type == "CarePlan":
+        return resources.care_plan(session, row)
+    if resource_type == "Questionnaire":
+        return resources.questionnaire(row)
+    if resource_type == "QuestionnaireResponse":
+        return resources.questionnaire_response(row)
+    if resource_type == "ServiceRequest":
+        return resources.service_request(session, row)
+    if resource_type == "AuditEvent":
+        return resources.audit_event(row)
+    return resources.observation(session, row)
+
+
+@bp.get("/metadata")
+def metadata():
+    return fhir_response(capability_statement(request.url_root.rstrip("/") + "/fhir"))
+
+
+@bp.get("/Patient/<int:patient_id>/$everything")
+def patient_everything(patient_id: int):
+    """Everything of one patient, paged (``_count``, ``_since``, ``_type``), no cap."""
+    session = get_session()
+    args = request.args
+    page = everything(
+        session,
+        _actor(),
+        patient_id,
+        count=args.get("_count"),
+        since=args.get("_since"),
+        types=args.get("_type"),
+        cursor=args.get("_cursor"),
+    )
+    root = request.url_root.rstrip("/") + "/fhir"
+    links = [{"relation": "self", "url": request.url}]
+    if page.next_cursor:
+        kept = [(k, v) for k in args if k != "_cursor" for v in args.getlist(k)]
+        query = urlencode([*kept, ("_cursor", page.next_cursor)])
+        links.append({"relation": "next", "url": f"{request.base_url}?{query}"})
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "link": links,
+            "entry": [
+                {
+                    "fullUrl": f"{root}/{type_name}/{row.id}",
+                    "resource": to_resource(session, type_name, row),
+                    "search": {"mode": "match"},
+                }
+                for type_name, row in page.rows
+            ],
+        }
+    )
+
+
+# --- the patient's own download (cookie session, a page of the patient) ------------------------
+
+download_bp = Blueprint("fhir_download", __name__)
+EXTRA_BLUEPRINTS = [download_bp]
+
+
+@download_bp.get("/mijn/gegevens.json")
+@roles_required(Role.patient)
+def my_data():
+    """Right of access: everything in the record as one FHIR Bundle (collection) to save."""
+    session = get_session()
+    actor = current_actor()
+    entries = all_of(
+        session,
+        actor,
+        current_user.patient_id,
+        lambda type_name, row: to_resource(session, type_name, row),
+    )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": resources.instant(utcnow()),
+        "entry": [{"resource": r} for r in entries],
+    }
+    response = fhir_response(bundle)
+    response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens-zelfzorg.json"'
+    return response
+
+
+@bp.get("/<resource_type>/<rid>")
+def read(resource_type: str, rid: str):
+    spec = _spec(resource_type)
+    session = get_session()
+    actor = _actor()
+    if not rid.isdigit():
+        raise NotFound(N_("Deze resource bestaat niet."))
+    if spec.access == "public":
+        row = session.get(spec.model, int(rid))
+        if row is None:
+            raise NotFound(N_("Deze resource bestaat niet."))
+    elif spec.access == "own_log":
+        page = search(session, actor, spec, {"_id": [rid]}, today=today())
+        if not page.rows:
+            raise NotFound(N_("Deze resource bestaat niet."))
+        row = page.rows[0]
+    elif spec.patient_column is None:
+        row = get_patient_for(session, actor, int(rid))
+    else:
+        row = load_for(session, actor, spec.model, int(rid))
+        if isinstance(row, Measurement) and not _emitted(row):
+            raise NotFound(N_("Deze resource bestaat niet."))
+    headers = {"ETag": f'W/"{row.version}"'} if hasattr(row, "version") else {}
+    return fhir_response(to_resource(session, resource_type, row), headers=headers)
+
+
+def _emitted(row: Measurement) -> bool:
+    return row.superseded_at is None and row.type_code in resources.emitted_type_codes()
+
+
+@bp.post("/")
+def transaction():
+    """Import a transaction Bundle into the professional's own practice (all or nothing)."""
+    actor = _actor()
+    if not actor.is_professional or actor.user.practice_id is None:
+        raise ScopeMissing(N_("Alleen een zorgverlener van een praktijk kan een bundel inlezen."))
+    session = get_session()
+    try:
+        result = import_bundle(
+            session,
+            request.get_json(silent=True, force=True),
+            practice_id=actor.user.practice_id,
+            subject=actor.audit_subject,
+            created_by_id=actor.user_id,
+            now=utcnow(),
+        )
+    except BundleRefused as error:
+        return fhir_response(refusal_outcome(error), 422)
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "transaction-response",
+            "entry": [
+                {
+                    "response": {
+                        "status": o.status,
+                        "location": f"{o.resource_type}/{o.rid}",
+                    }
+                }
+                for o in result.outcomes
+            ],
+        }
+    )
+
+
+def refusal_outcome(error: BundleRefused) -> dict:
+    return resources.operation_outcome(
+        [("invalid", translate(i.message, i.params), i.expression) for i in error.issues]
+    )
+
+
+@bp.put("/Goal/<int:goal_id>")
+def put_goal(goal_id: int):
+    """Update a goal: ``If-Match: W/"<version>"`` required (412 when it changed meanwhile)."""
+    session = get_session()
+    resource = request.get_json(silent=True, force=True)
+    goal = update_goal(
+        session,
+        _actor(),
+        goal_id,
+        resource,
+        if_match=request.headers.get("If-Match"),
+        today=today(),
+    )
+    session.flush()
+    return fhir_response(resources.goal(session, goal), headers={"ETag": f'W/"{goal.version}"'})
+
+
+@bp.get("/<resource_type>")
+def search_type(resource_type: str):
+    spec = _spec(resource_type)
+    session = get_session()
+    params = {k: request.args.getlist(k) for k in request.args}
+    page = search(session, _actor(), spec, params, today=today())
+    base = request.base_url
+    links = [{"relation": "self", "url": request.url}]
+    kept = [(k, v) for k, vs in params.items() if k != "_cursor" for v in vs]
+    if page.next_cursor:
+        links.append(
+            {
+                "relation": "next",
+                "url": f"{base}?{urlencode([*kept, ('_cursor', page.next_cursor)])}",
+            }
+        )
+    if page.previous_cursor:
+        links.append(
+            {
+                "relation": "previous",
+                "url": f"{base}?{urlencode([*kept, ('_cursor', page.previous_cursor)])}",
+            }
+        )
+    root = request.url_root.rstrip("/") + "/fhir"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": page.total,
+        "link": links,
+        "entry": [
+            {
+                "fullUrl": f"{root}/{resource_type}/{row.id}",
+                "resource": to_resource(session, resource_type, row),
+                "search": {"mode": "match"},
+            }
+            for row in page.rows
+        ],
+    }
+    return fhir_response(bundle)
