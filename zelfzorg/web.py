@@ -17,6 +17,7 @@ from zelfzorg.accounts.scope import Actor, actor_for
 from zelfzorg.accounts.services import SecurityPolicy
 from zelfzorg.db import get_session
 from zelfzorg.errors import DomainError
+from zelfzorg.inputs import parse_id
 from zelfzorg.texts import localize_params
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -165,7 +166,8 @@ def practice_filter() -> PracticeFilter:
     raw = request.args.get("praktijk", "")
     selected = None
     if raw:
-        selected = int(raw) if raw.isdigit() and int(raw) in names else None
+        number = parse_id(raw)
+        selected = number if number in names else None
         if selected is None:
             flash(gettext("Kies een van uw praktijken."), "error")
     return PracticeFilter(names, selected)

@@ -155,3 +155,20 @@ def test_contract_target_must_be_a_percentage(db, world, login, no_csrf):
     db.expire_all()
     _c, terms = records.load_contract(db, world.actor(world.caregroup_user), contract.id)
     assert str({t.indicator: t for t in terms}["I1"].target) == "60.5"
+
+
+def test_report_page_links_to_every_export_and_each_downloads(db, world, login):
+    import re
+    from html import unescape
+
+    _goal(db, world.patient)
+    client = login(world.caregroup_user)
+    html = client.get("/zorggroep/rapportage", query_string=PERIOD).get_data(as_text=True)
+    links = [unescape(h) for h in re.findall(r'href="(/zorggroep/rapport/[^"]+)"', html)]
+    assert {re.search(r"export\.(\w+)", link).group(1) for link in links} == {"pdf", "csv", "fhir"}
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, link
+        assert response.data  # a file, not an empty answer
+    csv_comma = next(link for link in links if "scheiding=," in link)
+    assert b";" not in client.get(csv_comma).data.splitlines()[0]

@@ -47,7 +47,7 @@ RULES |= {
 }
 
 RULES |= {
-    "fhir.put_goal": Rule(frozenset(), params=lambda w, d: {"goal_id": 1}),
+    "fhir.put_goal": Rule(frozenset(), params=lambda w, d: {"rid": 1}),
 }
 
 RULES |= {"fhir.transaction": Rule(frozenset())}

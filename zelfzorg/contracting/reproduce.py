@@ -11,11 +11,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Practice
-from zelfzorg.accounts.scope import Actor
+from zelfzorg.accounts.scope import Actor, care_group_scope
 from zelfzorg.contracting.history import utc_end
 from zelfzorg.contracting.models import StoredReport
 from zelfzorg.contracting.report_data import ReportData
-from zelfzorg.contracting.scope import care_group_scope
 from zelfzorg.contracting.services import contract_for, figure_json
 from zelfzorg.errors import N_, NotFound
 from zelfzorg.izp.models import GoalReview
@@ -42,7 +41,7 @@ def store_report(session: Session, actor: Actor | None, report: ReportData) -> S
 
 
 def stored_reports(session: Session, actor: Actor, care_group_id: int) -> list[StoredReport]:
-    scope = care_group_scope(session, actor, care_group_id)
+    scope = care_group_scope(session, actor, care_group_id, object_type="CareGroupReport")
     return list(
         session.exec(
             select(StoredReport)
@@ -55,7 +54,7 @@ def stored_reports(session: Session, actor: Actor, care_group_id: int) -> list[S
 
 def load_stored(session: Session, actor: Actor, report_id: int) -> StoredReport:
     stored = session.get(StoredReport, report_id)
-    scope = care_group_scope(session, actor, None)
+    scope = care_group_scope(session, actor, None, object_type="CareGroupReport")
     if stored is None or stored.care_group_id != scope.care_group_id:
         raise NotFound(N_("Dit rapport bestaat niet of u heeft er geen toegang toe."))
     return stored

@@ -62,10 +62,12 @@ def periods_due(frequency: Frequency, starts_on: date, today: date) -> list[tupl
 
 def own_care_group(session: Session, actor: Actor, care_group_id: int | None = None) -> int:
     """The care group a caregroup user exports for (audited as an aggregate read)."""
-    from zelfzorg.contracting.scope import care_group_scope
+    from zelfzorg.accounts.scope import care_group_scope
 
     require_role(actor, Role.caregroup)
-    return care_group_scope(session, actor, care_group_id).care_group_id
+    return care_group_scope(
+        session, actor, care_group_id, object_type="CareGroupReport"
+    ).care_group_id
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import CareGroup, Practice
-from zelfzorg.accounts.scope import Actor
+from zelfzorg.accounts.scope import Actor, care_group_scope
 from zelfzorg.contracting import engine
 from zelfzorg.contracting.indicators import DEFINITION_VERSION, Context, Definition, definitions_for
 from zelfzorg.contracting.models import Contract, ContractTerm
@@ -27,7 +27,6 @@ from zelfzorg.contracting.report_data import (
     Verdict,
     VerdictStatus,
 )
-from zelfzorg.contracting.scope import care_group_scope
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.models_base import utcnow
 
@@ -73,7 +72,7 @@ def build_report(
 ) -> ReportData:
     """All indicators for the care group and each of its practices over P = [start, end]."""
     start, end = check_period(start, end)
-    scope = care_group_scope(session, actor, care_group_id)
+    scope = care_group_scope(session, actor, care_group_id, object_type="CareGroupReport")
     return compute_report(
         session,
         care_group_id=scope.care_group_id,

@@ -13,13 +13,14 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from zelfzorg.accounts.models import Discipline, Role
+from zelfzorg.accounts.scope import care_group_scope
 from zelfzorg.contracting import act_on, records, reproduce, spread
 from zelfzorg.contracting.forms import ActionForm, parse_date, period_from
 from zelfzorg.contracting.indicators import REGISTRY
+from zelfzorg.contracting.labels import KIND_LABELS, SEX_LABELS, STATUS_LABELS
 from zelfzorg.contracting.models import ActionKind, PolicyStatus
 from zelfzorg.contracting.periods import last_periods
 from zelfzorg.contracting.report_data import STRATUM_KEYS, IndicatorKind, ReportData, Stratum
-from zelfzorg.contracting.scope import care_group_scope
 from zelfzorg.contracting.services import build_report, compute_report, practices_of
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, NotFound, ValidationError
@@ -34,29 +35,11 @@ NAV = [
     NavItem("contracting.practice_report", N_("Praktijkrapportage"), (Role.professional,), 60),
 ]
 
-STATUS_LABELS = {
-    "met": N_("voldaan"),
-    "not_met": N_("niet voldaan"),
-    "not_applicable": N_("niet van toepassing"),
-    "informational": N_("ter informatie"),
-}
-KIND_LABELS = {
-    IndicatorKind.requirement: N_("eis"),
-    IndicatorKind.desired: N_("gewenst"),
-    IndicatorKind.advice: N_("advies"),
-    IndicatorKind.informational: N_("informatief"),
-}
 STRATUM_LABELS = {
     "programme": N_("Zorgprogramma"),
     "sex": N_("Geslacht"),
     "age_band": N_("Leeftijd"),
     "level": N_("Activatieniveau"),
-}
-SEX_LABELS = {
-    "female": N_("vrouw"),
-    "male": N_("man"),
-    "other": N_("anders"),
-    "unknown": N_("onbekend"),
 }
 POLICY_STATUS_LABELS = {
     PolicyStatus.draft: N_("concept"),
@@ -251,7 +234,7 @@ def trend():
     kind = "year" if request.args.get("per") == "jaar" else "quarter"
     periods = last_periods(period[1], kind, 3 if kind == "year" else 4)
     db, actor = get_session(), current_actor()
-    scope = care_group_scope(db, actor, current_user.care_group_id)
+    scope = care_group_scope(db, actor, current_user.care_group_id, object_type="CareGroupReport")
     reports = [
         compute_report(db, care_group_id=scope.care_group_id, start=s, end=e, strata=False)
         for s, e in periods
@@ -324,7 +307,7 @@ def practice_report():
         return failed
     db, actor = get_session(), current_actor()
     try:
-        scope = care_group_scope(db, actor, None)
+        scope = care_group_scope(db, actor, None, object_type="CareGroupReport")
     except Exception:  # noqa: BLE001 - a professional without practice: nothing to show
         raise NotFound(N_("U bent niet aan een praktijk van een zorggroep verbonden.")) from None
     data = build_report(

@@ -17,6 +17,7 @@ from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
 from zelfzorg.errors import N_, DomainError
 from zelfzorg.fhir.resources import BP_PANEL, HIS_SYSTEM, ICPC, PROGRAMME_SYSTEM
+from zelfzorg.inputs import parse_id
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
     Condition,
@@ -147,8 +148,8 @@ class _Checker:
             return None
         if raw in self.patient_urls:
             return raw
-        if raw.startswith("Patient/") and raw[8:].isdigit():
-            patient = self.session.get(Patient, int(raw[8:]))
+        if raw.startswith("Patient/") and parse_id(raw[8:]) is not None:
+            patient = self.session.get(Patient, parse_id(raw[8:]))
             if patient is None:
                 self.bad(index, path, N_("Patiënt %(ref)s bestaat niet."), ref=raw[:60])
                 return None

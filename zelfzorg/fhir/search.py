@@ -18,6 +18,7 @@ from zelfzorg.accounts.scope import Actor, audit, audit_shown, patients_query
 from zelfzorg.assessment.models import AssessmentResponse, InstrumentVersion
 from zelfzorg.audit.models import AuditAction, AuditEntry
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.inputs import parse_id
 from zelfzorg.izp.models import CarePlan, Goal
 from zelfzorg.leefstijl.models import Referral
 from zelfzorg.patients.models import Condition, Enrolment, Patient
@@ -65,11 +66,12 @@ class Page:
 def parse_count(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_COUNT
-    if not raw.isdigit() or not 0 <= int(raw) <= MAX_COUNT:
+    count = parse_id(raw)
+    if count is None or not 0 <= count <= MAX_COUNT:
         raise SearchError(
             N_("_count moet een getal van 0 tot %(max)s zijn."), field="_count", max=MAX_COUNT
         )
-    return int(raw)
+    return count
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -122,10 +124,10 @@ def date_clause(column: sa.ColumnElement, raw: str, name: str, is_datetime: bool
 
 
 def reference_id(raw: str, expected: str = "Patient") -> int:
-    value = raw.removeprefix(f"{expected}/")
-    if not value.isdigit():
+    number = parse_id(raw.removeprefix(f"{expected}/"))
+    if number is None:
         raise SearchError(N_("Onbekende verwijzing: %(value)s"), field="patient", value=raw[:40])
-    return int(value)
+    return number
 
 
 # --- cursors ------------------------------------------------------------------------------------
@@ -278,12 +280,12 @@ def _one(params: Mapping[str, list[str]], name: str) -> str | None:
 
 
 def _ids(raw: str, name: str) -> list[int]:
-    parts = [p.strip() for p in raw.split(",")]
-    if not all(p.isdigit() for p in parts):
+    ids = [parse_id(p.strip()) for p in raw.split(",")]
+    if any(i is None for i in ids):
         raise SearchError(
             N_("%(name)s: geen geldig id: %(value)s"), field=name, name=name, value=raw[:40]
         )
-    return [int(p) for p in parts]
+    return ids  # type: ignore[return-value]
 
 
 def _clause(spec: ResourceSpec, name: str, raw: str, today: date) -> sa.ColumnElement:

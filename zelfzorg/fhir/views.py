@@ -28,6 +28,7 @@ from zelfzorg.fhir.updates import (
     Unprocessable,
     update_goal,
 )
+from zelfzorg.inputs import parse_id
 from zelfzorg.models_base import utcnow
 from zelfzorg.telemonitoring.models import Measurement
 from zelfzorg.web import current_actor, roles_required, today, translate
@@ -233,10 +234,11 @@ def read(resource_type: str, rid: str):
     spec = _spec(resource_type)
     session = get_session()
     actor = _actor()
-    if not rid.isdigit():
+    number = parse_id(rid)  # ASCII digits in the database's range ("٣" is not an id)
+    if number is None:
         raise NotFound(N_("Deze resource bestaat niet."))
     if spec.access == "public":
-        row = session.get(spec.model, int(rid))
+        row = session.get(spec.model, number)
         if row is None:
             raise NotFound(N_("Deze resource bestaat niet."))
     elif spec.access == "own_log":
@@ -245,9 +247,9 @@ def read(resource_type: str, rid: str):
             raise NotFound(N_("Deze resource bestaat niet."))
         row = page.rows[0]
     elif spec.patient_column is None:
-        row = get_patient_for(session, actor, int(rid))
+        row = get_patient_for(session, actor, number)
     else:
-        row = load_for(session, actor, spec.model, int(rid))
+        row = load_for(session, actor, spec.model, number)
         if isinstance(row, Measurement) and not _emitted(row):
             raise NotFound(N_("Deze resource bestaat niet."))
     headers = {"ETag": f'W/"{row.version}"'} if hasattr(row, "version") else {}
@@ -299,9 +301,13 @@ def refusal_outcome(error: BundleRefused) -> dict:
     )
 
 
-@bp.put("/Goal/<int:goal_id>")
-def put_goal(goal_id: int):
-    """Update a goal: ``If-Match: W/"<version>"`` required (412 when it changed meanwhile)."""
+@bp.put("/Goal/<rid>")
+def put_goal(rid: str):
+    """Update a goal: ``If-Match: W/"<version>"`` required (412 when it changed meanwhile).
+    The id is read by the one id parser: anything else is a 404 OperationOutcome."""
+    goal_id = parse_id(rid)
+    if goal_id is None:
+        raise NotFound(N_("Deze resource bestaat niet."))
     session = get_session()
     resource = request.get_json(silent=True, force=True)
     goal = update_goal(

@@ -15,6 +15,7 @@ from functools import cache
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from zelfzorg.contracting.labels import KIND_LABELS, SEX_LABELS, STATUS_LABELS  # noqa: F401
 from zelfzorg.contracting.report_data import STRATUM_KEYS, IndicatorInfo, PracticeInfo, Stratum
 from zelfzorg.contracting.suppression import Cell, Hidden, SuppressedReport
 from zelfzorg.errors import N_
@@ -28,24 +29,7 @@ STRATUM_LABELS = {
     "age_band": N_("leeftijdsgroep"),
     "level": N_("activatieniveau"),
 }
-VALUE_LABELS = {
-    ("sex", "female"): N_("vrouw"),
-    ("sex", "male"): N_("man"),
-    ("sex", "other"): N_("anders"),
-    ("sex", "unknown"): N_("onbekend"),
-}
-KIND_LABELS = {
-    "requirement": N_("eis"),
-    "desired": N_("gewenst"),
-    "advice": N_("advies"),
-    "informational": N_("informatief"),
-}
-STATUS_LABELS = {
-    "met": N_("voldaan"),
-    "not_met": N_("niet voldaan"),
-    "not_applicable": N_("niet van toepassing"),
-    "informational": N_("informatief"),
-}
+VALUE_LABELS = {("sex", value): label for value, label in SEX_LABELS.items()}
 HIDDEN_LABELS = {
     Hidden.small: N_("minder dan 10"),
     Hidden.complementary: N_("verborgen ter bescherming van een kleine cel"),
