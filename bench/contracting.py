@@ -191,8 +191,14 @@ def main() -> None:
         started = time.perf_counter()
         group_id = build(session, args.patients, args.practices)
         print(f"built {args.patients} patients in {time.perf_counter() - started:.1f} s")
-        statements = []
+        statements: list[str] = []
+        timings: list[tuple[float, str]] = []
         event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        event.listen(
+            engine,
+            "after_cursor_execute",
+            lambda *a: timings.append((time.perf_counter() - started, a[2][:60])),
+        )
         for strata in (False, True):
             statements.clear()
             started = time.perf_counter()
@@ -201,6 +207,13 @@ def main() -> None:
             )
             took = time.perf_counter() - started
             print(f"strata={strata}: {took:.2f} s, {len(statements)} statements")
+            marks = [0.0] + [t for t, _ in timings]
+            slow = sorted(
+                ((marks[i + 1] - marks[i], sql) for i, (_, sql) in enumerate(timings)), reverse=True
+            )
+            for seconds, sql in slow[:3]:
+                print(f"    {seconds:.2f} s  {sql!r}")
+            timings.clear()
         if args.per_indicator:
             from zelfzorg.contracting import engine as indicator_engine
             from zelfzorg.contracting.indicators import DEFINITIONS, Context

@@ -215,6 +215,115 @@ def patient_figures(
     return figures
 
 
+def combined_statement(ctx: Context, definitions: list[Definition], *, strata: bool) -> sa.Select:
+    """ONE statement for many (non-split) patient indicators: the population is built once,
+    every indicator's den/num flags are columns of one MATERIALIZED row per patient, and the
+    groupings sum them all. Columns: grouping, practice_id, sex, band, other, then per
+    indicator den, num, value_sum, value_count."""
+    pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
+    pid = pop.c.patient_id
+    columns = [pid.label("patient_id"), pop.c.practice_id.label("practice_id")]
+    for i, definition in enumerate(definitions):
+        den = definition.den(ctx, pid) if definition.den is not None else sa.true()
+        num = definition.num(ctx, pid) if definition.num is not None else sa.false()
+        value = sa.case((den, definition.value(ctx, pid))) if definition.value else sa.null()
+        columns += [
+            sa.case((den, 1), else_=0).label(f"d{i}"),
+            sa.case((num, 1), else_=0).label(f"n{i}"),
+            sa.cast(value, sa.Float).label(f"v{i}"),
+        ]
+    flags = select(*columns).cte("flags").prefix_with("MATERIALIZED")
+
+    def sums(source):
+        out = []
+        for i in range(len(definitions)):
+            d, n, v = source.c[f"d{i}"], source.c[f"n{i}"], source.c[f"v{i}"]
+            counted = sa.and_(d == 1, n == 1)
+            out += [
+                sa.func.sum(d),
+                sa.func.sum(d * n),
+                sa.func.sum(sa.case((counted, v))),
+                sa.func.count(sa.case((counted, v))),
+            ]
+        return out
+
+    null = sa.null()
+    band = age_band_sql(col(Patient.date_of_birth), ctx.d)
+    people = (
+        select(
+            sa.literal("people").label("grouping"),
+            flags.c.practice_id,
+            sa.cast(col(Patient.sex), sa.String).label("sex"),
+            band.label("band"),
+            null.label("other"),
+            *sums(flags),
+        )
+        .join(Patient, col(Patient.id) == flags.c.patient_id)
+        .group_by(flags.c.practice_id, col(Patient.sex), band)
+    )
+    if not strata:
+        return people
+    enrolled = (
+        select(flags, sa.cast(col(Enrolment.programme), sa.String).label("programme"))
+        .join(Enrolment, col(Enrolment.patient_id) == flags.c.patient_id)
+        .where(enrolment_active_on(ctx.d))
+        .distinct()
+        .subquery("enrolled")
+    )
+    by_programme = select(
+        sa.literal("programme").label("grouping"),
+        enrolled.c.practice_id,
+        null.label("sex"),
+        null.label("band"),
+        enrolled.c.programme.label("other"),
+        *sums(enrolled),
+    ).group_by(enrolled.c.practice_id, enrolled.c.programme)
+    return sa.union_all(people, by_programme)
+
+
+def combined_figures(
+    session, ctx: Context, definitions: list[Definition], practice_ids, *, strata: bool
+) -> list[Figure]:
+    """Figures of many patient indicators from :func:`combined_statement` (one query)."""
+    practice_ids = list(practice_ids)
+    wanted = set(practice_ids)
+    cells: list[dict] = [defaultdict(_Cell) for _ in definitions]
+    for row in session.execute(combined_statement(ctx, definitions, strata=strata)):
+        grouping, practice_id, sex, band, other = row[:5]
+        if practice_id not in wanted:
+            continue
+        if grouping == "people":
+            keys = [None]
+            if strata:
+                keys += [Stratum("sex", sex), Stratum("age_band", band)]
+        else:
+            keys = [Stratum("programme", other)]
+        for i in range(len(definitions)):
+            sums = row[5 + 4 * i : 9 + 4 * i]
+            if not sums[0]:
+                continue  # nobody in this indicator's denominator here
+            for key in keys:
+                for place in (practice_id, None):
+                    cells[i][(place, key)].add(*sums)
+    figures = []
+    for i, definition in enumerate(definitions):
+        found = cells[i]
+        for place in [None, *practice_ids]:
+            found[(place, None)]  # every practice gets its total, zero if nobody counts
+        for (place, stratum), cell in found.items():
+            figures.append(
+                Figure(
+                    definition.info.id,
+                    place,
+                    stratum,
+                    numerator=cell.num,
+                    denominator=cell.den,
+                    mean=mean_of(cell.value_sum, cell.value_count) if definition.value else None,
+                )
+            )
+    return figures
+
+
 def group_figures(ctx: Context, definition: Definition) -> list[Figure]:
     numerator, denominator, statement = definition.group(ctx)  # type: ignore[misc]
     return [
@@ -232,11 +341,17 @@ def group_figures(ctx: Context, definition: Definition) -> list[Figure]:
 def compute(
     session, ctx: Context, definitions: Iterable[Definition], practice_ids, *, strata: bool = True
 ) -> list[Figure]:
+    """Statements: one per care-group indicator, one per split indicator (A2) and one for
+    all other patient indicators together."""
+    definitions = list(definitions)
     figures: list[Figure] = []
+    combined = [d for d in definitions if d.group is None and not d.split]
+    if combined:
+        figures += combined_figures(session, ctx, combined, practice_ids, strata=strata)
     for definition in definitions:
         if definition.group is not None:
             figures += group_figures(ctx, definition)
-        else:
+        elif definition.split:
             figures += patient_figures(session, ctx, definition, practice_ids, strata=strata)
     return sorted(figures, key=figure_sort_key)
 
