@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 
 class BackupError(RuntimeError):
-    pass
+    """A backup or restore could not be made; the message says why (shown by the CLI)."""
 
 
 @dataclass(frozen=True)

@@ -114,4 +114,4 @@ class ApiTokenForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    pass
+    """CSRF protection for revoking an API token (the token id is in the URL)."""

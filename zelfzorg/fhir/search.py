@@ -199,15 +199,13 @@ def search(
     ident = col(model.id)  # type: ignore[attr-defined]
     reachable = patients_query(actor).with_only_columns(col(Patient.id))
     query = select(model)
-    if spec.access == "public":
-        pass
-    elif spec.access == "own_log":
+    # "public" resources (Questionnaire) are the same for everyone: no patient filter.
+    if spec.access == "own_log":
         own = actor.user.patient_id if actor.is_patient else None
         query = query.where(spec.patient_column == own if own is not None else sa.false())
-    elif spec.patient_column is None:
-        query = query.where(ident.in_(reachable))
-    else:
-        query = query.where(spec.patient_column.in_(reachable))
+    elif spec.access != "public":
+        column = ident if spec.patient_column is None else spec.patient_column
+        query = query.where(column.in_(reachable))
     if spec.base_filter is not None:
         query = query.where(spec.base_filter())
     for name, values in params.items():

@@ -773,7 +773,7 @@ STEPS: list[tuple[str, Callable[[Context], int]]] = [
 
 
 class GeneratorError(Exception):
-    pass
+    """Generation refused (e.g. bad sizes or a database that is not empty); shown by the CLI."""
 
 
 def generate(
