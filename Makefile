@@ -43,7 +43,10 @@ test-postgres: $(VENV)/.installed translations
 	  TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" $(BIN)/python -m pytest; \
 	fi
 
-test: system-deps $(VENV)/.installed lint test-sqlite test-postgres
+# The two suites use separate databases (a temporary SQLite file, the PostgreSQL test database)
+# and run side by side on the two cores; each one's output is printed whole when it ends.
+test: system-deps $(VENV)/.installed translations lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # The README's `make run` from a fresh clone of HEAD, checked over HTTP (see the script).
 smoke:

@@ -82,20 +82,33 @@ def engine(app):
 def empty_database(engine) -> None:
     """Remove every row; the audit log's append-only guard is lifted for the cleanup only."""
     names = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-            return
-        triggers = conn.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type='trigger'")
-        ).all()
+        return
+    # SQLite: foreign keys off for the cleanup (checking each deleted parent row against
+    # unindexed child columns made a generated care group take minutes to remove). The pragma
+    # only works outside a transaction, so this uses the driver connection directly.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.execute("BEGIN IMMEDIATE")
+        triggers = cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type='trigger'"
+        ).fetchall()
         for name, _sql in triggers:
-            conn.execute(text(f"DROP TRIGGER {name}"))
-        conn.execute(text("PRAGMA defer_foreign_keys=ON"))
+            cursor.execute(f"DROP TRIGGER {name}")
         for name in names:
-            conn.execute(text(f"DELETE FROM {name}"))
+            cursor.execute(f"DELETE FROM {name}")
         for _name, sql in triggers:
-            conn.execute(text(sql))
+            cursor.execute(sql)
+        cursor.execute("COMMIT")
+    finally:
+        if raw.driver_connection.in_transaction:
+            raw.driver_connection.rollback()
+        raw.driver_connection.execute("PRAGMA foreign_keys=ON")
+        raw.close()
 
 
 @pytest.fixture(autouse=True)

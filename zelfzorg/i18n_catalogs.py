@@ -8,6 +8,7 @@ foundation and ``templates/*.html``) in ``zelfzorg/translations``.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -122,8 +123,13 @@ def compile_all() -> int:
     for po in sorted(ROOT.glob("zelfzorg/**/translations/*/LC_MESSAGES/messages.po")):
         with po.open("rb") as fh:
             catalog = read_po(fh)
-        with po.with_suffix(".mo").open("wb") as fh:
+        # Written next to the target and renamed, so a test run in another process (the
+        # SQLite and PostgreSQL suites run side by side) never reads a half-written catalog.
+        mo = po.with_suffix(".mo")
+        partial = mo.with_name(f".{mo.name}.{os.getpid()}")
+        with partial.open("wb") as fh:
             write_mo(fh, catalog)
+        os.replace(partial, mo)
         count += 1
     return count
 
