@@ -161,6 +161,8 @@ class Config:
 
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
     SQL_ECHO = False
+    # Password-reset links by e-mail: queued in ``outbox_email`` for the mail relay to send.
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "0") == "1"
 
 
 class TestConfig(Config):

@@ -153,9 +153,7 @@ def test_care_group_staff_keep_their_own_catalogue(db, world):
 def test_care_group_staff_get_the_criteria_checked_and_edits_locked(db, world):
     staff = world.actor(world.caregroup_user)
     with pytest.raises(ValidationError) as caught:
-        services.create_intervention(
-            db, staff, _input(world, criteria_text='{"bmi": 25}'), now=NOW
-        )
+        services.create_intervention(db, staff, _input(world, criteria_text='{"bmi": 25}'), now=NOW)
     assert caught.value.field.startswith("criteria")
     mine = services.create_intervention(db, staff, _input(world), now=NOW)
     services.update_intervention(db, staff, mine.id, _input(world, name="A"), version=1, now=NOW)
