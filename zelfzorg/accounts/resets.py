@@ -67,7 +67,6 @@ def _issue(
             col(PasswordReset.revoked_at).is_(None),
         )
         .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
     )
     row = PasswordReset(
         user_id=user.id,  # type: ignore[arg-type]
