@@ -158,21 +158,25 @@ def test_an_expired_link_does_not_work(db, world):
 
 @pytest.fixture()
 def outbox(app):
-    app.config["MAIL_OUTBOX"] = True
+    app.config.update(MAIL_OUTBOX=True, PUBLIC_BASE_URL="https://zelfzorg.example.nl/")
     yield
-    app.config["MAIL_OUTBOX"] = False
+    app.config.update(MAIL_OUTBOX=False, PUBLIC_BASE_URL="")
 
 
-def _ask(client, email):
+def _ask(client, email, host="localhost"):
+    base = f"http://{host}"
+    page = client.get("/wachtwoord-vergeten", base_url=base).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     return client.post(
         "/wachtwoord-vergeten",
-        data={"email": email, "csrf_token": csrf_token(client, "/wachtwoord-vergeten")},
+        data={"email": email, "csrf_token": token},
+        base_url=base,
         follow_redirects=True,
     )
 
 
 def test_the_answer_does_not_reveal_whether_an_account_exists(app, db, world, outbox):
-    known = _ask(app.test_client(), world.patient_user.email)
+    known = _ask(app.test_client(), world.patient_user.email, host="evil.example")
     unknown = _ask(app.test_client(), "niemand@example.test")
     assert known.status_code == unknown.status_code == 200
     assert FLASH.findall(known.text) == FLASH.findall(unknown.text)
@@ -180,7 +184,10 @@ def test_the_answer_does_not_reveal_whether_an_account_exists(app, db, world, ou
     db.expire_all()
     (mail,) = db.exec(select(OutboxEmail)).all()
     assert mail.to_address == world.patient_user.email
-    link = re.search(r"http://localhost(/wachtwoord-herstellen/\S+)", mail.body).group(1)
+    # Built on the configured address, whatever Host header the request had.
+    link = re.search(r"https://zelfzorg\.example\.nl(/wachtwoord-herstellen/\S+)", mail.body).group(
+        1
+    )
     db.commit()  # end the read transaction before the requests write
     client = app.test_client()
     page = client.get(link)
@@ -203,11 +210,17 @@ def test_reset_mails_are_throttled_per_address_whether_found_or_not(app, db, wor
     db.commit()
 
 
-def test_without_the_outbox_the_page_says_to_ask_the_practice(app, db, world):
+@pytest.mark.parametrize("config", [{}, {"MAIL_OUTBOX": True}])
+def test_without_the_outbox_the_page_says_to_ask_the_practice(app, db, world, config):
+    app.config.update(config)  # the outbox without a public address sends nothing either
     client = app.test_client()
     page = client.get("/wachtwoord-vergeten")
     assert "Bel of mail uw praktijk" in page.text and 'name="email"' not in page.text
-    client.post("/wachtwoord-vergeten", data={"email": world.patient_user.email})
+    token = csrf_token(client, "/wachtwoord-vergeten")
+    client.post(
+        "/wachtwoord-vergeten", data={"email": world.patient_user.email, "csrf_token": token}
+    )
+    app.config["MAIL_OUTBOX"] = False
     db.expire_all()
     assert db.exec(select(OutboxEmail)).all() == []
 

@@ -144,7 +144,7 @@ def update_user(
         session.execute(
             sa.delete(PracticeMembership).where(col(PracticeMembership.user_id) == user.id)
         )
-    if {"role", "practice_id", "care_group_id", "email"} & set(changed):
+    if {"role", "practice_id", "care_group_id"} & set(changed):
         # A new role or organisation: sessions made under the old one end.
         user.session_nonce = secrets.token_hex(8)
         session.add(user)

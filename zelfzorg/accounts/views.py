@@ -639,7 +639,8 @@ def admin_reset_code(user_id: int):
 
 
 def _outbox_on() -> bool:
-    return bool(current_app.config.get("MAIL_OUTBOX"))
+    config = current_app.config
+    return bool(config.get("MAIL_OUTBOX") and config.get("PUBLIC_BASE_URL"))
 
 
 @bp.route("/wachtwoord-herstellen", methods=["GET", "POST"])
@@ -673,7 +674,9 @@ def reset_password():
 def _reset_mail(user: User, token: str) -> tuple[str, str]:
     """The reset e-mail in the user's own language."""
     with force_locale(user.locale or "nl"):
-        link = url_for("accounts.reset_link", token=token, _external=True)
+        # The configured address, not the Host header of the request (which anyone sets).
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        link = base + url_for("accounts.reset_link", token=token)
         subject = _("Nieuw wachtwoord voor Zelfzorg")
         body = _(
             "Goedendag %(name)s,\n\nU vroeg om een nieuw wachtwoord. Kies het via deze link "
