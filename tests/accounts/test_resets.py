@@ -312,3 +312,18 @@ def test_admin_page_shows_a_staff_code_once(app, db, world, login):
     assert (
         resets.reset_with_code(db, POLICY, code=code, password=NEW, now=utcnow()).id == world.poh.id
     )
+
+
+def test_reset_mail_hits_are_kept_for_their_own_longer_window(db):
+    now = utcnow()
+    old = now - timedelta(minutes=20)
+    throttle.record_failure(db, "reset_mail", address="192.0.2.9", account="a@b.nl", now=old)
+    throttle.record_failure(db, "login", address="192.0.2.9", account="a@b.nl", now=old)
+    assert throttle.prune(db, now) == 2  # the two login hits
+    assert (
+        throttle.blocked(db, "reset_mail", address="192.0.2.9", account="a@b.nl", now=now) is False
+    )
+    for _ in range(2):
+        throttle.record_failure(db, "reset_mail", address="192.0.2.9", account="a@b.nl", now=now)
+    # The hit of 20 minutes ago still counts: 3 in the hour.
+    assert throttle.blocked(db, "reset_mail", address="192.0.2.9", account="a@b.nl", now=now)

@@ -80,10 +80,16 @@ def record_failure(
 
 
 def prune(session: Session, now: datetime) -> int:
-    """Remove hits older than every window (a job may call this)."""
-    oldest = now - max(limit.window for limit in LIMITS.values())
-    result = session.exec(delete(ThrottleHit).where(col(ThrottleHit.at) <= oldest))  # type: ignore[call-overload]
-    return result.rowcount or 0
+    """Remove hits older than their scope's window (a job may call this)."""
+    removed = 0
+    for scope, limit in LIMITS.items():
+        result = session.exec(  # type: ignore[call-overload]
+            delete(ThrottleHit).where(
+                col(ThrottleHit.scope) == scope, col(ThrottleHit.at) <= now - limit.window
+            )
+        )
+        removed += result.rowcount or 0
+    return removed
 
 
 def retry_minutes(scope: str) -> int:
