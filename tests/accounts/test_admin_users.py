@@ -99,6 +99,39 @@ def test_admin_edits_name_email_role_and_practice(db, world):
     )
 
 
+def test_a_new_home_practice_keeps_only_extra_practices_of_its_care_group(db, world):
+    from tests.factories import make_care_group, make_practice
+
+    elsewhere = make_practice(db, make_care_group(db))
+    third = make_practice(db, world.care_group)
+    target = world.other_poh  # home: world.other_practice
+    for practice in (world.practice, third):
+        db.add(PracticeMembership(user_id=target.id, practice_id=practice.id))
+    db.flush()
+    update_user(
+        db,
+        world.actor(world.admin),
+        target.id,
+        _edit(target, world, practice_id=world.practice.id),
+        version=1,
+    )
+    kept = db.exec(
+        select(PracticeMembership.practice_id).where(PracticeMembership.user_id == target.id)
+    ).all()
+    assert kept == [third.id]  # the new home is no extra practice
+    update_user(
+        db,
+        world.actor(world.admin),
+        target.id,
+        _edit(db.get(User, target.id), world, practice_id=elsewhere.id),
+        version=2,
+    )
+    assert (
+        db.exec(select(PracticeMembership).where(PracticeMembership.user_id == target.id)).all()
+        == []
+    )
+
+
 def test_a_stale_edit_is_refused_and_changes_nothing(db, world):
     admin = world.actor(world.admin)
     target = world.other_poh

@@ -144,6 +144,20 @@ def update_user(
         session.execute(
             sa.delete(PracticeMembership).where(col(PracticeMembership.user_id) == user.id)
         )
+    elif "practice_id" in changed:
+        # Extra practices stay within the home practice's care group, and are not the home.
+        home = session.get(Practice, values["practice_id"])
+        assert home is not None
+        same_group = select(Practice.id).where(Practice.care_group_id == home.care_group_id)
+        session.execute(
+            sa.delete(PracticeMembership).where(
+                col(PracticeMembership.user_id) == user.id,
+                sa.or_(
+                    col(PracticeMembership.practice_id).not_in(same_group),
+                    col(PracticeMembership.practice_id) == home.id,
+                ),
+            )
+        )
     if {"role", "practice_id", "care_group_id"} & set(changed):
         # A new role or organisation: sessions made under the old one end.
         user.session_nonce = secrets.token_hex(8)

@@ -26,7 +26,6 @@ from flask_login import current_user, login_user, logout_user
 
 from zelfzorg.accounts import admin_users, memberships, resets, services, throttle, tokens
 from zelfzorg.accounts.forms import (
-    ROLE_LABELS,
     ActivateForm,
     ApiTokenForm,
     CareGroupForm,
@@ -530,7 +529,6 @@ def _user_page(user: User, form: UserEditForm, status: int = 200):
         reset_form=StaffResetForm(formdata=None),
         is_self=user.id == current_user.id,
         shown_code=session.pop(STAFF_CODE_SHOWN, None),
-        role_labels=ROLE_LABELS,
     ), status
 
 
