@@ -161,6 +161,11 @@ class Config:
 
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
     SQL_ECHO = False
+    # Password-reset links by e-mail: queued in ``outbox_email`` for the mail relay to send.
+    # Links are built on PUBLIC_BASE_URL (never on the request's Host header, which a visitor
+    # chooses); without it no links are sent.
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "0") == "1"
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
 
 class TestConfig(Config):

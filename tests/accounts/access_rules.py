@@ -1,6 +1,9 @@
 from tests.access import EVERYONE_LOGGED_IN, PUBLIC, Rule
-from tests.factories import POLICY, make_patient
+from tests.factories import POLICY, make_patient, make_user
+from zelfzorg.accounts import resets
+from zelfzorg.accounts.models import Role, User
 from zelfzorg.accounts.services import create_activation_code
+from zelfzorg.models_base import utcnow
 
 
 def _activation(w, db, params) -> dict:
@@ -70,3 +73,68 @@ RULES = {
     "notifications.mark_read": Rule(EVERYONE_LOGGED_IN),
     "worklist.index": Rule(frozenset({"professional", "professional_other"})),
 }
+
+
+# --- everyday account features ----------------------------------------------------------------
+NEW_PASSWORD = "Herfst-fietstocht-door-de-Betuwe-2026"
+
+
+def _fresh_staff(w, db) -> dict:
+    """A new professional of the practice (deactivating or editing it leaves the world as is)."""
+    return {"user_id": make_user(db, Role.professional, practice=w.practice).id}
+
+
+def _deactivated_staff(w, db) -> dict:
+    user = make_user(db, Role.professional, practice=w.practice)
+    user.is_active = False
+    db.add(user)
+    db.flush()
+    return {"user_id": user.id}
+
+
+def _user_edit(w, db, params) -> dict:
+    user = db.get(User, params["user_id"])
+    db.refresh(user)
+    return {
+        "name": "Andere Naam",
+        "email": user.email,
+        "role": "professional",
+        "discipline": "gp",
+        "practice_id": str(w.practice.id),
+        "care_group_id": "0",
+        "version": str(user.version),
+    }
+
+
+def _patient_account(w, db):
+    patient = make_patient(db, w.practice)
+    return make_user(db, Role.patient, patient=patient)
+
+
+def _reset_code(w, db, params) -> dict:
+    """A fresh patient account with a reset code from its practice."""
+    user = _patient_account(w, db)
+    code, _row = resets.issue_patient_code(db, w.actor(w.poh), user.patient_id, now=utcnow())
+    return {"code": code, "password": NEW_PASSWORD}
+
+
+def _reset_link(w, db) -> dict:
+    user = _patient_account(w, db)
+    token = resets.request_link(
+        db, email=user.email, make_message=lambda u, t: ("onderwerp", t), now=utcnow()
+    )
+    return {"token": token}
+
+
+RULES.update(
+    {
+        "accounts.admin_edit_user": Rule(frozenset({"admin"}), _fresh_staff, data=_user_edit),
+        "accounts.admin_deactivate_user": Rule(frozenset({"admin"}), _fresh_staff),
+        "accounts.admin_reactivate_user": Rule(frozenset({"admin"}), _deactivated_staff),
+        "accounts.admin_reset_code": Rule(frozenset({"admin"}), _fresh_staff),
+        # Public pages; signed-in users are sent to their home page.
+        "accounts.reset_password": Rule(PUBLIC, data=_reset_code),
+        "accounts.forgot_password": Rule(PUBLIC, data={"email": "iemand@example.test"}),
+        "accounts.reset_link": Rule(PUBLIC, _reset_link, data={"password": NEW_PASSWORD}),
+    }
+)

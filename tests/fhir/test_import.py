@@ -221,3 +221,20 @@ def test_an_imported_patient_gets_its_practice_period(client, db, world):
     pid = int(body["entry"][0]["response"]["location"].split("/")[1])
     periods = practice_history.periods_of(db, pid)
     assert [(p.practice_id, p.end_date) for p in periods] == [(world.practice.id, None)]
+
+
+def test_a_re_import_with_new_details_raises_the_patients_version(client, db, world):
+    """An open details form (optimistic locking) must not silently undo an import."""
+    token = token_for(db, world, world.poh, scopes=("user/*.read", "user/*.write"))
+    body = _post(client, token, bundle()).get_json(force=True)
+    pid = int(body["entry"][0]["response"]["location"].split("/")[1])
+    db.commit()
+    assert db.get(Patient, pid).version == 1
+    db.commit()
+    changed = bundle()
+    changed["entry"][0]["resource"]["name"] = [{"family": "Jansen-Smit", "given": ["Anna"]}]
+    assert _post(client, token, changed).status_code == 200
+    db.expire_all()
+    saved = db.get(Patient, pid)
+    assert (saved.family_name, saved.version) == ("Jansen-Smit", 2)
+    db.commit()

@@ -60,9 +60,10 @@ def outcome_form(_world, db, params) -> dict:
 
 RULES = {
     "leefstijl.catalogue": Rule(STAFF | {"caregroup", "admin"}),
-    "leefstijl.admin_new": Rule(frozenset({"admin"}), data=intervention_form),
+    # Care-group staff keep their own group's catalogue (world.care_group).
+    "leefstijl.admin_new": Rule(frozenset({"admin", "caregroup"}), data=intervention_form),
     "leefstijl.admin_edit": Rule(
-        frozenset({"admin"}),
+        frozenset({"admin", "caregroup"}),
         intervention_params,
         data=lambda w, db, p: intervention_form(w) | {"version": "1"},
     ),

@@ -102,12 +102,67 @@ def test_invalid_criteria_cannot_be_saved_by_any_path(db, world):
     db.rollback()
 
 
-@pytest.mark.parametrize("persona", ["poh", "caregroup_user", "patient_user"])
-def test_only_admins_change_the_catalogue(db, world, persona):
+@pytest.mark.parametrize("persona", ["poh", "patient_user"])
+def test_only_admins_and_care_group_staff_change_the_catalogue(db, world, persona):
     with pytest.raises(Forbidden):
         services.create_intervention(
             db, world.actor(getattr(world, persona)), _input(world), now=NOW
         )
+    assert db.exec(select(Intervention)).all() == []
+
+
+def test_care_group_staff_keep_their_own_catalogue(db, world):
+    from tests.factories import make_care_group
+    from zelfzorg.audit.models import AuditEntry
+
+    staff = world.actor(world.caregroup_user)
+    mine = services.create_intervention(db, staff, _input(world), now=NOW)
+    assert (mine.care_group_id, mine.updated_by_id) == (world.care_group.id, staff.user_id)
+    services.update_intervention(
+        db, staff, mine.id, _input(world, name="CooL Delft"), version=1, now=NOW
+    )
+    assert (mine.name, mine.version) == ("CooL Delft", 2)
+    entries = db.exec(
+        select(AuditEntry).where(
+            AuditEntry.object_type == "LifestyleIntervention", AuditEntry.user_id == staff.user_id
+        )
+    ).all()
+    assert [str(e.action) for e in entries] == ["create", "update"]
+
+    other_group = make_care_group(db)
+    # Not in another group's catalogue, nor by moving an entry there.
+    with pytest.raises(ValidationError) as caught:
+        services.create_intervention(
+            db, staff, _input(world, care_group_id=other_group.id), now=NOW
+        )
+    assert caught.value.field == "care_group_id"
+    with pytest.raises(ValidationError):
+        services.update_intervention(
+            db, staff, mine.id, _input(world, care_group_id=other_group.id), version=2, now=NOW
+        )
+    theirs = make_intervention(db, other_group.id, name="Elsewhere")
+    with pytest.raises(NotFound):
+        services.update_intervention(
+            db, staff, theirs.id, _input(world, name="Mine now"), version=1, now=NOW
+        )
+    db.expire_all()
+    assert db.get(Intervention, theirs.id).name == "Elsewhere"
+    assert db.get(Intervention, mine.id).care_group_id == world.care_group.id
+
+
+def test_care_group_staff_get_the_criteria_checked_and_edits_locked(db, world):
+    staff = world.actor(world.caregroup_user)
+    with pytest.raises(ValidationError) as caught:
+        services.create_intervention(db, staff, _input(world, criteria_text='{"bmi": 25}'), now=NOW)
+    assert caught.value.field.startswith("criteria")
+    mine = services.create_intervention(db, staff, _input(world), now=NOW)
+    services.update_intervention(db, staff, mine.id, _input(world, name="A"), version=1, now=NOW)
+    with pytest.raises(Conflict):
+        services.update_intervention(
+            db, staff, mine.id, _input(world, name="B"), version=1, now=NOW
+        )
+    db.expire_all()
+    assert db.get(Intervention, mine.id).name == "A"
 
 
 def test_stale_catalogue_edit_is_refused_and_changes_nothing(db, world):

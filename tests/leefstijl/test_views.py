@@ -296,6 +296,37 @@ def test_admin_edit_form_shows_criteria_as_json(db, world, login):
     assert "Nu opgeslagen als:" in body
 
 
+def test_care_group_staff_edit_their_own_catalogue(db, world, login):
+    from tests.factories import make_care_group
+
+    other_group = make_care_group(db, "Zorggroep Elders")
+    theirs = make_intervention(db, other_group.id, name="Elders")
+    db.commit()
+    client = login(world.caregroup_user)
+    form = _text(client.get("/beheer/leefstijl/nieuw"))
+    assert world.care_group.name in form and "Zorggroep Elders" not in form
+    assert client.post("/beheer/leefstijl/nieuw", data=_form(world)).status_code == 302
+    saved = db.exec(select(Intervention).where(Intervention.name == "Beweegkuur")).one()
+    assert (saved.care_group_id, saved.updated_by_id) == (
+        world.care_group.id,
+        world.caregroup_user.id,
+    )
+    db.commit()  # end the read transaction before the next requests
+    catalogue = _text(client.get("/leefstijl/aanbod"))
+    assert "Bewerken" in catalogue and "Elders" not in catalogue
+    # Another group's entry: 404, and a crafted group choice is refused with a message.
+    assert client.get(f"/beheer/leefstijl/{theirs.id}").status_code == 404
+    refused = client.post(
+        "/beheer/leefstijl/nieuw", data=_form(world, care_group_id=other_group.id, name="Stiekem")
+    )
+    assert refused.status_code == 400
+    assert db.exec(select(Intervention).where(Intervention.name == "Stiekem")).all() == []
+
+
+def test_professionals_cannot_open_the_catalogue_editor(world, login):
+    assert login(world.poh).get("/beheer/leefstijl/nieuw").status_code == 403
+
+
 def test_forms_need_a_csrf_token(app, db, world, login):
     referral = make_referral(
         db, world.patient.id, make_intervention(db, world.care_group.id), rs.OFFERED

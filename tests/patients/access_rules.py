@@ -2,7 +2,7 @@ from datetime import date
 
 from tests.access import Rule, own_patient
 from tests.factories import make_patient
-from zelfzorg.patients.models import Enrolment, Programme
+from zelfzorg.patients.models import Enrolment, Patient, Programme
 
 OWN_PRACTICE = frozenset({"professional"})
 
@@ -17,7 +17,26 @@ def enrolment_params(world, db):
     return {"patient_id": world.patient.id, "enrolment_id": enrolment.id}
 
 
+def patient_edit(world, db, params) -> dict:
+    """The details form as shown now (the version read afresh: each save raises it)."""
+    patient = db.get(Patient, params["patient_id"])
+    db.refresh(patient)
+    return {
+        "given_name": patient.given_name,
+        "family_name": "Willemsen-de Boer",
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "sex": str(patient.sex),
+        "his_number": "HIS-77",
+        "practice_id": str(patient.practice_id),
+        "move_on": "",
+        "version": str(patient.version),
+    }
+
+
 RULES = {
+    "patients.edit": Rule(OWN_PRACTICE, own_patient, data=patient_edit),
+    # world.patient has an account: the practice gives a code to choose a new password.
+    "patients.reset_code": Rule(OWN_PRACTICE, own_patient),
     # Lists and creation are for every professional (scoped to their own practice inside).
     "patients.index": Rule(frozenset({"professional", "professional_other"})),
     "patients.new": Rule(

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -12,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from zelfzorg.accounts.models import Discipline, Role
-from zelfzorg.formfields import coerce_id
+from zelfzorg.formfields import IdField, coerce_id
 
 
 class LoginForm(FlaskForm):
@@ -115,3 +116,67 @@ class ApiTokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """CSRF protection for revoking an API token (the token id is in the URL)."""
+
+
+class UserEditForm(FlaskForm):
+    """An administrator corrects a staff account (the password stays the user's own)."""
+
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(
+        _l("Rol"),
+        choices=[
+            (r.value, ROLE_LABELS[r]) for r in (Role.professional, Role.caregroup, Role.admin)
+        ],
+        validate_choice=False,  # the service checks the role and says why
+    )
+    discipline = SelectField(
+        _l("Discipline (zorgverlener)"),
+        choices=[("", "—")] + [(d.value, lbl) for d, lbl in DISCIPLINE_LABELS.items()],
+        validate_choice=False,
+    )
+    practice_id = SelectField(
+        _l("Praktijk (zorgverlener)"), coerce=coerce_id, validate_choice=False
+    )
+    care_group_id = SelectField(
+        _l("Zorggroep (zorggroepmedewerker)"), coerce=coerce_id, validate_choice=False
+    )
+    version = IdField()
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF protection for a one-button action (deactivate, reactivate, reset code)."""
+
+
+class StaffResetForm(FlaskForm):
+    reset_totp = BooleanField(
+        _l("Wis ook de tweestapsverificatie (bijvoorbeeld bij een nieuwe telefoon)")
+    )
+
+
+NEW_PASSWORD_LABEL = _l("Kies een nieuw wachtwoord (minstens 10 tekens)")
+
+
+class ResetCodeForm(FlaskForm):
+    code = StringField(
+        _l("Herstelcode"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "off"},
+    )
+    password = PasswordField(
+        NEW_PASSWORD_LABEL,
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        NEW_PASSWORD_LABEL,
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -82,6 +82,9 @@ class User(SQLModel, table=True):
     activated_at: datetime | None = Field(default=None, sa_column=utc_column())
     session_nonce: str = Field(default="0", max_length=32)
     is_demo: bool = Field(default=False)
+    # Optimistic locking of the administrator's edit form (name, e-mail, role, practice).
+    version: int = Field(default=1)
+    deactivated_at: datetime | None = Field(default=None, sa_column=utc_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
@@ -161,4 +164,22 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     expires_at: datetime = Field(sa_column=utc_column(nullable=False))
     last_used_at: datetime | None = Field(default=None, sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class PasswordReset(SQLModel, table=True):
+    """A single-use way back in for someone who forgot their password: a code handed over by
+    the practice or an administrator (``kind`` "code"), or a link sent by e-mail ("email").
+    Only the SHA-256 of the code or link token is kept; it expires and is used at most once."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    kind: str = Field(max_length=10)  # "code" or "email"
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=utc_column())
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -1,4 +1,5 @@
-"""A small database-backed rate limiter for login, the second factor and activation.
+"""A small database-backed rate limiter for login, the second factor, activation and
+password resets.
 
 Failed attempts are rows in ``throttle_hit`` (scope, key, time), so every app process and
 every restart sees the same counts. Keys are ``addr:<client address>`` and ``acct:<sha256 of
@@ -35,6 +36,10 @@ LIMITS = {
     "login": Limit(per_address=20, per_account=10, window=timedelta(minutes=15)),
     "totp": Limit(per_address=20, per_account=5, window=timedelta(minutes=15)),
     "activate": Limit(per_address=10, per_account=5, window=timedelta(minutes=15)),
+    # Wrong reset codes or links (per address; per account: the code or link typed).
+    "reset": Limit(per_address=10, per_account=5, window=timedelta(minutes=15)),
+    # Every request for a reset e-mail counts, found or not: no mail flood at one address.
+    "reset_mail": Limit(per_address=10, per_account=3, window=timedelta(hours=1)),
 }
 E_THROTTLED = N_("Te veel mislukte pogingen. Wacht %(minutes)s minuten en probeer het dan opnieuw.")
 
@@ -75,10 +80,16 @@ def record_failure(
 
 
 def prune(session: Session, now: datetime) -> int:
-    """Remove hits older than every window (a job may call this)."""
-    oldest = now - max(limit.window for limit in LIMITS.values())
-    result = session.exec(delete(ThrottleHit).where(col(ThrottleHit.at) <= oldest))  # type: ignore[call-overload]
-    return result.rowcount or 0
+    """Remove hits older than their scope's window (a job may call this)."""
+    removed = 0
+    for scope, limit in LIMITS.items():
+        result = session.exec(  # type: ignore[call-overload]
+            delete(ThrottleHit).where(
+                col(ThrottleHit.scope) == scope, col(ThrottleHit.at) <= now - limit.window
+            )
+        )
+        removed += result.rowcount or 0
+    return removed
 
 
 def retry_minutes(scope: str) -> int:

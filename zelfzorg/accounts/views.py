@@ -20,24 +20,31 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from zelfzorg.accounts import memberships, services, throttle, tokens
+from zelfzorg.accounts import admin_users, memberships, resets, services, throttle, tokens
 from zelfzorg.accounts.forms import (
     ActivateForm,
     ApiTokenForm,
     CareGroupForm,
+    ConfirmForm,
+    ForgotPasswordForm,
     LoginForm,
     MembershipForm,
+    NewPasswordForm,
     PracticeForm,
+    ResetCodeForm,
     RevokeForm,
+    StaffResetForm,
     TotpForm,
+    UserEditForm,
     UserForm,
 )
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_, ValidationError
+from zelfzorg.errors import N_, Conflict, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.web import (
     NavItem,
@@ -497,3 +504,247 @@ def revoke_api_token(token_id: int):
         tokens.revoke_api_token(get_session(), current_actor(), token_id, now=utcnow())
         flash(_("Het token werkt niet meer."), "success")
     return redirect(url_for("accounts.api_tokens"))
+
+
+# --- staff accounts: edit, deactivate, reactivate, reset code (administrators) ----------------
+
+STAFF_CODE_SHOWN = "staff_reset_code_shown"
+
+
+def _user_form(form: UserEditForm) -> UserEditForm:
+    db = get_session()
+    form.practice_id.choices = [(0, "—")] + [(p.id, p.name) for p in services.list_practices(db)]
+    form.care_group_id.choices = [(0, "—")] + [
+        (g.id, g.name) for g in services.list_care_groups(db)
+    ]
+    return form
+
+
+def _user_page(user: User, form: UserEditForm, status: int = 200):
+    return render_template(
+        "accounts/admin_user.html",
+        user=user,
+        form=form,
+        confirm_form=ConfirmForm(formdata=None),
+        reset_form=StaffResetForm(formdata=None),
+        is_self=user.id == current_user.id,
+        shown_code=session.pop(STAFF_CODE_SHOWN, None),
+    ), status
+
+
+@bp.route("/beheer/gebruikers/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def admin_edit_user(user_id: int):
+    """Correct a staff account's name, e-mail, role and home practice or care group."""
+    db = get_session()
+    user = admin_users.get_staff_user(db, current_actor(), user_id)
+    if request.method == "GET":
+        form = _user_form(UserEditForm(obj=user))
+        form.practice_id.data = user.practice_id or 0
+        form.care_group_id.data = user.care_group_id or 0
+        form.discipline.data = str(user.discipline or "")
+        form.version.data = str(user.version)
+        return _user_page(user, form)
+    form = _user_form(UserEditForm())
+    if form.validate_on_submit():
+        data = admin_users.UserInput(
+            name=form.name.data or "",
+            email=form.email.data or "",
+            role=form.role.data or "",
+            discipline=form.discipline.data or None,
+            practice_id=form.practice_id.data or None,
+            care_group_id=form.care_group_id.data or None,
+        )
+        try:
+            admin_users.update_user(db, current_actor(), user_id, data, version=form.version.number)
+        except Conflict as error:
+            flash(error_text(error), "error")
+            form.version.data = str(error.current.version)  # the next save replaces it knowingly
+            return _user_page(user, form, 409)
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            flash(_("Gebruiker opgeslagen."), "success")
+            return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
+    else:
+        for name in ("practice_id", "care_group_id"):
+            if getattr(form, name).errors:  # not a number
+                getattr(form, name).errors = [_("Kies uit de lijst.")]
+    return _user_page(user, form, 400)
+
+
+def _one_button(form_class=ConfirmForm) -> bool:
+    """A valid CSRF token on a one-button form; without it the action is refused (400)."""
+    return form_class().validate_on_submit()
+
+
+@bp.post("/beheer/gebruikers/<int:user_id>/uitschakelen")
+@roles_required(Role.admin)
+def admin_deactivate_user(user_id: int):
+    if not _one_button():
+        abort(400)
+    try:
+        admin_users.deactivate_user(get_session(), current_actor(), user_id, now=utcnow())
+    except ValidationError as error:
+        flash(error_text(error), "error")
+    else:
+        flash(
+            _(
+                "Account uitgeschakeld. De gebruiker is overal uitgelogd en API-tokens werken "
+                "niet meer."
+            ),
+            "success",
+        )
+    return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
+
+
+@bp.post("/beheer/gebruikers/<int:user_id>/inschakelen")
+@roles_required(Role.admin)
+def admin_reactivate_user(user_id: int):
+    if not _one_button():
+        abort(400)
+    try:
+        admin_users.reactivate_user(get_session(), current_actor(), user_id)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+    else:
+        flash(
+            _("Account weer ingeschakeld. De gebruiker logt in met het eigen wachtwoord."),
+            "success",
+        )
+    return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
+
+
+@bp.post("/beheer/gebruikers/<int:user_id>/herstelcode")
+@roles_required(Role.admin)
+def admin_reset_code(user_id: int):
+    """A single-use code with which the staff member sets a new password."""
+    form = StaffResetForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        code, _row = resets.issue_staff_code(
+            get_session(), current_actor(), user_id, with_totp=form.reset_totp.data, now=utcnow()
+        )
+    except ValidationError as error:
+        flash(error_text(error), "error")
+    else:
+        session[STAFF_CODE_SHOWN] = code  # shown once on the next page; only its hash is kept
+    return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
+
+
+# --- forgotten password: a code from the practice, or a link by e-mail --------------------------
+
+
+def _outbox_on() -> bool:
+    config = current_app.config
+    return bool(config.get("MAIL_OUTBOX") and config.get("PUBLIC_BASE_URL"))
+
+
+@bp.route("/wachtwoord-herstellen", methods=["GET", "POST"])
+def reset_password():
+    """Set a new password with the reset code from the practice (or the administrator)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.index"))
+    form = ResetCodeForm()
+    template = "accounts/reset_code.html"
+    if form.validate_on_submit():
+        if _throttled("reset", form.code.data):
+            return _too_many("reset", template, form)
+        try:
+            user = resets.reset_with_code(
+                get_session(),
+                policy(),
+                code=form.code.data,
+                password=form.password.data,
+                client_address=request.remote_addr or "",
+                now=utcnow(),
+            )
+        except ValidationError as error:
+            if error.field == "code":
+                _failed("reset", form.code.data)
+            form_errors(form, error)
+        else:
+            return render_template("accounts/reset_done.html", email=user.email)
+    return render_template(template, form=form, outbox=_outbox_on()), form_status()
+
+
+def _reset_mail(user: User, token: str) -> tuple[str, str]:
+    """The reset e-mail in the user's own language."""
+    with force_locale(user.locale or "nl"):
+        # The configured address, not the Host header of the request (which anyone sets).
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        link = base + url_for("accounts.reset_link", token=token)
+        subject = _("Nieuw wachtwoord voor Zelfzorg")
+        body = _(
+            "Goedendag %(name)s,\n\nU vroeg om een nieuw wachtwoord. Kies het via deze link "
+            "(een uur geldig, werkt één keer):\n\n%(link)s\n\nVroeg u dit niet? Dan kunt u "
+            "deze e-mail negeren; uw wachtwoord blijft hetzelfde.",
+            name=user.name,
+            link=link,
+        )
+    return subject, body
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link by e-mail. The answer is the same whether an account exists."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.index"))
+    form = ForgotPasswordForm()
+    template = "accounts/forgot.html"
+    if _outbox_on() and form.validate_on_submit():
+        db = get_session()
+        if _throttled("reset_mail", form.email.data):
+            return _too_many("reset_mail", template, form)
+        # Every request counts toward the limits, found or not.
+        _failed("reset_mail", form.email.data)
+        resets.request_link(
+            db,
+            email=form.email.data,
+            make_message=_reset_mail,
+            client_address=request.remote_addr or "",
+            now=utcnow(),
+        )
+        flash(
+            _(
+                "Als er een account met dit e-mailadres is, krijgt u binnen enkele minuten een "
+                "e-mail met een link. Kijk ook in uw map met ongewenste e-mail."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    # Without the outbox there is no form: the page says to ask the practice.
+    status = form_status() if _outbox_on() else 200
+    return render_template(template, form=form, outbox=_outbox_on()), status
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+def reset_link(token: str):
+    """Choose a new password from the e-mailed link (an hour, once)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.index"))
+    db = get_session()
+    form = NewPasswordForm()
+    template = "accounts/reset_link.html"
+    if request.method == "POST" and _throttled("reset", token):
+        return _too_many("reset", template, form)
+    if not resets.link_is_valid(db, token, now=utcnow()):
+        if request.method == "POST":
+            _failed("reset", token)
+        return render_template(template, form=form, valid=False), 404
+    if form.validate_on_submit():
+        try:
+            user = resets.reset_with_link(
+                db,
+                policy(),
+                token=token,
+                password=form.password.data,
+                client_address=request.remote_addr or "",
+                now=utcnow(),
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            return render_template("accounts/reset_done.html", email=user.email)
+    return render_template(template, form=form, valid=True), form_status()

@@ -454,6 +454,7 @@ def _store_patient(session, item, practice_id, created_by_id, subject):
         if changed:
             existing.family_name, existing.given_name = v["family"], v["given"]
             existing.date_of_birth, existing.sex = v["born"], Sex(v["sex"])
+            existing.version += 1  # an open details form must not silently undo the import
             session.add(existing)
             record(
                 session,

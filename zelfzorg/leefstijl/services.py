@@ -75,9 +75,20 @@ def _require_professional(actor: Actor) -> None:
         raise Forbidden(N_("Alleen zorgverleners van de praktijk mogen dit."))
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.admin:
-        raise Forbidden(N_("Alleen beheerders mogen het leefstijlaanbod aanpassen."))
+def _require_editor(actor: Actor) -> None:
+    if actor.role not in (Role.admin, Role.caregroup):
+        raise Forbidden(
+            N_("Alleen de zorggroep en beheerders mogen het leefstijlaanbod aanpassen.")
+        )
+
+
+def _check_own_group(session: Session, actor: Actor, care_group_id: int | None) -> None:
+    """Care-group staff keep their own catalogue; administrators keep every group's."""
+    if actor.role == Role.caregroup and care_group_id != care_group_of(session, actor):
+        raise ValidationError(
+            N_("U beheert alleen het leefstijlaanbod van uw eigen zorggroep."),
+            field="care_group_id",
+        )
 
 
 # --- catalogue ------------------------------------------------------------------------------
@@ -165,7 +176,8 @@ def _clean_intervention(session: Session, data: InterventionInput) -> dict:
 def create_intervention(
     session: Session, actor: Actor, data: InterventionInput, *, now: datetime
 ) -> Intervention:
-    _require_admin(actor)
+    _require_editor(actor)
+    _check_own_group(session, actor, data.care_group_id)
     values = _clean_intervention(session, data)
     intervention = Intervention(
         **values, created_at=now, updated_at=now, updated_by_id=actor.user_id
@@ -192,8 +204,9 @@ def update_intervention(
     now: datetime,
 ) -> Intervention:
     """Save an edit made on ``version``; a newer saved version raises ``Conflict``."""
-    _require_admin(actor)
+    _require_editor(actor)
     intervention = get_intervention(session, actor, intervention_id)
+    _check_own_group(session, actor, data.care_group_id)
     values = _clean_intervention(session, data)
     expected = intervention.version if version is None else version
     # The version check is in the UPDATE itself, so two simultaneous saves cannot both apply.

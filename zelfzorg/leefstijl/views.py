@@ -70,21 +70,30 @@ def catalogue():
     db = get_session()
     actor = current_actor()
     is_admin = actor.role == Role.admin
-    interventions = services.list_catalogue(db, actor, include_inactive=is_admin)
+    # Care-group staff keep their own group's catalogue, withdrawn entries included.
+    may_edit = actor.role in (Role.admin, Role.caregroup)
+    interventions = services.list_catalogue(db, actor, include_inactive=may_edit)
     groups = {g.id: g.name for g in account_services.list_care_groups(db)} if is_admin else {}
     return render_template(
         "leefstijl/catalogue.html",
         interventions=interventions,
         is_admin=is_admin,
+        may_edit=may_edit,
         groups=groups,
         **_helpers(),
     )
 
 
 def _intervention_form(form: InterventionForm) -> InterventionForm:
-    form.care_group_id.choices = [
-        (g.id, g.name) for g in account_services.list_care_groups(get_session())
-    ]
+    db = get_session()
+    actor = current_actor()
+    groups = account_services.list_care_groups(db)
+    if actor.role == Role.caregroup:  # their own group only
+        own = services.care_group_of(db, actor)
+        groups = [g for g in groups if g.id == own]
+        if request.method == "GET":
+            form.care_group_id.data = own
+    form.care_group_id.choices = [(g.id, g.name) for g in groups]
     form.kind.choices = [(k, _(label)) for k, label in rs.INTERVENTION_KINDS.items()]
     return form
 
@@ -127,7 +136,7 @@ def _form_page(form, *, title, intervention=None, conflict=None, status=200):
 
 
 @bp.route("/beheer/leefstijl/nieuw", methods=["GET", "POST"])
-@roles_required(Role.admin)
+@roles_required(Role.admin, Role.caregroup)
 def admin_new():
     form = _intervention_form(InterventionForm())
     title = _("Nieuwe leefstijlinterventie")
@@ -146,7 +155,7 @@ def admin_new():
 
 
 @bp.route("/beheer/leefstijl/<int:intervention_id>", methods=["GET", "POST"])
-@roles_required(Role.admin)
+@roles_required(Role.admin, Role.caregroup)
 def admin_edit(intervention_id: int):
     db = get_session()
     intervention = services.get_intervention(db, current_actor(), intervention_id)

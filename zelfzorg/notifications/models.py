@@ -42,3 +42,18 @@ class JobRun(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=utc_column())
     result: str = Field(default="", max_length=500)
+
+
+class OutboxEmail(SQLModel, table=True):
+    """An e-mail waiting to be sent (only when ``MAIL_OUTBOX`` is on): the mail relay of the
+    installation picks up unsent rows and sets ``sent_at``. Holds no patient data: password
+    reset links only."""
+
+    __tablename__ = "outbox_email"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from zelfzorg.formfields import DateField, coerce_id
+from zelfzorg.formfields import DateField, IdField, coerce_id
 from zelfzorg.patients.models import CareTeamRole, Programme
 
 SEX_CHOICES = [
@@ -34,6 +34,22 @@ class PatientForm(FlaskForm):
     his_number = StringField(_l("HIS-nummer (optioneel)"), validators=[Optional(), Length(max=40)])
     # Only shown to a professional in several practices; the service checks the choice.
     practice_id = SelectField(_l("Praktijk"), coerce=coerce_id, default=0, validate_choice=False)
+
+
+class PatientEditForm(FlaskForm):
+    """Correct a patient's details; a new practice moves the patient from ``move_on``."""
+
+    given_name = StringField(_l("Voornaam"), validators=[DataRequired(), Length(max=100)])
+    family_name = StringField(_l("Achternaam"), validators=[DataRequired(), Length(max=100)])
+    date_of_birth = DateField(_l("Geboortedatum"), validators=[DataRequired()])
+    sex = SelectField(_l("Geslacht"), choices=SEX_CHOICES, validate_choice=False)
+    his_number = StringField(_l("HIS-nummer (optioneel)"), validators=[Optional(), Length(max=40)])
+    practice_id = SelectField(_l("Praktijk"), coerce=coerce_id, validate_choice=False)
+    move_on = DateField(
+        _l("Bij een andere praktijk: eerste dag bij de nieuwe praktijk (leeg: vandaag)"),
+        validators=[Optional()],
+    )
+    version = IdField()
 
 
 class EnrolForm(FlaskForm):

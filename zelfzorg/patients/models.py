@@ -64,6 +64,8 @@ class Patient(SQLModel, table=True):
     # the creator is also in the audit log.
     created_by_id: int | None = Field(default=None)
     is_demo: bool = Field(default=False)
+    # Optimistic locking of the details form: two people editing at once lose nothing.
+    version: int = Field(default=1)
 
     @property
     def full_name(self) -> str:

@@ -6,6 +6,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
@@ -20,8 +21,8 @@ from zelfzorg.accounts.scope import (
 )
 from zelfzorg.accounts.services import practice_staff
 from zelfzorg.audit.models import AuditAction
-from zelfzorg.errors import N_, Forbidden, ValidationError
-from zelfzorg.inputs import check_date
+from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
+from zelfzorg.inputs import check_date, check_text
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
     CareTeamMember,
@@ -29,11 +30,12 @@ from zelfzorg.patients.models import (
     Condition,
     Enrolment,
     Patient,
+    PracticePeriod,
     Programme,
     Sex,
 )
 from zelfzorg.patients.population import enrolment_active_on, is_enrolment_active
-from zelfzorg.patients.practice_history import open_first_period
+from zelfzorg.patients.practice_history import move_patient, open_first_period
 
 
 def _require_professional(actor: Actor) -> None:
@@ -53,8 +55,8 @@ class PatientInput:
 
 def _clean_patient(data: PatientInput, today: date) -> dict:
     errors: list[ValidationError] = []
-    given = (data.given_name or "").strip()
-    family = (data.family_name or "").strip()
+    given = check_text(data.given_name, field="given_name").strip()
+    family = check_text(data.family_name, field="family_name").strip()
     if not given or len(given) > 100:
         errors.append(
             ValidationError(N_("Vul een voornaam in (hoogstens 100 tekens)."), field="given_name")
@@ -130,6 +132,126 @@ def create_patient(session: Session, actor: Actor, data: PatientInput, *, today:
         patient_id=patient.id,
     )
     return patient
+
+
+E_PATIENT_CONFLICT = N_(
+    "Iemand anders heeft de gegevens van deze patiënt intussen gewijzigd. Uw invoer staat nog "
+    "in het formulier; controleer het en sla opnieuw op."
+)
+
+
+def update_patient(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    data: PatientInput,
+    *,
+    version: int | None,
+    today: date,
+    move_on: date | None = None,
+) -> Patient:
+    """Correct a patient's name, date of birth, sex and HIS number, and move them to another
+    practice of the care group (from ``move_on``, default today) through the practice
+    history, so counts before the move stay with the old practice.
+
+    Everything is checked before anything is written; the version check is in the UPDATE, so
+    of two simultaneous saves on the same version only one applies.
+    """
+    _require_professional(actor)
+    patient = get_patient_for(session, actor, patient_id, write=True)
+    values = _clean_patient(data, today)
+    expected = patient.version if version is None else version
+    if expected != patient.version:
+        raise Conflict(E_PATIENT_CONFLICT, current=patient)
+    target = data.practice_id or patient.practice_id
+    moving = target != patient.practice_id
+    if (
+        values["his_number"]
+        and session.exec(
+            select(Patient.id).where(
+                Patient.practice_id == target,
+                Patient.his_number == values["his_number"],
+                Patient.id != patient.id,
+            )
+        ).first()
+    ):
+        raise ValidationError(
+            N_("Er is al een patiënt met dit HIS-nummer in deze praktijk."), field="his_number"
+        )
+    periods = session.exec(
+        select(PracticePeriod)
+        .where(PracticePeriod.patient_id == patient.id)
+        .order_by(col(PracticePeriod.start_date))
+    ).all()
+    first = periods[0] if periods else None
+    born = values["date_of_birth"]
+    earliest_enrolment = session.exec(
+        select(func.min(Enrolment.start_date)).where(Enrolment.patient_id == patient.id)
+    ).one()
+    if (earliest_enrolment is not None and born > earliest_enrolment) or (
+        first is not None and first.end_date is not None and born >= first.end_date
+    ):
+        raise ValidationError(
+            N_(
+                "Deze geboortedatum ligt na de start van een zorgprogramma of een verhuizing. "
+                "Controleer de datum."
+            ),
+            field="date_of_birth",
+        )
+    on = move_on or today
+    if moving:
+        _check_move(session, actor, patient, target, on, today, periods)
+    changed = sorted(k for k, v in values.items() if getattr(patient, k) != v)
+    old_born = patient.date_of_birth
+    result = session.execute(
+        sa.update(Patient)
+        .where(col(Patient.id) == patient.id, col(Patient.version) == expected)
+        .values(**values, version=expected + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(patient)
+    if result.rowcount != 1:
+        raise Conflict(E_PATIENT_CONFLICT, current=patient)
+    if first is not None and "date_of_birth" in changed and first.start_date == old_born:
+        first.start_date = born  # the record's first period starts at birth
+        session.add(first)
+    if "given_name" in changed or "family_name" in changed:
+        for account in session.exec(select(User).where(User.patient_id == patient.id)).all():
+            account.name = patient.full_name
+            session.add(account)
+    session.flush()
+    if moving:
+        move_patient(session, actor, patient.id, practice_id=target, on=on, today=today)
+        changed.append("practice_id")
+    # The audit entry names which details changed, never their values.
+    audit(
+        session,
+        actor,
+        action=AuditAction.update,
+        object_type="Patient",
+        object_id=patient.id,
+        patient_id=patient.id,
+        detail="changed " + ",".join(changed) if changed else "no change",
+    )
+    return patient
+
+
+def _check_move(session, actor, patient, target_id, on, today, periods) -> None:
+    """The move's own checks, made before the details are saved (move_patient repeats them)."""
+    from zelfzorg.accounts.models import Practice
+
+    target = session.get(Practice, target_id)
+    current = session.get(Practice, patient.practice_id)
+    if target is None or current is None or target.care_group_id != current.care_group_id:
+        raise ValidationError(N_("Kies een praktijk van de zorggroep."), field="practice_id")
+    open_period = next((p for p in periods if p.end_date is None), None)
+    start = open_period.start_date if open_period else patient.date_of_birth
+    if on > today or on <= start:
+        raise ValidationError(
+            N_("Kies een verhuisdatum na %(start)s en uiterlijk vandaag."),
+            field="move_on",
+            start=start,
+        )
 
 
 PAGE_SIZE = 25

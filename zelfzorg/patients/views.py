@@ -7,10 +7,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from zelfzorg.accounts import resets
 from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_, ValidationError
+from zelfzorg.errors import N_, Conflict, ValidationError
+from zelfzorg.models_base import utcnow
 from zelfzorg.patients import practice_history, services
 from zelfzorg.patients.forms import (
     CARE_TEAM_LABELS,
@@ -19,6 +21,7 @@ from zelfzorg.patients.forms import (
     EndEnrolmentForm,
     EnrolForm,
     MoveForm,
+    PatientEditForm,
     PatientForm,
     SearchForm,
 )
@@ -44,6 +47,7 @@ NAV = [
 ]
 
 ACTIVATION_FLASH = "activation_code_shown"
+RESET_FLASH = "reset_code_shown"
 
 
 @bp.get("/patienten")
@@ -126,6 +130,7 @@ def _detail_page(
     history = practice_history.history_of(db, patient_id)
     user, code = account_services.account_status(db, patient_id)
     shown_code = session.pop(ACTIVATION_FLASH, None)
+    shown_reset_code = session.pop(RESET_FLASH, None)
     return render_template(
         "patients/detail.html",
         record=record,
@@ -140,6 +145,7 @@ def _detail_page(
         account=user,
         activation=code,
         shown_code=shown_code,
+        shown_reset_code=shown_reset_code,
     ), status
 
 
@@ -269,6 +275,79 @@ def activation_code(patient_id: int):
     else:
         # Shown once on the next page; only its hash is stored.
         session[ACTIVATION_FLASH] = code
+    return redirect(url_for("patients.detail", patient_id=patient_id))
+
+
+def _edit_page(patient, form: PatientEditForm, status: int = 200):
+    db = get_session()
+    current = account_services.practice_names(db, [patient.practice_id])
+    form.practice_id.choices = list(current.items()) + [
+        (p.id, p.name) for p in practice_history.move_targets(db, patient)
+    ]
+    return render_template("patients/edit.html", patient=patient, form=form), status
+
+
+@bp.route("/patienten/<int:patient_id>/gegevens", methods=["GET", "POST"])
+@roles_required(Role.professional)
+def edit(patient_id: int):
+    """Correct name, date of birth, sex and HIS number; a new practice is a move (audited)."""
+    db = get_session()
+    actor = current_actor()
+    if request.method == "GET":
+        patient = services.open_patient(db, actor, patient_id).patient
+        form = PatientEditForm(obj=patient)
+        form.sex.data = str(patient.sex)
+        form.version.data = str(patient.version)
+        return _edit_page(patient, form)
+    form = PatientEditForm()
+    if form.validate_on_submit():
+        data = services.PatientInput(
+            given_name=form.given_name.data or "",
+            family_name=form.family_name.data or "",
+            date_of_birth=form.date_of_birth.data,
+            sex=form.sex.data or "",
+            his_number=form.his_number.data,
+            practice_id=form.practice_id.data or None,
+        )
+        try:
+            patient = services.update_patient(
+                db,
+                actor,
+                patient_id,
+                data,
+                version=form.version.number,
+                today=today(),
+                move_on=form.move_on.data,
+            )
+        except Conflict as error:
+            flash(error_text(error), "error")
+            form.version.data = str(error.current.version)  # the next save replaces it knowingly
+            return _edit_page(error.current, form, 409)
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            flash(_("Gegevens van de patiënt opgeslagen."), "success")
+            if patient.practice_id in actor.practice_ids:
+                return redirect(url_for("patients.detail", patient_id=patient_id))
+            return redirect(url_for("patients.index"))  # moved out of the actor's practices
+    elif form.practice_id.errors:  # not a number
+        form.practice_id.errors = [_("Kies een praktijk van de zorggroep.")]
+    patient = services.open_patient(db, actor, patient_id).patient
+    return _edit_page(patient, form, 400)
+
+
+@bp.post("/patienten/<int:patient_id>/herstelcode")
+@roles_required(Role.professional)
+def reset_code(patient_id: int):
+    """A new single-use code with which the patient chooses a new password."""
+    try:
+        code, _row = resets.issue_patient_code(
+            get_session(), current_actor(), patient_id, now=utcnow()
+        )
+    except ValidationError as error:
+        flash(error_text(error), "error")
+    else:
+        session[RESET_FLASH] = code  # shown once on the next page; only its hash is stored
     return redirect(url_for("patients.detail", patient_id=patient_id))
 
 
