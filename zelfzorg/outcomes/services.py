@@ -155,13 +155,12 @@ def _key(source: str, reads: str) -> tuple[str, str]:
     return source, reads
 
 
-def comparison_statement(
+def comparable_patients(
     outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
 ) -> sa.Select:
-    """One SELECT: per outcome the patient's latest and previous value and the counts of
-    comparable patients doing worse, the same and better (by value), with their group size."""
+    """SELECT patient.id of the patients comparable with ``patient`` (the patient included):
+    the programme's population of the care group today, same sex and age band by the rule."""
     rule = outcome_set.rule
-    since = _utc_start(months_before(today, rule.window_months))
     pop = population_subquery(
         today, care_group_id=care_group_id, programmes=[outcome_set.programme]
     )
@@ -175,6 +174,17 @@ def comparison_statement(
             col(Patient.date_of_birth) <= years_before(today, low),
             col(Patient.date_of_birth) > years_before(today, high),
         )
+    return cohort
+
+
+def comparison_statement(
+    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+) -> sa.Select:
+    """One SELECT: per outcome the patient's latest and previous value and the counts of
+    comparable patients doing worse, the same and better (by value), with their group size."""
+    rule = outcome_set.rule
+    since = _utc_start(months_before(today, rule.window_months))
+    cohort = comparable_patients(outcome_set, patient, care_group_id, today)
     members = sa.or_(col(Measurement.patient_id).in_(cohort), Measurement.patient_id == patient.id)
     measured = [o.reads for o in outcome_set.outcomes if o.source == "measurement"]
     asked = [o.reads for o in outcome_set.outcomes if o.source == "questionnaire"]
