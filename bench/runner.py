@@ -295,6 +295,38 @@ def in_process(app, engine, who: Personas, repeat: int) -> list[Row]:
         )
     )
 
+    # Issue 16: the goal review screen with its outcome block (one comparison statement per
+    # programme over the care group) for a DM2 patient of the largest practice.
+    with engine.connect() as conn:
+        review_goal = conn.execute(
+            sa.text(
+                "SELECT g.id FROM goal g JOIN patient p ON p.id = g.patient_id WHERE "
+                "p.practice_id = :pr AND g.patient_id IN (SELECT patient_id FROM enrolment "
+                "WHERE programme = 'DM2' AND end_date IS NULL) ORDER BY g.id LIMIT 1"
+            ),
+            {"pr": who.practice_id},
+        ).scalar_one()
+    rows.append(
+        compare(
+            "outcome comparison with the review screen",
+            timed(page(f"/doelen/{review_goal}/evaluatie"), repeat),
+            "bare latest HbA1c of the care group",
+            timed(
+                raw(
+                    "SELECT count(*) FROM (SELECT m.patient_id, m.value, ROW_NUMBER() OVER "
+                    "(PARTITION BY m.patient_id ORDER BY m.measured_at DESC, m.id DESC) AS rn "
+                    "FROM measurement m JOIN patient p ON p.id = m.patient_id JOIN practice pr "
+                    "ON pr.id = p.practice_id WHERE pr.care_group_id = :cg AND m.type_code = "
+                    "'hba1c' AND m.superseded_at IS NULL) t WHERE rn = 1",
+                    cg=who.care_group_id,
+                ),
+                repeat,
+            ),
+            target="p95 <= 100 ms",
+            check=lambda _m, p, _r: p <= 100,
+        )
+    )
+
     def reminders():
         with Session(engine) as session:
             remind_due_assessments(session, TODAY)

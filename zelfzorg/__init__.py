@@ -26,6 +26,7 @@ DOMAINS = [
     "assessment",
     "telemonitoring",
     "leefstijl",
+    "outcomes",
     "contracting",
     "fhir",
 ]

@@ -33,7 +33,7 @@ from zelfzorg.patients.models import (
 from zelfzorg.patients.practice_history import move_patient, open_first_period
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
-DEMO_ORDER = ["izp", "assessment", "telemonitoring", "leefstijl", "contracting"]
+DEMO_ORDER = ["izp", "assessment", "telemonitoring", "leefstijl", "contracting", "outcomes"]
 SEED = 20261130
 
 GIVEN_F = [

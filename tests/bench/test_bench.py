@@ -18,8 +18,9 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
         save=False,
     )
     scenarios = [row["scenario"] for row in result["rows"]]
-    assert len(scenarios) == 8
+    assert len(scenarios) == 9
     assert any("L2 eligibility" in s for s in scenarios)
+    assert "outcome comparison with the review screen" in scenarios
     assert any("gunicorn" in s and "/mijn/plan" in s for s in scenarios)
     table = printed[-1]
     assert table.splitlines()[2].startswith("| scenario | median ms | p95 ms | reference")

@@ -43,7 +43,7 @@ from zelfzorg.audit.models import AuditAction
 from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
 from zelfzorg.notifications.services import endpoint_link, notify
-from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -52,7 +52,7 @@ OBJECT = "AssessmentResponse"
 # Paths for notification links (services know no Flask); tests check them against url_for.
 _VERSION_JOIN = col(InstrumentVersion.id) == AssessmentResponse.instrument_version_id
 # Kinds a patient or professional may start freely; experience comes by invitation only.
-STARTABLE = (InstrumentKind.ACTIVATION, InstrumentKind.SELF_EFFICACY)
+STARTABLE = (InstrumentKind.ACTIVATION, InstrumentKind.SELF_EFFICACY, InstrumentKind.WELL_BEING)
 
 
 def local_date(moment: datetime) -> date:
@@ -626,6 +626,8 @@ def due_assessments(
     practice_ids: Collection[int] | None = None,
     patient_id: int | None = None,
     horizon_days: int | None = None,
+    kind: InstrumentKind = InstrumentKind.ACTIVATION,
+    programmes: Collection[Programme] | None = None,
 ) -> list[DueAssessment]:
     """Patients in care (an active enrolment) and when their next activation assessment is due:
     the care group's interval (default 12 months) after the last completed one, or the start
@@ -633,6 +635,8 @@ def due_assessments(
     count for their practice of ``today`` (the population, limited to ``practice_ids``).
 
     With ``horizon_days`` only those due on or before today + horizon; otherwise everyone.
+    ``kind`` asks the same for another kind of questionnaire (the outcome sets' well-being
+    PROM follows the activation schedule), ``programmes`` limits to patients enrolled in one.
     """
     months_query = select(Practice.id, AssessmentSetting.due_interval_months).outerjoin(
         AssessmentSetting, col(AssessmentSetting.care_group_id) == Practice.care_group_id
@@ -655,12 +659,12 @@ def due_assessments(
         .join(InstrumentVersion, _VERSION_JOIN)
         .where(
             AssessmentResponse.status == ResponseStatus.completed,
-            InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+            InstrumentVersion.kind == kind.value,
         )
         .group_by(AssessmentResponse.patient_id)
         .subquery()
     )
-    pop = population_subquery(today, practice_ids=practice_ids)
+    pop = population_subquery(today, practice_ids=practice_ids, programmes=programmes)
     query = (
         select(
             Patient.id,

@@ -1,0 +1,162 @@
+"""The comparison rule on hand-built groups: percentile, label, privacy threshold, staleness."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.outcomes.helpers import TODAY, measure, peers, questionnaire
+from tests.queries import count_statements
+from zelfzorg.errors import Forbidden
+from zelfzorg.outcomes import services
+from zelfzorg.patients.models import Programme, Sex
+
+
+def _result(db, world, code: str = "hba1c", programme=Programme.DM2):
+    board = services.dashboard(db, world.actor(world.poh), patient_id=world.patient.id, today=TODAY)
+    block = next(p for p in board.programmes if p.outcome_set.programme == programme)
+    return next(r for r in block.results if r.outcome.code == code)
+
+
+def test_lower_is_better_percentile_and_label(db, world) -> None:
+    # 20 peers: 10 worse (higher HbA1c), 10 better: the patient is the median.
+    peers(db, world.practice, [60] * 10 + [40] * 10)
+    measure(db, world.patient, 50)
+    result = _result(db, world)
+    assert (result.group_size, result.percentile, result.label) == (20, 50, services.AS)
+    assert result.value == 50
+
+
+def test_lower_is_better_low_value_is_better(db, world) -> None:
+    # 16 of 20 have a higher (worse) HbA1c: percentile 80, better than the median.
+    peers(db, world.practice, [70] * 16 + [30] * 4)
+    measure(db, world.patient, 45)
+    result = _result(db, world)
+    assert (result.percentile, result.label) == (80, services.BETTER)
+
+
+def test_higher_is_better_reverses_the_direction(db, world) -> None:
+    # WHO-5: 16 of 20 peers score higher (better) than 40: percentile 20, worse.
+    for score in [80] * 16 + [20] * 4:
+        (peer,) = peers(db, world.practice, [None])
+        questionnaire(db, peer, score)
+    questionnaire(db, world.patient, 40)
+    result = _result(db, world, "well_being")
+    assert (result.percentile, result.label) == (20, services.WORSE)
+
+
+def test_ties_count_half(db, world) -> None:
+    # Everyone has the same value: percentile 50, "as the median".
+    peers(db, world.practice, [53] * 20)
+    measure(db, world.patient, 53)
+    result = _result(db, world)
+    assert (result.percentile, result.label) == (50, services.AS)
+    # 14 worse and 6 tied: (14 + 3) / 20 = 85.
+    assert services.percentile(14, 6, 20) == 85.0
+
+
+def test_label_band_edges() -> None:
+    assert services.label_for(60.0, 10) == services.AS
+    assert services.label_for(60.1, 10) == services.BETTER
+    assert services.label_for(40.0, 10) == services.AS
+    assert services.label_for(39.9, 10) == services.WORSE
+    assert services.shown_percentile(62.5) == 65
+    assert services.shown_percentile(62.4) == 60
+
+
+@pytest.mark.parametrize(("count", "compared"), [(20, True), (19, False)])
+def test_exactly_twenty_comparable_patients_are_needed(db, world, count, compared) -> None:
+    peers(db, world.practice, [60] * count)
+    measure(db, world.patient, 50)
+    result = _result(db, world)
+    assert result.group_size == count
+    assert result.compared is compared
+    if not compared:
+        assert result.percentile is None and result.label is None
+        assert result.reason == services.TOO_FEW
+
+
+def test_only_comparable_patients_count(db, world) -> None:
+    peers(db, world.practice, [60] * 19)
+    # Not comparable: other sex, other age band, another programme, another care group.
+    peers(db, world.practice, [60], sex=Sex.male)
+    peers(db, world.practice, [60], born=datetime(1980, 1, 1).date())
+    peers(db, world.practice, [60], programmes=(Programme.COPD,))
+    from tests.factories import make_care_group, make_practice
+
+    elsewhere = make_practice(db, make_care_group(db))
+    peers(db, elsewhere, [60])
+    measure(db, world.patient, 50)
+    assert _result(db, world).group_size == 19
+
+
+def test_stale_values_are_excluded(db, world) -> None:
+    old = datetime(2025, 2, 1, 9, 0, tzinfo=UTC)  # more than 12 months before TODAY
+    peers(db, world.practice, [60] * 20)
+    peers(db, world.practice, [30] * 5, at=old)
+    measure(db, world.patient, 50)
+    result = _result(db, world)
+    assert result.group_size == 20  # the five old values do not count
+    assert result.percentile == 100
+
+
+def test_the_patients_own_stale_value_gives_no_comparison(db, world) -> None:
+    peers(db, world.practice, [60] * 20)
+    measure(db, world.patient, 50, at=datetime(2024, 12, 1, tzinfo=UTC))
+    result = _result(db, world)
+    assert result.value is None and not result.compared
+    assert result.stale_at == datetime(2024, 12, 1, tzinfo=UTC)
+    assert result.reason == services.NO_RECENT
+
+
+def test_change_since_the_previous_measurement(db, world) -> None:
+    measure(db, world.patient, 58, at=datetime(2025, 6, 1, tzinfo=UTC))
+    measure(db, world.patient, 52, at=datetime(2025, 12, 1, tzinfo=UTC))
+    result = _result(db, world)
+    assert result.change is not None
+    assert (result.change.previous, result.change.difference) == (58, -6)
+    assert (result.change.direction, result.change.judgement) == ("down", "better")
+    # Higher systolic pressure is worse.
+    measure(db, world.patient, 130, code="bp_systolic", at=datetime(2025, 6, 1, tzinfo=UTC))
+    measure(db, world.patient, 138, code="bp_systolic", at=datetime(2025, 12, 1, tzinfo=UTC))
+    bp = _result(db, world, "systolic_bp")
+    assert (bp.change.direction, bp.change.judgement, bp.change.difference) == ("up", "worse", 8)
+
+
+def test_a_corrected_value_is_not_used(db, world) -> None:
+    row = measure(db, world.patient, 90, at=datetime(2026, 2, 1, tzinfo=UTC))
+    row.superseded_at = datetime(2026, 2, 2, tzinfo=UTC)
+    measure(db, world.patient, 50, at=datetime(2026, 2, 1, tzinfo=UTC))
+    assert _result(db, world).value == 50
+
+
+def test_no_value_yet(db, world) -> None:
+    result = _result(db, world)
+    assert result.value is None and result.reason == services.NO_VALUE
+
+
+def test_one_query_per_programme_whatever_the_group_size(db, world, engine) -> None:
+    peers(db, world.practice, [60] * 30)
+    measure(db, world.patient, 50)
+    db.commit()
+    actor = world.actor(world.poh)
+    with count_statements(engine) as small:
+        services.dashboard(db, actor, patient_id=world.patient.id, today=TODAY)
+    peers(db, world.practice, [40] * 30)
+    db.commit()
+    with count_statements(engine) as large:
+        services.dashboard(db, actor, patient_id=world.patient.id, today=TODAY)
+
+    def selects(statements):
+        return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+    assert len(selects(large)) == len(selects(small))
+    # One comparison statement per programme (DM2 and CVRM), not one per patient.
+    assert sum("row_number() OVER" in s for s in large) == 2
+
+
+def test_care_group_staff_and_admins_see_no_individual_outcomes(db, world) -> None:
+    for user in (world.caregroup_user, world.admin):
+        with pytest.raises(Forbidden):
+            services.dashboard(db, world.actor(user), patient_id=world.patient.id, today=TODAY)

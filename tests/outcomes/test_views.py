@@ -1,0 +1,86 @@
+"""The pages through HTTP: the patient's page, the professional's page, the review-screen
+block and the plan PDF section; nobody sees another patient's value."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.izp.helpers import active_goal
+from tests.outcomes.helpers import measure, peers, questionnaire
+from zelfzorg.models_base import utcnow
+
+
+def _arrange(db, world):
+    recent = utcnow() - timedelta(days=30)
+    # 16 of 20 comparable patients have a higher (worse) HbA1c than the patient's 45.
+    group = peers(db, world.practice, [71] * 16 + [33] * 4, at=recent)
+    measure(db, world.patient, 52, at=recent - timedelta(days=90))
+    measure(db, world.patient, 45, at=recent)
+    questionnaire(db, world.patient, 64, at=recent)
+    db.commit()
+    return group
+
+
+def test_patient_page_in_plain_language(db, world, login) -> None:
+    _arrange(db, world)
+    page = login(world.patient_user).get("/mijn/vergelijken")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Hoe gaat het met mij, vergeleken met anderen?" in html
+    assert "Beter dan de meeste vergelijkbare patiënten" in html
+    assert "▲" in html  # an icon beside the text, not colour alone
+    assert "Van elke 100 vergelijkbare patiënten doen er ongeveer 80 het minder goed dan u." in html
+    assert "7 beter (was 52)" in html  # change since the previous measurement
+    assert "Dezelfde gegevens als tabel" in html and "<table" in html
+    # Too few peers with a WHO-5 score: said so, no comparison.
+    assert "Te weinig vergelijkbare patiënten (minder dan 20)" in html
+
+
+def test_no_other_patients_value_is_shown(db, world, login) -> None:
+    _arrange(db, world)
+    for user, path in ((world.patient_user, "/mijn/vergelijken"), (world.poh, None)):
+        url = path or f"/patienten/{world.patient.id}/uitkomsten"
+        html = login(user).get(url).get_data(as_text=True)
+        # The peers' values (71 and 33) and no median or range appear; only the patient's own.
+        assert ">71" not in html and " 71 " not in html and "33" not in html
+        assert "45 mmol/mol" in html
+    # The other patient's own page shows nothing of world.patient.
+    other = login(world.other_patient_user).get("/mijn/vergelijken").get_data(as_text=True)
+    assert "45 mmol/mol" not in other and world.patient.family_name not in other
+
+
+def test_professional_page_and_review_block(db, world, login) -> None:
+    _arrange(db, world)
+    goal = active_goal(db, world)
+    db.commit()
+    client = login(world.poh)
+    page = client.get(f"/patienten/{world.patient.id}/uitkomsten").get_data(as_text=True)
+    assert "Beter dan de mediaan" in page and "Percentiel 80" in page
+    review = client.get(f"/doelen/{goal.id}/evaluatie")
+    assert review.status_code == 200
+    html = review.get_data(as_text=True)
+    assert "Uitkomsten vergeleken met vergelijkbare patiënten" in html
+    assert "percentiel 80" in html
+
+
+def test_the_plan_pdf_holds_the_outcomes_on_request(db, world, login, monkeypatch) -> None:
+    _arrange(db, world)
+    seen = []
+    import zelfzorg.izp.views as izp_views
+
+    monkeypatch.setattr(izp_views, "render_pdf", lambda html, **kw: seen.append(html) or b"%PDF")
+    client = login(world.patient_user)
+    assert client.get(f"/patienten/{world.patient.id}/plan.pdf").status_code == 200
+    assert client.get(f"/patienten/{world.patient.id}/plan.pdf?uitkomsten=1").status_code == 200
+    without, with_outcomes = seen
+    assert "vergeleken met anderen" not in without
+    assert "vergeleken met anderen" in with_outcomes and "45 mmol/mol" in with_outcomes
+
+
+def test_english(db, world, login) -> None:
+    _arrange(db, world)
+    world.patient_user.locale = "en"
+    db.add(world.patient_user)
+    db.commit()
+    html = login(world.patient_user).get("/mijn/vergelijken").get_data(as_text=True)
+    assert "How am I doing compared with others?" in html

@@ -1,0 +1,1 @@
+"""Outcome dashboard: a patient's outcomes next to comparable patients (issue 16)."""

@@ -1,0 +1,47 @@
+"""Daily reminder to patients whose well-being questionnaire (the outcome sets' PROM) is due.
+
+The PROM follows the programme's assessment schedule: the care group's interval after the last
+completed one, or the enrolment start when there is none (``due_assessments``), for patients
+enrolled in a programme whose outcome set asks it. Once per patient and due date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from zelfzorg.assessment.instruments import InstrumentKind, builtin_instruments
+from zelfzorg.assessment.jobs import send_due_reminders
+from zelfzorg.assessment.services import due_assessments
+from zelfzorg.errors import N_
+from zelfzorg.notifications.jobs import register_job
+from zelfzorg.outcomes.sets import outcome_sets
+
+JOB_NAME = "wellbeing_due_reminders"
+KIND = "wellbeing_due"
+MESSAGE = N_("Het is tijd om de vragenlijst over hoe u zich voelt in te vullen.")
+
+
+def prom_programmes(kind: InstrumentKind = InstrumentKind.WELL_BEING):
+    """The programmes whose outcome set asks a questionnaire of ``kind``."""
+    instruments = builtin_instruments()
+    return sorted(
+        programme
+        for programme, outcome_set in outcome_sets().items()
+        if any(instruments[code].kind is kind for code in outcome_set.proms)
+    )
+
+
+def remind_due_wellbeing(session: Session, today: date) -> str:
+    due = due_assessments(
+        session,
+        today=today,
+        horizon_days=0,
+        kind=InstrumentKind.WELL_BEING,
+        programmes=prom_programmes(),
+    )
+    return send_due_reminders(session, due, kind=KIND, message=MESSAGE, what="well-being")
+
+
+register_job(JOB_NAME, remind_due_wellbeing)

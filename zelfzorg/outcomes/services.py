@@ -1,0 +1,396 @@
+"""The outcome comparison: a patient's latest values next to comparable patients, in SQL.
+
+Services take ``session, actor`` and keyword values, never import Flask. The patient is loaded
+through ``get_patient_for`` (scope check and audit); the comparison group is counted through the
+one population definition (``zelfzorg.patients.population``).
+
+**The rule.** Per outcome of each programme the patient is enrolled in today:
+
+* the patient's *latest value* is their newest current measurement (or scored questionnaire) of
+  the outcome, if taken in the last ``window_months`` (12); the *previous value* is the one
+  before it, however old;
+* the *comparable patients* are the other patients of the same care group in the programme's
+  population today, of the same sex and in the same 10-year age band (0-9, 10-19, ...; the
+  outcome set can switch either off), with a latest value of their own in the window;
+* with fewer than ``minimum_group`` (20, never lower) comparable patients nothing is compared;
+* the *percentile* is the share of comparable patients whose value is worse than the patient's,
+  plus half of those with the same value (ties count half), so the median patient sits at 50;
+  "worse" is higher for a lower-is-better outcome;
+* the *label*: better than the median above 50 + ``as_band`` (60), worse below 50 - ``as_band``
+  (40), otherwise "about the same as" the median.
+
+Nothing about another individual is shown: no group value (median, minimum, maximum), only the
+patient's own values, the percentile rounded to a multiple of 5 and "at least 20" for the group.
+
+One SQL statement per programme computes every outcome at once: ``ROW_NUMBER()`` over the
+measurements and questionnaire scores of the cohort (per patient and outcome) picks the latest
+and previous values, and conditional counts per outcome give worse / equal / better, on SQLite
+and PostgreSQL alike (integer counts, so both give the same numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for
+from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
+from zelfzorg.errors import N_, Forbidden
+from zelfzorg.outcomes.sets import ComparisonRule, Outcome, OutcomeSet, outcome_sets
+from zelfzorg.patients.models import Enrolment, Patient, Programme
+from zelfzorg.patients.population import enrolment_active_on, population_subquery
+from zelfzorg.telemonitoring.models import Measurement
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+BETTER, AS, WORSE = "better", "as", "worse"
+PERCENTILE_STEP = 5  # shown percentiles are rounded to this step (privacy)
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover - day 28 exists in every month
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def _utc_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, AMSTERDAM).astimezone(UTC)
+
+
+def age_band(patient: Patient, today: date, width: int) -> tuple[int, int] | None:
+    """(lowest, highest + 1) age of the patient's band, or None when age does not count."""
+    if width <= 0:
+        return None
+    low = patient.age_on(today) // width * width
+    return low, low + width
+
+
+def percentile(worse: int, equal: int, total: int) -> float:
+    """Share (0-100) of the group doing worse, ties counting half: the median sits at 50."""
+    return (worse + equal / 2) / total * 100
+
+
+def label_for(value: float, as_band: int) -> str:
+    if value > 50 + as_band:
+        return BETTER
+    if value < 50 - as_band:
+        return WORSE
+    return AS
+
+
+def shown_percentile(value: float) -> int:
+    """Rounded half up to a multiple of PERCENTILE_STEP, kept within 0-100."""
+    return min(100, max(0, int((value + PERCENTILE_STEP / 2) // PERCENTILE_STEP * PERCENTILE_STEP)))
+
+
+@dataclass(frozen=True)
+class Change:
+    previous: float
+    previous_at: datetime
+    difference: float
+    direction: str  # up | down | same
+    judgement: str  # better | worse | same
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    outcome: Outcome
+    value: float | None  # the patient's latest value in the window
+    measured_at: datetime | None
+    stale_at: datetime | None  # the latest value when it is older than the window
+    change: Change | None
+    group_size: int  # comparable patients with a recent value (never shown exactly)
+    percentile: int | None  # rounded; None = no comparison
+    label: str | None  # better | as | worse
+    reason: str | None  # Dutch msgid when there is no comparison
+
+    @property
+    def compared(self) -> bool:
+        return self.percentile is not None
+
+
+@dataclass(frozen=True)
+class ProgrammeOutcomes:
+    outcome_set: OutcomeSet
+    results: list[OutcomeResult]
+    age_band: tuple[int, int] | None
+    same_sex: bool
+
+    @property
+    def rule(self) -> ComparisonRule:
+        return self.outcome_set.rule
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    patient: Patient
+    programmes: list[ProgrammeOutcomes]
+
+
+NO_RECENT = N_("Er is geen waarde van de afgelopen %(months)s maanden.")
+NO_VALUE = N_("Er is nog geen waarde.")
+TOO_FEW = N_(
+    "Te weinig vergelijkbare patiënten (minder dan %(minimum)s) met een recente waarde: "
+    "daarom vergelijken we niet."
+)
+
+
+def _key(source: str, reads: str) -> tuple[str, str]:
+    return source, reads
+
+
+def comparable_patients(
+    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+) -> sa.Select:
+    """SELECT patient.id of the patients comparable with ``patient`` (the patient included):
+    the programme's population of the care group today, same sex and age band by the rule."""
+    rule = outcome_set.rule
+    pop = population_subquery(
+        today, care_group_id=care_group_id, programmes=[outcome_set.programme]
+    )
+    cohort = select(Patient.id).join(pop, pop.c.patient_id == Patient.id)
+    if rule.same_sex:
+        cohort = cohort.where(Patient.sex == patient.sex)
+    band = age_band(patient, today, rule.age_band_years)
+    if band is not None:
+        low, high = band
+        cohort = cohort.where(
+            col(Patient.date_of_birth) <= years_before(today, low),
+            col(Patient.date_of_birth) > years_before(today, high),
+        )
+    return cohort
+
+
+def comparison_statement(
+    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+) -> sa.Select:
+    """One SELECT: per outcome the patient's latest and previous value and the counts of
+    comparable patients doing worse, the same and better (by value), with their group size."""
+    rule = outcome_set.rule
+    since = _utc_start(months_before(today, rule.window_months))
+    cohort = comparable_patients(outcome_set, patient, care_group_id, today)
+    members = sa.or_(col(Measurement.patient_id).in_(cohort), Measurement.patient_id == patient.id)
+    measured = [o.reads for o in outcome_set.outcomes if o.source == "measurement"]
+    asked = [o.reads for o in outcome_set.outcomes if o.source == "questionnaire"]
+    parts = []
+    if measured:
+        parts.append(
+            select(
+                col(Measurement.patient_id).label("patient_id"),
+                sa.literal("measurement").label("source"),
+                col(Measurement.type_code).label("reads"),
+                col(Measurement.value).label("value"),
+                col(Measurement.measured_at).label("at"),
+                func.row_number()
+                .over(
+                    partition_by=(Measurement.patient_id, Measurement.type_code),
+                    order_by=(col(Measurement.measured_at).desc(), col(Measurement.id).desc()),
+                )
+                .label("rn"),
+            ).where(
+                members,
+                col(Measurement.type_code).in_(measured),
+                col(Measurement.superseded_at).is_(None),
+                col(Measurement.value).is_not(None),
+            )
+        )
+    if asked:
+        response_members = sa.or_(
+            col(AssessmentResponse.patient_id).in_(cohort),
+            AssessmentResponse.patient_id == patient.id,
+        )
+        parts.append(
+            select(
+                col(AssessmentResponse.patient_id).label("patient_id"),
+                sa.literal("questionnaire").label("source"),
+                col(AssessmentResponse.instrument_code).label("reads"),
+                col(AssessmentResponse.score).label("value"),
+                col(AssessmentResponse.completed_at).label("at"),
+                func.row_number()
+                .over(
+                    partition_by=(
+                        AssessmentResponse.patient_id,
+                        AssessmentResponse.instrument_code,
+                    ),
+                    order_by=(
+                        col(AssessmentResponse.completed_at).desc(),
+                        col(AssessmentResponse.id).desc(),
+                    ),
+                )
+                .label("rn"),
+            ).where(
+                response_members,
+                col(AssessmentResponse.instrument_code).in_(asked),
+                AssessmentResponse.status == ResponseStatus.completed,
+                AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+                col(AssessmentResponse.score).is_not(None),
+                col(AssessmentResponse.completed_at).is_not(None),
+            )
+        )
+    ranked = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("ranked")
+    mine = (
+        select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.at)
+        .where(ranked.c.patient_id == patient.id, ranked.c.rn == 1)
+        .subquery("mine")
+    )
+    previous = (
+        select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.at)
+        .where(ranked.c.patient_id == patient.id, ranked.c.rn == 2)
+        .subquery("previous")
+    )
+    others = (
+        select(ranked.c.source, ranked.c.reads, ranked.c.value)
+        .where(ranked.c.patient_id != patient.id, ranked.c.rn == 1, ranked.c.at >= since)
+        .subquery("others")
+    )
+
+    def count_when(condition) -> sa.ColumnElement:
+        return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    return (
+        select(
+            mine.c.source,
+            mine.c.reads,
+            mine.c.value,
+            mine.c.at,
+            previous.c.value.label("previous_value"),
+            previous.c.at.label("previous_at"),
+            func.count(others.c.value).label("group_size"),
+            count_when(others.c.value < mine.c.value).label("lower"),
+            count_when(others.c.value == mine.c.value).label("equal"),
+            count_when(others.c.value > mine.c.value).label("higher"),
+        )
+        .select_from(mine)
+        .outerjoin(
+            previous,
+            sa.and_(previous.c.source == mine.c.source, previous.c.reads == mine.c.reads),
+        )
+        .outerjoin(
+            others,
+            sa.and_(
+                others.c.source == mine.c.source,
+                others.c.reads == mine.c.reads,
+                mine.c.at >= since,
+            ),
+        )
+        .group_by(
+            mine.c.source,
+            mine.c.reads,
+            mine.c.value,
+            mine.c.at,
+            previous.c.value,
+            previous.c.at,
+        )
+    )
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _change(outcome: Outcome, value: float, previous: float | None, previous_at) -> Change | None:
+    if previous is None or previous_at is None:
+        return None
+    difference = value - previous
+    if difference == 0:
+        return Change(previous, _as_utc(previous_at), 0.0, "same", "same")
+    improved = (difference > 0) == outcome.higher_is_better
+    return Change(
+        previous,
+        _as_utc(previous_at),
+        difference,
+        "up" if difference > 0 else "down",
+        "better" if improved else "worse",
+    )
+
+
+def programme_outcomes(
+    session: Session, outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+) -> ProgrammeOutcomes:
+    """The comparison for one programme, in one query (the patient is loaded and audited)."""
+    rule = outcome_set.rule
+    since = _utc_start(months_before(today, rule.window_months))
+    rows = {
+        _key(row.source, row.reads): row
+        for row in session.execute(comparison_statement(outcome_set, patient, care_group_id, today))
+    }
+    results = []
+    for outcome in outcome_set.outcomes:
+        row = rows.get(_key(outcome.source, outcome.reads))
+        if row is None:
+            results.append(OutcomeResult(outcome, None, None, None, None, 0, None, None, NO_VALUE))
+            continue
+        at = _as_utc(row.at)
+        value = float(row.value)
+        if at < since:
+            results.append(OutcomeResult(outcome, None, None, at, None, 0, None, None, NO_RECENT))
+            continue
+        change = _change(outcome, value, row.previous_value, row.previous_at)
+        size = int(row.group_size)
+        if size < rule.minimum_group:
+            results.append(
+                OutcomeResult(outcome, value, at, None, change, size, None, None, TOO_FEW)
+            )
+            continue
+        worse = int(row.higher) if not outcome.higher_is_better else int(row.lower)
+        exact = percentile(worse, int(row.equal), size)
+        results.append(
+            OutcomeResult(
+                outcome,
+                value,
+                at,
+                None,
+                change,
+                size,
+                shown_percentile(exact),
+                label_for(exact, rule.as_band),
+                None,
+            )
+        )
+    return ProgrammeOutcomes(
+        outcome_set=outcome_set,
+        results=results,
+        age_band=age_band(patient, today, rule.age_band_years),
+        same_sex=rule.same_sex,
+    )
+
+
+def dashboard(session: Session, actor: Actor, *, patient_id: int, today: date) -> Dashboard:
+    """Every programme the patient is enrolled in today that has an outcome set.
+
+    The patient themself, or a professional who may reach them; care-group staff and
+    administrators never see an individual's outcomes.
+    """
+    if not (actor.is_patient or actor.is_professional):
+        raise Forbidden(N_("U heeft geen toegang tot deze pagina."))
+    patient = get_patient_for(session, actor, patient_id, object_type="Outcomes")
+    care_group_id = care_group_of_practice(session, patient.practice_id)
+    programmes = session.exec(
+        select(Enrolment.programme)
+        .where(Enrolment.patient_id == patient.id, enrolment_active_on(today))
+        .distinct()
+    ).all()
+    sets = outcome_sets()
+    chosen = [sets[Programme(p)] for p in programmes if Programme(p) in sets]
+    chosen.sort(key=lambda s: list(Programme).index(s.programme))
+    if care_group_id is None:
+        return Dashboard(patient, [])
+    return Dashboard(
+        patient, [programme_outcomes(session, s, patient, care_group_id, today) for s in chosen]
+    )
