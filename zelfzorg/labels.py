@@ -78,7 +78,7 @@ OBJECT_TYPES = {
     "EpisodeOfCare": N_("zorgprogramma"),
     "ExportFile": N_("exportbestand"),
     "ExportSchedule": N_("geplande export"),
-    "Goal": N_("doel"),
+    "Goal": N_("doel in het zorgplan"),
     "GoalAction": N_("actie bij een doel"),
     "GoalReview": N_("evaluatie van een doel"),
     "GoalStatusHistory": N_("geschiedenis van een doel"),
