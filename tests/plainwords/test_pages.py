@@ -16,7 +16,9 @@ from sqlmodel import select
 from tests.plainwords.checks import problems
 from tests.security.crawl import PERSONAS, page_urls
 from zelfzorg.accounts.models import User
+from zelfzorg.audit.models import AuditEntry
 from zelfzorg.demo import seed_demo
+from zelfzorg.labels import OBJECT_TYPES
 
 LANGS = ("nl", "en")
 SKIP_PREFIXES = ("/logout", "/taal", "/static", "/api/", "/fhir")
@@ -67,6 +69,11 @@ def test_every_page_of_every_persona_in_plain_words(app, world, db, login):
                     bad[f"{persona} {lang} {url}"] = found
     assert pages > 100
     assert not bad, "pages with raw codes or unformatted values:\n" + _report(bad)
+    # Every object type the pages wrote to the log has plain words for the log's readers.
+    written = set(db.exec(select(AuditEntry.object_type).distinct()).all())
+    db.commit()
+    unlabelled = {t for t in written if "." not in t} - set(OBJECT_TYPES)
+    assert len(written) > 20 and not unlabelled
 
 
 class _Links(HTMLParser):

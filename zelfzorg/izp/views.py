@@ -132,7 +132,7 @@ def show_value(field: str, value) -> str:
         kind = MEASUREMENT_TYPES.get(value)
         return kind.label(str(get_locale() or "nl")) if kind else str(value)
     if field == "target_unit":
-        return display_unit(value)
+        return display_unit(value, language())
     if field.endswith("_at") and isinstance(value, str):
         from flask_babel import format_datetime
 
@@ -158,7 +158,7 @@ def message_text(message: Message | dict) -> str:
     if isinstance(message, dict):
         message = Message(message["msgid"], message.get("params", {}))
     if "unit" in message.params:  # the stored UCUM code ("mm[Hg]") as people write it
-        unit = display_unit(str(message.params["unit"]))
+        unit = display_unit(str(message.params["unit"]), language())
         message = Message(message.msgid, {**message.params, "unit": unit})
     return message.text(_, locale=str(get_locale()))
 
@@ -171,7 +171,7 @@ def target_text(goal) -> str:
         show_value("target_type", get("target_type")),
         show_value("target_comparator", get("target_comparator")),
         show_value("target_value", get("target_value")),
-        display_unit(get("target_unit")),
+        display_unit(get("target_unit"), language()),
     )
 
 
