@@ -54,6 +54,16 @@ def select_locale() -> str:
     return "nl"
 
 
+# The language a user chose ("nl", "en") and the Babel locale its numbers and dates follow. A
+# Dutch care context: English readers get day-month-year dates (British English), never US.
+FORMAT_LOCALES = {"nl": "nl", "en": "en_GB"}
+
+
+def babel_locale() -> str:
+    """Flask-Babel's locale: translations of ``select_locale``, formats of its FORMAT_LOCALES."""
+    return FORMAT_LOCALES[select_locale()]
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -82,7 +92,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     boundary.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=babel_locale)
     _init_login(app)
     _init_templates(app)
     _init_errors(app)
@@ -161,7 +171,8 @@ def _init_login(app: Flask) -> None:
 def _init_templates(app: Flask) -> None:
     from flask_babel import format_date, format_datetime
 
-    from zelfzorg.web import local, nav_for, translate
+    from zelfzorg.labels import label
+    from zelfzorg.web import format_number, local, nav_for, translate
 
     @app.context_processor
     def _inject():
@@ -183,6 +194,10 @@ def _init_templates(app: Flask) -> None:
         format_datetime(local(d), fmt) if d else ""
     )
     app.jinja_env.globals["t"] = translate
+    app.jinja_env.globals["label"] = label
+    app.jinja_env.filters["sentence"] = lambda s: str(s)[:1].upper() + str(s)[1:]
+    # Numbers as the reader's language writes them: 61,5 in Dutch, 61.5 in English.
+    app.jinja_env.filters["number"] = lambda n, decimals=None: format_number(n, decimals)
 
 
 def _init_errors(app: Flask) -> None:

@@ -33,3 +33,18 @@ class Text:
 def localize_params(params: Mapping[str, object], lang: str) -> dict[str, object]:
     """Message params for ``lang``: every ``Text`` value becomes its text in that language."""
     return {key: v.get(lang) if isinstance(v, Text) else v for key, v in params.items()}
+
+
+def format_locale(lang: str) -> str:
+    """The Babel locale numbers and dates follow: Dutch, or British English (day-month-year,
+    as a Dutch care context expects; the web app's ``FORMAT_LOCALES`` says the same)."""
+    return "en_GB" if is_english(lang) else "nl"
+
+
+def format_fixed(value: float, decimals: int, lang: str) -> str:
+    """``value`` with ``decimals`` digits after the mark, as ``lang`` writes numbers (Babel):
+    66,7 in Dutch, 66.7 in English; rounding as Python's ``round``."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(round(float(value), decimals), pattern, locale=format_locale(lang))

@@ -9,7 +9,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, request
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import format_date, format_decimal, get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
@@ -65,6 +65,13 @@ def roles_required(*roles: Role) -> Callable:
         return wrapped
 
     return decorator
+
+
+def language() -> str:
+    """The reader's language, "nl" or "en" (Babel's locale may be a region, e.g. en_GB for
+    dates): for texts kept per language ({"nl": ..., "en": ...})."""
+    locale = get_locale()
+    return locale.language if locale is not None else "nl"
 
 
 def translate(message: str, params: dict | None = None) -> str:
@@ -133,6 +140,18 @@ class NavItem:
 def nav_for(role: Role | None) -> list[NavItem]:
     items = current_app.extensions.get("zelfzorg_nav", [])
     return sorted((i for i in items if role in i.roles), key=lambda i: (i.order, i.endpoint))
+
+
+def format_number(value: float | int | None, decimals: int | None = None) -> str:
+    """A number in the reader's language (Babel): 61,5 and 6.000 in Dutch, 61.5 and 6,000 in
+    English; ``decimals`` fixes the digits after the mark (66,7 not 66,666)."""
+    if value is None or value == "":
+        return ""
+    if decimals is None:
+        return format_decimal(value)
+    return format_decimal(
+        round(float(value), decimals), "#,##0" + ("." + "0" * decimals if decimals else "")
+    )
 
 
 def local(dt: datetime | None) -> datetime | None:

@@ -47,7 +47,7 @@ def test_patient_fills_in_page_by_page_saves_resumes_and_sees_the_level(db, worl
     done = client.post(fill_url, data={"page": 4, "action": "submit", **dict(answers[12:])})
     assert done.status_code == 302 and "/uitslag/" in done.headers["Location"]
     result = client.get(done.headers["Location"])
-    assert "61.5" in result.text and "Niveau 3" in result.text and "versie 1.0" in result.text
+    assert "61,5" in result.text and "Niveau 3" in result.text and "versie 1.0" in result.text
     assert "Advies voor de ondersteuning" not in result.text
     mine = client.get("/vragenlijsten")
     assert "Niveau 3 van 4" in mine.text and "Mijn uitslagen" in mine.text
@@ -115,7 +115,7 @@ def test_experience_invitation_is_filled_in_by_the_patient_only(db, world, login
     assert "Hoe ging het gesprek" in client.get(url).text
     done = client.post(url, data={"page": 1, "action": "submit", "e1": "5", "e2": "4", "e3": "4"})
     assert "/uitslag/" in done.headers["Location"]
-    assert "4.33" in client.get(done.headers["Location"]).text
+    assert "4,33" in client.get(done.headers["Location"]).text
 
 
 def test_pages_show_empty_states(db, world, login):
@@ -272,7 +272,7 @@ def test_result_over_time_shows_a_chart_and_arrows_with_instrument_and_version(d
         assert "Vragenlijst zelfmanagement (activatie)" in section
         assert "Berekend met versie 1.0." in section
         assert section.count('role="img"') == 1 and "<desc" in section
-        assert "2 scores van 2 mrt 2024 tot 2 mrt 2026. Laatste score: 61.5." in section
+        assert "2 scores van 2 mrt 2024 tot 2 mrt 2026. Laatste score: 61,5." in section
         # The response without a score is left out; the change is said in words too.
         assert section.count("<tr>") == 3  # header and two scores
         assert "eerste score" in section and "↑" in section

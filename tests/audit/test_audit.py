@@ -289,18 +289,18 @@ def test_patient_sees_who_accessed_their_record(db, world, login):
     assert login(world.other_poh).get(f"/patienten/{world.patient.id}").status_code == 403
     page = login(world.patient_user).get("/mijn/toegang")
     assert page.status_code == 200
-    rows = re.findall(r"<tr><td>.*?</tr>", page.text, re.S)
-    sanne = [r for r in rows if "Sanne POH" in r]
-    assert sanne and "Patient bekeken" in sanne[0] and "toegestaan" in sanne[0]
-    ricardo = [r for r in rows if "Ricardo POH" in r]
-    assert ricardo and "geweigerd" in ricardo[0]
+    visits = re.findall(r'<li class="card">.*?</ul>\s*</li>', page.text, re.S)
+    sanne = [v for v in visits if "Sanne POH" in v]
+    assert sanne and "Persoonsgegevens: bekeken" in sanne[0] and "geen toegang" not in sanne[0]
+    ricardo = [v for v in visits if "Ricardo POH" in v]
+    assert ricardo and "1 keer geen toegang gekregen" in ricardo[0]
 
 
 def test_access_page_lists_only_the_own_record(db, world, login):
     assert login(world.poh).get(f"/patienten/{world.other_patient.id}").status_code == 200
     page = login(world.patient_user).get("/mijn/toegang")
     assert "Sanne POH" not in page.text
-    assert "Nog niemand heeft uw gegevens bekeken." in page.text
+    assert "Nog geen zorgverlener heeft uw gegevens bekeken." in page.text
 
 
 def test_admin_exports_the_log_as_csv_and_the_export_is_audited(db, engine, world, login):
@@ -345,7 +345,7 @@ def test_patients_appear_in_the_log_by_account_number_not_by_name(db, world, log
     ).all()
     assert names and all(n == f"patient account {world.patient_user.id}" for n in names)
     db.rollback()  # end the read transaction (SQLite: every transaction takes the write lock)
-    page = client.get("/mijn/toegang").text
+    page = client.get("/mijn/toegang", query_string={"eigen": "1"}).text
     assert "U zelf" in page
 
 

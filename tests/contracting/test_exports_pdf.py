@@ -72,7 +72,7 @@ def test_every_indicator_has_its_own_page_with_a_chart(data, pdf_text):
 def test_english_option(data):
     html = export_report(data, "html", lang="en").content.decode()
     assert "Contracting report on self-management" in html
-    assert "January 1, 2025" in html
+    assert "1 January 2025" in html  # British English: day-month-year
     assert "Conditions" in html and "Definitions" in html
 
 

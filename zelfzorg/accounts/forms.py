@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from zelfzorg import labels
 from zelfzorg.accounts.models import Discipline, Role
 from zelfzorg.formfields import IdField, coerce_id
 
@@ -62,19 +63,9 @@ class MembershipForm(FlaskForm):
     )
 
 
-ROLE_LABELS = {
-    Role.professional: _l("Zorgverlener"),
-    Role.caregroup: _l("Zorggroepmedewerker"),
-    Role.admin: _l("Beheerder"),
-    Role.patient: _l("Patiënt"),
-}
-DISCIPLINE_LABELS = {
-    Discipline.poh: _l("Praktijkondersteuner (POH)"),
-    Discipline.gp: _l("Huisarts"),
-    Discipline.dietitian: _l("Diëtist"),
-    Discipline.physiotherapist: _l("Fysiotherapeut"),
-    Discipline.other: _l("Anders"),
-}
+# The words come from the one registry (zelfzorg/labels.py).
+ROLE_LABELS = {r: _l(labels.ROLES[r.value]) for r in Role}  # noqa: INT001
+DISCIPLINE_LABELS = {d: _l(labels.DISCIPLINES[d.value]) for d in Discipline}  # noqa: INT001
 
 
 class UserForm(FlaskForm):

@@ -9,7 +9,7 @@ from datetime import date
 from xml.sax.saxutils import escape
 
 from zelfzorg.assessment.instruments import InstrumentDefinition, Level
-from zelfzorg.texts import Text
+from zelfzorg.texts import Text, format_fixed
 
 MONTHS = {
     "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
@@ -97,7 +97,10 @@ def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
         return left + 12 + (day - first).days / span * (right - left - 24)
 
     decimals = scoring.decimals
-    fmt = f"{{:.{decimals}f}}"
+
+    def score_text(value: float) -> str:
+        return format_fixed(value, decimals, lang)
+
     summary = (
         TEXTS["summary"]
         .get(lang)
@@ -105,7 +108,7 @@ def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
             count=len(rows),
             start=day_text(first, lang),
             end=day_text(last, lang),
-            last=fmt.format(rows[-1].score),
+            last=score_text(rows[-1].score),
         )
     )
     parts = [
@@ -126,8 +129,9 @@ def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
             f"{escape(_band_label(level, lang))}</text>"
         )
     for tick in (low, (low + high) / 2, high):
+        tick_text = format_fixed(tick, 0 if float(tick).is_integer() else decimals, lang)
         parts.append(
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick_text}</text>'
         )
     parts.append(
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{_AXIS}"/>'
@@ -153,7 +157,7 @@ def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
         label = (
             TEXTS[key]
             .get(lang)
-            .format(date=day_text(row.day, lang), score=fmt.format(row.score), level=row.level)
+            .format(date=day_text(row.day, lang), score=score_text(row.score), level=row.level)
         )
         parts.append(
             f'<circle cx="{x(row.day):.1f}" cy="{y(row.score):.1f}" r="4" fill="{_LINE}">'

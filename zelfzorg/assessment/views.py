@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -24,7 +23,7 @@ from zelfzorg.audit.models import AuditAction, AuditOutcome
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Forbidden, ValidationError
 from zelfzorg.models_base import utcnow
-from zelfzorg.web import NavItem, current_actor, error_text, roles_required, today
+from zelfzorg.web import NavItem, current_actor, error_text, language, roles_required, today
 
 bp = Blueprint("assessment", __name__)
 NAV = [
@@ -36,7 +35,7 @@ PAGE_SIZE = 4  # items per screen: short enough for a phone
 
 
 def _lang() -> str:
-    return str(get_locale() or "nl")
+    return language()
 
 
 def _trend_svg(data: trend.Trend, title: str, chart_id: str) -> Markup:

@@ -15,13 +15,15 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 
-from sqlalchemy import event, insert
+import sqlalchemy as sa
+from sqlalchemy import event, func, insert
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from zelfzorg.accounts.models import User
 from zelfzorg.audit.models import AuditAction, AuditEntry, AuditOutcome
 from zelfzorg.db import lock_for_append
 from zelfzorg.models_base import utcnow
@@ -235,6 +237,124 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
     return verify_chain(stream())
 
 
+ACCESS_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One person's visits to the record on one day: what they did, how often."""
+
+    day: date
+    user_id: int | None
+    user_name: str
+    role: str
+    discipline: str | None
+    organisation: str
+    own: bool
+    # (object type, action) -> how many times, in the order first seen (newest first)
+    what: dict[tuple[str, str], int]
+    denied: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    visits: list[Visit]
+    next_before: int | None  # keyset for the older entries, None on the last page
+    hidden_own: bool
+
+
+def _escaped_like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def access_log_for_patient(
+    session: Session,
+    patient_id: int,
+    own_user_id: int | None,
+    *,
+    show_own: bool = False,
+    before_id: int | None = None,
+    page_size: int = ACCESS_PAGE_SIZE,
+    tz: tzinfo = UTC,
+) -> AccessPage:
+    """Who read or changed this patient's record, grouped by day and person, newest first.
+
+    Paged in SQL by entry id (keyset: ``before_id`` is the previous page's ``next_before``),
+    ``page_size`` entries a page; the patient's own visits are left out unless ``show_own``.
+    The grouping happens on the page's entries, so a busy day may continue on the next page.
+    """
+    query = select(AuditEntry).where(AuditEntry.patient_id == patient_id)
+    if not show_own and own_user_id is not None:
+        query = query.where(
+            sa.or_(col(AuditEntry.user_id).is_(None), AuditEntry.user_id != own_user_id)
+        )
+    if before_id is not None:
+        query = query.where(col(AuditEntry.id) < before_id)
+    rows = list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(page_size + 1)).all())
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    user_ids = {r.user_id for r in rows if r.user_id is not None}
+    disciplines = (
+        dict(
+            session.exec(
+                select(User.id, User.discipline).where(col(User.id).in_(sorted(user_ids)))
+            ).all()
+        )
+        if user_ids
+        else {}
+    )
+    organisations = organisation_names(session, {r.organisation for r in rows})
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        moment = row.at.astimezone(tz)
+        key = (moment.date(), row.user_id, row.user_name, row.role, row.organisation)
+        group = groups.setdefault(key, {"what": {}, "denied": 0, "last_at": moment})
+        if row.outcome == AuditOutcome.denied:
+            group["denied"] += 1
+        else:
+            what = (row.object_type, str(row.action))
+            group["what"][what] = group["what"].get(what, 0) + 1
+    visits = [
+        Visit(
+            day=day,
+            user_id=user_id,
+            user_name=name,
+            role=role,
+            discipline=(str(d) if (d := disciplines.get(user_id)) else None),
+            organisation=organisations.get(organisation, ""),
+            own=user_id is not None and user_id == own_user_id,
+            what=group["what"],
+            denied=group["denied"],
+            last_at=group["last_at"],
+        )
+        for (day, user_id, name, role, organisation), group in groups.items()
+    ]
+    return AccessPage(visits, rows[-1].id if more and rows else None, not show_own)
+
+
+def organisation_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """The names behind the log's organisation codes ("practice:3", "caregroup:1"); the
+    platform itself and unknown codes have no name (the page shows the role only)."""
+    from zelfzorg.accounts.models import CareGroup, Practice
+
+    wanted: dict[type, dict[int, str]] = {Practice: {}, CareGroup: {}}
+    for code in codes:
+        kind, _, number = (code or "").partition(":")
+        model = {"practice": Practice, "caregroup": CareGroup}.get(kind)
+        if model is not None and number.isdigit():
+            wanted[model][int(number)] = code
+    names: dict[str, str] = {}
+    for model, by_id in wanted.items():
+        if by_id:
+            for row_id, name in session.exec(
+                select(model.id, model.name).where(col(model.id).in_(sorted(by_id)))
+            ).all():
+                names[by_id[row_id]] = name
+    return names
+
+
 def entries_for_patient(session: Session, patient_id: int, *, limit: int = 500) -> list[AuditEntry]:
     return list(
         session.exec(
@@ -250,18 +370,83 @@ def search_entries(
     session: Session,
     *,
     patient_id: int | None = None,
+    patient_ids: list[int] | None = None,
     user_id: int | None = None,
+    user: str = "",
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 200,
 ) -> list[AuditEntry]:
+    """The newest entries matching every filter given. ``user`` is part of a name or e-mail
+    address (as stored on the entry, or of the account); ``patient_ids`` the patients a name
+    search found (an empty list matches nothing)."""
     query = select(AuditEntry)
     if patient_id is not None:
         query = query.where(AuditEntry.patient_id == patient_id)
+    if patient_ids is not None:
+        query = query.where(col(AuditEntry.patient_id).in_(sorted(patient_ids)))
     if user_id is not None:
         query = query.where(AuditEntry.user_id == user_id)
+    user = (user or "").strip()[:200]
+    if user:
+        like = _escaped_like(user)
+        # Staff accounts only: a patient's name must not find their entries here.
+        accounts = (
+            select(User.id)
+            .where(User.role != "patient")
+            .where(
+                sa.or_(
+                    func.lower(User.email).like(like, escape="\\"),
+                    func.lower(User.name).like(like, escape="\\"),
+                )
+            )
+        )
+        query = query.where(
+            sa.or_(
+                func.lower(AuditEntry.user_name).like(like, escape="\\"),
+                col(AuditEntry.user_id).in_(accounts),
+            )
+        )
     if since is not None:
         query = query.where(col(AuditEntry.at) >= since)
     if until is not None:
         query = query.where(col(AuditEntry.at) <= until)
     return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all())
+
+
+def patients_named(session: Session, actor, text: str) -> list[int]:
+    """Ids of the patients whose name (or HIS number) contains ``text``, within the practices
+    the actor may oversee (``care_group_scope``: an administrator's care group, or all). The
+    search itself is audited; the log keeps the length of the text, not the name."""
+    from zelfzorg.accounts.scope import audit, care_group_scope
+    from zelfzorg.patients.models import Patient
+
+    text = (text or "").strip()[:100]
+    if not text:
+        return []
+    scope = care_group_scope(
+        session, actor, actor.user.care_group_id, object_type="AuditLog", audit_allowed=False
+    )
+    like = _escaped_like(text)
+    name = func.lower(func.coalesce(Patient.given_name, "") + " " + Patient.family_name)
+    ids = list(
+        session.exec(
+            select(Patient.id)
+            .where(col(Patient.practice_id).in_(scope.practice_ids))
+            .where(
+                sa.or_(
+                    name.like(like, escape="\\"),
+                    func.lower(func.coalesce(Patient.his_number, "")).like(like, escape="\\"),
+                )
+            )
+            .limit(500)
+        ).all()
+    )
+    audit(
+        session,
+        actor,
+        action=AuditAction.search,
+        object_type="Patient",
+        detail=f"audit log filter: {len(text)} characters, {len(ids)} patients",
+    )
+    return ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from zelfzorg.accounts.models import Role
@@ -15,7 +16,8 @@ from zelfzorg.boundary import InputRefused
 from zelfzorg.csvexport import csv_bytes
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
-from zelfzorg.inputs import parse_date, parse_id
+from zelfzorg.inputs import check_text, parse_date, parse_id
+from zelfzorg.labels import label
 from zelfzorg.web import AMSTERDAM, NavItem, current_actor, local, roles_required
 
 bp = Blueprint("audit", __name__)
@@ -25,23 +27,24 @@ NAV = [
     NavItem("audit.admin_log", N_("Auditlog"), (Role.admin,), 20),
 ]
 
-ACTION_LABELS = {
-    "read": N_("bekeken"),
-    "create": N_("toegevoegd"),
-    "update": N_("gewijzigd"),
-    "delete": N_("verwijderd"),
-    "print": N_("afgedrukt"),
-    "export": N_("geëxporteerd"),
-    "search": N_("gezocht"),
-    "login": N_("ingelogd"),
-}
-
 
 @bp.get("/mijn/toegang")
 @roles_required(Role.patient)
 def my_access():
     db = get_session()
-    entries = services.entries_for_patient(db, current_user.patient_id)
+    show_own = request.args.get("eigen") == "1"
+    before = request.args.get("voor", "").strip()
+    before_id = parse_id(before) if before else None
+    if before and before_id is None:
+        raise InputRefused(N_("Deze pagina bestaat niet."))
+    page = services.access_log_for_patient(
+        db,
+        current_user.patient_id,
+        current_user.id,
+        show_own=show_own,
+        before_id=before_id,
+        tz=AMSTERDAM,
+    )
     write_audit(
         db,
         current_actor(),
@@ -49,7 +52,9 @@ def my_access():
         object_type="AuditLog",
         patient_id=current_user.patient_id,
     )
-    return render_template("audit/my_access.html", entries=entries, labels=ACTION_LABELS)
+    return render_template(
+        "audit/my_access.html", page=page, show_own=show_own, first_page=before_id is None
+    )
 
 
 def _filters():
@@ -73,9 +78,20 @@ def _filters():
             return None
         return datetime.combine(day, time.max if end else time.min, AMSTERDAM)
 
+    def as_text(name):
+        try:
+            return check_text(request.args.get(name, ""))[:200].strip()
+        except ValidationError as error:
+            raise InputRefused.from_error(error) from None
+
+    patient = as_text("patient")
     return {
         "patient_id": as_int("patient_id"),
+        "patient_ids": (
+            services.patients_named(get_session(), current_actor(), patient) if patient else None
+        ),
         "user_id": as_int("user_id"),
+        "user": as_text("gebruiker"),
         "since": as_day("since"),
         "until": as_day("until", end=True),
     }
@@ -115,6 +131,10 @@ def admin_export():
         "client_address",
         "detail",
         "hash",
+        _("Rol"),
+        _("Wat"),
+        _("Actie"),
+        _("Uitkomst"),
     ]
     rows = (
         [
@@ -132,6 +152,10 @@ def admin_export():
             e.client_address,
             e.detail,
             e.hash,
+            label("role", e.role),
+            label("object_type", e.object_type),
+            label("audit_action", e.action),
+            label("audit_outcome", e.outcome),
         ]
         for e in entries
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
@@ -26,6 +25,7 @@ from zelfzorg.web import (
     current_actor,
     error_text,
     form_errors,
+    language,
     roles_required,
     today,
 )
@@ -81,7 +81,7 @@ def export(care_group_id: int, fmt: str):
 
     session = get_session()
     actor = current_actor()
-    lang = request.args.get("taal") or str(get_locale() or "nl")
+    lang = request.args.get("taal") or language()
     delimiter = ";" if request.args.get("scheiding", ";") == ";" else ","
     try:
         start, end = _day("van"), _day("tot")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from zelfzorg.contracting.report_data import Figure
+from zelfzorg.texts import format_fixed
 
 Z95, Z998 = 1.959964, 3.090232
 
@@ -86,8 +87,9 @@ def funnel_svg(
     y_label: str,
     width: int = 560,
     height: int = 320,
+    lang: str = "nl",
 ) -> str:
-    """A server-side SVG funnel plot; every text is escaped."""
+    """A server-side SVG funnel plot; every text is escaped, numbers in ``lang``'s notation."""
     p, points = funnel_points(practice_figures, overall, names)
     left, right, top, bottom = 48, 16, 24, 40
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -130,9 +132,10 @@ def funnel_svg(
                 )
     for pt in points:
         colour = {"": "#1f5f8b", "95": "#b36b00", "998": "#b00020"}[pt.outside]
+        share = format_fixed(float(pt.percentage), 1, lang)
         parts.append(
             f'<circle cx="{x(pt.denominator):.1f}" cy="{y(float(pt.percentage) / 100):.1f}" r="5" '
-            f'fill="{colour}"><title>{escape(pt.label)}: {pt.percentage}% (n={pt.denominator})'
+            f'fill="{colour}"><title>{escape(pt.label)}: {share}% (n={pt.denominator})'
             f"</title></circle>"
         )
     parts.append(

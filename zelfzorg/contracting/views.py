@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -26,7 +25,15 @@ from zelfzorg.db import get_session
 from zelfzorg.errors import N_, NotFound, ValidationError
 from zelfzorg.inputs import parse_id
 from zelfzorg.models_base import utcnow
-from zelfzorg.web import NavItem, current_actor, error_text, roles_required, today, translate
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    language,
+    roles_required,
+    today,
+    translate,
+)
 
 bp = Blueprint("contracting", __name__)
 NAV = [
@@ -61,7 +68,7 @@ DISCIPLINE_LABELS = {
 
 
 def _lang() -> str:
-    return str(get_locale() or "nl")
+    return language()
 
 
 def pct(value) -> str:
@@ -143,6 +150,7 @@ def _funnel(report: ReportData, indicator: str) -> Markup:
         [f for f in figures if f is not None],
         report.figure(indicator),
         names,
+        lang=_lang(),
         title=_(
             "Trechterdiagram %(indicator)s: %(title)s",
             indicator=indicator,

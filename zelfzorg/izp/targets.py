@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zelfzorg.telemonitoring.types import load_types
-from zelfzorg.texts import Text
+from zelfzorg.texts import Text, is_english
 
 # The catalogue types that make sense as a personal goal target, in the order offered.
 TARGET_CODES = (
@@ -62,8 +62,9 @@ def normalise_unit(code: str, unit: str) -> str | None:
     return kind.unit if _squash(unit) in accepted else None
 
 
-def display_unit(unit: str | None) -> str:
+def display_unit(unit: str | None, lang: str = "nl") -> str:
+    """The unit as people write it in ``lang`` ("stappen" / "steps" for "{steps}")."""
     for kind in MEASUREMENT_TYPES.values():
         if kind.unit == unit:
-            return kind.display_unit
+            return kind.display_units[-1] if is_english(lang) else kind.display_unit
     return unit or ""

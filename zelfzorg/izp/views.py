@@ -3,7 +3,7 @@ goals due for review, plan history and the plan PDF."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import (
@@ -54,6 +54,8 @@ from zelfzorg.web import (
     error_text,
     flash_error,
     form_errors,
+    language,
+    local,
     roles_required,
     today,
 )
@@ -130,7 +132,14 @@ def show_value(field: str, value) -> str:
         kind = MEASUREMENT_TYPES.get(value)
         return kind.label(str(get_locale() or "nl")) if kind else str(value)
     if field == "target_unit":
-        return display_unit(value)
+        return display_unit(value, language())
+    if field.endswith("_at") and isinstance(value, str):
+        from flask_babel import format_datetime
+
+        try:
+            return format_datetime(local(datetime.fromisoformat(value)), "short")
+        except ValueError:
+            return value
     if field.endswith("_date") and isinstance(value, str):
         from flask_babel import format_date
 
@@ -149,7 +158,7 @@ def message_text(message: Message | dict) -> str:
     if isinstance(message, dict):
         message = Message(message["msgid"], message.get("params", {}))
     if "unit" in message.params:  # the stored UCUM code ("mm[Hg]") as people write it
-        unit = display_unit(str(message.params["unit"]))
+        unit = display_unit(str(message.params["unit"]), language())
         message = Message(message.msgid, {**message.params, "unit": unit})
     return message.text(_, locale=str(get_locale()))
 
@@ -162,7 +171,7 @@ def target_text(goal) -> str:
         show_value("target_type", get("target_type")),
         show_value("target_comparator", get("target_comparator")),
         show_value("target_value", get("target_value")),
-        display_unit(get("target_unit")),
+        display_unit(get("target_unit"), language()),
     )
 
 
@@ -720,7 +729,7 @@ def review(goal_id: int):
 def _consultation(db, patient_id: int) -> dict:
     """What the consultation needs beside the goal: the activation level with its support
     advice and review interval, and the lifestyle interventions the patient may join."""
-    lang = str(get_locale() or "nl")
+    lang = language()
     activation = latest_activation(db, patient_id)
     rows = eligibility_for(db, current_actor(), patient_id, today(), lang=lang)
     return {
@@ -767,7 +776,7 @@ def history(patient_id: int):
 @roles_required(*BOTH)
 def pdf(patient_id: int):
     document = plan_document(
-        get_session(), current_actor(), patient_id, today=today(), lang=str(get_locale() or "nl")
+        get_session(), current_actor(), patient_id, today=today(), lang=language()
     )
     html = render_template("izp/plan_pdf.html", doc=document)
     body = render_pdf(

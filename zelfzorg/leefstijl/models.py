@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from zelfzorg.errors import N_
 from zelfzorg.leefstijl.criteria import criteria_to_data, parse_criteria
 from zelfzorg.models_base import RECORD_NOT_FOUND, PatientRecord, utc_column, utcnow
+from zelfzorg.texts import is_english
 
 
 class Intervention(SQLModel, table=True):
@@ -39,7 +40,7 @@ class Intervention(SQLModel, table=True):
     updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
     def description(self, lang: str) -> str:
-        return (self.description_en if lang == "en" else "") or self.description_nl
+        return (self.description_en if is_english(lang) else "") or self.description_nl
 
 
 @event.listens_for(Intervention, "before_insert")

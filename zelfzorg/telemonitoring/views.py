@@ -15,7 +15,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -43,7 +42,15 @@ from zelfzorg.telemonitoring.forms import (
 from zelfzorg.telemonitoring.importer import import_readings
 from zelfzorg.telemonitoring.models import MeasurementSource
 from zelfzorg.telemonitoring.types import get_type, load_catalog, load_types
-from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, translate
+from zelfzorg.web import (
+    NavItem,
+    current_actor,
+    error_text,
+    form_errors,
+    language,
+    roles_required,
+    translate,
+)
 
 bp = Blueprint("telemonitoring", __name__)
 NAV = [NavItem("telemonitoring.my_overview", N_("Mijn metingen"), (Role.patient,), 20)]
@@ -51,7 +58,7 @@ TOKEN_FLASH = "device_token_shown"
 
 
 def lang() -> str:
-    return str(get_locale() or "nl")
+    return language()
 
 
 def _local_now() -> datetime:

@@ -35,6 +35,7 @@ from zelfzorg.contracting.report_data import STRATUM_KEYS, IndicatorInfo, Stratu
 from zelfzorg.contracting.suppression import Cell, SuppressedReport
 from zelfzorg.errors import N_
 from zelfzorg.pdf import render_pdf
+from zelfzorg.texts import format_locale
 
 TEMPLATE = "contracting/pdf/report.html"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -280,13 +281,13 @@ def document(view: SuppressedReport, lang: str) -> dict:
     return {
         "lang": lang,
         "care_group": data.care_group_name,
-        "period_start": format_date(data.period_start, "long", locale=lang),
-        "period_end": format_date(data.period_end, "long", locale=lang),
-        "reference_date": format_date(data.reference_date, "long", locale=lang),
+        "period_start": format_date(data.period_start, "long", locale=format_locale(lang)),
+        "period_end": format_date(data.period_end, "long", locale=format_locale(lang)),
+        "reference_date": format_date(data.reference_date, "long", locale=format_locale(lang)),
         "generated_at": format_datetime(
             generated.astimezone(AMSTERDAM) if generated.tzinfo else generated,
             "d MMMM y HH:mm",
-            locale=lang,
+            locale=format_locale(lang),
         ),
         "definition_version": data.definition_version,
         "fingerprint": data.fingerprint,

@@ -157,6 +157,7 @@ _DATE_FORMATS = {"nl": "dd-MM-y", "en": "d MMM y"}
 
 
 def resolve_lang(lang: str) -> Lang:
+    lang = lang.replace("-", "_").split("_")[0]  # a locale ("en_GB") names its language
     if lang not in TEXTS:
         raise ValueError(f"unsupported language {lang!r}; use 'nl' or 'en'")
     return lang  # type: ignore[return-value]
