@@ -23,13 +23,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from zelfzorg.accounts import memberships, services, throttle, tokens
+from zelfzorg.accounts import memberships, practices, services, throttle, tokens
 from zelfzorg.accounts.forms import (
     ActivateForm,
     ApiTokenForm,
     CareGroupForm,
     LoginForm,
     MembershipForm,
+    PracticeEditForm,
     PracticeForm,
     RevokeForm,
     TotpForm,
@@ -37,7 +38,7 @@ from zelfzorg.accounts.forms import (
 )
 from zelfzorg.accounts.models import Discipline, Role, User
 from zelfzorg.db import get_session
-from zelfzorg.errors import N_, ValidationError
+from zelfzorg.errors import N_, Conflict, ValidationError
 from zelfzorg.models_base import utcnow
 from zelfzorg.web import (
     NavItem,
@@ -326,6 +327,7 @@ def admin_new_practice():
                 name=form.name.data,
                 city=form.city.data or "",
                 agb_code=form.agb_code.data or None,
+                phone=form.phone.data or "",
             )
         except ValidationError as error:
             form_errors(form, error)
@@ -334,6 +336,46 @@ def admin_new_practice():
             return redirect(url_for("accounts.admin_home"))
     return render_template(
         "accounts/admin_form.html", form=form, title=_("Nieuwe praktijk")
+    ), form_status()
+
+
+@bp.route("/beheer/praktijken/<int:practice_id>", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def admin_edit_practice(practice_id: int):
+    db = get_session()
+    practice = practices.get_practice(db, current_actor(), practice_id)
+    form = PracticeEditForm(obj=practice if request.method == "GET" else None)
+    if request.method == "GET":
+        form.agb_code.data = practice.agb_code or ""
+    if form.validate_on_submit():
+        data = practices.PracticeInput(
+            name=form.name.data or "",
+            city=form.city.data or "",
+            agb_code=form.agb_code.data or "",
+            phone=form.phone.data or "",
+        )
+        try:
+            practices.update_practice(
+                db, current_actor(), practice_id, data, version=form.version.number or 0
+            )
+        except Conflict as error:
+            flash(error_text(error), "error")
+            # Show what is saved now, with the version to save over.
+            form.version.data = str(practice.version)
+            return render_template(
+                "accounts/admin_form.html",
+                form=form,
+                title=_("Praktijk %(name)s wijzigen", name=practice.name),
+            ), 409
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            flash(_("De gegevens van de praktijk zijn opgeslagen."), "success")
+            return redirect(url_for("accounts.admin_home"))
+    return render_template(
+        "accounts/admin_form.html",
+        form=form,
+        title=_("Praktijk %(name)s wijzigen", name=practice.name),
     ), form_status()
 
 
