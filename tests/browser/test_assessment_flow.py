@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import browser_login, submit, visit
+from tests.browser.conftest import browser_login, main_menu, submit, visit
 from tests.browser.test_foundation_flows import assert_no_horizontal_scroll
 
 TITLE = "Vragenlijst zelfmanagement (activatie)"
@@ -44,7 +44,7 @@ def assert_answered(page: Page, number: int, label: str) -> None:
 
 
 def open_questionnaires(page: Page) -> None:
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     submit(page, nav.get_by_role("link", name="Vragenlijsten"))
     assert page.locator("h1").inner_text() == "Vragenlijsten"
 
