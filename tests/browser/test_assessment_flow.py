@@ -68,7 +68,7 @@ def test_patient_fills_in_activation_on_phone_and_poh_sees_level_advice_and_inte
         meta = patient.locator("main p.meta").first.inner_text()
         assert f"Pagina {screen} van 4" in meta
         numbers = range(4 * screen - 3, min(4 * screen, 13) + 1)
-        assert patient.get_by_role("group").count() == len(numbers)
+        assert patient.locator("main").get_by_role("group").count() == len(numbers)
         for number in numbers:
             answer(patient, number, LEVEL_3[number - 1])
         assert_no_horizontal_scroll(patient)
@@ -137,6 +137,7 @@ def test_patient_leaves_midway_and_resumes_with_answers_kept(phone_page, live_ur
     assert "Bij 1 vraag koos u “niet van toepassing”; die telt niet mee voor de score." in card
 
     # Leave: log out, come back later and log in again.
+    main_menu(page)  # on a phone, logging out is in the menu
     submit(page, page.get_by_role("button", name="Uitloggen"))
     browser_login(page, live_url, world.patient_user)
     open_questionnaires(page)

@@ -114,7 +114,9 @@ def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone
     submit(page, page.get_by_role("link", name="Terug naar mijn plan"))
     card = goals_region.locator("li.card").filter(has_text="Ik wil weer naar de markt kunnen lopen")
     assert "Voorgesteld" in card.inner_text()
-    assert "Wacht op akkoord van de zorgverlener." in card.inner_text()
+    # Written to the patient, not about them.
+    assert "U bent akkoord. Uw zorgverlener kijkt nog naar dit doel." in card.inner_text()
+    assert "Patiënt is akkoord" not in card.inner_text()
     assert card.get_by_role("button", name="Ik ben akkoord met dit doel").count() == 0
 
     # Log the action on the agreed goal as done today.
@@ -145,7 +147,7 @@ def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone
     main = page.locator("main").inner_text()
     assert "Dank u. Uw zorgverlener ziet dit bij het volgende gesprek." in main
     timeline = page.get_by_role("region", name="Tijdlijn van de evaluaties").inner_text()
-    assert "Voorbereid door de patiënt" in timeline and "4 / 5" in timeline
+    assert "Door u voorbereid" in timeline and "4 / 5" in timeline
     [review] = fetch(db, select(GoalReview))
     assert (review.goal_id, review.patient_score, review.decision) == (walk.id, 4, None)
 

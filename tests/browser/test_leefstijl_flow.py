@@ -70,9 +70,7 @@ def test_poh_offers_a_gli_and_the_patient_accepts_it_on_a_phone(
     browser_login(phone, live_url, world.patient_user)
     submit(
         phone,
-        phone.get_by_role("navigation", name="Hoofdmenu").get_by_role(
-            "link", name="Leefstijl", exact=True
-        ),
+        main_menu(phone).get_by_role("link", name="Leefstijl", exact=True),
     )
     assert phone.locator("h1").inner_text() == "Mijn leefstijl"
     offers = phone.locator("section[aria-labelledby=offers-h]")

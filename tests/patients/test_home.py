@@ -98,9 +98,11 @@ def test_the_plan_review_date_when_no_goal_has_one(db, world):
     plan = plans.plan_for_patient(db, world.patient.id)
     plan.next_review_date = date(2026, 11, 1)
     db.flush()
-    review = home(db, world).next_review
+    view = home(db, world)
+    review = view.next_review
     assert review.goal_title is None and review.overdue
     assert review.action.endpoint == "izp.my_plan"
+    assert view.todo_count == len(view.questionnaires) + 1  # a plan review that is past
 
 
 def test_goals_to_update_waiting_for_agreement_and_review_coming_up(db, world):
@@ -120,6 +122,10 @@ def test_goals_to_update_waiting_for_agreement_and_review_coming_up(db, world):
         ("Bijna evaluatie", "prepare"),
         ("Voorstel van de POH", "agree"),
     ]
+    view = home(db, world)
+    # Two goals and the questionnaire that is due; the review of the first goal is not
+    # counted twice.
+    assert view.todo_count == len(view.goals) + len(view.questionnaires) == 3
     by_reason = {g.reason: g for g in items}
     assert by_reason["agree"].action.endpoint == "izp.goal"
     assert by_reason["agree"].action.params == {"goal_id": waiting.id}
@@ -314,7 +320,11 @@ def test_admin_sets_the_practice_phone_number(db, world, login):
     # A second save on the old version is refused and keeps what the first one saved.
     stale = client.post(url, data={**data, "phone": "0344 99 99 99", "csrf_token": token})
     assert stale.status_code == 409
-    assert "Iemand anders heeft deze praktijk intussen gewijzigd" in stale.get_data(as_text=True)
+    stale_page = stale.get_data(as_text=True)
+    assert "Iemand anders heeft deze praktijk intussen gewijzigd" in stale_page
+    assert "<dd>0344 61 23 45</dd>" in stale_page  # what is saved now
+    assert 'value="0344 99 99 99"' in stale_page  # and what was typed, kept
+    assert 'name="version" type="hidden" value="2"' in stale_page
     db.refresh(world.practice)
     assert world.practice.phone == "0344 61 23 45"
     db.commit()

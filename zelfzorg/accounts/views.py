@@ -360,11 +360,18 @@ def admin_edit_practice(practice_id: int):
             )
         except Conflict as error:
             flash(error_text(error), "error")
-            # Show what is saved now, with the version to save over.
+            # Keep what was typed; show what is saved now, and save over that version.
             form.version.data = str(practice.version)
+            saved = [
+                (form.name.label.text, practice.name),
+                (form.city.label.text, practice.city),
+                (form.agb_code.label.text, practice.agb_code or ""),
+                (form.phone.label.text, practice.phone),
+            ]
             return render_template(
                 "accounts/admin_form.html",
                 form=form,
+                saved=saved,
                 title=_("Praktijk %(name)s wijzigen", name=practice.name),
             ), 409
         except ValidationError as error:

@@ -114,9 +114,10 @@ class PatientHome:
     @property
     def todo_count(self) -> int:
         """How many things ask for the patient's action (for the page's opening line)."""
-        review_soon = self.next_review is not None and (
-            self.next_review.overdue or self.next_review.goal_title is not None
-        )
+        review = self.next_review
+        # A review asks for action when it is past, or when there is one to prepare (a goal's
+        # review within two weeks is also in ``goals``: counted once).
+        review_soon = review is not None and review.overdue and review.goal_title is None
         return len(self.questionnaires) + len(self.goals) + self.unread + int(review_soon)
 
 
