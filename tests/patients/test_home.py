@@ -335,3 +335,28 @@ def test_only_an_admin_edits_a_practice(db, world, login):
     url = f"/beheer/praktijken/{world.practice.id}"
     assert login(world.poh).get(url).status_code == 403
     assert login(world.admin).get("/beheer/praktijken/999999").status_code == 404
+
+
+def test_home_statements_do_not_grow_with_goals_readings_or_notifications(db, world, engine):
+    from tests.queries import count_statements
+
+    def statements() -> int:
+        db.commit()
+        db.expire_all()
+        with count_statements(engine) as sent:
+            home(db, world)
+        db.commit()
+        return len(sent)
+
+    active_goal(db, world, review_date=TODAY + timedelta(days=3))
+    enter(db, world, world.patient, world.patient_user, weight=80)
+    few = statements()
+    assert few > 0
+    for i in range(4):
+        active_goal(db, world, title=f"Doel {i}", review_date=TODAY + timedelta(days=i))
+        enter(
+            db, world, world.patient, world.patient_user, at=NOW - timedelta(days=i + 1), weight=81
+        )
+        notify(db, user_id=world.patient_user.id, key=f"n{i}", kind="test", message="Melding")
+    enter(db, world, world.patient, world.patient_user, systolic=130, diastolic=80)
+    assert statements() == few
