@@ -77,7 +77,7 @@ def test_next_review_is_the_nearest_goal_review_and_offers_to_prepare_it(db, wor
     db.flush()
     review = home(db, world).next_review
     assert review.day == date(2026, 12, 10) and review.goal_title == "Eerst dit"
-    assert not review.overdue
+    assert not review.overdue and not review.prepared
     assert review.action.endpoint == "izp.prepare_review"
     assert review.action.params == {"goal_id": soon.id}
     assert later.id != soon.id
@@ -89,7 +89,7 @@ def test_a_prepared_review_is_no_longer_to_prepare(db, world):
         db, world.actor(world.patient_user), goal.id, score=4, token="t1", now=NOW
     )
     view = home(db, world)
-    assert view.next_review.action.endpoint == "izp.goal"
+    assert view.next_review.action.endpoint == "izp.goal" and view.next_review.prepared
     assert view.goals == []
 
 

@@ -59,6 +59,7 @@ class NextReview:
     goal_title: str | None  # None: the review of the whole plan
     overdue: bool
     action: Action
+    prepared: bool = False  # the patient already told how it went
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ def _next_review(
         action = Action(N_("Bekijk het doel"), "izp.goal", {"goal_id": goal.id})  # type: ignore[dict-item]
     else:
         action = Action(N_("Naar mijn plan"), "izp.my_plan")
-    return NextReview(day, goal.title if goal else None, day < today, action)
+    prepared = goal is not None and goal.id in open_reviews
+    return NextReview(day, goal.title if goal else None, day < today, action, prepared)
 
 
 def _questionnaires(session: Session, patient_id: int, today: date) -> list[OpenQuestionnaire]:
