@@ -272,12 +272,13 @@ def seed_demo(
     session.add(group)
     session.flush()
     practices = []
-    for name, city in [
-        ("Huisartsenpraktijk De Linde", "Tiel"),
-        ("Gezondheidscentrum Waalkade", "Zaltbommel"),
-        ("Huisartsen Betuwe", "Geldermalsen"),
+    # Fictitious numbers in the demo (not any real practice's).
+    for name, city, phone in [
+        ("Huisartsenpraktijk De Linde", "Tiel", "0344 000 101"),
+        ("Gezondheidscentrum Waalkade", "Zaltbommel", "0418 000 202"),
+        ("Huisartsen Betuwe", "Geldermalsen", "0345 000 303"),
     ]:
-        practice = Practice(care_group_id=group.id, name=name, city=city)
+        practice = Practice(care_group_id=group.id, name=name, city=city, phone=phone)
         session.add(practice)
         practices.append(practice)
     session.flush()

@@ -25,6 +25,15 @@ def _new_practice(w, db, params) -> dict:
     return {"care_group_id": str(w.care_group.id), "name": "Praktijk Oost", "city": "Delft"}
 
 
+def _edit_practice(w, db, params) -> dict:
+    db.refresh(w.other_practice)
+    return {
+        "name": "Waalkade",
+        "phone": "0418 12 34 56",
+        "version": str(w.other_practice.version),
+    }
+
+
 def _new_user(w, db, params) -> dict:
     n = make_patient(db, w.practice).id  # a unique number for the e-mail address
     return {
@@ -53,6 +62,11 @@ RULES = {
     "accounts.admin_new_care_group": Rule(frozenset({"admin"}), data=_new_care_group),
     "accounts.admin_new_practice": Rule(frozenset({"admin"}), data=_new_practice),
     "accounts.admin_new_user": Rule(frozenset({"admin"}), data=_new_user),
+    "accounts.admin_edit_practice": Rule(
+        frozenset({"admin"}),
+        params=lambda w, db: {"practice_id": w.other_practice.id},
+        data=_edit_practice,
+    ),
     "accounts.admin_reset_totp": Rule(
         frozenset({"admin"}), params=lambda w, db: {"user_id": w.other_poh.id}
     ),

@@ -156,6 +156,17 @@ def phone_page(browser, live_url, request) -> Page:
     _close_page(p, request)
 
 
+@pytest.fixture()
+def sized_page(browser, live_url, request) -> Page:
+    """A page of the size in ``request.param`` (parametrize with ``indirect=True``): a
+    viewport dict; a width under 768 is a touch phone."""
+    viewport = request.param
+    phone = {"is_mobile": True, "has_touch": True} if viewport["width"] < 768 else {}
+    p = _new_page(browser, request, live_url, viewport=viewport, **phone)
+    yield p
+    _close_page(p, request)
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 
@@ -203,6 +214,15 @@ def submit(page: Page, target: str | Locator) -> None:
     with page.expect_event("load"):
         locator.click()
     assert_accessible(page)
+
+
+def main_menu(page: Page, name: str = "Hoofdmenu") -> Locator:
+    """The main menu of the current page. On a phone it sits behind its "Menu" button
+    (a ``<details>``): open it first, as a person would."""
+    summary = page.locator("details.menu-compact > summary")
+    if summary.is_visible() and page.locator("details.menu-compact[open]").count() == 0:
+        summary.click()
+    return page.get_by_role("navigation", name=name)
 
 
 def _totp_last_counter(user_id: int) -> int | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import browser_login, submit, visit
+from tests.browser.conftest import browser_login, main_menu, submit, visit
 from tests.browser.test_foundation_flows import assert_no_horizontal_scroll
 
 TITLE = "Vragenlijst zelfmanagement (activatie)"
@@ -44,7 +44,7 @@ def assert_answered(page: Page, number: int, label: str) -> None:
 
 
 def open_questionnaires(page: Page) -> None:
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     submit(page, nav.get_by_role("link", name="Vragenlijsten"))
     assert page.locator("h1").inner_text() == "Vragenlijsten"
 
@@ -68,7 +68,7 @@ def test_patient_fills_in_activation_on_phone_and_poh_sees_level_advice_and_inte
         meta = patient.locator("main p.meta").first.inner_text()
         assert f"Pagina {screen} van 4" in meta
         numbers = range(4 * screen - 3, min(4 * screen, 13) + 1)
-        assert patient.get_by_role("group").count() == len(numbers)
+        assert patient.locator("main").get_by_role("group").count() == len(numbers)
         for number in numbers:
             answer(patient, number, LEVEL_3[number - 1])
         assert_no_horizontal_scroll(patient)
@@ -137,6 +137,7 @@ def test_patient_leaves_midway_and_resumes_with_answers_kept(phone_page, live_ur
     assert "Bij 1 vraag koos u “niet van toepassing”; die telt niet mee voor de score." in card
 
     # Leave: log out, come back later and log in again.
+    main_menu(page)  # on a phone, logging out is in the menu
     submit(page, page.get_by_role("button", name="Uitloggen"))
     browser_login(page, live_url, world.patient_user)
     open_questionnaires(page)

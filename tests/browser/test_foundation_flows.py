@@ -7,7 +7,7 @@ import re
 
 from sqlmodel import select
 
-from tests.browser.conftest import assert_accessible, browser_login, submit, visit
+from tests.browser.conftest import assert_accessible, browser_login, main_menu, submit, visit
 from tests.factories import make_patient
 from zelfzorg.audit.models import AuditEntry
 from zelfzorg.patients import services as patient_services
@@ -54,7 +54,7 @@ def test_patient_on_phone_sees_overview_and_who_accessed_the_record(
     browser_login(page, live_url, world.patient_user)
     assert page.url == f"{live_url}/mijn"
     assert page.locator("h1").inner_text() == "Welkom, Gerda"
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     assert nav.get_by_role("link", name="Mijn overzicht").get_attribute("aria-current") == "page"
     assert "Diabetes type 2" in page.locator("main").inner_text()
     assert_no_horizontal_scroll(page)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from tests.browser.conftest import browser_login, submit, visit
+from tests.browser.conftest import browser_login, main_menu, submit, visit
 from tests.browser.test_foundation_flows import assert_no_horizontal_scroll
 from tests.leefstijl.helpers import add_measurement as add_lifestyle_measurement
 from tests.leefstijl.helpers import make_intervention
@@ -85,7 +85,7 @@ def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone
 
     page = phone_page
     browser_login(page, live_url, world.patient_user)
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     submit(page, nav.get_by_role("link", name="Mijn plan"))
     assert page.url == f"{live_url}/mijn/plan"
     assert page.locator("h1").inner_text() == "Mijn plan"
@@ -114,7 +114,9 @@ def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone
     submit(page, page.get_by_role("link", name="Terug naar mijn plan"))
     card = goals_region.locator("li.card").filter(has_text="Ik wil weer naar de markt kunnen lopen")
     assert "Voorgesteld" in card.inner_text()
-    assert "Wacht op akkoord van de zorgverlener." in card.inner_text()
+    # Written to the patient, not about them.
+    assert "U bent akkoord. Uw zorgverlener kijkt nog naar dit doel." in card.inner_text()
+    assert "Patiënt is akkoord" not in card.inner_text()
     assert card.get_by_role("button", name="Ik ben akkoord met dit doel").count() == 0
 
     # Log the action on the agreed goal as done today.
@@ -145,7 +147,7 @@ def test_patient_proposes_a_goal_logs_an_action_and_prepares_a_review_on_a_phone
     main = page.locator("main").inner_text()
     assert "Dank u. Uw zorgverlener ziet dit bij het volgende gesprek." in main
     timeline = page.get_by_role("region", name="Tijdlijn van de evaluaties").inner_text()
-    assert "Voorbereid door de patiënt" in timeline and "4 / 5" in timeline
+    assert "Door u voorbereid" in timeline and "4 / 5" in timeline
     [review] = fetch(db, select(GoalReview))
     assert (review.goal_id, review.patient_score, review.decision) == (walk.id, 4, None)
 
@@ -210,7 +212,7 @@ def test_poh_agrees_a_proposal_reviews_with_adjust_changes_target_and_downloads_
     assert "Actief" in page.locator("dl.izp-facts").inner_text()
 
     # The goals due for review lead to the review of the blood pressure goal.
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     submit(page, nav.get_by_role("link", name="Evaluaties"))
     row = page.locator("main table tbody tr").filter(has_text="Mijn bloeddruk omlaag")
     assert "Gerda Willemsen" in row.inner_text()

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from tests.browser.conftest import browser_login, submit, visit
+from tests.browser.conftest import browser_login, main_menu, submit, visit
 from tests.leefstijl.helpers import add_measurement, make_intervention
 from zelfzorg.leefstijl.models import Referral, ReferralEvent
 from zelfzorg.models_base import utcnow
@@ -32,7 +32,7 @@ def test_poh_offers_a_gli_and_the_patient_accepts_it_on_a_phone(
 
     # The POH finds the patient among the practice's lifestyle opportunities.
     browser_login(page, live_url, world.poh)
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     submit(page, nav.get_by_role("link", name="Leefstijl", exact=True))
     assert page.locator("h1").inner_text() == "Leefstijl: kansen in de praktijk"
     row = page.locator("main table tbody tr").filter(has_text="Willemsen, Gerda")
@@ -70,9 +70,7 @@ def test_poh_offers_a_gli_and_the_patient_accepts_it_on_a_phone(
     browser_login(phone, live_url, world.patient_user)
     submit(
         phone,
-        phone.get_by_role("navigation", name="Hoofdmenu").get_by_role(
-            "link", name="Leefstijl", exact=True
-        ),
+        main_menu(phone).get_by_role("link", name="Leefstijl", exact=True),
     )
     assert phone.locator("h1").inner_text() == "Mijn leefstijl"
     offers = phone.locator("section[aria-labelledby=offers-h]")
@@ -129,7 +127,7 @@ def test_admin_catalogue_page_is_accessible(page, live_url, world, db):
     db.commit()
 
     browser_login(page, live_url, world.admin)
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     submit(page, nav.get_by_role("link", name="Leefstijlaanbod"))
     assert page.locator("h1").inner_text() == "Leefstijlaanbod"
     cards = page.locator("main li.card")

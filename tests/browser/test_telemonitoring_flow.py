@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, func, select
 
-from tests.browser.conftest import browser_login, submit, visit
+from tests.browser.conftest import browser_login, main_menu, submit, visit
 from tests.browser.test_foundation_flows import assert_no_horizontal_scroll
 from zelfzorg.telemonitoring import services
 from zelfzorg.telemonitoring.models import Alert, Measurement
@@ -40,7 +40,7 @@ def test_patient_enters_blood_pressure_on_phone_refused_then_urgent(
 ):
     page = phone_page
     browser_login(page, live_url, world.patient_user)
-    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(page)
     submit(page, nav.get_by_role("link", name="Mijn metingen"))
     assert page.locator("h1").inner_text() == "Mijn metingen"
     assert "Nog geen metingen." in page.locator("main").inner_text()
@@ -76,7 +76,7 @@ def test_patient_enters_blood_pressure_on_phone_refused_then_urgent(
 
     # The patient's own chart page: SVG with title and desc, and the table view.
     submit(page, latest.get_by_role("link", name="Grafiek Bovendruk"))
-    svg = page.locator("figure.tm-chart svg[role=img]")
+    svg = page.locator("figure.tm-chart:visible svg[role=img]")
     assert svg.locator("title").first.text_content() == "Bovendruk"
     assert (svg.locator("desc").first.text_content() or "").strip()
     assert "190" in page.get_by_role("table").inner_text()
@@ -113,7 +113,7 @@ def test_poh_acknowledges_urgent_alert_from_the_worklist(page, live_url, world, 
     submit(page, page.get_by_role("link", name="Grafiek bekijken"))
     assert page.url.startswith(f"{live_url}/patienten/{world.patient.id}/metingen/grafiek/")
     assert page.locator("h1").inner_text() == "Bovendruk: Gerda Willemsen"
-    svg = page.locator("figure.tm-chart svg[role=img]")
+    svg = page.locator("figure.tm-chart:visible svg[role=img]")
     labelled_by = svg.get_attribute("aria-labelledby").split()
     assert [page.locator(f"[id='{i}']").evaluate("e => e.tagName") for i in labelled_by] == [
         "title",

@@ -53,6 +53,23 @@ class PracticeForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     city = StringField(_l("Plaats"), validators=[Optional(), Length(max=100)])
     agb_code = StringField(_l("AGB-code (8 cijfers)"), validators=[Optional(), Length(max=8)])
+    phone = StringField(
+        _l("Telefoonnummer voor patiënten"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+
+
+class PracticeEditForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+    city = StringField(_l("Plaats"), validators=[Optional(), Length(max=100)])
+    agb_code = StringField(_l("AGB-code (8 cijfers)"), validators=[Optional(), Length(max=8)])
+    phone = StringField(
+        _l("Telefoonnummer voor patiënten"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    version = IdField()
 
 
 class MembershipForm(FlaskForm):

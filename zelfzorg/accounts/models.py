@@ -47,6 +47,10 @@ class Practice(SQLModel, table=True):
     name: str = Field(max_length=200)
     city: str = Field(default="", max_length=100)
     agb_code: str | None = Field(default=None, max_length=8)
+    # Shown to the practice's patients on their home page (as typed, e.g. "0344 61 23 45").
+    phone: str = Field(default="", max_length=20)
+    # Optimistic locking of the administrator's edit form.
+    version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
 
 

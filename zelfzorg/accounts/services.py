@@ -391,7 +391,10 @@ def create_practice(
     name: str,
     city: str = "",
     agb_code: str | None = None,
+    phone: str = "",
 ) -> Practice:
+    from zelfzorg.accounts.practices import clean_phone
+
     if actor is not None:
         _require_admin(actor)
     name = (name or "").strip()
@@ -406,6 +409,7 @@ def create_practice(
         name=name,
         city=(city or "").strip()[:100],
         agb_code=agb_code or None,
+        phone=clean_phone(phone),
     )
     session.add(practice)
     session.flush()

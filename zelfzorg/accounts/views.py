@@ -24,7 +24,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from zelfzorg.accounts import admin_users, memberships, resets, services, throttle, tokens
+from zelfzorg.accounts import (
+    admin_users,
+    memberships,
+    practices,
+    resets,
+    services,
+    throttle,
+    tokens,
+)
 from zelfzorg.accounts.forms import (
     ActivateForm,
     ApiTokenForm,
@@ -34,6 +42,7 @@ from zelfzorg.accounts.forms import (
     LoginForm,
     MembershipForm,
     NewPasswordForm,
+    PracticeEditForm,
     PracticeForm,
     ResetCodeForm,
     RevokeForm,
@@ -333,6 +342,7 @@ def admin_new_practice():
                 name=form.name.data,
                 city=form.city.data or "",
                 agb_code=form.agb_code.data or None,
+                phone=form.phone.data or "",
             )
         except ValidationError as error:
             form_errors(form, error)
@@ -341,6 +351,53 @@ def admin_new_practice():
             return redirect(url_for("accounts.admin_home"))
     return render_template(
         "accounts/admin_form.html", form=form, title=_("Nieuwe praktijk")
+    ), form_status()
+
+
+@bp.route("/beheer/praktijken/<int:practice_id>", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def admin_edit_practice(practice_id: int):
+    db = get_session()
+    practice = practices.get_practice(db, current_actor(), practice_id)
+    form = PracticeEditForm(obj=practice if request.method == "GET" else None)
+    if request.method == "GET":
+        form.agb_code.data = practice.agb_code or ""
+    if form.validate_on_submit():
+        data = practices.PracticeInput(
+            name=form.name.data or "",
+            city=form.city.data or "",
+            agb_code=form.agb_code.data or "",
+            phone=form.phone.data or "",
+        )
+        try:
+            practices.update_practice(
+                db, current_actor(), practice_id, data, version=form.version.number or 0
+            )
+        except Conflict as error:
+            flash(error_text(error), "error")
+            # Keep what was typed; show what is saved now, and save over that version.
+            form.version.data = str(practice.version)
+            saved = [
+                (form.name.label.text, practice.name),
+                (form.city.label.text, practice.city),
+                (form.agb_code.label.text, practice.agb_code or ""),
+                (form.phone.label.text, practice.phone),
+            ]
+            return render_template(
+                "accounts/admin_form.html",
+                form=form,
+                saved=saved,
+                title=_("Praktijk %(name)s wijzigen", name=practice.name),
+            ), 409
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            flash(_("De gegevens van de praktijk zijn opgeslagen."), "success")
+            return redirect(url_for("accounts.admin_home"))
+    return render_template(
+        "accounts/admin_form.html",
+        form=form,
+        title=_("Praktijk %(name)s wijzigen", name=practice.name),
     ), form_status()
 
 

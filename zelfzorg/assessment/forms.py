@@ -13,6 +13,21 @@ TREND_LABELS = {
     "down": _l("lager dan de vorige keer"),
     "same": _l("gelijk aan de vorige keer"),
 }
+# What each questionnaire is for, in plain words for the patient (the titles keep the names
+# of the instruments, such as SEMCD-6, that professionals know them by).
+INSTRUMENT_ABOUT = {
+    "activation": _l(
+        "Over hoe goed u uw gezondheid zelf kunt regelen. Dit heet ook zelfmanagement. "
+        "De uitslag helpt uw zorgverlener de steun te kiezen die bij u past."
+    ),
+    "semcd6": _l(
+        "Zes vragen over hoeveel vertrouwen u heeft dat u met uw aandoening kunt omgaan. "
+        "SEMCD-6 is de naam van deze vragenlijst (een Engelse afkorting)."
+    ),
+    "sdm_experience": _l(
+        "Drie korte vragen over hoe het gesprek over uw zorgplan ging: kon u meebeslissen?"
+    ),
+}
 FILLED_BY_LABELS = {
     "patient": _l("de patiënt"),
     "professional": _l("een zorgverlener"),

@@ -14,6 +14,7 @@ from zelfzorg.assessment import care_group_settings, services, trend
 from zelfzorg.assessment.forms import (
     ACTIONS,
     FILLED_BY_LABELS,
+    INSTRUMENT_ABOUT,
     TREND_LABELS,
     ActionForm,
     AnswerPageForm,
@@ -49,6 +50,7 @@ def _context(**values):
         "trend_svg": _trend_svg,
         "trend_labels": TREND_LABELS,
         "filled_by_labels": FILLED_BY_LABELS,
+        "instrument_about": INSTRUMENT_ABOUT,
         **values,
     }
 

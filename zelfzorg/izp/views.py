@@ -46,7 +46,7 @@ from zelfzorg.izp.printing import plan_document
 from zelfzorg.izp.progress import Message
 from zelfzorg.izp.targets import MEASUREMENT_TYPES, display_unit
 from zelfzorg.leefstijl.services import eligibility_for
-from zelfzorg.patients.forms import CARE_TEAM_LABELS, PROGRAMME_LABELS
+from zelfzorg.patients.forms import CARE_TEAM_LABELS, PROGRAMME_EXPLANATIONS, PROGRAMME_LABELS
 from zelfzorg.pdf import render_pdf
 from zelfzorg.web import (
     NavItem,
@@ -183,6 +183,7 @@ def _helpers():
         "target_text": target_text,
         "field_labels": FIELD_LABELS,
         "programme_labels": PROGRAMME_LABELS,
+        "programme_explanations": PROGRAMME_EXPLANATIONS,
         "team_labels": CARE_TEAM_LABELS,
     }
 

@@ -24,6 +24,24 @@ CARE_TEAM_LABELS = {
     CareTeamRole.contactpersoon: _l("Contactpersoon"),
     CareTeamRole.member: _l("Lid van het zorgteam"),
 }
+# What the words mean, in plain language, for the patient's own pages.
+PROGRAMME_EXPLANATIONS = {
+    Programme.DM2: _l("Zorg bij suikerziekte (diabetes)."),
+    Programme.COPD: _l("Zorg bij een longziekte waardoor u moeilijker uitademt."),
+    Programme.astma: _l("Zorg bij gevoelige luchtwegen die soms ontstoken zijn."),
+    Programme.CVRM: _l(
+        "Zorg om de kans op hart- en vaatziekten, zoals een hartaanval of beroerte, kleiner "
+        "te maken. Bijvoorbeeld door op uw bloeddruk en cholesterol te letten."
+    ),
+    Programme.hartfalen: _l("Zorg bij een hart dat minder goed pompt."),
+}
+CARE_TEAM_EXPLANATIONS = {
+    CareTeamRole.hoofdbehandelaar: _l(
+        "De zorgverlener die verantwoordelijk is voor uw behandeling, meestal uw huisarts."
+    ),
+    CareTeamRole.contactpersoon: _l("Bij deze persoon kunt u met vragen terecht."),
+    CareTeamRole.member: _l("Werkt mee aan uw zorg."),
+}
 
 
 class PatientForm(FlaskForm):

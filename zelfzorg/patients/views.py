@@ -12,10 +12,13 @@ from zelfzorg.accounts import services as account_services
 from zelfzorg.accounts.models import Role
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, ValidationError
+from zelfzorg.home.services import patient_home
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients import practice_history, services
 from zelfzorg.patients.forms import (
+    CARE_TEAM_EXPLANATIONS,
     CARE_TEAM_LABELS,
+    PROGRAMME_EXPLANATIONS,
     PROGRAMME_LABELS,
     CareTeamForm,
     EndEnrolmentForm,
@@ -354,12 +357,13 @@ def reset_code(patient_id: int):
 @bp.get("/mijn")
 @roles_required(Role.patient)
 def me():
-    db = get_session()
-    record = services.open_patient(db, current_actor(), current_user.patient_id)
+    home = patient_home(get_session(), current_actor(), today=today())
     return render_template(
         "patients/me.html",
-        record=record,
+        home=home,
         today=today(),
         labels=PROGRAMME_LABELS,
+        explanations=PROGRAMME_EXPLANATIONS,
         team_labels=CARE_TEAM_LABELS,
+        team_explanations=CARE_TEAM_EXPLANATIONS,
     )

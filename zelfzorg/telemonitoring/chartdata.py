@@ -23,6 +23,9 @@ from zelfzorg.telemonitoring.types import get_type
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _SQLITE_FMT = "%Y-%m-%d %H:%M:%S"
+#: The phone layout of a chart: about the width of a 360 px screen, so its text is not
+#: scaled down.
+PHONE_WIDTH, PHONE_HEIGHT = 340, 260
 
 
 def _current(patient_id: int, type_code: str, start: datetime, end: datetime):
@@ -158,9 +161,11 @@ def chart_svg(
     points: tuple[Bucket, list[Point]] | None = None,
     width: int = 640,
     height: int = 320,
+    compact: bool = False,
 ) -> str:
     """The SVG trend chart with the target band. The caller has authorised and audited
-    access to the patient (the chart pages do it; the care-plan PDF does it for the plan)."""
+    access to the patient (the chart pages do it; the care-plan PDF does it for the plan).
+    ``compact``: the phone layout (narrow, larger text, fewer dates on the axis)."""
     mtype = get_type(type_code)
     bucket, data = points or series(session, patient_id, type_code, start, end)
     target = effective_target(session, patient_id, type_code)
@@ -178,7 +183,9 @@ def chart_svg(
         decimals=mtype.decimals,
         bucket=bucket,
         tz=AMSTERDAM,
-        chart_id=f"chart-{type_code.replace('_', '-')}",
-        width=width,
-        height=height,
+        chart_id=f"chart-{type_code.replace('_', '-')}" + ("-compact" if compact else ""),
+        width=PHONE_WIDTH if compact else width,
+        height=PHONE_HEIGHT if compact else height,
+        font_size=14 if compact else 12,
+        max_time_ticks=4 if compact else 9,
     )

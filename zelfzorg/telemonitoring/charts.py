@@ -40,6 +40,10 @@ TEXTS = {
         en="{count} readings from {start} to {end}. Latest value: {last}.",
     ),
     "week_of": Text(nl="week van {date}", en="week of {date}"),
+    "gaps": Text(
+        nl="De lijn is onderbroken waar geen metingen zijn.",
+        en="The line is broken where there are no readings.",
+    ),
     "aggregated": Text(
         nl="{when}: gemiddeld {value} ({n} metingen, {low} tot {high})",
         en="{when}: average {value} ({n} readings, {low} to {high})",
@@ -157,11 +161,15 @@ def render_svg(
     empty_text: str | None = None,
     tz: tzinfo | None = None,
     chart_id: str | None = None,
+    font_size: int = 12,
+    max_time_ticks: int = 9,
 ) -> str:
     """A self-contained ``<svg role="img">`` with ``<title>`` and ``<desc>`` for screen readers.
 
     ``unit`` and ``decimals`` are the display unit and decimals of the type; ``bucket`` says
     what the points are (for their labels); ``tz`` is the zone for dates (Dutch time).
+    A narrow chart for a phone takes a larger ``font_size`` and fewer ``max_time_ticks``.
+    The line is broken where readings are missing (see ``segments``).
     """
     if width < 200 or height < 120:
         raise ValueError("a chart needs at least 200 x 120 units")
@@ -172,6 +180,7 @@ def render_svg(
     chart_id = chart_id or _default_id(title, description, points)
     zone = tz or ZoneInfo(DISPLAY_TIMEZONE)
     canvas = _Canvas(points, target, width, height, zone)
+    runs = segments(points, bucket, zone)
 
     summary = (
         _summary(points, unit, decimals, bucket, lang, zone)
@@ -180,11 +189,13 @@ def render_svg(
     )
     if target is not None:
         summary += " " + TEXTS["target"].get(lang).format(target=target.text(lang)) + "."
+    if len(runs) > 1:
+        summary += " " + TEXTS["gaps"].get(lang)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'font-family="sans-serif" font-size="12" fill="{_COLOR_TEXT}">',
+        f'font-family="sans-serif" font-size="{font_size}" fill="{_COLOR_TEXT}">',
         f'<title id="{chart_id}-title">{_text(title)}</title>',
         f'<desc id="{chart_id}-desc">{_text(_join(description, summary))}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
@@ -200,8 +211,8 @@ def render_svg(
     if target is not None:
         parts += _target_band(canvas, target, lang, width)
     parts += _y_axis(canvas, unit, lang)
-    parts += _x_axis(canvas, lang)
-    parts += _data(canvas, points, unit, decimals, bucket, lang, zone)
+    parts += _x_axis(canvas, lang, max_time_ticks, font_size)
+    parts += _data(canvas, points, runs, unit, decimals, bucket, lang, zone)
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -282,19 +293,22 @@ def _y_axis(canvas: _Canvas, unit: str, lang: str) -> list[str]:
     return parts
 
 
-def _x_axis(canvas: _Canvas, lang: str) -> list[str]:
+def _x_axis(canvas: _Canvas, lang: str, max_ticks: int, font_size: int) -> list[str]:
     parts = [
         f'<line x1="{canvas.left}" y1="{canvas.bottom}" x2="{canvas.right}" '
         f'y2="{canvas.bottom}" stroke="{_COLOR_AXIS}" stroke-width="1"/>'
     ]
-    for tick, label in time_ticks(canvas.t0, canvas.t1, lang, tz=canvas.zone):
+    ticks = time_ticks(canvas.t0, canvas.t1, lang, tz=canvas.zone)
+    if len(ticks) > max_ticks:  # a narrow chart: every second (third...) tick
+        ticks = ticks[:: math.ceil(len(ticks) / max_ticks)]
+    for tick, label in ticks:
         x = canvas.x(tick)
         parts.append(
             f'<line x1="{x:.1f}" y1="{canvas.bottom}" x2="{x:.1f}" y2="{canvas.bottom + 5}" '
             f'stroke="{_COLOR_AXIS}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text class="tick" x="{x:.1f}" y="{canvas.bottom + 18}" '
+            f'<text class="tick" x="{x:.1f}" y="{canvas.bottom + 6 + font_size}" '
             f'text-anchor="middle">{_text(label)}</text>'
         )
     return parts
@@ -303,6 +317,7 @@ def _x_axis(canvas: _Canvas, lang: str) -> list[str]:
 def _data(
     canvas: _Canvas,
     points: Sequence[Point],
+    runs: list[list[Point]],
     unit: str,
     decimals: int,
     bucket: Bucket,
@@ -318,8 +333,10 @@ def _data(
                 f'x2="{x:.1f}" y2="{canvas.y(p.max or 0):.1f}" stroke="{_COLOR_LINE}" '
                 f'stroke-opacity="0.45" stroke-width="2"/>'
             )
-    if len(points) > 1:
-        coordinates = " ".join(f"{canvas.x(p.t):.1f},{canvas.y(p.value):.1f}" for p in points)
+    for run in runs:  # one line per run of readings without a gap; a lone point is a dot
+        if len(run) < 2:
+            continue
+        coordinates = " ".join(f"{canvas.x(p.t):.1f},{canvas.y(p.value):.1f}" for p in run)
         parts.append(
             f'<polyline class="line" points="{coordinates}" fill="none" '
             f'stroke="{_COLOR_LINE}" stroke-width="1.5"/>'
@@ -332,6 +349,60 @@ def _data(
             f'r="{radius}" fill="{_COLOR_LINE}"><title>{_text(label)}</title></circle>'
         )
     return parts
+
+
+# --- gaps -----------------------------------------------------------------------------------
+
+
+def _next_bucket(start: datetime, bucket: Bucket) -> date:
+    day = start.date()
+    if bucket == "day":
+        return day + timedelta(days=1)
+    if bucket == "week":
+        return day + timedelta(weeks=1)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _raw_gap(points: Sequence[Point]) -> timedelta:
+    """How long without readings counts as a gap in a chart of single readings: more than a
+    day, a week or a month (for charts of up to 16 days, 4 months, longer), and never less
+    than three times the usual time between readings (so readings taken every three months
+    still make a line)."""
+    span = points[-1].t - points[0].t
+    base = (
+        timedelta(days=2)
+        if span <= timedelta(days=16)
+        else timedelta(days=8)
+        if span <= timedelta(days=120)
+        else timedelta(days=32)
+    )
+    steps = sorted(b.t - a.t for a, b in zip(points, points[1:], strict=False))
+    usual = steps[len(steps) // 2] if steps else timedelta(0)
+    return max(base, usual * 3)
+
+
+def segments(
+    points: Sequence[Point], bucket: Bucket, tz: tzinfo | None = None
+) -> list[list[Point]]:
+    """The points in runs to draw as one line each: a new run starts after a gap. For days,
+    weeks and months a gap is a missing bucket (a month without readings); for single
+    readings it is a long time without any (``_raw_gap``)."""
+    items = sorted(points, key=lambda p: p.t)
+    if not items:
+        return []
+    runs: list[list[Point]] = [[items[0]]]
+    gap = _raw_gap(items) if bucket == "raw" else None
+    for previous, point in zip(items, items[1:], strict=False):
+        if gap is not None:
+            broken = point.t - previous.t > gap
+        else:
+            expected = _next_bucket(_local(previous.t, tz) if tz else previous.t, bucket)
+            broken = (_local(point.t, tz) if tz else point.t).date() > expected
+        if broken:
+            runs.append([point])
+        else:
+            runs[-1].append(point)
+    return runs
 
 
 # --- ticks and labels ------------------------------------------------------------------------

@@ -273,6 +273,9 @@ def _chart(patient_id: int, type_code: str):
     start = end - timedelta(days=PERIODS[period])
     bucket, points = series(db, patient.id, type_code, start, end)
     svg = chart_svg(db, patient.id, type_code, start, end, lang(), points=(bucket, points))
+    svg_compact = chart_svg(
+        db, patient.id, type_code, start, end, lang(), points=(bucket, points), compact=True
+    )
     # Without points in this period: is there older data (then: choose a longer period)?
     latest = None if points else services.latest_values(db, patient.id, [type_code]).get(type_code)
     return render_template(
@@ -280,6 +283,7 @@ def _chart(patient_id: int, type_code: str):
         patient=patient,
         mtype=mtype,
         svg=svg,
+        svg_compact=svg_compact,
         bucket=bucket,
         points=list(reversed(points)),
         target=targets.effective_target(db, patient.id, type_code),
