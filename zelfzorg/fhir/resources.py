@@ -455,3 +455,26 @@ def audit_event(row) -> dict:
         "source": {"observer": {"display": "Zelfzorg"}},
         "entity": entity,
     }
+
+
+def to_resource(session: Session, resource_type: str, row, today: date) -> dict:
+    """Any row the API emits as its FHIR resource (``today`` decides an enrolment's status)."""
+    if resource_type == "Patient":
+        return patient(row)
+    if resource_type == "Condition":
+        return condition(row)
+    if resource_type == "EpisodeOfCare":
+        return episode_of_care(row, today)
+    if resource_type == "Goal":
+        return goal(session, row)
+    if resource_type == "CarePlan":
+        return care_plan(session, row)
+    if resource_type == "Questionnaire":
+        return questionnaire(row)
+    if resource_type == "QuestionnaireResponse":
+        return questionnaire_response(row)
+    if resource_type == "ServiceRequest":
+        return service_request(session, row)
+    if resource_type == "AuditEvent":
+        return audit_event(row)
+    return observation(session, row)

@@ -5,21 +5,19 @@ not apply to this blueprint; every cookie-session form elsewhere keeps it."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, request
-from flask_login import current_user
 
 from zelfzorg import csrf
-from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import get_patient_for, load_for
 from zelfzorg.accounts.tokens import TokenRefused, TooManyAttempts, authenticate_api
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
 from zelfzorg.fhir import resources
 from zelfzorg.fhir.capability import capability_statement
-from zelfzorg.fhir.everything import all_of, everything
+from zelfzorg.fhir.everything import everything
+from zelfzorg.fhir.http import fhir_response
 from zelfzorg.fhir.importer import BundleRefused, import_bundle
 from zelfzorg.fhir.search import SPECS, search
 from zelfzorg.fhir.updates import (
@@ -31,23 +29,14 @@ from zelfzorg.fhir.updates import (
 from zelfzorg.inputs import parse_id
 from zelfzorg.models_base import utcnow
 from zelfzorg.telemonitoring.models import Measurement
-from zelfzorg.web import current_actor, roles_required, today, translate
+from zelfzorg.web import today, translate
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 csrf.exempt(bp)
-FHIR_JSON = "application/fhir+json; charset=utf-8"
 
 
 class ScopeMissing(DomainError):
     """The token is valid but its scopes do not cover this request: 403."""
-
-
-def fhir_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=None)
-    response.headers["Content-Type"] = FHIR_JSON
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def outcome(status: int, code: str, message: str, expression: str | None = None) -> Response:
@@ -137,25 +126,7 @@ def _spec(resource_type: str):
 
 
 def to_resource(session, resource_type: str, row) -> dict:
-    if resource_type == "Patient":
-        return resources.patient(row)
-    if resource_type == "Condition":
-        return resources.condition(row)
-    if resource_type == "EpisodeOfCare":
-        return resources.episode_of_care(row, today())
-    if resource_type == "Goal":
-        return resources.goal(session, row)
-    if resource_type == "CarePlan":
-        return resources.care_plan(session, row)
-    if resource_type == "Questionnaire":
-        return resources.questionnaire(row)
-    if resource_type == "QuestionnaireResponse":
-        return resources.questionnaire_response(row)
-    if resource_type == "ServiceRequest":
-        return resources.service_request(session, row)
-    if resource_type == "AuditEvent":
-        return resources.audit_event(row)
-    return resources.observation(session, row)
+    return resources.to_resource(session, resource_type, row, today())
 
 
 @bp.get("/metadata")
@@ -198,35 +169,6 @@ def patient_everything(patient_id: int):
             ],
         }
     )
-
-
-# --- the patient's own download (cookie session, a page of the patient) ------------------------
-
-download_bp = Blueprint("fhir_download", __name__)
-EXTRA_BLUEPRINTS = [download_bp]
-
-
-@download_bp.get("/mijn/gegevens.json")
-@roles_required(Role.patient)
-def my_data():
-    """Right of access: everything in the record as one FHIR Bundle (collection) to save."""
-    session = get_session()
-    actor = current_actor()
-    entries = all_of(
-        session,
-        actor,
-        current_user.patient_id,
-        lambda type_name, row: to_resource(session, type_name, row),
-    )
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": resources.instant(utcnow()),
-        "entry": [{"resource": r} for r in entries],
-    }
-    response = fhir_response(bundle)
-    response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens-zelfzorg.json"'
-    return response
 
 
 @bp.get("/<resource_type>/<rid>")
