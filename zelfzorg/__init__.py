@@ -70,6 +70,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     enforce_secrets(app.config)
+    _refuse_served_export_dir(app.config)
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -111,8 +112,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if app.config.get("SCHEDULER_ENABLED") and app.config.get("ENV_NAME") == "development":
         from zelfzorg.notifications.jobs import start_scheduler
 
-        start_scheduler(app.extensions["zelfzorg_engine"])
+        start_scheduler(app.extensions["zelfzorg_engine"], settings=app.config)
     return app
+
+
+def _refuse_served_export_dir(config) -> None:
+    """Bulk export files hold patient data: never in a folder the web server serves."""
+    folder = Path(config["FHIR_EXPORT_DIR"]).resolve()
+    served = (ROOT / "static").resolve()
+    if folder == served or served in folder.parents:
+        raise RuntimeError("FHIR_EXPORT_DIR must not be inside the static (web-served) folder")
 
 
 def _init_login(app: Flask) -> None:

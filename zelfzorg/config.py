@@ -162,6 +162,11 @@ class Config:
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
     SQL_ECHO = False
 
+    # FHIR bulk export files (NDJSON): outside every web-served folder; with several hosts,
+    # a folder they share. Deleted with their rows after FHIR_EXPORT_HOURS.
+    FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR", str(ROOT / "instance" / "fhir-exports"))
+    FHIR_EXPORT_HOURS = int(os.environ.get("FHIR_EXPORT_HOURS", "24"))
+
 
 class TestConfig(Config):
     TESTING = True
