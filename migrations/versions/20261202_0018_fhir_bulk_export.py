@@ -1,4 +1,5 @@
-"""fhir: bulk exports (Group/$export jobs, their progress and NDJSON files)
+"""fhir: bulk exports (Group/$export jobs, progress, NDJSON files) and import keys of
+imported Goals and QuestionnaireResponses
 
 Revision ID: 0018
 Revises: 0016
@@ -20,6 +21,27 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "fhir_import_key",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resource_type", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", zelfzorg.models_base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patient.id"], name=op.f("fk_fhir_import_key_patient_id_patient")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fhir_import_key")),
+        sa.UniqueConstraint(
+            "resource_type", "patient_id", "key", name="uq_fhir_import_key_resource"
+        ),
+    )
+    with op.batch_alter_table("fhir_import_key", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_fhir_import_key_patient_id"), ["patient_id"], unique=False
+        )
+
     op.create_table(
         "fhir_bulk_export",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -95,3 +117,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_fhir_bulk_export_expires_at"))
 
     op.drop_table("fhir_bulk_export")
+    with op.batch_alter_table("fhir_import_key", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fhir_import_key_patient_id"))
+
+    op.drop_table("fhir_import_key")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from zelfzorg.models_base import enum_column, utc_column, utcnow
+from zelfzorg.errors import N_
+from zelfzorg.models_base import PatientRecord, enum_column, utc_column, utcnow
 
 
 class ExportStatus(StrEnum):
@@ -64,3 +66,25 @@ class BulkExportFile(SQLModel, table=True):
     resource_type: str = Field(max_length=40)
     count: int = 0  # resources written and committed
     size: int = 0  # bytes written and committed (a resumed export cuts the file back to this)
+
+
+class FhirImportKey(SQLModel, table=True):
+    """Which record an imported Goal or QuestionnaireResponse became, by its identifier (or,
+    without one, a key of its content): re-posting a bundle finds it and creates nothing."""
+
+    __tablename__ = "fhir_import_key"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "resource_type", "patient_id", "key", name="uq_fhir_import_key_resource"
+        ),
+    )
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "FhirImportKey", N_("Deze resource bestaat niet of u heeft er geen toegang toe.")
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resource_type: str = Field(max_length=40)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    key: str = Field(max_length=64)  # SHA-256 of the identifier (system|value) or content
+    record_id: int
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))

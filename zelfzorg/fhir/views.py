@@ -260,6 +260,7 @@ def transaction():
             subject=actor.audit_subject,
             created_by_id=actor.user_id,
             now=utcnow(),
+            actor=actor,
         )
     except BundleRefused as error:
         return fhir_response(refusal_outcome(error), 422)
