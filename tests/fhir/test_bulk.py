@@ -8,7 +8,6 @@ import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from sqlmodel import select
 
@@ -28,14 +27,6 @@ from zelfzorg.fhir.models import BulkExport, BulkExportFile, ExportStatus
 from zelfzorg.models_base import utcnow
 
 KICK_OFF = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
-
-
-@pytest.fixture()
-def folder(app, tmp_path):
-    before = app.config["FHIR_EXPORT_DIR"]
-    app.config["FHIR_EXPORT_DIR"] = str(tmp_path / "exports")
-    yield tmp_path / "exports"
-    app.config["FHIR_EXPORT_DIR"] = before
 
 
 def kick_off(client, token, practice_id, query="", headers=KICK_OFF):
