@@ -4,6 +4,7 @@ The export job is called synchronously (as the scheduler would)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -224,7 +225,17 @@ def test_an_interrupted_export_resumes_without_repeats(client, engine, db, world
     # another worker does not take it over while the lease is fresh
     assert run_exports(engine, folder=folder, worker="second") == "0 exports finished"
     later = utcnow() + timedelta(minutes=5)
-    assert run_exports(engine, folder=folder, worker="second", now=later, batch_size=3) == (
+    # while the first worker's process still holds the folder's lock, nothing is written
+    with open(folder / export.key / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        size = (folder / export.key / "Observation.ndjson").stat().st_size
+        assert run_exports(engine, folder=folder, worker="second", now=later) == (
+            "0 exports finished"
+        )
+        assert (folder / export.key / "Observation.ndjson").stat().st_size == size
+        fcntl.flock(held, fcntl.LOCK_UN)
+    later += timedelta(minutes=5)
+    assert run_exports(engine, folder=folder, worker="third", now=later, batch_size=3) == (
         "1 exports finished"
     )
     manifest = client.get(status, headers=auth(token)).get_json()

@@ -361,11 +361,13 @@ class _Run:
     types: list[str]
     since: datetime | None
     directory: Path
+    lock: object  # the folder's lock file, held while this worker writes
 
 
 def _prepare(engine: Engine, export_id: int, worker: str, folder: Path) -> _Run | None:
     """Check the requester may still export, make the folder and cut files to their
-    committed size (a resumed export). None when the export is refused or failed."""
+    committed size (a resumed export), holding the folder's lock. None when the export is
+    refused (marked failed) or another worker still holds the lock."""
     with session_scope(engine) as session:
         export = session.get(BulkExport, export_id)
         if export is None:
@@ -396,6 +398,9 @@ def _prepare(engine: Engine, export_id: int, worker: str, folder: Path) -> _Run 
             return None
         directory = export_dir(folder, export)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = _lock(directory)
+        if lock is None:
+            return None  # a worker whose lease ran out still writes: it stops at its next batch
         types = [t for t in export.types.split(",") if t]
         files = {
             f.resource_type: f
@@ -416,7 +421,7 @@ def _prepare(engine: Engine, export_id: int, worker: str, folder: Path) -> _Run 
             ).one()
             session.add(export)
         return _Run(
-            export_id, export.key, actor, export.practice_id, types, export.since, directory
+            export_id, export.key, actor, export.practice_id, types, export.since, directory, lock
         )
 
 
@@ -524,8 +529,7 @@ def run_exports(
     while (export_id := _claim(engine, worker, now or utcnow())) is not None:
         try:
             run = _prepare(engine, export_id, worker, folder)
-            handle = _lock(run.directory) if run is not None else None
-            if run is None or handle is None:
+            if run is None:
                 continue  # refused (marked failed), or another worker still writes it
             try:
                 while _batch(engine, run, worker, folder, batch_size):
@@ -533,7 +537,7 @@ def run_exports(
                     if max_batches is not None and batches >= max_batches:
                         return f"{finished} exports finished, stopped after {batches} batches"
             finally:
-                _unlock(handle)
+                _unlock(run.lock)
         except Exception as error:  # this export fails; the job goes on with the next
             log.exception("bulk export %s failed", export_id)
             _fail(engine, export_id, worker, type(error).__name__)
