@@ -336,3 +336,14 @@ def test_the_job_refuses_a_requester_who_left_the_practice(client, engine, db, w
     failed = client.get(status, headers=auth(token))
     assert failed.status_code == 500
     assert failed.get_json(force=True)["resourceType"] == "OperationOutcome"
+
+
+def test_the_export_folder_may_not_be_web_served():
+    import pytest
+
+    from zelfzorg import create_app
+    from zelfzorg.config import ROOT
+
+    settings = {"SECRET_KEY": "s" * 40, "ENV_NAME": "test", "DATABASE_URL": "sqlite://"}
+    with pytest.raises(RuntimeError, match="FHIR_EXPORT_DIR"):
+        create_app(settings | {"FHIR_EXPORT_DIR": str(ROOT / "static" / "exports")})
