@@ -417,8 +417,9 @@ def _goal_check(checker: _Checker, index: int, resource: dict) -> dict:
         ref = address.get("reference") if isinstance(address, dict) else None
         condition_id = parse_id(str(ref)[10:]) if str(ref).startswith("Condition/") else None
         condition = checker.session.get(Condition, condition_id) if condition_id else None
-        if condition is not None:
-            codes.add(condition.code)
+        owner = checker.session.get(Patient, condition.patient_id) if condition else None
+        if owner is not None and owner.practice_id == checker.practice_id:
+            codes.add(condition.code)  # type: ignore[union-attr]
     data["programmes"] = [p for p, (code, _name) in PROGRAMME_CONDITION.items() if code in codes]
     try:
         values = clean_goal(GoalInput(**data), today=checker.now.date(), check_dates=False)
