@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from zelfzorg.config import ROOT, Config, enforce_secrets, ensure_sqlite_dir
 from zelfzorg.errors import N_
 
-# Domain packages with a views module (blueprint ``bp`` and optional ``NAV``), in nav order.
+# Domain packages with a views module, in nav order.
 DOMAINS = [
     "accounts",
     "patients",
@@ -30,8 +30,12 @@ DOMAINS = [
     "contracting",
     "fhir",
 ]
-# Further blueprints of a domain beside its views module (same contract: ``bp``, ``NAV``).
-EXTRA_VIEWS = ["contracting.export_views"]
+# Every module registered as a blueprint: ``bp`` and an optional ``NAV``. A domain's further
+# blueprints (beside its views module) are listed here too; there is no other hook.
+VIEW_MODULES = [f"{domain}.views" for domain in DOMAINS] + [
+    "contracting.export_views",
+    "fhir.download_views",
+]
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -77,6 +81,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     enforce_secrets(app.config)
+    _refuse_served_export_dir(app.config)
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -99,11 +104,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _init_security_headers(app)
 
     app.extensions["zelfzorg_nav"] = []
-    for module in [f"{domain}.views" for domain in DOMAINS] + EXTRA_VIEWS:
+    for module in VIEW_MODULES:
         views = importlib.import_module(f"zelfzorg.{module}")
         app.register_blueprint(views.bp)
-        for extra in getattr(views, "EXTRA_BLUEPRINTS", ()):
-            app.register_blueprint(extra)
         app.extensions["zelfzorg_nav"].extend(getattr(views, "NAV", []))
 
     from zelfzorg.cli import register_cli
@@ -120,8 +123,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if app.config.get("SCHEDULER_ENABLED") and app.config.get("ENV_NAME") == "development":
         from zelfzorg.notifications.jobs import start_scheduler
 
-        start_scheduler(app.extensions["zelfzorg_engine"])
+        start_scheduler(app.extensions["zelfzorg_engine"], settings=app.config)
     return app
+
+
+def _refuse_served_export_dir(config) -> None:
+    """Bulk export files hold patient data: never in a folder the web server serves."""
+    folder = Path(config["FHIR_EXPORT_DIR"]).resolve()
+    served = (ROOT / "static").resolve()
+    if folder == served or served in folder.parents:
+        raise RuntimeError("FHIR_EXPORT_DIR must not be inside the static (web-served) folder")
 
 
 def _init_login(app: Flask) -> None:

@@ -226,18 +226,22 @@ def scheduler():
     from zelfzorg.notifications.jobs import JOBS, start_scheduler
 
     click.echo(f"Scheduler running jobs: {', '.join(sorted(JOBS)) or '(none)'}")
-    start_scheduler(engine(), blocking=True)
+    start_scheduler(engine(), blocking=True, settings=current_app.config)
 
 
 @group.command("run-job")
 @click.argument("name")
 def run_job(name: str):
     """Run one periodic job now (once per day; a claimed day is skipped)."""
-    from zelfzorg.notifications.jobs import JOBS
+    from zelfzorg.notifications.jobs import INTERVAL_JOBS, JOBS
     from zelfzorg.notifications.jobs import run_job as run
 
+    if name in INTERVAL_JOBS:
+        click.echo(INTERVAL_JOBS[name].func(engine(), current_app.config))
+        return
     if name not in JOBS:
-        raise click.BadParameter(f"unknown job; known: {', '.join(sorted(JOBS))}")
+        known = sorted([*JOBS, *INTERVAL_JOBS])
+        raise click.BadParameter(f"unknown job; known: {', '.join(known)}")
     result = run(engine(), name)
     click.echo(result if result is not None else "Already ran today; nothing done.")
 

@@ -167,6 +167,11 @@ class Config:
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "0") == "1"
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
+    # FHIR bulk export files (NDJSON): outside every web-served folder; with several hosts,
+    # a folder they share. Deleted with their rows after FHIR_EXPORT_HOURS.
+    FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR", str(ROOT / "instance" / "fhir-exports"))
+    FHIR_EXPORT_HOURS = int(os.environ.get("FHIR_EXPORT_HOURS", "24"))
+
 
 class TestConfig(Config):
     TESTING = True

@@ -25,6 +25,7 @@ from zelfzorg.assessment.versions import current_version, sync_builtins
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
 from zelfzorg.contracting.models import GoalStatusHistory, PatientActivityDay
 from zelfzorg.errors import Forbidden, NotFound
+from zelfzorg.fhir.models import FhirImportKey
 from zelfzorg.izp.models import (
     ActionLog,
     CarePlan,
@@ -144,6 +145,7 @@ def _records(db: Session, world: World, patient: Patient) -> dict[type, SQLModel
             answers={}, filled_by_role="patient", started_at=NOW,
         )
     )  # fmt: skip
+    add(FhirImportKey(resource_type="Goal", patient_id=pid, key="k" * 64, record_id=goal.id))
     return made
 
 

@@ -51,3 +51,13 @@ RULES |= {
 }
 
 RULES |= {"fhir.transaction": Rule(frozenset())}
+
+# Bulk export: bearer tokens only (cookie sessions get 401); token access in test_bulk.py.
+RULES |= {
+    "fhir.group_export": Rule(frozenset(), params=lambda w, d: {"rid": str(w.practice.id)}),
+    "fhir.export_status": Rule(frozenset(), params=lambda w, d: {"key": "k"}),
+    "fhir.export_cancel": Rule(frozenset(), params=lambda w, d: {"key": "k"}),
+    "fhir.export_download": Rule(
+        frozenset(), params=lambda w, d: {"key": "k", "resource_type": "Patient"}
+    ),
+}

@@ -60,3 +60,33 @@ def test_fhirpy_reads_searches_and_pages(live_url, db, world):
     anonymous = SyncFHIRClient(live_url)
     with pytest.raises(AuthorizationError):
         anonymous.resources("Patient").fetch()
+
+
+def test_bulk_export_over_http_follows_the_urls_it_is_given(live_url, engine, db, world, folder):
+    """Kick-off, poll and download against the live server, following Content-Location and
+    the manifest's absolute URLs as a bulk client does."""
+    import requests
+
+    from zelfzorg.fhir.bulk import run_exports
+
+    add_weight(db, world.patient)
+    db.commit()
+    token = token_for(db, world, world.poh)
+    headers = {"Authorization": f"Bearer {token}"}
+    kick = requests.get(
+        f"{live_url}/Group/{world.practice.id}/$export",
+        headers=headers | {"Prefer": "respond-async", "Accept": "application/fhir+json"},
+        timeout=30,
+    )
+    assert kick.status_code == 202
+    status_url = kick.headers["Content-Location"]
+    assert status_url.startswith(live_url)
+    assert requests.get(status_url, headers=headers, timeout=30).status_code == 202
+    run_exports(engine, folder=folder, worker="test")
+    manifest = requests.get(status_url, headers=headers, timeout=30).json()
+    urls = {o["type"]: o["url"] for o in manifest["output"]}
+    download = requests.get(urls["Observation"], headers=headers, timeout=30)
+    assert download.status_code == 200
+    assert download.headers["Content-Type"] == "application/fhir+ndjson"
+    assert len(download.text.splitlines()) == 1
+    assert requests.get(urls["Observation"], timeout=30).status_code == 401

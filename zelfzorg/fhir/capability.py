@@ -55,6 +55,7 @@ def capability_statement(base_url: str) -> dict:
         "kind": "instance",
         "software": {"name": "Zelfzorg"},
         "implementation": {"description": "Zelfzorg FHIR API", "url": base_url},
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json"],
         "rest": [
@@ -79,9 +80,20 @@ def capability_statement(base_url: str) -> dict:
                 "interaction": [
                     {
                         "code": "transaction",
-                        "documentation": "Import of Patient, Condition, EpisodeOfCare and "
-                        "Observation into the professional's practice: all or nothing, "
-                        "conditional on the HIS number (urn:zelfzorg:his-number).",
+                        "documentation": "Import of Patient, Condition, EpisodeOfCare, "
+                        "Observation, Goal and QuestionnaireResponse into the professional's "
+                        "practice: all or nothing, conditional on the HIS number "
+                        "(urn:zelfzorg:his-number) and each resource's identifier.",
+                    }
+                ],
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+                        "group-export",
+                        "documentation": "Group/{practice id}/$export (Prefer: respond-async): "
+                        "NDJSON per resource type of the practice's patients, for its "
+                        "professionals; _since, _type, _outputFormat=application/fhir+ndjson.",
                     }
                 ],
             }

@@ -1,7 +1,15 @@
 """Import a FHIR transaction Bundle into one practice: Patient, Condition, EpisodeOfCare,
-Observation. Conditional create/update by identifier (the HIS number for patients), all or
-nothing: every entry is checked first and one invalid entry stores nothing; the refusal names
-each invalid entry by index and path. Re-posting the same bundle changes nothing. No Flask."""
+Observation, Goal, QuestionnaireResponse. Conditional create/update by identifier (the HIS
+number for patients; a Goal's or QuestionnaireResponse's identifier, else its content, kept in
+``fhir_import_key``), all or nothing: every entry is checked first and one invalid entry
+stores nothing; the refusal names each invalid entry by index and path. Re-posting the same
+bundle changes nothing.
+
+A Goal becomes a goal in the patient's one IZP (the plan is made when there is none, as the
+UI does; validated by the UI's goal rules); a QuestionnaireResponse becomes a completed
+assessment of a known instrument version (``Questionnaire/{id}`` or the canonical
+``urn:zelfzorg:instrument:{code}|{version}``), its answers checked against the instrument and
+scored by the app's own scoring. Both need the importing professional (``actor``). No Flask."""
 
 from __future__ import annotations
 
@@ -13,10 +21,19 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from zelfzorg.accounts.scope import Actor
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
-from zelfzorg.errors import N_, DomainError
-from zelfzorg.fhir.resources import BP_PANEL, HIS_SYSTEM, ICPC, PROGRAMME_SYSTEM
+from zelfzorg.errors import N_, DomainError, ValidationError
+from zelfzorg.fhir.models import FhirImportKey
+from zelfzorg.fhir.resources import (
+    BP_PANEL,
+    GOAL_DOMAIN_SYSTEM,
+    HIS_SYSTEM,
+    ICPC,
+    INSTRUMENT_CANONICAL,
+    PROGRAMME_SYSTEM,
+)
 from zelfzorg.inputs import parse_id
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
@@ -31,7 +48,28 @@ from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
 from zelfzorg.telemonitoring.plausibility import check_value
 from zelfzorg.telemonitoring.types import type_for_loinc
 
-SUPPORTED = ("Patient", "Condition", "EpisodeOfCare", "Observation")
+SUPPORTED = (
+    "Patient",
+    "Condition",
+    "EpisodeOfCare",
+    "Observation",
+    "Goal",
+    "QuestionnaireResponse",
+)
+NEEDS_ACTOR = ("Goal", "QuestionnaireResponse")
+COMPUTED_ITEMS = ("score", "level")  # read-only items of our own responses: scored here
+# The UI's goal fields -> where they are in a FHIR Goal.
+GOAL_PATHS = {
+    "title": "resource.description.text",
+    "domain": "resource.category[0]",
+    "programmes": "resource.addresses",
+    "target_type": "resource.target[0].measure",
+    "target_comparator": "resource.target[0].detailQuantity.comparator",
+    "target_value": "resource.target[0].detailQuantity.value",
+    "target_unit": "resource.target[0].detailQuantity.code",
+    "due_date": "resource.target[0].dueDate",
+    "review_date": "resource.target[0].dueDate",
+}
 CONDITION_NAMES = dict(PROGRAMME_CONDITION.values())
 MAX_ENTRIES = 20000
 
@@ -126,10 +164,13 @@ def _coding(concept: object, system: str) -> str | None:
 
 
 class _Checker:
-    def __init__(self, session: Session, practice_id: int, now: datetime) -> None:
+    def __init__(
+        self, session: Session, practice_id: int, now: datetime, actor: Actor | None = None
+    ) -> None:
         self.session = session
         self.practice_id = practice_id
         self.now = now
+        self.actor = actor
         self.issues: list[Issue] = []
         self.patient_urls: dict[str, int] = {}  # fullUrl -> index of the Patient entry
 
@@ -315,10 +356,196 @@ class _Checker:
         return (mtype.code, float(value), mtype.unit)
 
 
+def _identifier_key(resource: dict) -> str | None:
+    raw = resource.get("identifier")
+    identifiers = raw if isinstance(raw, list) else [raw]  # QuestionnaireResponse: just one
+    for identifier in identifiers:
+        if isinstance(identifier, dict) and identifier.get("value"):
+            return f"{identifier.get('system') or ''}|{identifier['value']}"
+    return None
+
+
+def _goal_check(checker: _Checker, index: int, resource: dict) -> dict:
+    """The FHIR Goal as the UI's goal input, checked by the UI's own rules."""
+    from zelfzorg.izp import pdca
+    from zelfzorg.izp.goals import GoalInput, clean_goal
+
+    lifecycle = resource.get("lifecycleStatus") or "proposed"
+    if lifecycle not in {v.value for v in pdca.GoalLifecycle}:
+        checker.bad(
+            index,
+            "resource.lifecycleStatus",
+            N_("Onbekende status: %(value)s"),
+            value=str(lifecycle)[:20],
+        )
+    categories = resource.get("category") or []
+    domain = (
+        _coding(categories[0], GOAL_DOMAIN_SYSTEM)
+        if isinstance(categories, list) and categories
+        else None
+    ) or pdca.GoalDomain.HEALTH.value
+    data: dict = {"title": (resource.get("description") or {}).get("text"), "domain": domain}
+    targets = resource.get("target") or []
+    if not isinstance(targets, list) or len(targets) > 1:
+        checker.bad(index, "resource.target", N_("Een doel heeft hoogstens één streefwaarde."))
+        targets = []
+    if targets and isinstance(targets[0], dict):
+        target = targets[0]
+        if target.get("dueDate"):
+            data["due_date"] = _date(target["dueDate"])
+            if data["due_date"] is None:
+                checker.bad(index, "resource.target[0].dueDate", N_("Geen geldige datum."))
+        measure = _coding(target.get("measure"), "http://loinc.org")
+        quantity = target.get("detailQuantity")
+        if measure or quantity:
+            mtype = type_for_loinc(measure or "")
+            if mtype is None:
+                checker.bad(
+                    index,
+                    "resource.target[0].measure",
+                    N_("Onbekende code: %(code)s (LOINC)."),
+                    code=str(measure)[:20],
+                )
+                return {}
+            quantity = quantity if isinstance(quantity, dict) else {}
+            data["target_type"] = mtype.code
+            data["target_comparator"] = quantity.get("comparator") or ""
+            data["target_value"] = quantity.get("value")
+            data["target_unit"] = quantity.get("code") or quantity.get("unit") or ""
+    codes = set()
+    for address in resource.get("addresses") or []:
+        ref = address.get("reference") if isinstance(address, dict) else None
+        condition_id = parse_id(str(ref)[10:]) if str(ref).startswith("Condition/") else None
+        condition = checker.session.get(Condition, condition_id) if condition_id else None
+        owner = checker.session.get(Patient, condition.patient_id) if condition else None
+        if owner is not None and owner.practice_id == checker.practice_id:
+            codes.add(condition.code)  # type: ignore[union-attr]
+    data["programmes"] = [p for p, (code, _name) in PROGRAMME_CONDITION.items() if code in codes]
+    try:
+        values = clean_goal(GoalInput(**data), today=checker.now.date(), check_dates=False)
+    except ValidationError as error:
+        problems = getattr(error, "errors", None) or {error.field or "title": error}
+        for name, problem in problems.items():
+            checker.bad(index, GOAL_PATHS.get(name, "resource"), problem.message, **problem.params)
+        return {}
+    expressed = (resource.get("expressedBy") or {}).get("reference") or ""
+    values["lifecycle"] = lifecycle
+    values["proposed_by"] = "patient" if expressed.startswith("Patient") else "professional"
+    values["key"] = _identifier_key(resource) or "title|" + values["title"].casefold()
+    return values
+
+
+def _instrument(checker: _Checker, index: int, raw: object):
+    from zelfzorg.assessment.models import InstrumentVersion
+
+    path = "resource.questionnaire"
+    text = str(raw or "")
+    version = None
+    if text.startswith("Questionnaire/") and parse_id(text[14:]) is not None:
+        version = checker.session.get(InstrumentVersion, parse_id(text[14:]))
+    elif text.startswith(INSTRUMENT_CANONICAL) and "|" in text:
+        code, _, number = text[len(INSTRUMENT_CANONICAL) :].partition("|")
+        version = checker.session.exec(
+            select(InstrumentVersion).where(
+                InstrumentVersion.code == code, InstrumentVersion.version == number
+            )
+        ).first()
+    if version is None:
+        checker.bad(
+            index,
+            path,
+            N_("Onbekende vragenlijst: %(ref)s (Questionnaire/id of %(canonical)scode|versie)."),
+            ref=text[:60],
+            canonical=INSTRUMENT_CANONICAL,
+        )
+    return version
+
+
+def _response_check(checker: _Checker, index: int, resource: dict) -> dict:
+    """A completed response of a known instrument: every answer one of its options."""
+    from zelfzorg.assessment.scoring import score
+    from zelfzorg.assessment.services import may_fill_in
+    from zelfzorg.assessment.versions import definition_of
+
+    if resource.get("status") != "completed":
+        checker.bad(
+            index, "resource.status", N_("Alleen een ingevulde vragenlijst (completed) kan.")
+        )
+    authored = _moment(resource.get("authored"))
+    if authored is None or authored > checker.now:
+        checker.bad(index, "resource.authored", N_("Tijdstip met tijdzone nodig."))
+    version = _instrument(checker, index, resource.get("questionnaire"))
+    if version is None:
+        return {}
+    definition = definition_of(version)
+    author = str((resource.get("author") or {}).get("reference") or "")
+    by_patient = author.startswith("Patient/") or author in checker.patient_urls
+    if (
+        not by_patient
+        and checker.actor is not None
+        and not may_fill_in(checker.actor, version.kind)
+    ):
+        checker.bad(
+            index, "resource.author", N_("Alleen de patiënt zelf vult deze vragenlijst in.")
+        )
+    options = {option.value for option in definition.answer_options}
+    answers: dict[str, int] = {}
+    for n, item in enumerate(resource.get("item") or []):
+        link = str(item.get("linkId") or "") if isinstance(item, dict) else ""
+        if link in COMPUTED_ITEMS:
+            continue
+        if definition.item(link) is None:
+            checker.bad(
+                index,
+                f"resource.item[{n}].linkId",
+                N_("Vraag %(item)s hoort niet bij deze vragenlijst."),
+                item=link[:20],
+            )
+            continue
+        given = (item.get("answer") or [{}])[0]
+        given = given if isinstance(given, dict) else {}
+        raw = given.get("valueInteger")
+        if raw is None:
+            raw = (given.get("valueCoding") or {}).get("code")
+        value = parse_id(str(raw)) if raw is not None else None
+        if value is None or value not in options:
+            checker.bad(
+                index,
+                f"resource.item[{n}].answer[0]",
+                N_("Kies bij deze vraag een van de antwoorden."),
+            )
+            continue
+        if link in answers:
+            checker.bad(
+                index,
+                f"resource.item[{n}].linkId",
+                N_("Vraag %(item)s staat er twee keer in."),
+                item=link[:20],
+            )
+        answers[link] = value
+    if not answers and not any(i.index == index for i in checker.issues):
+        checker.bad(index, "resource.item", N_("Er staan geen antwoorden in."))
+    result = score(definition, answers) if answers else None
+    key = _identifier_key(resource) or f"{version.id}|{authored.isoformat() if authored else ''}"
+    return {
+        "version": version,
+        "answers": answers,
+        "result": result,
+        "authored": authored,
+        "by_patient": by_patient,
+        "key": key,
+    }
+
+
 def check_bundle(
-    session: Session, bundle: object, *, practice_id: int, now: datetime
+    session: Session,
+    bundle: object,
+    *,
+    practice_id: int,
+    now: datetime,
+    actor: Actor | None = None,
 ) -> list[_Checked]:
-    checker = _Checker(session, practice_id, now)
+    checker = _Checker(session, practice_id, now, actor)
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise BundleRefused([Issue(None, "", N_("Stuur een Bundle."))])
     if bundle.get("type") != "transaction":
@@ -373,12 +600,22 @@ def check_bundle(
                 _Checked(index, kind, values, patient_ref=str(entry.get("fullUrl") or ""))
             )
             continue
+        if kind in NEEDS_ACTOR and actor is None:
+            checker.bad(
+                index,
+                "resource.resourceType",
+                N_("Een %(type)s leest een zorgverlener in via de API (POST /fhir/)."),
+                type=kind,
+            )
+            continue
         ref_key = "patient" if kind == "EpisodeOfCare" else "subject"
         patient_ref = checker.reference(index, resource, ref_key)
         values = {
             "Condition": checker.condition,
             "EpisodeOfCare": checker.episode,
             "Observation": checker.observation,
+            "Goal": lambda i, r: _goal_check(checker, i, r),
+            "QuestionnaireResponse": lambda i, r: _response_check(checker, i, r),
         }[kind](index, resource)
         checked.append(_Checked(index, kind, values, patient_ref))
     if checker.issues:
@@ -398,9 +635,11 @@ def import_bundle(
     created_by_id: int | None,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
+    actor: Actor | None = None,
 ) -> ImportResult:
-    """Check the whole bundle, then store it; BundleRefused (nothing stored) otherwise."""
-    checked = check_bundle(session, bundle, practice_id=practice_id, now=now)
+    """Check the whole bundle, then store it; BundleRefused (nothing stored) otherwise.
+    Goals and QuestionnaireResponses need ``actor``, the importing professional."""
+    checked = check_bundle(session, bundle, practice_id=practice_id, now=now, actor=actor)
     result = ImportResult()
     patients: dict[str, Patient] = {}
     for n, item in enumerate(checked, start=1):
@@ -413,12 +652,18 @@ def import_bundle(
             patient = patients.get(item.patient_ref or "") or session.get(
                 Patient, int(str(item.patient_ref)[8:])
             )
-            store = {
-                "Condition": _store_condition,
-                "EpisodeOfCare": _store_episode,
-                "Observation": _store_observation,
-            }[item.kind]
-            result.outcomes.append(store(session, item, patient, created_by_id, subject))
+            if item.kind == "Goal":
+                outcome = _store_goal(session, item, patient, actor, subject, now)
+            elif item.kind == "QuestionnaireResponse":
+                outcome = _store_response(session, item, patient, actor, subject, now)
+            else:
+                store = {
+                    "Condition": _store_condition,
+                    "EpisodeOfCare": _store_episode,
+                    "Observation": _store_observation,
+                }[item.kind]
+                outcome = store(session, item, patient, created_by_id, subject)
+            result.outcomes.append(outcome)
         if progress and (n % 500 == 0 or n == len(checked)):
             progress(n, len(checked))
     session.flush()
@@ -577,3 +822,136 @@ def _store_observation(session, item, patient, created_by_id, subject):
         _created(session, subject, "Measurement", row, patient.id)
         first = first or row
     return Outcome(item.index, "Observation", "201 Created", first.id if first else None)
+
+
+# --- goals and questionnaire responses ----------------------------------------------------------
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _known(session, resource_type: str, patient_id: int, key: str) -> int | None:
+    return session.exec(
+        select(FhirImportKey.record_id).where(
+            FhirImportKey.resource_type == resource_type,
+            FhirImportKey.patient_id == patient_id,
+            FhirImportKey.key == _key_hash(key),
+        )
+    ).first()
+
+
+def _remember(session, resource_type: str, patient_id: int, key: str, record_id: int) -> None:
+    session.add(
+        FhirImportKey(
+            resource_type=resource_type,
+            patient_id=patient_id,
+            key=_key_hash(key),
+            record_id=record_id,
+        )
+    )
+
+
+GOAL_IMPORTED = (
+    "title",
+    "domain",
+    "programmes",
+    "target_type",
+    "target_comparator",
+    "target_value",
+    "target_unit",
+    "due_date",
+    "lifecycle",
+)
+
+
+def _store_goal(session, item, patient, actor: Actor, subject, now: datetime) -> Outcome:
+    """A goal in the patient's one plan (made when there is none, as the UI does); the same
+    identifier again updates it through the UI's save (version, revision, goal history)."""
+    from zelfzorg.contracting.history import record_goal_state
+    from zelfzorg.izp.goals import GOAL_FIELDS, save_goal
+    from zelfzorg.izp.history import created_changes, snapshot, write_revision
+    from zelfzorg.izp.models import Goal
+    from zelfzorg.izp.plans import create_plan, plan_for_patient
+
+    v = dict(item.values)
+    key = v.pop("key")
+    proposed_by = v.pop("proposed_by")
+    v.pop("review_date", None)
+    known = _known(session, "Goal", patient.id, key)
+    goal = session.get(Goal, known) if known is not None else None
+    if goal is not None:
+        before = snapshot(goal, GOAL_FIELDS)
+        for name in GOAL_IMPORTED:
+            setattr(goal, name, v[name])
+        if snapshot(goal, GOAL_FIELDS) != before:
+            save_goal(session, actor, goal, before, goal.version, now)
+            record(
+                session,
+                subject,
+                action=AuditAction.update,
+                object_type="Goal",
+                object_id=goal.id,
+                patient_id=patient.id,
+                detail="FHIR import",
+            )
+        return Outcome(item.index, "Goal", "200 OK", goal.id)
+    plan = plan_for_patient(session, patient.id) or create_plan(session, actor, patient, now)
+    goal = Goal(
+        plan_id=plan.id,  # type: ignore[arg-type]
+        patient_id=patient.id,
+        proposed_by=proposed_by,
+        proposed_by_id=actor.user_id if proposed_by == "professional" else None,
+        agreed_by_professional_at=now,
+        agreed_by_professional_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        updated_by_id=actor.user_id,
+        **{name: v[name] for name in GOAL_IMPORTED},
+    )
+    _created(session, subject, "Goal", goal, patient.id)
+    write_revision(
+        session,
+        actor,
+        plan_id=plan.id,  # type: ignore[arg-type]
+        patient_id=patient.id,
+        obj=goal,
+        changes=created_changes(goal, GOAL_FIELDS),
+        now=now,
+    )
+    session.flush()
+    record_goal_state(session, goal, now)
+    _remember(session, "Goal", patient.id, key, goal.id)  # type: ignore[arg-type]
+    return Outcome(item.index, "Goal", "201 Created", goal.id)
+
+
+def _store_response(session, item, patient, actor: Actor, subject, now: datetime) -> Outcome:
+    """A completed assessment, scored by the app's own scoring with its own version."""
+    from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
+
+    v = item.values
+    known = _known(session, "QuestionnaireResponse", patient.id, v["key"])
+    if known is not None:
+        return Outcome(item.index, "QuestionnaireResponse", "200 OK", known)
+    version, result = v["version"], v["result"]
+    response = AssessmentResponse(
+        patient_id=patient.id,
+        instrument_version_id=version.id,
+        instrument_code=version.code,
+        instrument_version=version.version,
+        status=ResponseStatus.completed,
+        answers=v["answers"],
+        answered_count=result.answered_count if result else 0,
+        scorable=bool(result and result.scorable),
+        not_scorable_reason=result.reason_code if result else None,
+        raw_score=float(result.raw) if result else None,
+        score=result.score if result else None,
+        level=result.level.number if result and result.level else None,
+        filled_by_id=actor.user_id,
+        filled_by_role="patient" if v["by_patient"] else str(actor.role),
+        started_at=v["authored"],
+        completed_at=v["authored"],
+    )
+    _created(session, subject, "AssessmentResponse", response, patient.id)
+    _remember(session, "QuestionnaireResponse", patient.id, v["key"], response.id)  # type: ignore[arg-type]
+    return Outcome(item.index, "QuestionnaireResponse", "201 Created", response.id)

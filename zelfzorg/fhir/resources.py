@@ -17,6 +17,7 @@ ICPC = "http://hl7.org/fhir/sid/icpc-1-nl"
 HIS_SYSTEM = "urn:zelfzorg:his-number"  # the practice's own HIS number (conditional on practice)
 PROGRAMME_SYSTEM = "urn:zelfzorg:programme"
 PRACTICE_SYSTEM = "urn:zelfzorg:practice"
+INSTRUMENT_CANONICAL = "urn:zelfzorg:instrument:"  # Questionnaire.url; |version names one
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 NL_CORE = "http://nictiz.nl/fhir/StructureDefinition/"
@@ -204,6 +205,7 @@ def operation_outcome(issues: list[tuple[str, str, str | None]]) -> dict:
 # --- the individual care plan (IZP) and its goals -----------------------------------------------
 
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
+GOAL_DOMAIN_SYSTEM = "urn:zelfzorg:goal-domain"  # health, lifestyle, participation, wellbeing
 AGREEMENT_STATUS = {"open": "not-started", "done": "completed", "cancelled": "cancelled"}
 
 
@@ -223,6 +225,7 @@ def goal(session: Session, row) -> dict:
         "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
         "lifecycleStatus": row.lifecycle,
         "achievementStatus": {"coding": [{"system": GOAL_ACHIEVEMENT, "code": row.achievement}]},
+        "category": [{"coding": [{"system": GOAL_DOMAIN_SYSTEM, "code": row.domain}]}],
         "description": {"text": row.title},
         "subject": ref("Patient", row.patient_id),
         "statusDate": row.updated_at.date().isoformat(),
@@ -338,6 +341,7 @@ def questionnaire(row) -> dict:
         "resourceType": "Questionnaire",
         "id": str(row.id),
         "meta": {"lastUpdated": instant(row.loaded_at)},
+        "url": INSTRUMENT_CANONICAL + str(row.code),
         "name": str(row.code),
         "version": str(row.version),
         "title": _text(definition.get("title")),
@@ -455,3 +459,26 @@ def audit_event(row) -> dict:
         "source": {"observer": {"display": "Zelfzorg"}},
         "entity": entity,
     }
+
+
+def to_resource(session: Session, resource_type: str, row, today: date) -> dict:
+    """Any row the API emits as its FHIR resource (``today`` decides an enrolment's status)."""
+    if resource_type == "Patient":
+        return patient(row)
+    if resource_type == "Condition":
+        return condition(row)
+    if resource_type == "EpisodeOfCare":
+        return episode_of_care(row, today)
+    if resource_type == "Goal":
+        return goal(session, row)
+    if resource_type == "CarePlan":
+        return care_plan(session, row)
+    if resource_type == "Questionnaire":
+        return questionnaire(row)
+    if resource_type == "QuestionnaireResponse":
+        return questionnaire_response(row)
+    if resource_type == "ServiceRequest":
+        return service_request(session, row)
+    if resource_type == "AuditEvent":
+        return audit_event(row)
+    return observation(session, row)

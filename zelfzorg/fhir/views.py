@@ -8,18 +8,36 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, request
-from flask_login import current_user
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
+from werkzeug.http import http_date
 
 from zelfzorg import csrf
-from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import get_patient_for, load_for
-from zelfzorg.accounts.tokens import TokenRefused, TooManyAttempts, authenticate_api
+from zelfzorg.accounts.tokens import (
+    SCOPE_USER_READ,
+    SCOPE_USER_WRITE,
+    TokenRefused,
+    TooManyAttempts,
+    authenticate_api,
+)
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
 from zelfzorg.fhir import resources
+from zelfzorg.fhir.bulk import (
+    RETRY_AFTER,
+    ExportFailed,
+    ExportGone,
+    NotAllowed,
+    TooManyExports,
+    cancel_export,
+    export_file,
+    export_state,
+    folder_of,
+    start_export,
+)
 from zelfzorg.fhir.capability import capability_statement
-from zelfzorg.fhir.everything import all_of, everything
+from zelfzorg.fhir.everything import everything
+from zelfzorg.fhir.http import fhir_response
 from zelfzorg.fhir.importer import BundleRefused, import_bundle
 from zelfzorg.fhir.search import SPECS, search
 from zelfzorg.fhir.updates import (
@@ -31,23 +49,14 @@ from zelfzorg.fhir.updates import (
 from zelfzorg.inputs import parse_id
 from zelfzorg.models_base import utcnow
 from zelfzorg.telemonitoring.models import Measurement
-from zelfzorg.web import current_actor, roles_required, today, translate
+from zelfzorg.web import today, translate
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 csrf.exempt(bp)
-FHIR_JSON = "application/fhir+json; charset=utf-8"
 
 
 class ScopeMissing(DomainError):
     """The token is valid but its scopes do not cover this request: 403."""
-
-
-def fhir_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=None)
-    response.headers["Content-Type"] = FHIR_JSON
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def outcome(status: int, code: str, message: str, expression: str | None = None) -> Response:
@@ -103,6 +112,28 @@ def _precondition_required(error: PreconditionRequired):
     return outcome(428, "required", translate(error.message, error.params))
 
 
+@bp.errorhandler(NotAllowed)
+def _not_allowed(error: NotAllowed):
+    return outcome(403, "forbidden", translate(error.message, error.params))
+
+
+@bp.errorhandler(TooManyExports)
+def _too_many(error: TooManyExports):
+    response = outcome(429, "throttled", translate(error.message, error.params))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+@bp.errorhandler(ExportGone)
+def _gone(error: ExportGone):
+    return outcome(410, "not-found", translate(error.message, error.params))
+
+
+@bp.errorhandler(ExportFailed)
+def _failed(error: ExportFailed):
+    return outcome(500, "exception", translate(error.message, error.params))
+
+
 @bp.errorhandler(Conflict)
 def _conflict(error: Conflict):
     return outcome(409, "conflict", translate(error.message, error.params))
@@ -118,7 +149,8 @@ def _authenticate():
         client_address=request.remote_addr or "",
         now=utcnow(),
     )
-    write = request.method not in ("GET", "HEAD")
+    # Cancelling one's own bulk export (DELETE) needs no write scope: it changes no record.
+    write = request.method not in ("GET", "HEAD") and request.endpoint != "fhir.export_cancel"
     if not (caller.may_write if write else caller.may_read):
         raise ScopeMissing(N_("Dit token mag dit niet (bevoegdheid ontbreekt)."))
     g.api_caller = caller
@@ -137,25 +169,7 @@ def _spec(resource_type: str):
 
 
 def to_resource(session, resource_type: str, row) -> dict:
-    if resource_type == "Patient":
-        return resources.patient(row)
-    if resource_type == "Condition":
-        return resources.condition(row)
-    if resource_type == "EpisodeOfCare":
-        return resources.episode_of_care(row, today())
-    if resource_type == "Goal":
-        return resources.goal(session, row)
-    if resource_type == "CarePlan":
-        return resources.care_plan(session, row)
-    if resource_type == "Questionnaire":
-        return resources.questionnaire(row)
-    if resource_type == "QuestionnaireResponse":
-        return resources.questionnaire_response(row)
-    if resource_type == "ServiceRequest":
-        return resources.service_request(session, row)
-    if resource_type == "AuditEvent":
-        return resources.audit_event(row)
-    return resources.observation(session, row)
+    return resources.to_resource(session, resource_type, row, today())
 
 
 @bp.get("/metadata")
@@ -198,35 +212,6 @@ def patient_everything(patient_id: int):
             ],
         }
     )
-
-
-# --- the patient's own download (cookie session, a page of the patient) ------------------------
-
-download_bp = Blueprint("fhir_download", __name__)
-EXTRA_BLUEPRINTS = [download_bp]
-
-
-@download_bp.get("/mijn/gegevens.json")
-@roles_required(Role.patient)
-def my_data():
-    """Right of access: everything in the record as one FHIR Bundle (collection) to save."""
-    session = get_session()
-    actor = current_actor()
-    entries = all_of(
-        session,
-        actor,
-        current_user.patient_id,
-        lambda type_name, row: to_resource(session, type_name, row),
-    )
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": resources.instant(utcnow()),
-        "entry": [{"resource": r} for r in entries],
-    }
-    response = fhir_response(bundle)
-    response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens-zelfzorg.json"'
-    return response
 
 
 @bp.get("/<resource_type>/<rid>")
@@ -275,6 +260,7 @@ def transaction():
             subject=actor.audit_subject,
             created_by_id=actor.user_id,
             now=utcnow(),
+            actor=actor,
         )
     except BundleRefused as error:
         return fhir_response(refusal_outcome(error), 422)
@@ -361,3 +347,95 @@ def search_type(resource_type: str):
         ],
     }
     return fhir_response(bundle)
+
+
+# --- bulk export (FHIR Bulk Data Access) -------------------------------------------------------
+
+
+def _root() -> str:
+    return request.url_root.rstrip("/") + "/fhir"
+
+
+@bp.get("/Group/<rid>/$export")
+def group_export(rid: str):
+    """Kick-off: 202 with the status URL in Content-Location; the export job makes the files."""
+    if not g.api_caller.scopes & {SCOPE_USER_READ, SCOPE_USER_WRITE}:
+        raise ScopeMissing(N_("Een export vraagt een token met bevoegdheid user/*.read."))
+    practice_id = parse_id(rid)
+    if practice_id is None:
+        raise NotFound(N_("Deze groep bestaat niet."))
+    if "respond-async" not in request.headers.get("Prefer", ""):
+        return outcome(400, "invalid", translate(N_("Stuur de kop Prefer: respond-async.")))
+    if "application/fhir+json" not in request.headers.get("Accept", ""):
+        return outcome(400, "invalid", translate(N_("Stuur de kop Accept: application/fhir+json.")))
+    export = start_export(
+        get_session(),
+        _actor(),
+        practice_id,
+        {k: request.args.getlist(k) for k in request.args},
+        request_url=request.url,
+        now=utcnow(),
+        hours=current_app.config["FHIR_EXPORT_HOURS"],
+    )
+    response = Response(status=202)
+    response.headers["Content-Location"] = f"{_root()}/$export-status/{export.key}"
+    return response
+
+
+@bp.get("/$export-status/<key>")
+def export_status(key: str):
+    """202 with X-Progress while the job runs, 200 with the manifest when it is done."""
+    state = export_state(get_session(), _actor(), key, now=utcnow())
+    export = state.export
+    if not state.done:
+        total, done = export.patients_total, export.patients_done
+        percent = 100 * done // total if total else 0
+        response = Response(status=202)
+        response.headers["X-Progress"] = f"{percent}% ({done} of {total} patients)"
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+    manifest = {
+        "transactionTime": resources.instant(export.transaction_time),
+        "request": export.request_url,
+        "requiresAccessToken": True,
+        "output": [
+            {
+                "type": f.resource_type,
+                "url": f"{_root()}/$export-file/{export.key}/{f.resource_type}.ndjson",
+                "count": f.count,
+            }
+            for f in state.files
+        ],
+        "error": [],
+    }
+    response = Response(json.dumps(manifest), status=200, mimetype="application/json")
+    response.headers["Expires"] = http_date(export.expires_at)
+    return response
+
+
+@bp.delete("/$export-status/<key>")
+def export_cancel(key: str):
+    """Cancel: the job stops at its next batch; the files are deleted."""
+    folder = folder_of(current_app.config)
+    cancel_export(get_session(), _actor(), key, folder=folder, now=utcnow())
+    return Response(status=202)
+
+
+@bp.get("/$export-file/<key>/<resource_type>.ndjson")
+def export_download(key: str, resource_type: str):
+    """One NDJSON file, streamed, for the requester only (the same bearer token's user)."""
+    folder = folder_of(current_app.config)
+    path, stored = export_file(
+        get_session(), _actor(), key, resource_type, folder=folder, now=utcnow()
+    )
+    handle = open(path, "rb")  # noqa: SIM115 (closed by the generator)
+
+    def chunks():
+        with handle:
+            while block := handle.read(64 * 1024):
+                yield block
+
+    response = Response(stream_with_context(chunks()), status=200)
+    response.headers["Content-Type"] = "application/fhir+ndjson"
+    response.headers["Content-Length"] = str(stored.size)
+    return response

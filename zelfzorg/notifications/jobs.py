@@ -2,7 +2,9 @@
 idempotent, so several processes or a restarted scheduler never do the same work twice.
 
 Domains add jobs with :func:`register_job`; ``flask zelfzorg scheduler`` runs them in one
-process (production), ``make run`` inside the development server.
+process (production), ``make run`` inside the development server. Work that is asked for
+(a FHIR bulk export) runs in an *interval* job (:func:`register_interval_job`): every few
+seconds it claims queued work rows itself (a lease in the database), so the same holds.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,6 +41,23 @@ def register_job(name: str, func: JobFunc, *, hour: int = 6) -> None:
     JOBS[name] = Job(name, func, hour)
 
 
+@dataclass(frozen=True)
+class IntervalJob:
+    name: str
+    func: Callable[[Engine, Mapping], str]  # (engine, app settings) -> short result text
+    seconds: int
+
+
+INTERVAL_JOBS: dict[str, IntervalJob] = {}
+
+
+def register_interval_job(
+    name: str, func: Callable[[Engine, Mapping], str], *, seconds: int
+) -> None:
+    """A job run every ``seconds``; it claims its own work rows (so it may run anywhere)."""
+    INTERVAL_JOBS[name] = IntervalJob(name, func, seconds)
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -58,7 +77,7 @@ def run_job(engine: Engine, name: str, *, now: datetime | None = None) -> str | 
         return result
 
 
-def start_scheduler(engine: Engine, *, blocking: bool = False):
+def start_scheduler(engine: Engine, *, blocking: bool = False, settings: Mapping | None = None):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -79,5 +98,17 @@ def start_scheduler(engine: Engine, *, blocking: bool = False):
         )
         # Catch up at start: a claimed day is skipped, so this never repeats work.
         scheduler.add_job(run_job, "date", args=(engine, job.name), id=f"{job.name}-startup")
+    for interval in INTERVAL_JOBS.values():
+        scheduler.add_job(
+            interval.func,
+            "interval",
+            seconds=interval.seconds,
+            args=(engine, settings or {}),
+            id=interval.name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=utcnow(),
+        )
     scheduler.start()
     return scheduler
