@@ -28,6 +28,7 @@ DOMAINS = [
     "leefstijl",
     "contracting",
     "fhir",
+    "privacy",
 ]
 # Further blueprints of a domain beside its views module (same contract: ``bp``, ``NAV``).
 EXTRA_VIEWS = ["contracting.export_views"]

@@ -64,6 +64,9 @@ class Patient(SQLModel, table=True):
     # the creator is also in the audit log.
     created_by_id: int | None = Field(default=None)
     is_demo: bool = Field(default=False)
+    # Set when the patient's data was erased on request (zelfzorg.privacy): the row stays as a
+    # pseudonymous stub (no name, birth date or HIS number) for the audit log and the request.
+    erased_at: datetime | None = Field(default=None, sa_column=utc_column())
 
     @property
     def full_name(self) -> str:

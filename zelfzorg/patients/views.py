@@ -277,9 +277,15 @@ def activation_code(patient_id: int):
 def me():
     db = get_session()
     record = services.open_patient(db, current_actor(), current_user.patient_id)
+    from zelfzorg.privacy.erasure import open_request
+    from zelfzorg.privacy.views import STATUS_LABELS
+
     return render_template(
         "patients/me.html",
         record=record,
+        # Access was checked and audited by open_patient.
+        erasure_request=open_request(db, current_user.patient_id),
+        erasure_status_labels=STATUS_LABELS,
         today=today(),
         labels=PROGRAMME_LABELS,
         team_labels=CARE_TEAM_LABELS,
