@@ -33,7 +33,7 @@ from zelfzorg.accounts.scope import (
     require_role,
 )
 from zelfzorg.audit.models import AuditAction, AuditOutcome
-from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
+from zelfzorg.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.inputs import check_text
 from zelfzorg.models_base import PatientRecord, utcnow
 from zelfzorg.notifications.models import Notification
@@ -144,6 +144,17 @@ def requests_of_patient(session: Session, actor: Actor, patient_id: int) -> list
     )
 
 
+def _load_request(
+    session: Session, actor: Actor, request_id: int, *, write: bool = False
+) -> ErasureRequest:
+    """A request of a patient the actor may reach. Another practice's request is a 404, like
+    one that does not exist: the loader has audited the refusal against its real patient."""
+    try:
+        return load_for(session, actor, ErasureRequest, request_id, write=write)
+    except Forbidden:
+        raise NotFound(ErasureRequest.patient_record.not_found) from None
+
+
 def _require_reviewer(session: Session, actor: Actor, request_id: int) -> None:
     if not actor.is_professional or actor.user.discipline not in REVIEWER_DISCIPLINES:
         audit(
@@ -201,7 +212,7 @@ def review(
 ) -> ErasureRequest:
     """Approve or reject a requested erasure, with a reason; the patient is notified."""
     _require_reviewer(session, actor, request_id)
-    request = load_for(session, actor, ErasureRequest, request_id, write=True)
+    request = _load_request(session, actor, request_id, write=True)
     text = _reason(reason, "decision_reason")
     moment = now or utcnow()
     _transition(
@@ -252,7 +263,7 @@ def confirm_and_execute(
 ) -> ErasureRequest:
     """The second professional confirms an approved request; the data is deleted at once."""
     _require_reviewer(session, actor, request_id)
-    request = load_for(session, actor, ErasureRequest, request_id, write=True)
+    request = _load_request(session, actor, request_id, write=True)
     if not confirmed:
         raise ValidationError(E_CONFIRM, field="confirm")
     if request.status == ErasureStatus.approved and request.decided_by_id == actor.user_id:
@@ -448,7 +459,7 @@ def practice_requests(session: Session, actor: Actor, *, limit: int = 50) -> lis
 def open_for_review(session: Session, actor: Actor, request_id: int) -> ErasureView:
     """One request of the actor's practice, for the review page (audited by the loader)."""
     require_role(actor, Role.professional)
-    request = load_for(session, actor, ErasureRequest, request_id)
+    request = _load_request(session, actor, request_id)
     patient = session.get(Patient, request.patient_id)
     names = _names(session, {request.requested_by_id, request.decided_by_id})
     return _view(session, actor, request, patient, names)
