@@ -10,8 +10,10 @@ from sqlalchemy import func, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from tests.accounts.test_access_layer import _records, patient_owned_models
-from tests.privacy.helpers import second_poh
-from zelfzorg.accounts.models import ApiToken, User
+from tests.contracting.helpers import add_goal
+from tests.factories import make_patient, make_user
+from tests.privacy.helpers import make_request, second_poh
+from zelfzorg.accounts.models import ApiToken, Discipline, Role, User
 from zelfzorg.accounts.scope import patient_id_of
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
 from zelfzorg.audit.services import verify
@@ -230,8 +232,6 @@ def test_another_practice_gets_not_found_audited_as_denied_against_the_patient(d
 
 
 def test_stored_contracting_reports_keep_their_figures_and_a_recount_names_the_erasure(db, world):
-    from tests.contracting.helpers import add_goal
-
     add_goal(db, world.patient, [("active", date(2026, 2, 1), None)], agreed_on=date(2026, 2, 1))
     db.commit()
     report = compute_report(
@@ -250,3 +250,26 @@ def test_stored_contracting_reports_keep_their_figures_and_a_recount_names_the_e
     assert kept.figures == figures and kept.fingerprint == report.fingerprint
     assert compare(kept, again).changes  # the patient is no longer counted
     assert [c.count for c in causes(db, kept) if "verwijderd" in c.kind] == [1]
+
+
+def test_only_a_poh_or_gp_of_the_practice_reviews(db, world):
+    dietitian = make_user(
+        db, Role.professional, practice=world.practice, discipline=Discipline.dietitian
+    )
+    request = erasure.file_request(
+        db, world.actor(world.patient_user), world.patient.id, reason=REASON
+    )
+    db.commit()
+    with pytest.raises(Forbidden):
+        erasure.review(db, world.actor(dietitian), request.id, approve=True, reason="x", version=1)
+    assert db.get(ErasureRequest, request.id).status == ErasureStatus.requested
+
+
+def test_open_requests_come_first_oldest_first(db, world):
+    closed = make_request(db, world, status=ErasureStatus.rejected, decided_by=world.poh)
+    first = make_request(db, world, patient=make_patient(db, world.practice))
+    second = make_request(db, world, patient=make_patient(db, world.practice))
+    db.commit()
+    views = erasure.practice_requests(db, world.actor(world.poh))
+    assert [v.request.id for v in views] == [first.id, second.id, closed.id]
+    assert [v.may_review for v in views] == [True, True, False]

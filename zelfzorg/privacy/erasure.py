@@ -407,8 +407,9 @@ def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
     return {uid: (name if role != Role.patient else "") for uid, name, role in rows}  # type: ignore[misc]
 
 
-def _view(session: Session, actor: Actor, request: ErasureRequest, patient: Patient | None,
-          names: dict[int, str]) -> ErasureView:  # fmt: skip
+def _view(
+    actor: Actor, request: ErasureRequest, patient: Patient | None, names: dict[int, str]
+) -> ErasureView:
     reviewer = actor.is_professional and actor.user.discipline in REVIEWER_DISCIPLINES
     return ErasureView(
         request=request,
@@ -424,36 +425,31 @@ def _view(session: Session, actor: Actor, request: ErasureRequest, patient: Pati
 
 
 def practice_requests(session: Session, actor: Actor, *, limit: int = 50) -> list[ErasureView]:
-    """Open requests of the actor's practices first (oldest first), then the latest closed
-    ones. Each patient whose name is shown is audited."""
+    """Open requests of patients of the actor's practices first (oldest first), then the
+    latest closed ones. The patient's current practice decides (as in the access layer), so a
+    patient who moved is reviewed by the new practice. Each patient shown is audited."""
     require_role(actor, Role.professional)
     practices = sorted(actor.practice_ids)
+    is_open = col(ErasureRequest.status).in_([s.value for s in OPEN_STATUSES])
     rows = session.exec(
         select(ErasureRequest, Patient)
         .join(Patient, col(Patient.id) == ErasureRequest.patient_id)
-        .where(col(ErasureRequest.practice_id).in_(practices))
         .where(col(Patient.practice_id).in_(practices))
         .order_by(
-            sa.case(
-                (col(ErasureRequest.status).in_([s.value for s in OPEN_STATUSES]), 0), else_=1
-            ),
-            sa.case(
-                (col(ErasureRequest.status).in_([s.value for s in OPEN_STATUSES]),
-                 ErasureRequest.requested_at),
-                else_=None,
-            ),
+            sa.case((is_open, 0), else_=1),
+            sa.case((is_open, ErasureRequest.requested_at), else_=None),  # open: oldest first
             col(ErasureRequest.requested_at).desc(),
             col(ErasureRequest.id),
         )
         .limit(limit)
-    ).all()  # fmt: skip
+    ).all()
     names = _names(
         session,
         {i for r, _ in rows for i in (r.requested_by_id, r.decided_by_id, r.executed_by_id)},
     )
     shown = [p.id for _, p in rows if p.erased_at is None]
     audit_shown(session, actor, shown, object_type="ErasureRequest")  # type: ignore[arg-type]
-    return [_view(session, actor, r, p, names) for r, p in rows]
+    return [_view(actor, r, p, names) for r, p in rows]
 
 
 def open_for_review(session: Session, actor: Actor, request_id: int) -> ErasureView:
@@ -462,4 +458,4 @@ def open_for_review(session: Session, actor: Actor, request_id: int) -> ErasureV
     request = _load_request(session, actor, request_id)
     patient = session.get(Patient, request.patient_id)
     names = _names(session, {request.requested_by_id, request.decided_by_id})
-    return _view(session, actor, request, patient, names)
+    return _view(actor, request, patient, names)
