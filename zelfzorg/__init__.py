@@ -29,6 +29,7 @@ DOMAINS = [
     "outcomes",
     "contracting",
     "fhir",
+    "privacy",
 ]
 # Every module registered as a blueprint: ``bp`` and an optional ``NAV``. A domain's further
 # blueprints (beside its views module) are listed here too; there is no other hook.

@@ -46,6 +46,7 @@ from zelfzorg.patients.models import (
     PracticePeriod,
     Programme,
 )
+from zelfzorg.privacy.models import ErasureRequest, ErasureStatus
 from zelfzorg.telemonitoring.models import (
     Alert,
     AlertStatus,
@@ -136,6 +137,12 @@ def _records(db: Session, world: World, patient: Patient) -> dict[type, SQLModel
             expires_at=NOW + timedelta(weeks=6),
         )
     )  # fmt: skip
+    add(
+        ErasureRequest(
+            patient_id=pid, practice_id=patient.practice_id, status=ErasureStatus.requested,
+            reason="x", requested_by_id=world.poh.id, requested_by_role="professional",
+        )
+    )  # fmt: skip
     sync_builtins(db)
     version = current_version(db, "activation", None)
     add(
@@ -207,8 +214,8 @@ def test_a_model_without_a_declaration_is_refused(db, world):
 
 MODELS = [
     ActionLog, ActivationCode, Alert, AssessmentResponse, CarePlan, CareTeamMember, Condition,
-    DeviceToken, Enrolment, Goal, GoalAction, GoalReview, GoalStatusHistory, Measurement,
-    PatientActivityDay, PersonalTarget,
+    DeviceToken, Enrolment, ErasureRequest, Goal, GoalAction, GoalReview, GoalStatusHistory,
+    Measurement, PatientActivityDay, PersonalTarget,
     PlanAgreement, PracticePeriod, Referral, ReferralEvent, Revision,
 ]  # fmt: skip
 

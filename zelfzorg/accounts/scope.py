@@ -102,10 +102,11 @@ def actor_for(session: Session, user: User, client_address: str = "") -> Actor:
 
 
 def may_access_patient(actor: Actor, patient: Patient, *, write: bool = False) -> bool:
-    """Patients reach only themselves, professionals their own practice; nobody else."""
+    """Patients reach only themselves, professionals their own practice; nobody else (and
+    nobody an erased patient's stub)."""
     user = actor.user
-    if not user.is_active:
-        return False
+    if not user.is_active or patient.erased_at is not None:
+        return False  # an erased patient is a stub: nobody opens it any more
     if user.role == Role.patient:
         return user.patient_id == patient.id
     if user.role == Role.professional:
@@ -256,7 +257,7 @@ def get_patient_for(
 
 def patients_query(actor: Actor) -> SelectOfScalar[Patient]:
     """Patients the actor may list: a professional's practice, or a patient's own record."""
-    query = select(Patient)
+    query = select(Patient).where(col(Patient.erased_at).is_(None))
     user = actor.user
     if user.role == Role.professional and actor.practice_ids:
         return query.where(col(Patient.practice_id).in_(sorted(actor.practice_ids)))

@@ -151,6 +151,7 @@ CAUSES = {
     "late_enrolments": N_("Inschrijvingen in een zorgprogramma die later zijn vastgelegd"),
     "moves": N_("Verhuizingen naar een andere praktijk die later zijn vastgelegd"),
     "late_reviews": N_("Evaluaties van doelen die later zijn vastgelegd"),
+    "erased": N_("Patiënten van wie de gegevens op hun verzoek zijn verwijderd"),
 }
 
 
@@ -191,5 +192,12 @@ def causes(session: Session, stored: StoredReport) -> list[Cause]:
         "late_reviews": count(
             GoalReview, col(GoalReview.created_at) > since, col(GoalReview.reviewed_at) < period_end
         ),
+        # An erased patient's rows are gone, so a recount no longer includes them (the stored
+        # figures keep them); the stub still names the practice, so they are counted here.
+        "erased": session.exec(
+            select(func.count())
+            .select_from(Patient)
+            .where(col(Patient.id).in_(patients), col(Patient.erased_at) > since)
+        ).one(),
     }
     return [Cause(CAUSES[k], v) for k, v in found.items() if v]

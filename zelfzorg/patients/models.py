@@ -66,6 +66,9 @@ class Patient(SQLModel, table=True):
     is_demo: bool = Field(default=False)
     # Optimistic locking of the details form: two people editing at once lose nothing.
     version: int = Field(default=1)
+    # Set when the patient's data was erased on request (zelfzorg.privacy): the row stays as a
+    # pseudonymous stub (no name, birth date or HIS number) for the audit log and the request.
+    erased_at: datetime | None = Field(default=None, sa_column=utc_column())
 
     @property
     def full_name(self) -> str:

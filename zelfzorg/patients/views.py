@@ -357,10 +357,17 @@ def reset_code(patient_id: int):
 @bp.get("/mijn")
 @roles_required(Role.patient)
 def me():
-    home = patient_home(get_session(), current_actor(), today=today())
+    db = get_session()
+    home = patient_home(db, current_actor(), today=today())
+    from zelfzorg.privacy.erasure import open_request
+    from zelfzorg.privacy.views import STATUS_LABELS
+
     return render_template(
         "patients/me.html",
         home=home,
+        # Access was checked and audited by patient_home.
+        erasure_request=open_request(db, current_user.patient_id),
+        erasure_status_labels=STATUS_LABELS,
         today=today(),
         labels=PROGRAMME_LABELS,
         explanations=PROGRAMME_EXPLANATIONS,

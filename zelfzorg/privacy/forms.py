@@ -1,0 +1,46 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from zelfzorg.formfields import IdField
+from zelfzorg.privacy.erasure import REASON_MAX
+
+
+class ErasureRequestForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Waarom wilt u dat uw gegevens worden verwijderd?"),
+        validators=[DataRequired(_l("Schrijf kort op waarom.")), Length(max=REASON_MAX)],
+    )
+    confirm = BooleanField(
+        _l("Ik begrijp dat mijn gegevens na goedkeuring niet meer terug te halen zijn."),
+        validators=[DataRequired(_l("Vink aan dat u dit begrijpt."))],
+    )
+
+
+class ErasureOnBehalfForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden van de patiënt"),
+        validators=[DataRequired(_l("Schrijf kort op waarom.")), Length(max=REASON_MAX)],
+    )
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        _l("Besluit"),
+        choices=[("approve", _l("Goedkeuren")), ("reject", _l("Afwijzen"))],
+        validators=[DataRequired(_l("Kies goedkeuren of afwijzen."))],
+    )
+    decision_reason = TextAreaField(
+        _l("Reden van het besluit (de patiënt leest deze)"),
+        validators=[DataRequired(_l("Schrijf kort op waarom.")), Length(max=REASON_MAX)],
+    )
+    version = IdField()
+
+
+class ExecuteForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Ik bevestig dat alle gegevens van deze patiënt nu worden verwijderd."),
+        validators=[DataRequired(_l("Vink aan dat u de verwijdering bevestigt."))],
+    )
+    version = IdField()
