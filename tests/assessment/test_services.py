@@ -374,8 +374,14 @@ def test_experience_score_is_the_mean_and_count_in_the_period(db, world):
 
 def test_due_date_is_enrolment_start_then_interval_after_last_assessment(db, world):
     today = date(2026, 3, 2)
+    # Never assessed: due since care started, but not before the patient was registered here.
+    world.patient.created_at = datetime(2019, 6, 1, 9, 0, tzinfo=UTC)
+    world.other_patient.created_at = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
+    db.add_all([world.patient, world.other_patient])
+    db.flush()
     due = {d.patient_id: d for d in services.due_assessments(db, today=today)}
-    assert due[world.patient.id].due == date(2020, 1, 1)  # never assessed: since enrolment
+    assert due[world.patient.id].due == date(2020, 1, 1)  # enrolled after registration
+    assert due[world.other_patient.id].due == date(2025, 11, 20)  # not "overdue since 2020"
     complete(db, world, LEVEL_3)  # 2 March 2026
     assert services.due_assessments(db, today=today, patient_id=world.patient.id)[0].due == date(
         2027, 3, 2

@@ -630,15 +630,22 @@ def due_months(session: Session, practice_ids: Collection[int] | None = None) ->
 
 
 def next_due(
-    *, since: date, last_completed: datetime | None, months: int, registered: datetime
+    *,
+    since: date,
+    last_completed: datetime | None,
+    months: int,
+    registered: datetime,
+    today: date,
 ) -> date:
     """When the next activation assessment is due: ``months`` after the last completed one;
     without one, when care started, but never before the patient was registered here (a
     patient in care since 2018 who joined the platform last week is due now, not "overdue
-    since 2018")."""
+    since 2018"). A registration after ``today`` (asked about a past day) is left out, so the
+    date does not move with ``today``."""
     if last_completed is not None:
         return add_months(local_date(last_completed), months)
-    return max(since, local_date(registered))
+    joined = local_date(registered)
+    return max(since, joined) if joined <= today else since
 
 
 def in_care_since(today: date):
@@ -714,6 +721,7 @@ def due_assessments(
             last_completed=last_at,
             months=months.get(practice, DEFAULT_DUE_MONTHS),
             registered=registered,
+            today=today,
         )
         if limit is not None and due > limit:
             continue

@@ -98,6 +98,7 @@ def describe_assessments(
             last_completed=reason.at,
             months=months or DEFAULT_DUE_MONTHS,
             registered=registered,
+            today=today,
         )
         items.append(
             WorklistItem(
