@@ -137,3 +137,30 @@ def test_latest_values_picks_the_newest_current_row_per_type(db, world):
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
     assert latest_values(db, world.patient.id, ["glucose"])["glucose"].value == 6.0
     db.commit()
+
+
+def test_poh_worklist_is_a_handful_of_statements_for_10_and_200_patients(engine):
+    """The worklist groups, orders and pages in SQL: the same statements at any size, at most
+    10 (reasons counted, the page, its reasons, one per kind of detail, the latest values)."""
+    from zelfzorg.telemonitoring.services import latest_relevant_values
+    from zelfzorg.worklist import worklist_page
+
+    measured = []
+    for n in (10, 200):
+        generate(engine, patients_n=n, practices_n=1, years=1, seed=7, today=TODAY)
+        with Session(engine, expire_on_commit=False) as session:
+            practice = session.execute(text("SELECT id FROM practice")).scalar_one()
+            session.execute(text("SELECT 1"))  # the transaction's BEGIN is not the query's
+            with counting(engine) as statements:
+                page = worklist_page(
+                    session, [practice], TODAY, page_size=50, latest_values=latest_relevant_values
+                )
+            measured.append((len(statements), page))
+            session.commit()
+        empty_database(engine)
+    (small, small_page), (large, large_page) = measured
+    assert small == large <= 10, (small, large)
+    # One row per patient, and the larger practice fills the page.
+    assert len({r.patient_id for r in large_page.rows}) == len(large_page.rows) == 50
+    assert large_page.total > 50 and large_page.pages > 1
+    assert 0 < len(small_page.rows) <= 10

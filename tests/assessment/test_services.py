@@ -374,8 +374,14 @@ def test_experience_score_is_the_mean_and_count_in_the_period(db, world):
 
 def test_due_date_is_enrolment_start_then_interval_after_last_assessment(db, world):
     today = date(2026, 3, 2)
+    # Never assessed: due since care started, but not before the patient was registered here.
+    world.patient.created_at = datetime(2019, 6, 1, 9, 0, tzinfo=UTC)
+    world.other_patient.created_at = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
+    db.add_all([world.patient, world.other_patient])
+    db.flush()
     due = {d.patient_id: d for d in services.due_assessments(db, today=today)}
-    assert due[world.patient.id].due == date(2020, 1, 1)  # never assessed: since enrolment
+    assert due[world.patient.id].due == date(2020, 1, 1)  # enrolled after registration
+    assert due[world.other_patient.id].due == date(2025, 11, 20)  # not "overdue since 2020"
     complete(db, world, LEVEL_3)  # 2 March 2026
     assert services.due_assessments(db, today=today, patient_id=world.patient.id)[0].due == date(
         2027, 3, 2
@@ -459,3 +465,21 @@ def test_demo_seeds_every_level_unscorable_semcd_and_experience(db):
     assert any(r.instrument_code == "sdm_experience" and r.score for r in rows)
     years = {r.completed_at.year for r in activation if r.completed_at}
     assert len(years) >= 3
+
+
+def test_worklist_never_assessed_patient_is_due_from_joining_not_from_years_ago(db, world):
+    from zelfzorg.assessment.worklist_sources import assessment_due
+
+    today = date(2026, 12, 1)
+    # In care since 2020 (the factory's enrolment), registered here a week ago.
+    world.patient.created_at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    db.add(world.patient)
+    db.flush()
+    items = {i.patient_id: i for i in assessment_due(db, [world.practice.id], today)}
+    assert items[world.patient.id].due == date(2026, 11, 24)
+    assert items[world.patient.id].message == "Vragenlijst zelfmanagement is aan de beurt."
+    # Assessed eleven and a half months ago: due within the two-week horizon, not yet overdue.
+    complete(db, world, LEVEL_3, now=datetime(2025, 12, 10, 9, 0, tzinfo=UTC))
+    items = {i.patient_id: i for i in assessment_due(db, [world.practice.id], today)}
+    assert items[world.patient.id].due == date(2026, 12, 10)
+    assert "binnenkort" in items[world.patient.id].message

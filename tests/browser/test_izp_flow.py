@@ -223,8 +223,11 @@ def test_poh_agrees_a_proposal_reviews_with_adjust_changes_target_and_downloads_
     view = page.get_by_role("region", name="Hoe de patiënt het ziet").inner_text()
     assert "3 / 5" in view and "Minder zout" in view and "Elke dag meten" in view
     progress = page.get_by_role("region", name="Voortgang uit de metingen").inner_text()
-    assert "Laatste waarde 143 mmHg (doel: lager dan 140): doel nog niet gehaald." in progress
+    assert "Laatste waarde 143 mmHg (doel: lager dan 140)." in progress
+    # Two readings since the start: too few to call it; the median (144,5) against the start.
+    assert "zijn er 2 metingen. Dat is te weinig voor een voorstel" in progress
     assert "Dat is beter dan bij de start (150 mmHg)." in progress
+    assert "Rekenregel voor het voorstel" in progress
     assert "Voorstel: Gaat beter" in progress
     activation = page.get_by_role("region", name="Zelfmanagement").inner_text()
     assert "Activatieniveau" in activation and "Advies voor de begeleiding:" in activation
@@ -236,6 +239,7 @@ def test_poh_agrees_a_proposal_reviews_with_adjust_changes_target_and_downloads_
     decide.get_by_label("Uw beoordeling als zorgverlener").fill(
         "Daalt mooi, 140 is nog te ver weg: eerst onder 145."
     )
+    decide.get_by_label("Hoe gaat het met het doel?").select_option(label="Gaat beter")
     decide.get_by_role("group", name="Besluit").get_by_label("Doel of acties aanpassen").check()
     decide.get_by_label("Volgende evaluatie").fill(next_review.isoformat())
     submit(page, decide.get_by_role("button", name="Evaluatie opslaan"))
@@ -253,12 +257,12 @@ def test_poh_agrees_a_proposal_reviews_with_adjust_changes_target_and_downloads_
     facts = page.locator("dl.izp-facts").inner_text()
     assert "lager dan 145 mmHg" in facts and "Actief" in facts and "Gaat beter" in facts
     progress = page.get_by_role("region", name="Voortgang uit de metingen").inner_text()
-    assert "doel gehaald" in progress and "nog niet" not in progress
+    assert "Er zijn geen nieuwe metingen sinds de vorige evaluatie." in progress
     timeline = page.get_by_role("region", name="Tijdlijn van de evaluaties").inner_text()
     assert "Besluit: Doel of acties aanpassen" in timeline
     assert "Sanne POH" in timeline and "Minder zout" in timeline
     assert "Daalt mooi, 140 is nog te ver weg: eerst onder 145." in timeline
-    assert "doel nog niet gehaald" in timeline  # the progress as it was at the review
+    assert "te weinig voor een voorstel" in timeline  # the progress as it was at the review
     [done] = fetch(db, select(GoalReview).where(GoalReview.decision.is_not(None)))
     assert (done.goal_id, done.decision, done.next_review_date) == (
         goal.id,

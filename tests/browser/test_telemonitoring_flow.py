@@ -100,10 +100,12 @@ def test_poh_acknowledges_urgent_alert_from_the_worklist(page, live_url, world, 
     browser_login(page, live_url, world.poh)
     assert page.url == f"{live_url}/werklijst"
     worklist = page.locator("ol.worklist")
-    item = worklist.get_by_role("listitem").filter(has_text="Dringende signalen")
-    assert "Gerda Willemsen" in item.inner_text() and "Bovendruk" in item.inner_text()
+    # One line for the patient, the urgent alert as its first reason.
+    item = worklist.locator("> li").filter(has_text="Gerda Willemsen")
+    assert item.count() == 1
+    assert "Dringend signaal" in item.inner_text() and "Bovendruk" in item.inner_text()
 
-    submit(page, item.get_by_role("link", name="Gerda Willemsen"))
+    submit(page, item.locator("li.reason-urgent_alert").get_by_role("link"))
     assert page.url == f"{live_url}/signalen/{alert.id}"
     assert page.locator("h1").inner_text() == "Dringend signaal: Gerda Willemsen"
     facts = page.locator("dl.tm-facts").inner_text()
@@ -139,7 +141,7 @@ def test_poh_acknowledges_urgent_alert_from_the_worklist(page, live_url, world, 
     assert page.url == f"{live_url}/werklijst"
     assert "Het signaal is afgehandeld." in page.locator("main").inner_text()
     assert page.locator(f"main a[href='/signalen/{alert.id}']").count() == 0
-    assert worklist.get_by_role("listitem").filter(has_text="Dringende signalen").count() == 0
+    assert worklist.locator("li.reason-urgent_alert").count() == 0
     assert open_alerts(db) == []
 
     visit(page, f"{live_url}/signalen/{alert.id}")

@@ -43,7 +43,7 @@ def test_new_review_date_reminds_again(db, world):
         db,
         world.actor(world.poh),
         goal.id,
-        achievement=None,
+        achievement="in-progress",
         decision="continue",
         next_review=TODAY + timedelta(days=10),
         token="t",

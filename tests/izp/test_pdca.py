@@ -166,8 +166,11 @@ def test_achieved_completes_goal_without_next_review() -> None:
     assert outcome == DecisionOutcome(GoalLifecycle.COMPLETED, AchievementStatus.ACHIEVED, None)
 
 
-def test_stop_cancels_goal_as_not_achieved_without_next_review() -> None:
+def test_stop_cancels_goal_keeping_the_judged_status_without_next_review() -> None:
     outcome = apply_decision("active", "worsening", "stop", today=TODAY, interval_weeks=4)
+    assert outcome == DecisionOutcome(GoalLifecycle.CANCELLED, AchievementStatus.WORSENING, None)
+    # A stopped goal is never "achieved".
+    outcome = apply_decision("active", "achieved", "stop", today=TODAY, interval_weeks=4)
     assert outcome == DecisionOutcome(GoalLifecycle.CANCELLED, AchievementStatus.NOT_ACHIEVED, None)
 
 

@@ -365,7 +365,7 @@ def test_review_computes_progress_from_measurements_and_adjust_starts_next_cycle
         world.actor(world.poh),
         goal.id,
         professional_view="Goed op weg",
-        achievement=None,
+        achievement="improving",
         decision="adjust",
         next_review=None,
         token="r1",
@@ -375,6 +375,7 @@ def test_review_computes_progress_from_measurements_and_adjust_starts_next_cycle
     assert review.patient_score == 3 and review.patient_helped == "Wandelen"
     assert review.progress["latest"] == 145.0
     assert review.progress["baseline"] == 156.0
+    assert review.progress["suggested"] == "improving"  # too few readings: the median's trend
     assert review.achievement == "improving"
     assert goal.lifecycle == "active"
     assert goal.review_date == TODAY + timedelta(days=30, weeks=goals.REVIEW_INTERVAL_WEEKS)

@@ -250,7 +250,7 @@ def test_html_in_agreements_professional_view_and_goal_form_is_escaped(db, login
         world.actor(world.poh),
         goal.id,
         professional_view=HTML,
-        achievement=None,
+        achievement="in-progress",
         decision="continue",
         next_review=today() + timedelta(days=5),
         token="r",

@@ -457,3 +457,24 @@ def test_opportunities_page_is_paged_and_a_bad_page_number_is_harmless(db, world
         response = client.get(f"/leefstijl/kansen?page={bad}")
         assert response.status_code == 200
     assert "Deze pagina bestaat niet" in _text(client.get("/leefstijl/kansen?page=999"))
+
+
+def test_practice_list_shows_a_value_two_criteria_share_once(db, world, login):
+    # BMI >= 25, or BMI >= 30 with a programme: both lines report the same BMI.
+    criteria = {
+        "any": [
+            {"measurement": "bmi", "op": ">=", "value": 25},
+            {
+                "all": [
+                    {"programme_in": ["DM2", "CVRM"]},
+                    {"measurement": "bmi", "op": ">=", "value": 30},
+                ]
+            },
+        ]
+    }
+    make_intervention(db, world.care_group.id, criteria=criteria)
+    add_measurement(db, world.patient.id, "bmi", 31, at=utcnow() - timedelta(days=2))
+    db.commit()
+    body = _text(login(world.poh).get("/leefstijl/kansen"))
+    assert "Willemsen, Gerda" in body
+    assert body.count("BMI 31") == 1, body

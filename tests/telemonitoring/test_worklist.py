@@ -86,36 +86,50 @@ def test_worklist_query_count_does_not_grow_with_the_practice(app, engine, db, w
     large = practice_with_alerts(db, world, 200)
     n_small, small_page = count_queries(engine, login(small), "/werklijst")
     n_large, large_page = count_queries(engine, login(large), "/werklijst")
-    assert small_page.count("kind-urgent_alert") == 20
-    # Ranked and paged: the first page holds the 50 most urgent of the 400 lines.
-    assert large_page.count("kind-urgent_alert") == 50
-    assert "Dringende signalen (200)" in large_page
+    # One line per patient, with both of its alerts.
+    assert small_page.count('class="kind-urgent_alert"') == 20
+    assert small_page.count('class="reason-trend_alert"') == 20
+    # Ranked and paged: the first page holds the 50 most urgent of the 200 patients.
+    assert large_page.count('class="kind-urgent_alert"') == 50
+    assert "Dringend signaal (200)" in large_page and "Trendsignaal (200)" in large_page
+    assert "200 patiënten hebben aandacht nodig" in large_page
     assert n_small == n_large
 
 
-def test_worklist_pages_through_all_lines_in_rank_order(app, db, world, login):
-    poh = practice_with_alerts(db, world, 40)  # 40 urgent + 40 trend lines
+def test_worklist_pages_through_all_patients_in_rank_order(app, db, world, login):
+    poh = practice_with_alerts(db, world, 60)  # 60 patients with an urgent and a trend alert
     client = login(poh)
     alerts = "/werklijst?kind=urgent_alert&kind=trend_alert"
     first = client.get(alerts).text
     last = client.get(alerts + "&page=2").text
-    assert first.count("kind-urgent_alert") == 40 and first.count("kind-trend_alert") == 10
-    assert last.count("kind-urgent_alert") == 0 and last.count("kind-trend_alert") == 30
+    assert first.count('class="kind-urgent_alert"') == 50
+    assert last.count('class="kind-urgent_alert"') == 10
     assert 'start="51"' in last and "Pagina 2 van 2" in last
-    assert client.get(alerts + "&page=99").text.count("kind-trend_alert") == 30  # clamped
-    filtered = client.get("/werklijst?kind=trend_alert").text
-    assert filtered.count("kind-trend_alert") == 40 and "Pagina 2" not in filtered
+    clamped = client.get(alerts + "&page=99").text
+    assert clamped.count('class="kind-urgent_alert"') == 10 and "Pagina 2 van 2" in clamped
 
 
-def test_urgent_alerts_rank_above_trend_alerts_and_filter_by_kind(app, db, world, login):
-    db.execute(insert(Alert), alert_rows(world.patient.id) + alert_rows(world.other_patient.id))
+def test_one_line_per_patient_with_every_reason_and_filters_by_kind(app, db, world, login):
+    trend_only = alert_rows(world.other_patient.id)[1:]
+    db.execute(insert(Alert), alert_rows(world.patient.id) + trend_only)
     db.commit()
     client = login(world.poh)
     page = client.get("/werklijst").text
-    assert page.rindex("kind-urgent_alert") < page.index("kind-trend_alert")
-    assert "Zeer hoge waarde: 190 mmHg" in page and "/signalen/" in page
+    # Jan (urgent and trend) first, in one line; Kees (trend only) after him.
+    assert page.count('class="kind-urgent_alert"') == 1
+    assert page.count('class="kind-trend_alert"') == 1
+    assert page.index('class="kind-urgent_alert"') < page.index('class="kind-trend_alert"')
+    jan = page[page.index('class="kind-urgent_alert"') : page.index('class="kind-trend_alert"')]
+    assert "Zeer hoge waarde: 190 mmHg" in jan and "/signalen/" in jan
+    assert "3 van de laatste 5 metingen" in jan
+    # Tags in the singular, each once per patient.
+    assert jan.count(">Dringend signaal<") == 1 and jan.count(">Trendsignaal<") == 1
+    assert "Trendsignalen" not in page and "Dringende signalen" not in page
+    # A filter keeps the patients with such a reason, each with all their reasons.
     only_trend = client.get("/werklijst?kind=trend_alert").text
-    assert "kind-urgent_alert" not in only_trend and only_trend.count("kind-trend_alert") == 2
+    assert only_trend.count('class="kind-') == 2 and "Trendsignaal (2)" in only_trend
+    only_urgent = client.get("/werklijst?kind=urgent_alert").text
+    assert only_urgent.count('class="kind-') == 1 and 'class="reason-trend_alert"' in only_urgent
     # Another practice's POH sees none of them.
     assert "kind-urgent_alert" not in login(world.other_poh).get("/werklijst").text
 
@@ -161,17 +175,23 @@ def practice_with_every_kind_of_work(db, world):
 
 
 def test_every_source_ranks_in_the_order_the_issue_gives(app, db, world):
-    from zelfzorg.worklist import collect
+    from zelfzorg.worklist import worklist_page
 
     today, henk, ex = practice_with_every_kind_of_work(db, world)
-    items = collect(db, [world.practice.id], today)
-    kinds = [item.kind for item in items]
-    assert set(kinds) == set(ISSUE_ORDER)
-    positions = [ISSUE_ORDER.index(kind) for kind in kinds]
-    assert positions == sorted(positions), kinds
-    assert [i.patient_id for i in items if i.kind == "no_agreed_goals"] == [henk.id]
-    assert ex.id not in {i.patient_id for i in items}
-    assert world.far_patient.id not in {i.patient_id for i in items}
+    rows = worklist_page(db, [world.practice.id], today, page_size=None).rows
+    kinds = {item.kind for row in rows for item in row.items}
+    assert kinds == set(ISSUE_ORDER)
+    # Patients by their most urgent reason; each patient's reasons most urgent first.
+    tops = [ISSUE_ORDER.index(row.kind) for row in rows]
+    assert tops == sorted(tops)
+    for row in rows:
+        positions = [ISSUE_ORDER.index(item.kind) for item in row.items]
+        assert positions == sorted(positions), row
+    assert len({row.patient_id for row in rows}) == len(rows)
+    no_goals = [row.patient_id for row in rows if "no_agreed_goals" in {i.kind for i in row.items}]
+    assert no_goals == [henk.id]
+    assert ex.id not in {row.patient_id for row in rows}
+    assert world.far_patient.id not in {row.patient_id for row in rows}
 
 
 def test_the_worklist_page_shows_every_kind_in_rank_order_with_its_filter(
@@ -182,7 +202,9 @@ def test_the_worklist_page_shows_every_kind_in_rank_order_with_its_filter(
     today, _henk, _ex = practice_with_every_kind_of_work(db, world)
     monkeypatch.setattr(worklist_views, "today", lambda: today)
     page = login(world.poh).get("/werklijst").text
-    lines = [page.index(f'class="kind-{kind}"') for kind in ISSUE_ORDER]
+    for kind in ISSUE_ORDER:
+        assert f'class="reason-{kind}"' in page
+    lines = [page.index(f'class="kind-{kind}"') for kind in ("urgent_alert", "assessment_due")]
     assert lines == sorted(lines)
     # The filter lists the kinds in the same order.
     boxes = [page.index(f'value="{kind}"') for kind in ISSUE_ORDER]

@@ -619,39 +619,48 @@ class DueAssessment:
     user_id: int | None  # the patient's active account, if any
 
 
-def due_assessments(
-    session: Session,
-    *,
-    today: date,
-    practice_ids: Collection[int] | None = None,
-    patient_id: int | None = None,
-    horizon_days: int | None = None,
-    kind: InstrumentKind = InstrumentKind.ACTIVATION,
-    programmes: Collection[Programme] | None = None,
-) -> list[DueAssessment]:
-    """Patients in care (an active enrolment) and when their next activation assessment is due:
-    the care group's interval (default 12 months) after the last completed one, or the start
-    of their earliest active enrolment when they never had one. Two queries in all. Patients
-    count for their practice of ``today`` (the population, limited to ``practice_ids``).
-
-    With ``horizon_days`` only those due on or before today + horizon; otherwise everyone.
-    ``kind`` asks the same for another kind of questionnaire (the outcome sets' well-being
-    PROM follows the activation schedule), ``programmes`` limits to patients enrolled in one.
-    """
+def due_months(session: Session, practice_ids: Collection[int] | None = None) -> dict[int, int]:
+    """{practice: months between activation assessments} (the care group's setting)."""
     months_query = select(Practice.id, AssessmentSetting.due_interval_months).outerjoin(
         AssessmentSetting, col(AssessmentSetting.care_group_id) == Practice.care_group_id
     )
     if practice_ids is not None:
         months_query = months_query.where(col(Practice.id).in_(list(practice_ids)))
-    months = {pid: m or DEFAULT_DUE_MONTHS for pid, m in session.exec(months_query).all()}
+    return {pid: m or DEFAULT_DUE_MONTHS for pid, m in session.exec(months_query).all()}
 
-    in_care = (
+
+def next_due(
+    *,
+    since: date,
+    last_completed: datetime | None,
+    months: int,
+    registered: datetime,
+    today: date,
+) -> date:
+    """When the next activation assessment is due: ``months`` after the last completed one;
+    without one, when care started, but never before the patient was registered here (a
+    patient in care since 2018 who joined the platform last week is due now, not "overdue
+    since 2018"). A registration after ``today`` (asked about a past day) is left out, so the
+    date does not move with ``today``."""
+    if last_completed is not None:
+        return add_months(local_date(last_completed), months)
+    joined = local_date(registered)
+    return max(since, joined) if joined <= today else since
+
+
+def in_care_since(today: date):
+    """(patient_id, since): the start of the earliest enrolment active on ``today``."""
+    return (
         select(Enrolment.patient_id, func.min(Enrolment.start_date).label("since"))
         .where(enrolment_active_on(today))
         .group_by(Enrolment.patient_id)
-        .subquery()
+        .subquery("in_care")
     )
-    last = (
+
+
+def last_activation_completed(kind: InstrumentKind = InstrumentKind.ACTIVATION):
+    """(patient_id, last): when each patient last completed an assessment of ``kind``."""
+    return (
         select(
             AssessmentResponse.patient_id,
             func.max(AssessmentResponse.completed_at).label("last"),
@@ -662,14 +671,38 @@ def due_assessments(
             InstrumentVersion.kind == kind.value,
         )
         .group_by(AssessmentResponse.patient_id)
-        .subquery()
+        .subquery("last_activation")
     )
+
+
+def due_assessments(
+    session: Session,
+    *,
+    today: date,
+    practice_ids: Collection[int] | None = None,
+    patient_id: int | None = None,
+    horizon_days: int | None = None,
+    kind: InstrumentKind = InstrumentKind.ACTIVATION,
+    programmes: Collection[Programme] | None = None,
+) -> list[DueAssessment]:
+    """Patients in care (an active enrolment) and when their next activation assessment is due
+    (see :func:`next_due`). Two queries in all. Patients count for their practice of ``today``
+    (the population, limited to ``practice_ids``).
+
+    With ``horizon_days`` only those due on or before today + horizon; otherwise everyone.
+    ``kind`` asks the same for another kind of questionnaire (the outcome sets' well-being
+    PROM follows the activation schedule), ``programmes`` limits to patients enrolled in one.
+    """
+    months = due_months(session, practice_ids)
+    in_care = in_care_since(today)
+    last = last_activation_completed(kind)
     pop = population_subquery(today, practice_ids=practice_ids, programmes=programmes)
     query = (
         select(
             Patient.id,
             Patient.given_name,
             Patient.family_name,
+            Patient.created_at,
             pop.c.practice_id,
             in_care.c.since,
             last.c.last,
@@ -685,9 +718,15 @@ def due_assessments(
         query = query.where(Patient.id == patient_id)
     result = []
     limit = today + timedelta(days=horizon_days) if horizon_days is not None else None
-    for pid, given, family, practice, since, last_at, user_id, active in session.exec(query):
-        last_day = local_date(last_at) if last_at is not None else None
-        due = add_months(last_day, months.get(practice, DEFAULT_DUE_MONTHS)) if last_day else since
+    for row in session.exec(query):
+        pid, given, family, registered, practice, since, last_at, user_id, active = row
+        due = next_due(
+            since=since,
+            last_completed=last_at,
+            months=months.get(practice, DEFAULT_DUE_MONTHS),
+            registered=registered,
+            today=today,
+        )
         if limit is not None and due > limit:
             continue
         result.append(
@@ -696,7 +735,7 @@ def due_assessments(
                 patient_name=f"{given} {family}",
                 practice_id=practice,
                 due=due,
-                last_completed=last_day,
+                last_completed=local_date(last_at) if last_at is not None else None,
                 user_id=user_id if active else None,
             )
         )

@@ -186,13 +186,14 @@ class ReviewForm(FlaskForm):
     professional_view = TextAreaField(_l("Uw beoordeling als zorgverlener"))
     achievement = SelectField(
         _l("Hoe gaat het met het doel?"),
-        choices=_enum_choices(AchievementStatus, _l("Zoals berekend uit de metingen")),
+        choices=_enum_choices(AchievementStatus, _l("Kies hoe het gaat")),
         validate_choice=False,
     )
     decision = RadioField(
         _l("Besluit"), choices=_enum_choices(ReviewDecision), validate_choice=False
     )
-    next_review = DateField(_l("Volgende evaluatie (leeg: over 12 weken)"), validators=[Optional()])
+    # The hint under the field says what an empty field saves (the patient's interval).
+    next_review = DateField(_l("Volgende evaluatie"), validators=[Optional()])
     token = HiddenField(default=new_token)
 
 

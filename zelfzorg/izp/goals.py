@@ -29,6 +29,7 @@ from zelfzorg.izp.revisions import diff_fields, to_json_value
 from zelfzorg.izp.targets import MEASUREMENT_TYPES, normalise_unit
 from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.services import endpoint_link
+from zelfzorg.patients.models import CareTeamMember, Patient
 from zelfzorg.telemonitoring.rules import make_target
 from zelfzorg.telemonitoring.targets import active_goal_target, end_goal_target, set_goal_target
 from zelfzorg.telemonitoring.types import get_type
@@ -88,6 +89,14 @@ SUBSTANCE_FIELDS = (
 GOAL_CHANGED = N_(
     'Uw zorgverlener heeft uw doel "%(title)s" aangepast. Kijk of u het ermee eens bent en '
     "geef opnieuw akkoord in Mijn plan."
+)
+
+
+GOAL_PROPOSED_BY_PATIENT = N_(
+    '%(patient)s stelt een nieuw doel voor: "%(title)s". Bespreek het en geef akkoord.'
+)
+GOAL_CHANGED_BY_PATIENT = N_(
+    '%(patient)s heeft het doel "%(title)s" aangepast. Bekijk het en geef opnieuw akkoord.'
 )
 
 
@@ -229,7 +238,42 @@ def propose_goal(
     )
     session.flush()
     record_goal_state(session, goal, now)
+    if actor.is_patient:
+        notify_care_team(session, goal, patient, GOAL_PROPOSED_BY_PATIENT, now)
     return goal
+
+
+def care_team_recipients(session: Session, patient: Patient) -> list[int]:
+    """Who hears about the patient's own changes: the active professionals of the patient's
+    care team who work for the patient's practice; without one, the practice's staff."""
+    from zelfzorg.accounts.services import practice_staff
+
+    staff = {u.id for u in practice_staff(session, patient.practice_id)}
+    team = session.exec(
+        select(CareTeamMember.user_id).where(CareTeamMember.patient_id == patient.id)
+    ).all()
+    chosen = sorted({uid for uid in team if uid in staff})
+    return chosen or sorted(uid for uid in staff if uid is not None)
+
+
+def notify_care_team(
+    session: Session, goal: Goal, patient: Patient, message: str, now: datetime
+) -> None:
+    """A patient proposed or changed a goal: it waits for a care provider's agreement."""
+    from zelfzorg.notifications.services import notify
+
+    for user_id in care_team_recipients(session, patient):
+        notify(
+            session,
+            user_id=user_id,
+            key=f"izp-goal-patient:{goal.id}:{goal.version}",
+            kind="izp_goal_to_agree",
+            message=message,
+            params={"patient": patient.full_name, "title": goal.title},
+            link=endpoint_link("izp.goal", goal_id=goal.id),
+            patient_id=goal.patient_id,
+            now=now,
+        )
 
 
 def agree_goal(
@@ -408,8 +452,16 @@ def edit_goal(
         setattr(goal, name, values[name])
     reagree = _ask_agreement_again(goal, actor, before, now)
     save_goal(session, actor, goal, before, version, now)
+    if before["review_date"] != goal.review_date:
+        from zelfzorg.izp.jobs import move_review_reminders
+
+        move_review_reminders(session, goal)
     if reagree and actor.is_professional:
         _notify_patient_of_change(session, goal, now)
+    elif reagree and actor.is_patient:
+        patient = session.get(Patient, goal.patient_id)
+        assert patient is not None
+        notify_care_team(session, goal, patient, GOAL_CHANGED_BY_PATIENT, now)
     return goal
 
 

@@ -10,9 +10,15 @@ from zelfzorg.accounts.models import Role, User
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import Goal
 from zelfzorg.notifications.jobs import register_job
+from zelfzorg.notifications.models import Notification
 from zelfzorg.notifications.services import endpoint_link, notify
 
 REMIND_DAYS_AHEAD = 7
+KIND = "izp_review_due"
+MOVED = N_(
+    'Het gesprek over uw doel "%(title)s" is verplaatst naar %(date)s. '
+    "U krijgt een week van tevoren weer een herinnering."
+)
 REMINDER = N_(
     'Over een week bespreekt u uw doel "%(title)s" met uw zorgverlener (op %(date)s). '
     "Bereid het gesprek voor in Mijn plan: hoe gaat het, wat hielp, wat was moeilijk?"
@@ -39,16 +45,47 @@ def review_reminders(session: Session, today: date) -> str:
         note = notify(
             session,
             user_id=user_id,
-            key=f"izp-review:{goal.id}:{goal.review_date.isoformat()}",  # type: ignore[union-attr]
-            kind="izp_review_due",
+            key=reminder_key(goal.id, goal.review_date),  # type: ignore[arg-type]
+            kind=KIND,
             message=REMINDER,
-            params={"title": goal.title, "date": goal.review_date.strftime("%d-%m-%Y")},  # type: ignore[union-attr]
+            params={"title": goal.title, "date": date_param(goal.review_date)},  # type: ignore[arg-type]
             link=endpoint_link("izp.prepare_review", goal_id=goal.id),
             patient_id=goal.patient_id,
         )
         sent += note is not None
     session.flush()
     return f"{sent} reminders"
+
+
+def reminder_key(goal_id: int, review_date: date) -> str:
+    return f"izp-review:{goal_id}:{review_date.isoformat()}"
+
+
+def date_param(day: date) -> str:
+    return day.strftime("%d-%m-%Y")
+
+
+def move_review_reminders(session: Session, goal: Goal) -> int:
+    """The review of ``goal`` was moved: a reminder sent for the old date now says the new
+    date (and is shown as new again), so the patient never prepares for the wrong day. The
+    job reminds again a week before the new date (its key holds the date)."""
+    if goal.review_date is None:
+        return 0
+    current = reminder_key(goal.id, goal.review_date)  # type: ignore[arg-type]
+    stale = session.exec(
+        select(Notification).where(
+            Notification.kind == KIND,
+            col(Notification.key).startswith(f"izp-review:{goal.id}:"),
+            Notification.key != current,
+        )
+    ).all()
+    for note in stale:
+        note.message = MOVED
+        note.params = {"title": goal.title, "date": date_param(goal.review_date)}
+        note.read_at = None
+        session.add(note)
+    session.flush()
+    return len(stale)
 
 
 register_job("izp_review_reminders", review_reminders, hour=7)

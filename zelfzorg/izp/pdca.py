@@ -178,7 +178,7 @@ def apply_decision(
       is ``next_review`` or, when not given, ``today + interval_weeks`` weeks. Changing the
       target or actions on *adjust* is the caller's job (validate with ``validate_goal_input``).
     * achieved: completed + achieved, no next review.
-    * stop: cancelled + not-achieved, no next review.
+    * stop: cancelled, keeps ``achievement`` (never achieved), no next review.
 
     Only active or on-hold goals can be reviewed: a proposed goal is not agreed yet, a completed
     or cancelled one is closed. A next review date must not be in the past.
@@ -191,7 +191,9 @@ def apply_decision(
     if act is ReviewDecision.ACHIEVED:
         return DecisionOutcome(GoalLifecycle.COMPLETED, AchievementStatus.ACHIEVED, None)
     if act is ReviewDecision.STOP:
-        return DecisionOutcome(GoalLifecycle.CANCELLED, AchievementStatus.NOT_ACHIEVED, None)
+        # A stopped goal keeps how it went, as judged (not achieved unless said otherwise).
+        kept = AchievementStatus.NOT_ACHIEVED if judged is AchievementStatus.ACHIEVED else judged
+        return DecisionOutcome(GoalLifecycle.CANCELLED, kept, None)
 
     if next_review is None:
         if interval_weeks is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,16 +39,27 @@ class Message:
         return template % params if params else template
 
 
+#: The rule of the suggestion: the last WINDOW readings since the last review (or the start
+#: of the goal), at least MIN_READINGS of them, and at least ACHIEVED_PERCENT % on target.
+#: One reading never decides; the median says where the readings stand.
+WINDOW = 5
+MIN_READINGS = 3
+ACHIEVED_PERCENT = 80
+
+
 @dataclass(frozen=True)
 class Progress:
-    """Where a goal stands against its target.
+    """Where a goal stands against its target, from the readings since the last review.
 
-    ``baseline`` is the reference for ``direction``: the one given, else the first
-    measurement. ``direction`` is None when there is nothing to compare with; ``target_met`` is
-    None without measurements. ``suggested`` is only a suggestion for the review.
+    ``window`` is the number of readings the suggestion uses (the last ``WINDOW``), of which
+    ``on_target`` meet the target; ``median`` is their middle value. ``target_met`` follows
+    the rule (see :data:`RULE`) and is None with too few readings. ``baseline`` is the
+    reference for ``direction`` (median against it): the one given, else the first reading
+    when there are two or more. ``suggested`` is only a suggestion for the review: the
+    professional decides.
     """
 
-    count: int
+    count: int  # readings since the last review (or the start)
     latest: float | None
     latest_at: datetime | None
     unit: str
@@ -57,39 +69,55 @@ class Progress:
     suggested: AchievementStatus
     summary: Message
     trend: Message | None
+    verdict: Message | None = None
+    rule: Message | None = None
+    window: int = 0
+    on_target: int = 0
+    median: float | None = None
+    since_review: bool = False
 
     @property
     def messages(self) -> list[Message]:
-        """Summary, then trend when there is one: what a screen or PDF shows."""
-        return [self.summary] if self.trend is None else [self.summary, self.trend]
+        """Latest value, the count on target, the trend, then the rule: what a screen or PDF
+        shows (the rule always with the suggestion)."""
+        found = [self.summary, self.verdict, self.trend, self.rule]
+        return [m for m in found if m is not None]
 
 
-_SUMMARY: dict[tuple[Comparator, bool], str] = {
-    (Comparator.LT, True): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: lager dan %(target)s): doel gehaald."
+_SUMMARY: dict[Comparator, str] = {
+    Comparator.LT: N_("Laatste waarde %(value)s %(unit)s (doel: lager dan %(target)s)."),
+    Comparator.LE: N_("Laatste waarde %(value)s %(unit)s (doel: %(target)s of lager)."),
+    Comparator.GT: N_("Laatste waarde %(value)s %(unit)s (doel: hoger dan %(target)s)."),
+    Comparator.GE: N_("Laatste waarde %(value)s %(unit)s (doel: %(target)s of hoger)."),
+}
+
+_VERDICT = {
+    True: N_(
+        "%(on_target)s van de laatste %(window)s metingen sinds de vorige evaluatie halen het "
+        "doel. De middelste waarde (mediaan) is %(median)s %(unit)s."
     ),
-    (Comparator.LT, False): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: lager dan %(target)s): doel nog niet gehaald."
-    ),
-    (Comparator.LE, True): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: %(target)s of lager): doel gehaald."
-    ),
-    (Comparator.LE, False): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: %(target)s of lager): doel nog niet gehaald."
-    ),
-    (Comparator.GT, True): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: hoger dan %(target)s): doel gehaald."
-    ),
-    (Comparator.GT, False): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: hoger dan %(target)s): doel nog niet gehaald."
-    ),
-    (Comparator.GE, True): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: %(target)s of hoger): doel gehaald."
-    ),
-    (Comparator.GE, False): N_(
-        "Laatste waarde %(value)s %(unit)s (doel: %(target)s of hoger): doel nog niet gehaald."
+    False: N_(
+        "%(on_target)s van de laatste %(window)s metingen sinds de start van het doel halen het "
+        "doel. De middelste waarde (mediaan) is %(median)s %(unit)s."
     ),
 }
+
+_TOO_FEW = {
+    True: N_(
+        "Sinds de vorige evaluatie zijn er %(count)s metingen. Dat is te weinig voor een "
+        "voorstel (minstens %(minimum)s nodig)."
+    ),
+    False: N_(
+        "Sinds de start van het doel zijn er %(count)s metingen. Dat is te weinig voor een "
+        "voorstel (minstens %(minimum)s nodig)."
+    ),
+}
+
+RULE = N_(
+    'Rekenregel voor het voorstel: "gehaald" als minstens %(percent)s procent van de laatste '
+    "%(window)s metingen het doel haalt (minstens %(minimum)s metingen). Anders vergelijken we "
+    "de middelste waarde met de start. Eén meting beslist nooit. U kiest zelf."
+)
 
 _TREND: dict[AchievementStatus, str] = {
     AchievementStatus.IMPROVING: N_("Dat is beter dan bij de start (%(baseline)s %(unit)s)."),
@@ -98,6 +126,13 @@ _TREND: dict[AchievementStatus, str] = {
 }
 
 NO_MEASUREMENTS = N_("Er zijn nog geen metingen voor dit doel.")
+NO_MEASUREMENTS_SINCE_REVIEW = N_("Er zijn geen nieuwe metingen sinds de vorige evaluatie.")
+
+
+def rule_message() -> Message:
+    return Message(
+        RULE, {"percent": ACHIEVED_PERCENT, "window": WINDOW, "minimum": MIN_READINGS}
+    )
 
 
 def compute_progress(
@@ -106,14 +141,17 @@ def compute_progress(
     values: Sequence[tuple[datetime, float]],
     *,
     tolerance: float | None = None,
+    since_review: bool = False,
 ) -> Progress:
-    """Progress of the goal ``target`` = (comparator, value, unit) from measured ``values``.
+    """Progress of the goal ``target`` = (comparator, value, unit) from the readings
+    ``values`` since the last review (``since_review``) or since the goal started.
 
-    ``values`` are (measured at, value) in the target's unit, in any order; the latest by time
-    counts (on equal times, the last one given). Direction compares the latest value with
-    ``baseline`` (or, without one, the first measurement when there are two or more): within
-    ``tolerance`` (default 2% of the baseline) is no change; towards the target side is
-    improving. Suggested status: achieved when met, else the direction, else in progress.
+    ``values`` are (measured at, value) in the target's unit, in any order (on equal times,
+    the last one given is the later). The suggestion uses the last ``WINDOW`` readings: at
+    least ``MIN_READINGS`` of them and ``ACHIEVED_PERCENT`` % on target is "achieved";
+    otherwise the direction of their median against ``baseline`` (or, without one, the first
+    reading when there are two or more): within ``tolerance`` (default 2% of the baseline) is
+    no change, towards the target side is improving; otherwise in progress.
     """
     comparator = Comparator(target[0])
     target_value = _finite(float(target[1]), "target value")
@@ -128,20 +166,27 @@ def compute_progress(
             baseline=baseline,
             direction=None,
             suggested=AchievementStatus.IN_PROGRESS,
-            summary=Message(NO_MEASUREMENTS),
+            summary=Message(NO_MEASUREMENTS_SINCE_REVIEW if since_review else NO_MEASUREMENTS),
             trend=None,
+            rule=rule_message(),
+            since_review=since_review,
         )
 
     # sorted() is stable, so among equal times the last one given ends up last.
     ordered = sorted(values, key=lambda item: item[0])
-    latest_at, latest = ordered[-1][0], _finite(float(ordered[-1][1]), "measured value")
-    met = comparator.is_met(latest, target_value)
+    numbers = [_finite(float(v), "measured value") for _, v in ordered]
+    latest_at, latest = ordered[-1][0], numbers[-1]
+    window = numbers[-WINDOW:]
+    on_target = sum(comparator.is_met(v, target_value) for v in window)
+    middle = float(statistics.median(window))
+    enough = len(window) >= MIN_READINGS
+    met = on_target * 100 >= ACHIEVED_PERCENT * len(window) if enough else None
 
-    reference = baseline if baseline is not None else (ordered[0][1] if len(ordered) > 1 else None)
+    reference = baseline if baseline is not None else (numbers[0] if len(numbers) > 1 else None)
     direction = None
     if reference is not None:
         reference = _finite(float(reference), "baseline")
-        direction = _direction(comparator, reference, latest, tolerance)
+        direction = _direction(comparator, reference, middle, tolerance)
 
     if met:
         suggested = AchievementStatus.ACHIEVED
@@ -151,8 +196,17 @@ def compute_progress(
         suggested = AchievementStatus.IN_PROGRESS
 
     summary = Message(
-        _SUMMARY[(comparator, met)], {"value": latest, "unit": unit, "target": target_value}
+        _SUMMARY[comparator], {"value": latest, "unit": unit, "target": target_value}
     )
+    if enough:
+        verdict = Message(
+            _VERDICT[since_review],
+            {"on_target": on_target, "window": len(window), "median": middle, "unit": unit},
+        )
+    else:
+        verdict = Message(
+            _TOO_FEW[since_review], {"count": len(numbers), "minimum": MIN_READINGS}
+        )
     trend = (
         Message(_TREND[direction], {"baseline": reference, "unit": unit})
         if direction is not None
@@ -169,6 +223,12 @@ def compute_progress(
         suggested=suggested,
         summary=summary,
         trend=trend,
+        verdict=verdict,
+        rule=rule_message(),
+        window=len(window),
+        on_target=on_target,
+        median=middle,
+        since_review=since_review,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.scope import Actor, load_for
 from zelfzorg.assessment.services import invite_experience_questionnaire, latest_activation
@@ -45,15 +45,26 @@ def goal_progress(session: Session, goal: Goal) -> Progress | None:
         )
         .order_by(Measurement.measured_at)
     ).all()
+    # The check covers the readings since the last completed review (else since the start):
+    # what happened before was judged then.
+    last_review = session.exec(
+        select(func.max(GoalReview.reviewed_at)).where(
+            GoalReview.goal_id == goal.id, col(GoalReview.decision).is_not(None)
+        )
+    ).one()
+    since = max(goal.created_at, last_review) if last_review is not None else goal.created_at
     baseline = None
     values = []
     for measured_at, value in rows:
         if measured_at <= goal.created_at:
             baseline = value  # the last one before the goal started
-        else:
+        elif measured_at > since:
             values.append((measured_at, value))
     return compute_progress(
-        (goal.target_comparator, goal.target_value, goal.target_unit or ""), baseline, values
+        (goal.target_comparator, goal.target_value, goal.target_unit or ""),
+        baseline,
+        values,
+        since_review=last_review is not None,
     )
 
 
@@ -68,6 +79,9 @@ def progress_json(progress: Progress | None) -> dict:
         "target_met": progress.target_met,
         "baseline": progress.baseline,
         "suggested": progress.suggested.value,
+        "window": progress.window,
+        "on_target": progress.on_target,
+        "median": progress.median,
         "messages": [{"msgid": m.msgid, "params": m.params} for m in progress.messages],
     }
 
@@ -149,11 +163,13 @@ def review_goal(
         return done, False
     view = clean_text(professional_view, "professional_view")
     progress = goal_progress(session, goal)
-    judged = achievement or (progress.suggested.value if progress else goal.achievement)
-    try:
-        judged = pdca.AchievementStatus(judged).value
-    except ValueError:
-        raise ValidationError(N_("Kies hoe het met het doel gaat."), field="achievement") from None
+    pdca.check_reviewable(goal.lifecycle)  # a closed goal says so before anything else
+    act = check_decision(achievement, decision)
+    judged = achievement or (
+        pdca.AchievementStatus.ACHIEVED.value
+        if act is pdca.ReviewDecision.ACHIEVED
+        else pdca.AchievementStatus.NOT_ACHIEVED.value
+    )
     if interval_weeks is None:
         interval_weeks = default_review_interval(session, goal.patient_id)
     outcome = pdca.apply_decision(
@@ -199,6 +215,52 @@ def review_goal(
         now=now,  # type: ignore[arg-type]
     )
     return review, True
+
+
+def check_decision(achievement: str | None, decision: str | None) -> pdca.ReviewDecision:
+    """The professional's status and decision must agree; the status is never filled in from
+    the suggestion. Continue and adjust need a status; "achieved" and "stop" imply one (achieved,
+    not achieved) when none is chosen."""
+    try:
+        act = pdca.ReviewDecision(decision or "")
+    except ValueError:
+        raise ValidationError(N_("Kies een besluit."), field="decision") from None
+    chosen = None
+    if achievement:
+        try:
+            chosen = pdca.AchievementStatus(achievement)
+        except ValueError:
+            raise ValidationError(
+                N_("Kies hoe het met het doel gaat."), field="achievement"
+            ) from None
+    achieved = pdca.AchievementStatus.ACHIEVED
+    if act in (pdca.ReviewDecision.CONTINUE, pdca.ReviewDecision.ADJUST) and chosen is None:
+        raise ValidationError(N_("Kies hoe het met het doel gaat."), field="achievement")
+    if act is pdca.ReviewDecision.ADJUST and chosen is achieved:
+        raise ValidationError(
+            N_(
+                'U kiest "Doel of acties aanpassen", maar ook dat het doel gehaald is. Kies hoe '
+                'het echt gaat, of kies het besluit "Doel gehaald, afronden".'
+            ),
+            field="achievement",
+        )
+    if act is pdca.ReviewDecision.ACHIEVED and chosen not in (None, achieved):
+        raise ValidationError(
+            N_(
+                'U kiest "Doel gehaald, afronden", maar bij hoe het gaat niet "Gehaald". Kies '
+                '"Gehaald", of kies een ander besluit.'
+            ),
+            field="achievement",
+        )
+    if act is pdca.ReviewDecision.STOP and chosen is achieved:
+        raise ValidationError(
+            N_(
+                'Een gehaald doel stopt u niet: kies het besluit "Doel gehaald, afronden", of '
+                "kies hoe het echt gaat."
+            ),
+            field="achievement",
+        )
+    return act
 
 
 def default_review_interval(session: Session, patient_id: int) -> int:

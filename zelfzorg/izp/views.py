@@ -3,7 +3,7 @@ goals due for review, plan history and the plan PDF."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import (
@@ -732,10 +732,13 @@ def _consultation(db, patient_id: int) -> dict:
     advice and review interval, and the lifestyle interventions the patient may join."""
     lang = language()
     activation = latest_activation(db, patient_id)
+    weeks = reviews.default_review_interval(db, patient_id)
     rows = eligibility_for(db, current_actor(), patient_id, today(), lang=lang)
     return {
         "activation": activation,
-        "interval_weeks": reviews.default_review_interval(db, patient_id),
+        "interval_weeks": weeks,
+        # What an empty date field saves: the same rule as reviews.review_goal.
+        "next_review_default": today() + timedelta(weeks=weeks),
         "lang": lang,
         "lifestyle": [r for r in rows if r.evaluation.outcome != "not_eligible"][:5],
     }

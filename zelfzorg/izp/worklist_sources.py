@@ -1,116 +1,184 @@
-"""Worklist: goals due for review, enrolled patients without a plan, plans without an agreed
-goal. Three queries for the practices, whatever the number of patients. Plans count for the
-population of today (``patients.population``); reviews due for every patient of the practice."""
+"""Worklist: goals due for review, goals the patient proposed or changed (waiting for the
+care provider's agreement), enrolled patients without a plan, plans without an agreed goal.
+
+Plans count for the population of today (``patients.population``); reviews and goals waiting
+for agreement for every patient of the practice."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import and_, exists, not_
 from sqlmodel import Session, col, select
 
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import CarePlan, Goal
-from zelfzorg.patients.models import Patient
 from zelfzorg.patients.population import population_subquery, practice_on
-from zelfzorg.worklist import RANKS, WorklistItem, register_source
+from zelfzorg.worklist import (
+    RANKS,
+    Reason,
+    WorklistItem,
+    reason_select,
+    register_source,
+    source_items,
+)
 
 DUE_WITHIN_DAYS = 7
+RUNNING = ("active", "on-hold")
+OPEN = ("proposed", "active", "on-hold")
 
 
-def izp_items(session: Session, practice_ids: Collection[int], today: date) -> list[WorklistItem]:
-    items: list[WorklistItem] = []
+def izp_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Select:
     place = practice_on(today)
-    due = session.exec(
+    due = (
         select(
-            Goal.id,
-            Goal.title,
-            Goal.review_date,
-            Patient.id,
-            Patient.given_name,
-            Patient.family_name,
-            place.c.practice_id,
-        )
-        .join(Patient, col(Patient.id) == Goal.patient_id)
-        .join(place, place.c.patient_id == Patient.id)
-        .where(place.c.practice_id.in_(list(practice_ids)))
-        .where(col(Goal.lifecycle).in_(["active", "on-hold"]))
-        .where(col(Goal.review_date) <= today + timedelta(days=DUE_WITHIN_DAYS))
-    ).all()
-    for goal_id, title, review_date, patient_id, given, family, practice_id in due:
-        overdue = review_date < today
-        items.append(
-            WorklistItem(
-                patient_id=patient_id,
-                patient_name=f"{given} {family}",
+            *reason_select(
+                patient_id=Goal.patient_id,
+                practice_id=place.c.practice_id,
                 kind="review_due",
                 # Overdue reviews rank just above those still to come.
-                rank=RANKS["review_due"] - (1 if overdue else 0),
-                message=N_('Doel "%(title)s" evalueren (te laat)')
-                if overdue
-                else N_('Doel "%(title)s" evalueren'),
-                params={"title": title},
-                endpoint="izp.review",
-                endpoint_args={"goal_id": goal_id},
-                due=review_date,
-                practice_id=practice_id,
+                rank=sa.case(
+                    (col(Goal.review_date) < today, RANKS["review_due"] - 1),
+                    else_=RANKS["review_due"],
+                ),
+                ref_id=Goal.id,
+                due=Goal.review_date,
             )
         )
+        .join(place, place.c.patient_id == Goal.patient_id)
+        .where(place.c.practice_id.in_(practice_ids))
+        .where(col(Goal.lifecycle).in_(RUNNING))
+        .where(col(Goal.review_date) <= today + timedelta(days=DUE_WITHIN_DAYS))
+    )
+    # The patient proposed the goal or changed it and waits for the care provider's agreement.
+    place2 = practice_on(today)
+    to_agree = (
+        select(
+            *reason_select(
+                patient_id=Goal.patient_id,
+                practice_id=place2.c.practice_id,
+                kind="goal_to_agree",
+                rank=RANKS["goal_to_agree"],
+                ref_id=Goal.id,
+                at=Goal.agreed_by_patient_at,
+            )
+        )
+        .join(place2, place2.c.patient_id == Goal.patient_id)
+        .where(place2.c.practice_id.in_(practice_ids))
+        .where(col(Goal.lifecycle).in_(OPEN))
+        .where(col(Goal.agreed_by_patient_at).is_not(None))
+        .where(col(Goal.agreed_by_professional_at).is_(None))
+    )
     # Enrolled today (a patient whose programmes ended is no work any more).
     pop = population_subquery(today, practice_ids=practice_ids)
-    no_plan = session.exec(
-        select(Patient.id, Patient.given_name, Patient.family_name, pop.c.practice_id)
-        .join(pop, pop.c.patient_id == Patient.id)
-        .where(not_(exists().where(CarePlan.patient_id == Patient.id)))
-    ).all()
-    for patient_id, given, family, practice_id in no_plan:
-        items.append(
-            WorklistItem(
-                patient_id=patient_id,
-                patient_name=f"{given} {family}",
-                kind="no_plan",
-                rank=RANKS["no_plan"],
-                message=N_("Heeft nog geen zorgplan"),
-                endpoint="izp.plan",
-                endpoint_args={"patient_id": patient_id},
-                practice_id=practice_id,
-            )
+    no_plan = select(
+        *reason_select(
+            patient_id=pop.c.patient_id,
+            practice_id=pop.c.practice_id,
+            kind="no_plan",
+            rank=RANKS["no_plan"],
         )
+    ).where(not_(exists().where(CarePlan.patient_id == pop.c.patient_id)))
+    pop2 = population_subquery(today, practice_ids=practice_ids)
     agreed = exists().where(
         and_(
-            Goal.patient_id == Patient.id,
+            Goal.patient_id == pop2.c.patient_id,
             col(Goal.agreed_by_patient_at).is_not(None),
             col(Goal.agreed_by_professional_at).is_not(None),
             col(Goal.lifecycle).in_(["active", "on-hold", "completed"]),
         )
     )
-    no_goals = session.exec(
-        select(Patient.id, Patient.given_name, Patient.family_name, pop.c.practice_id)
-        .join(pop, pop.c.patient_id == Patient.id)
-        .join(CarePlan, col(CarePlan.patient_id) == Patient.id)
-        .where(not_(agreed))
-    ).all()
-    for patient_id, given, family, practice_id in no_goals:
-        items.append(
-            WorklistItem(
-                patient_id=patient_id,
-                patient_name=f"{given} {family}",
+    no_goals = (
+        select(
+            *reason_select(
+                patient_id=pop2.c.patient_id,
+                practice_id=pop2.c.practice_id,
                 kind="no_agreed_goals",
                 rank=RANKS["no_agreed_goals"],
-                message=N_("Zorgplan zonder afgesproken doel"),
-                endpoint="izp.plan",
-                endpoint_args={"patient_id": patient_id},
-                practice_id=practice_id,
             )
         )
+        .join(CarePlan, col(CarePlan.patient_id) == pop2.c.patient_id)
+        .where(not_(agreed))
+    )
+    return sa.union_all(due, to_agree, no_plan, no_goals)  # type: ignore[return-value]
+
+
+def describe_izp(session: Session, reasons: Sequence[Reason], today: date) -> list[WorklistItem]:
+    """One query, for the goals of the shown page."""
+    goal_ids = {r.ref_id for r in reasons if r.ref_id is not None}
+    goals = {}
+    if goal_ids:
+        goals = {
+            goal.id: goal
+            for goal in session.exec(select(Goal).where(col(Goal.id).in_(goal_ids))).all()
+        }
+    items = []
+    for reason in reasons:
+        common = {
+            "patient_id": reason.patient_id,
+            "patient_name": "",
+            "kind": reason.kind,
+            "rank": reason.rank,
+            "practice_id": reason.practice_id,
+        }
+        if reason.kind in ("no_plan", "no_agreed_goals"):
+            items.append(
+                WorklistItem(
+                    **common,
+                    message=N_("Heeft nog geen zorgplan")
+                    if reason.kind == "no_plan"
+                    else N_("Zorgplan zonder afgesproken doel"),
+                    endpoint="izp.plan",
+                    endpoint_args={"patient_id": reason.patient_id},
+                )
+            )
+            continue
+        goal = goals[reason.ref_id]
+        if reason.kind == "review_due":
+            overdue = goal.review_date is not None and goal.review_date < today
+            items.append(
+                WorklistItem(
+                    **common,
+                    message=N_('Doel "%(title)s" evalueren (te laat)')
+                    if overdue
+                    else N_('Doel "%(title)s" evalueren'),
+                    params={"title": goal.title},
+                    endpoint="izp.review",
+                    endpoint_args={"goal_id": goal.id},
+                    due=goal.review_date,
+                    type_code=goal.target_type,
+                )
+            )
+        else:
+            items.append(
+                WorklistItem(
+                    **common,
+                    message=N_('Patiënt stelt het doel "%(title)s" voor: bespreek het en geef akkoord')
+                    if goal.lifecycle == "proposed"
+                    else N_('Patiënt heeft het doel "%(title)s" aangepast: bekijk het en geef akkoord'),
+                    params={"title": goal.title},
+                    endpoint="izp.goal",
+                    endpoint_args={"goal_id": goal.id},
+                    due=goal.agreed_by_patient_at,
+                    type_code=goal.target_type,
+                )
+            )
     return items
+
+
+def izp_items(session: Session, practice_ids: Collection[int], today: date) -> list[WorklistItem]:
+    """Every care-plan line of the practices (unpaged)."""
+    return source_items(session, "izp", practice_ids, today)
 
 
 register_source(
     "izp",
-    izp_items,
+    izp_reasons,
+    describe_izp,
     {
+        "goal_to_agree": N_("Doel wacht op uw akkoord"),
         "review_due": N_("Doel evalueren"),
         "no_plan": N_("Geen zorgplan"),
         "no_agreed_goals": N_("Geen afgesproken doel"),

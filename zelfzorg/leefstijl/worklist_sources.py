@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -11,9 +11,15 @@ from sqlmodel import Session, col, select
 from zelfzorg.errors import N_
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.models import Intervention, Referral
-from zelfzorg.patients.models import Patient
 from zelfzorg.patients.population import practice_on
-from zelfzorg.worklist import RANKS, WorklistItem, register_source
+from zelfzorg.worklist import (
+    RANKS,
+    Reason,
+    WorklistItem,
+    reason_select,
+    register_source,
+    source_items,
+)
 
 KIND = "referral_waiting"
 OFFER_WAIT_DAYS = 14
@@ -25,17 +31,21 @@ MESSAGES = {
 }
 
 
-def referral_waiting(
-    session: Session, practice_ids: Collection[int], today: date
-) -> list[WorklistItem]:
-    """One query for the practices."""
+def referral_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Select:
     place = practice_on(today)
-    rows = session.exec(
-        select(Referral, Patient, Intervention.name, place.c.practice_id)
-        .join(Patient, col(Patient.id) == Referral.patient_id)
-        .join(place, place.c.patient_id == Patient.id)
-        .join(Intervention, col(Intervention.id) == Referral.intervention_id)
-        .where(place.c.practice_id.in_(list(practice_ids)))
+    return (
+        select(
+            *reason_select(
+                patient_id=Referral.patient_id,
+                practice_id=place.c.practice_id,
+                kind=KIND,
+                rank=RANKS[KIND],
+                ref_id=Referral.id,
+                due=Referral.state_since,
+            )
+        )
+        .join(place, place.c.patient_id == Referral.patient_id)
+        .where(place.c.practice_id.in_(practice_ids))
         .where(
             sa.or_(
                 sa.and_(
@@ -48,22 +58,46 @@ def referral_waiting(
                 ),
             )
         )
+    )
+
+
+def describe_referrals(
+    session: Session, reasons: Sequence[Reason], today: date
+) -> list[WorklistItem]:
+    """One query for the referrals of the shown page."""
+    found = {r.ref_id: r for r in reasons}
+    rows = session.exec(
+        select(Referral, Intervention.name)
+        .join(Intervention, col(Intervention.id) == Referral.intervention_id)
+        .where(col(Referral.id).in_(list(found)))
     ).all()
     return [
         WorklistItem(
-            patient_id=patient.id,  # type: ignore[arg-type]
-            patient_name=patient.full_name,
+            patient_id=referral.patient_id,
+            patient_name="",
             kind=KIND,
             rank=RANKS[KIND],
             message=MESSAGES[referral.state],
             params={"name": name, "days": (today - referral.state_since).days},
             endpoint="leefstijl.patient_overview",
-            endpoint_args={"patient_id": patient.id},
+            endpoint_args={"patient_id": referral.patient_id},
             due=referral.state_since,
-            practice_id=practice_id,
+            practice_id=found[referral.id].practice_id,
         )
-        for referral, patient, name, practice_id in rows
+        for referral, name in rows
     ]
 
 
-register_source(KIND, referral_waiting, {KIND: N_("Verwijzing wacht op een volgende stap")})
+def referral_waiting(
+    session: Session, practice_ids: Collection[int], today: date
+) -> list[WorklistItem]:
+    """Every waiting referral of the practices (unpaged)."""
+    return source_items(session, KIND, practice_ids, today)
+
+
+register_source(
+    KIND,
+    referral_reasons,
+    describe_referrals,
+    {KIND: N_("Verwijzing wacht op een volgende stap")},
+)

@@ -657,3 +657,35 @@ def mark_device_used(session: Session, caller: DeviceCaller, *, now: datetime) -
     """Record the token's use once a batch was accepted (a refused batch changes nothing)."""
     caller.token.last_used_at = now
     session.add(caller.token)
+
+
+def latest_relevant_values(
+    session: Session, wanted: dict[int, list[str]]
+) -> dict[int, Measurement]:
+    """{patient: newest current reading} of the first of that patient's types (most relevant
+    first) that has one; one query for all patients (an index seek per patient and type)."""
+    if not wanted:
+        return {}
+    newest = [
+        select(Measurement.id)
+        .where(
+            Measurement.patient_id == patient_id,
+            Measurement.type_code == code,
+            col(Measurement.superseded_at).is_(None),
+            col(Measurement.value).is_not(None),
+        )
+        .order_by(col(Measurement.measured_at).desc(), col(Measurement.id).desc())
+        .limit(1)
+        .scalar_subquery()
+        for patient_id, codes in wanted.items()
+        for code in codes
+    ]
+    rows = session.exec(select(Measurement).where(col(Measurement.id).in_(newest))).all()
+    found = {(row.patient_id, row.type_code): row for row in rows}
+    result = {}
+    for patient_id, codes in wanted.items():
+        for code in codes:
+            if (patient_id, code) in found:
+                result[patient_id] = found[(patient_id, code)]
+                break
+    return result

@@ -1,18 +1,48 @@
-"""The professional's worklist: what in the practice needs attention, ranked.
+"""The professional's worklist: which patients of the practice need attention, most urgent first.
 
-Domains contribute *sources*: functions that return :class:`WorklistItem` rows for a set of
-practices (a professional may work for several) with a constant number of queries (never one
-query per patient). A patient counts for the practice of today by the practice history
-(``patients.population``). The worklist view merges, ranks and filters them.
+Domains contribute *sources* (``worklist_sources.py`` in the domain package). A source has two
+parts:
+
+* ``reasons(session, practice_ids, today)``: a SELECT of the reasons it sees, one row per
+  reason, with the columns of :data:`REASON_COLUMNS` (patient, practice of today, kind, rank,
+  the record it is about, a date and a time to order by). No query is run to build it, except
+  a source may read a handful of settings rows.
+* ``describe(session, reasons, today)``: the lines for the reasons of the *shown* page, with at
+  most one query for all of them.
+
+The reasons of every source are combined in SQL (UNION ALL), grouped per patient, ordered by
+the most urgent reason and paged there, so the page costs the same handful of statements
+whether the practice has 20 or 2,000 patients (see ``tests/test_query_counts.py``). A patient
+counts for the practice of today by the practice history (``patients.population``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from zelfzorg.models_base import UTCDateTime
+from zelfzorg.patients.models import Patient
+
+#: The columns every source's reasons SELECT yields, in this order.
+REASON_COLUMNS = ("patient_id", "practice_id", "kind", "rank", "ref_id", "due", "at")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One row of a source's reasons SELECT."""
+
+    patient_id: int
+    practice_id: int | None
+    kind: str
+    rank: int
+    ref_id: int | None
+    due: date | None
+    at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -27,12 +57,38 @@ class WorklistItem:
     endpoint_args: dict = field(default_factory=dict)
     due: date | datetime | None = None
     practice_id: int | None = None  # the patient's practice, shown when the actor has several
+    type_code: str | None = None  # the measurement this reason is about (latest value shown)
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One line of the worklist: a patient with every reason, most urgent first."""
+
+    patient_id: int
+    patient_name: str
+    practice_id: int | None
+    items: list[WorklistItem]
+    latest: object | None = None  # telemonitoring Measurement: the latest relevant value
+
+    @property
+    def kind(self) -> str:
+        return self.items[0].kind if self.items else ""
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    rows: list[PatientRow]
+    total: int  # patients with a (selected) reason
+    counts: dict[str, int]  # patients per kind, whatever the filter
+    page: int
+    pages: int
 
 
 # Ranking of the kinds of work, most urgent first.
 RANKS = {
     "urgent_alert": 10,
     "trend_alert": 20,
+    "goal_to_agree": 25,
     "review_due": 30,
     "assessment_due": 40,
     "no_plan": 50,
@@ -40,34 +96,233 @@ RANKS = {
     "referral_waiting": 60,
 }
 
-Source = Callable[[Session, Collection[int], date], list[WorklistItem]]
+ReasonsQuery = Callable[[Session, list[int], date], sa.Select]
+Describe = Callable[[Session, Sequence[Reason], date], list[WorklistItem]]
+
+
+@dataclass(frozen=True)
+class Source:
+    reasons: ReasonsQuery
+    describe: Describe
+
+
 SOURCES: dict[str, Source] = {}
 KIND_LABELS: dict[str, str] = {}
+_KIND_SOURCE: dict[str, str] = {}
 
 
-def register_source(name: str, source: Source, kinds: dict[str, str]) -> None:
-    """Add a source; ``kinds`` maps each kind it yields to a Dutch label msgid."""
-    SOURCES[name] = source
+def register_source(
+    name: str, reasons: ReasonsQuery, describe: Describe, kinds: dict[str, str]
+) -> None:
+    """Add a source; ``kinds`` maps each kind it yields to a Dutch label msgid (singular: the
+    label tags one reason of one patient)."""
+    SOURCES[name] = Source(reasons, describe)
     KIND_LABELS.update(kinds)
+    _KIND_SOURCE.update(dict.fromkeys(kinds, name))
+
+
+def reason_select(
+    *,
+    patient_id,
+    practice_id,
+    kind,
+    rank,
+    ref_id=None,
+    due=None,
+    at=None,
+) -> list:
+    """The labelled column list of a reasons SELECT (``select(*reason_select(...))``)."""
+    values = {
+        "patient_id": patient_id,
+        "practice_id": practice_id,
+        "kind": sa.literal(kind, sa.String) if isinstance(kind, str) else kind,
+        "rank": sa.literal(rank, sa.Integer) if isinstance(rank, int) else rank,
+        "ref_id": sa.cast(sa.null(), sa.Integer) if ref_id is None else ref_id,
+        "due": sa.cast(sa.null(), sa.Date) if due is None else sa.type_coerce(due, sa.Date),
+        "at": sa.cast(sa.null(), UTCDateTime()) if at is None else sa.type_coerce(at, UTCDateTime()),
+    }
+    return [values[name].label(name) for name in REASON_COLUMNS]
+
+
+def source_items(
+    session: Session, name: str, practice_ids: Collection[int], today: date
+) -> list[WorklistItem]:
+    """Every line of one source for the practices, unpaged (tests and small lists)."""
+    if not practice_ids:
+        return []
+    source = SOURCES[name]
+    rows = session.execute(source.reasons(session, sorted(practice_ids), today)).all()  # type: ignore[call-overload]
+    items = source.describe(session, [Reason(*row) for row in rows], today)
+    ids = {item.patient_id for item in items}
+    names = {
+        pid: f"{given} {family}"
+        for pid, given, family in session.execute(
+            select(Patient.id, Patient.given_name, Patient.family_name).where(
+                col(Patient.id).in_(ids)
+            )
+        ).all()
+    }
+    return sorted(
+        (_named(item, names[item.patient_id]) for item in items),
+        key=lambda i: (*_item_key(i), i.patient_name, i.patient_id),
+    )
+
+
+def _reasons(session: Session, practice_ids: list[int], today: date) -> sa.Subquery:
+    selects: list = []
+    for source in SOURCES.values():
+        stmt = source.reasons(session, practice_ids, today)
+        # A source may give a UNION of its own; SQLite refuses nested compound SELECTs.
+        selects.extend(stmt.selects if isinstance(stmt, sa.CompoundSelect) else [stmt])
+    return sa.union_all(*selects).subquery("reasons")
+
+
+def worklist_page(
+    session: Session,
+    practice_ids: Collection[int],
+    today: date,
+    *,
+    kinds: Collection[str] | None = None,
+    page: int = 1,
+    page_size: int | None = 50,
+    latest_values: Callable[[Session, dict[int, list[str]]], dict[int, object]] | None = None,
+) -> WorklistPage:
+    """The patients with work, one row each with all their reasons, most urgent first.
+
+    With ``kinds`` only patients with a reason of one of those kinds (each still shows all
+    reasons). Grouping, ordering and paging happen in SQL; only the page's reasons are
+    described. ``latest_values`` maps {patient: [type codes, most relevant first]} to
+    {patient: measurement} in one query.
+    """
+    practice_ids = sorted(practice_ids)
+    if not practice_ids:
+        return WorklistPage([], 0, {}, 1, 1)
+    reasons = _reasons(session, practice_ids, today)
+    counts = {
+        kind: n
+        for kind, n in session.execute(
+            select(reasons.c.kind, sa.func.count(sa.distinct(reasons.c.patient_id))).group_by(
+                reasons.c.kind
+            )
+        ).all()
+    }
+    wanted = sorted(set(kinds or ()) & set(KIND_LABELS))
+    top = sa.func.min(reasons.c.rank)
+    first_due = sa.func.min(reasons.c.due)
+    grouped = (
+        select(
+            reasons.c.patient_id,
+            sa.func.min(reasons.c.practice_id).label("practice_id"),
+            top.label("top"),
+            first_due.label("first_due"),
+            Patient.given_name,
+            Patient.family_name,
+            sa.func.count().over().label("total"),
+        )
+        .join(Patient, col(Patient.id) == reasons.c.patient_id)
+        .group_by(reasons.c.patient_id, Patient.given_name, Patient.family_name)
+        .order_by(
+            top,
+            first_due.is_(None),
+            first_due,
+            Patient.family_name,
+            Patient.given_name,
+            reasons.c.patient_id,
+        )
+    )
+    if wanted:
+        grouped = grouped.having(
+            sa.func.sum(sa.case((reasons.c.kind.in_(wanted), 1), else_=0)) > 0
+        )
+    page = max(1, page)
+    if page_size is not None:
+        grouped = grouped.limit(page_size).offset((page - 1) * page_size)
+    found = session.execute(grouped).all()
+    if not found and page > 1 and page_size is not None:
+        # Past the end (the list got shorter): show the last page.
+        total = session.execute(
+            select(sa.func.count()).select_from(grouped.limit(None).offset(None).subquery())
+        ).scalar_one()
+        last = max(1, -(-total // page_size))
+        if last < page:
+            return worklist_page(
+                session,
+                practice_ids,
+                today,
+                kinds=kinds,
+                page=last,
+                page_size=page_size,
+                latest_values=latest_values,
+            )
+    total = found[0].total if found else 0
+    pages = max(1, -(-total // page_size)) if page_size else 1
+    ids = [row.patient_id for row in found]
+    if not ids:
+        return WorklistPage([], total, counts, page, pages)
+    shown = [
+        Reason(*row)
+        for row in session.execute(
+            select(*[reasons.c[name] for name in REASON_COLUMNS]).where(
+                reasons.c.patient_id.in_(ids)
+            )
+        ).all()
+    ]
+    by_source: dict[str, list[Reason]] = {}
+    for reason in shown:
+        by_source.setdefault(_KIND_SOURCE[reason.kind], []).append(reason)
+    names = {row.patient_id: f"{row.given_name} {row.family_name}" for row in found}
+    items: dict[int, list[WorklistItem]] = {pid: [] for pid in ids}
+    for name, source_reasons in by_source.items():
+        for item in SOURCES[name].describe(session, source_reasons, today):
+            items[item.patient_id].append(
+                item if item.patient_name else _named(item, names[item.patient_id])
+            )
+    for pid in ids:
+        items[pid].sort(key=_item_key)
+    latest: dict[int, object] = {}
+    if latest_values is not None:
+        wanted_types = {
+            pid: list(dict.fromkeys(i.type_code for i in items[pid] if i.type_code))
+            for pid in ids
+        }
+        wanted_types = {pid: codes for pid, codes in wanted_types.items() if codes}
+        if wanted_types:
+            latest = latest_values(session, wanted_types)
+    rows = [
+        PatientRow(
+            patient_id=row.patient_id,
+            patient_name=names[row.patient_id],
+            practice_id=row.practice_id,
+            items=items[row.patient_id],
+            latest=latest.get(row.patient_id),
+        )
+        for row in found
+    ]
+    return WorklistPage(rows, total, counts, page, pages)
+
+
+def _named(item: WorklistItem, name: str) -> WorklistItem:
+    from dataclasses import replace
+
+    return replace(item, patient_name=name)
+
+
+def _item_key(item: WorklistItem) -> tuple:
+    due = item.due
+    if isinstance(due, datetime):
+        due = due.date()
+    return (item.rank, due is None, due or date.min, item.kind)
 
 
 def collect(
     session: Session, practice_ids: Collection[int], today: date, kinds: set[str] | None = None
 ) -> list[WorklistItem]:
-    """The work of the patients who belong to one of ``practice_ids`` today."""
-    practice_ids = sorted(practice_ids)
-    items: list[WorklistItem] = []
-    if not practice_ids:
-        return items
-    for source in SOURCES.values():
-        items.extend(source(session, practice_ids, today))
-    if kinds:
-        items = [i for i in items if i.kind in kinds]
-    far = date.max
-
-    def due_key(item: WorklistItem) -> date:
-        if item.due is None:
-            return far
-        return item.due.date() if isinstance(item.due, datetime) else item.due
-
-    return sorted(items, key=lambda i: (i.rank, due_key(i), i.patient_name, i.patient_id))
+    """Every reason of the patients who belong to one of ``practice_ids`` today, flat, in the
+    worklist's order (patients by their most urgent reason, then each patient's reasons)."""
+    page = worklist_page(session, practice_ids, today, page_size=None)
+    return [
+        item
+        for row in page.rows
+        for item in row.items
+        if not kinds or item.kind in kinds
+    ]

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 
 from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import audit, audit_shown
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_
+from zelfzorg.telemonitoring.services import latest_relevant_values
+from zelfzorg.telemonitoring.types import load_types
 from zelfzorg.web import NavItem, current_actor, practice_filter, roles_required, today
-from zelfzorg.worklist import KIND_LABELS, RANKS, collect
+from zelfzorg.worklist import KIND_LABELS, RANKS, worklist_page
 
 bp = Blueprint("worklist", __name__)
 NAV = [NavItem("worklist.index", N_("Werklijst"), (Role.professional,), 10)]
@@ -23,32 +24,45 @@ def index():
     db = get_session()
     kinds = {k for k in request.args.getlist("kind") if k in KIND_LABELS}
     practices = practice_filter()
-    everything = collect(db, practices.practice_ids, today())
-    counts = Counter(item.kind for item in everything)
-    items = [i for i in everything if i.kind in kinds] if kinds else everything
-    # Ranked, so the first pages hold the most urgent work; rendering thousands of lines
-    # would only slow the page down.
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
-    shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    result = worklist_page(
+        db,
+        practices.practice_ids,
+        today(),
+        kinds=kinds,
+        page=request.args.get("page", 1, type=int),
+        page_size=PAGE_SIZE,
+        latest_values=latest_relevant_values,
+    )
     audit(
         db,
         current_actor(),
         action=AuditAction.search,
         object_type="Worklist",
-        detail=f"{len(items)} items, page {page}, practice {practices.selected or 'all'}",
+        detail=f"{result.total} patients, page {result.page}, "
+        f"practice {practices.selected or 'all'}",
     )
-    audit_shown(db, current_actor(), [i.patient_id for i in shown], object_type="Worklist")
+    # Only the patients on the page were read (names, reasons, latest value).
+    audit_shown(db, current_actor(), [r.patient_id for r in result.rows], object_type="Worklist")
+    lang = str(get_locale() or "nl")
+    types = load_types()
+
+    def value_text(measurement) -> str:
+        mtype = types.get(measurement.type_code)
+        if mtype is None:
+            return ""
+        return f"{mtype.name.get(lang)}: {mtype.format_value(measurement.value, lang)}"
+
     return render_template(
         "worklist/index.html",
-        items=shown,
-        total=len(items),
-        page=page,
-        pages=pages,
+        rows=result.rows,
+        total=result.total,
+        page=result.page,
+        pages=result.pages,
         kinds=kinds,
         # The filter in the same order as the lines: most urgent kind first.
         kind_labels=dict(sorted(KIND_LABELS.items(), key=lambda kv: RANKS.get(kv[0], 999))),
-        counts=counts,
+        counts=result.counts,
         page_size=PAGE_SIZE,
         practices=practices,
+        value_text=value_text,
     )
