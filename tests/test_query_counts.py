@@ -139,28 +139,47 @@ def test_latest_values_picks_the_newest_current_row_per_type(db, world):
     db.commit()
 
 
-def test_poh_worklist_is_a_handful_of_statements_for_10_and_200_patients(engine):
+def test_poh_worklist_is_a_handful_of_statements_for_10_and_200_patients(engine, db, world):
     """The worklist groups, orders and pages in SQL: the same statements at any size, at most
-    10 (reasons counted, the page, its reasons, one per kind of detail, the latest values)."""
+    10 (the practices' intervals, reasons per kind, the page, its reasons, one per kind of
+    detail, the latest values). Every patient has alerts, no plan and a questionnaire due;
+    every fifth proposed a goal."""
+    from sqlalchemy import insert
+
+    from tests.factories import make_patient, make_practice, make_user
+    from tests.izp.helpers import goal_input
+    from tests.telemonitoring.test_worklist import alert_rows
+    from zelfzorg.accounts.models import Role
+    from zelfzorg.izp import goals
+    from zelfzorg.telemonitoring.models import Alert
     from zelfzorg.telemonitoring.services import latest_relevant_values
     from zelfzorg.worklist import worklist_page
 
     measured = []
     for n in (10, 200):
-        generate(engine, patients_n=n, practices_n=1, years=1, seed=7, today=TODAY)
-        with Session(engine, expire_on_commit=False) as session:
-            practice = session.execute(text("SELECT id FROM practice")).scalar_one()
-            session.execute(text("SELECT 1"))  # the transaction's BEGIN is not the query's
-            with counting(engine) as statements:
-                page = worklist_page(
-                    session, [practice], TODAY, page_size=50, latest_values=latest_relevant_values
-                )
-            measured.append((len(statements), page))
-            session.commit()
-        empty_database(engine)
+        practice = make_practice(db, world.care_group)
+        rows = []
+        for i in range(n):
+            patient = make_patient(db, practice, given=f"P{i}", family=f"Size{n}")
+            rows += alert_rows(patient.id, i)
+            if i % 5 == 0:
+                user = make_user(db, Role.patient, patient=patient)
+                goals.propose_goal(db, world.actor(user), patient.id, goal_input(), today=TODAY)
+        db.execute(insert(Alert), rows)
+        db.commit()
+        db.execute(text("SELECT 1"))  # the transaction's BEGIN is not the query's
+        with counting(engine) as statements:
+            page = worklist_page(
+                db, [practice.id], TODAY, page_size=50, latest_values=latest_relevant_values
+            )
+        measured.append((len(statements), page))
+        db.commit()
     (small, small_page), (large, large_page) = measured
     assert small == large <= 10, (small, large)
-    # One row per patient, and the larger practice fills the page.
+    # One row per patient with all its reasons; the larger practice fills the page.
+    assert len(small_page.rows) == 10 and small_page.total == 10
     assert len({r.patient_id for r in large_page.rows}) == len(large_page.rows) == 50
-    assert large_page.total > 50 and large_page.pages > 1
-    assert 0 < len(small_page.rows) <= 10
+    assert large_page.total == 200 and large_page.pages == 4
+    kinds = {item.kind for row in large_page.rows for item in row.items}
+    assert {"urgent_alert", "trend_alert", "goal_to_agree", "no_plan", "assessment_due"} <= kinds
+    assert large_page.counts["goal_to_agree"] == 40

@@ -18,9 +18,7 @@ from zelfzorg.telemonitoring.models import Alert
 from zelfzorg.web import today as app_today
 
 
-def test_poh_works_through_the_worklist_per_patient_and_reviews_honestly(
-    page, live_url, world, db
-):
+def test_poh_works_through_the_worklist_per_patient_and_reviews_honestly(page, live_url, world, db):
     from datetime import timedelta
 
     patient = world.patient

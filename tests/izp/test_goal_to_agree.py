@@ -62,7 +62,11 @@ def test_a_patient_change_to_an_agreed_goal_asks_the_care_team_again(db, world):
     goal = active_goal(db, world)
     # The patient's own care team: only that care provider hears of it.
     colleague = make_user(db, Role.professional, practice=world.practice)
-    db.add(CareTeamMember(patient_id=world.patient.id, user_id=colleague.id, role=CareTeamRole.contactpersoon))
+    db.add(
+        CareTeamMember(
+            patient_id=world.patient.id, user_id=colleague.id, role=CareTeamRole.contactpersoon
+        )
+    )
     db.flush()
     goals.edit_goal(
         db,

@@ -130,9 +130,7 @@ NO_MEASUREMENTS_SINCE_REVIEW = N_("Er zijn geen nieuwe metingen sinds de vorige 
 
 
 def rule_message() -> Message:
-    return Message(
-        RULE, {"percent": ACHIEVED_PERCENT, "window": WINDOW, "minimum": MIN_READINGS}
-    )
+    return Message(RULE, {"percent": ACHIEVED_PERCENT, "window": WINDOW, "minimum": MIN_READINGS})
 
 
 def compute_progress(
@@ -195,18 +193,14 @@ def compute_progress(
     else:
         suggested = AchievementStatus.IN_PROGRESS
 
-    summary = Message(
-        _SUMMARY[comparator], {"value": latest, "unit": unit, "target": target_value}
-    )
+    summary = Message(_SUMMARY[comparator], {"value": latest, "unit": unit, "target": target_value})
     if enough:
         verdict = Message(
             _VERDICT[since_review],
             {"on_target": on_target, "window": len(window), "median": middle, "unit": unit},
         )
     else:
-        verdict = Message(
-            _TOO_FEW[since_review], {"count": len(numbers), "minimum": MIN_READINGS}
-        )
+        verdict = Message(_TOO_FEW[since_review], {"count": len(numbers), "minimum": MIN_READINGS})
     trend = (
         Message(_TREND[direction], {"baseline": reference, "unit": unit})
         if direction is not None

@@ -155,9 +155,13 @@ def describe_izp(session: Session, reasons: Sequence[Reason], today: date) -> li
             items.append(
                 WorklistItem(
                     **common,
-                    message=N_('Patiënt stelt het doel "%(title)s" voor: bespreek het en geef akkoord')
+                    message=N_(
+                        'Patiënt stelt het doel "%(title)s" voor: bespreek het en geef akkoord'
+                    )
                     if goal.lifecycle == "proposed"
-                    else N_('Patiënt heeft het doel "%(title)s" aangepast: bekijk het en geef akkoord'),
+                    else N_(
+                        'Patiënt heeft het doel "%(title)s" aangepast: bekijk het en geef akkoord'
+                    ),
                     params={"title": goal.title},
                     endpoint="izp.goal",
                     endpoint_args={"goal_id": goal.id},

@@ -663,24 +663,15 @@ def latest_relevant_values(
     session: Session, wanted: dict[int, list[str]]
 ) -> dict[int, Measurement]:
     """{patient: newest current reading} of the first of that patient's types (most relevant
-    first) that has one; one query for all patients (an index seek per patient and type)."""
-    if not wanted:
+    first) that has one; one query for all patients: an index seek per (patient, type), as in
+    :func:`latest_values`, with the statement built once per number of pairs."""
+    pairs = [(patient_id, code) for patient_id, codes in wanted.items() for code in codes]
+    if not pairs:
         return {}
-    newest = [
-        select(Measurement.id)
-        .where(
-            Measurement.patient_id == patient_id,
-            Measurement.type_code == code,
-            col(Measurement.superseded_at).is_(None),
-            col(Measurement.value).is_not(None),
-        )
-        .order_by(col(Measurement.measured_at).desc(), col(Measurement.id).desc())
-        .limit(1)
-        .scalar_subquery()
-        for patient_id, codes in wanted.items()
-        for code in codes
-    ]
-    rows = session.exec(select(Measurement).where(col(Measurement.id).in_(newest))).all()
+    params = {}
+    for i, (patient_id, code) in enumerate(pairs):
+        params[f"p{i}"], params[f"c{i}"] = patient_id, code
+    rows = session.exec(_latest_pairs_statement(len(pairs)), params=params).all()  # type: ignore[call-overload]
     found = {(row.patient_id, row.type_code): row for row in rows}
     result = {}
     for patient_id, codes in wanted.items():
@@ -689,3 +680,21 @@ def latest_relevant_values(
                 result[patient_id] = found[(patient_id, code)]
                 break
     return result
+
+
+@functools.lru_cache(maxsize=64)
+def _latest_pairs_statement(n: int):
+    newest = [
+        select(Measurement.id)
+        .where(
+            Measurement.patient_id == sa.bindparam(f"p{i}", type_=sa.Integer),
+            Measurement.type_code == sa.bindparam(f"c{i}", type_=sa.String),
+            col(Measurement.superseded_at).is_(None),
+            col(Measurement.value).is_not(None),
+        )
+        .order_by(col(Measurement.measured_at).desc(), col(Measurement.id).desc())
+        .limit(1)
+        .scalar_subquery()
+        for i in range(n)
+    ]
+    return select(Measurement).where(col(Measurement.id).in_(newest))

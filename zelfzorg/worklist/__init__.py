@@ -139,7 +139,9 @@ def reason_select(
         "rank": sa.literal(rank, sa.Integer) if isinstance(rank, int) else rank,
         "ref_id": sa.cast(sa.null(), sa.Integer) if ref_id is None else ref_id,
         "due": sa.cast(sa.null(), sa.Date) if due is None else sa.type_coerce(due, sa.Date),
-        "at": sa.cast(sa.null(), UTCDateTime()) if at is None else sa.type_coerce(at, UTCDateTime()),
+        "at": sa.cast(sa.null(), UTCDateTime())
+        if at is None
+        else sa.type_coerce(at, UTCDateTime()),
     }
     return [values[name].label(name) for name in REASON_COLUMNS]
 
@@ -198,14 +200,8 @@ def worklist_page(
     if not practice_ids:
         return WorklistPage([], 0, {}, 1, 1)
     reasons = _reasons(session, practice_ids, today)
-    counts = {
-        kind: n
-        for kind, n in session.execute(
-            select(reasons.c.kind, sa.func.count(sa.distinct(reasons.c.patient_id))).group_by(
-                reasons.c.kind
-            )
-        ).all()
-    }
+    per_kind = select(reasons.c.kind, sa.func.count(sa.distinct(reasons.c.patient_id)))
+    counts: dict[str, int] = dict(session.execute(per_kind.group_by(reasons.c.kind)).all())  # type: ignore[arg-type]
     wanted = sorted(set(kinds or ()) & set(KIND_LABELS))
     top = sa.func.min(reasons.c.rank)
     first_due = sa.func.min(reasons.c.due)
@@ -231,9 +227,7 @@ def worklist_page(
         )
     )
     if wanted:
-        grouped = grouped.having(
-            sa.func.sum(sa.case((reasons.c.kind.in_(wanted), 1), else_=0)) > 0
-        )
+        grouped = grouped.having(sa.func.sum(sa.case((reasons.c.kind.in_(wanted), 1), else_=0)) > 0)
     page = max(1, page)
     if page_size is not None:
         grouped = grouped.limit(page_size).offset((page - 1) * page_size)
@@ -282,8 +276,7 @@ def worklist_page(
     latest: dict[int, object] = {}
     if latest_values is not None:
         wanted_types = {
-            pid: list(dict.fromkeys(i.type_code for i in items[pid] if i.type_code))
-            for pid in ids
+            pid: list(dict.fromkeys(i.type_code for i in items[pid] if i.type_code)) for pid in ids
         }
         wanted_types = {pid: codes for pid, codes in wanted_types.items() if codes}
         if wanted_types:
@@ -320,9 +313,4 @@ def collect(
     """Every reason of the patients who belong to one of ``practice_ids`` today, flat, in the
     worklist's order (patients by their most urgent reason, then each patient's reasons)."""
     page = worklist_page(session, practice_ids, today, page_size=None)
-    return [
-        item
-        for row in page.rows
-        for item in row.items
-        if not kinds or item.kind in kinds
-    ]
+    return [item for row in page.rows for item in row.items if not kinds or item.kind in kinds]
