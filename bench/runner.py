@@ -85,11 +85,16 @@ def compare(scenario, ours, reference_name, reference, *, target, check, note=""
 
 
 def database_url(db: str) -> str:
+    return fresh_database(db, os.environ.get("BENCH_DATABASE_URL", PG_URL))
+
+
+def fresh_database(db: str, url: str) -> str:
+    """A new SQLite file in a temporary folder, or the PostgreSQL database of ``url``
+    dropped and created."""
     if db == "sqlite":
         return f"sqlite:///{Path(tempfile.mkdtemp(prefix='zelfzorg-bench-')) / 'bench.db'}"
     import psycopg
 
-    url = os.environ.get("BENCH_DATABASE_URL", PG_URL)
     parsed = make_url(url)
     admin = parsed.set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
