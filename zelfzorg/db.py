@@ -106,28 +106,15 @@ def _take_sqlite_write_lock(connection: Connection) -> None:
     raw.execute("BEGIN IMMEDIATE")
 
 
-# One round trip: a transaction that has written nothing yet (no transaction id: a read, a
-# refusal, a rejected form) commits its audit entries without waiting for the WAL flush, so
-# the lock is not held over an fsync; a transaction that changed data keeps its durable commit.
-_PG_APPEND = text(
-    "SELECT set_config('synchronous_commit', CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
-    "THEN 'off' ELSE current_setting('synchronous_commit') END, true), pg_advisory_xact_lock(:k)"
-)
-
-
 def lock_for_append(session: Session) -> None:
     """Serialise one short append (the audit chain) with every other writer, until commit.
 
     SQLite: the write lock (a no-op in an IMMEDIATE transaction); PostgreSQL: a transaction
-    advisory lock, released by the commit that follows the append. On PostgreSQL a transaction
-    whose only writes are audit entries commits asynchronously (``synchronous_commit = off``
-    for that transaction): the chain stays consistent after a database crash (asynchronous
-    commits can only be lost as the newest tail of the WAL, at most 3 x ``wal_writer_delay``),
-    and the next durable commit of any data change flushes every entry before it.
+    advisory lock, released by the commit that follows the append.
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_PG_APPEND, {"k": PG_APPEND_LOCK_KEY})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_APPEND_LOCK_KEY})
     elif connection.dialect.name == "sqlite":
         info = connection.connection.info
         if info.get("sqlite_deferred") and not info.get("sqlite_write_lock"):

@@ -186,37 +186,3 @@ def test_a_reading_session_that_writes_takes_the_lock_instead_of_upgrading_its_s
         slow.commit()
     total, result = chain_of(engine)
     assert (total, result.ok) == (2, True)
-
-
-def _durability_at_append(engine, change_data: bool) -> str:
-    """The commit mode the append leaves for the transaction (PostgreSQL), or whether the
-    append holds the write lock (SQLite)."""
-    from zelfzorg.audit.services import append_pending
-
-    with Session(engine) as session:
-        if change_data:
-            session.execute(text("UPDATE care_group SET name = name WHERE id = -1"))
-            session.execute(text("CREATE TEMP TABLE IF NOT EXISTS t_durable (x int)"))
-            session.execute(text("INSERT INTO t_durable VALUES (1)"))
-        record(session, subject(1), action=AuditAction.read, object_type="Patient")
-        append_pending(session)
-        if engine.dialect.name == "postgresql":
-            mode = session.execute(text("SELECT current_setting('synchronous_commit')")).scalar()
-        else:
-            mode = "lock" if session.connection().connection.info["sqlite_write_lock"] else "-"
-        session.commit()
-    return mode
-
-
-def test_an_audit_only_transaction_commits_without_waiting_for_the_flush(engine, world):
-    """PostgreSQL: a read's entries commit asynchronously, so the append lock is not held over
-    an fsync; a transaction that changed data keeps its durable commit (and flushes the entries
-    before it). SQLite: the append is serialised by the write lock in both cases."""
-    if engine.dialect.name == "postgresql":
-        assert _durability_at_append(engine, change_data=False) == "off"
-        assert _durability_at_append(engine, change_data=True) == "on"
-    else:
-        assert _durability_at_append(read_engine(engine), change_data=False) == "lock"
-        assert _durability_at_append(engine, change_data=True) == "lock"
-    total, result = chain_of(engine)
-    assert (total, result.ok) == (2, True)
