@@ -152,4 +152,5 @@ def label(kind: str, code: object) -> str:
     """``code`` in plain words in the reader's language (a template global)."""
     from flask_babel import gettext
 
-    return gettext(msgid(kind, code))
+    words = msgid(kind, code)
+    return gettext(words) if words else ""  # gettext("") would be the catalog's header

@@ -221,3 +221,12 @@ def test_admin_table_and_csv_speak_plain_words(engine, world, login):
         "bekeken",
         "toegestaan",
     ]
+
+
+def test_an_entry_without_a_person_reads_as_unknown(engine, world, login):
+    job = AuditSubject(None, "", "", "platform", "")
+    log(engine, job, world.patient.id, "Measurement")
+    html = login(world.patient_user).get("/mijn/toegang").text
+    (visit,) = visits(html)
+    assert "<strong>Onbekend</strong>" in visit and "Metingen: bekeken" in visit
+    assert "Content-Type" not in html and "()" not in visit  # no catalog header, no empty ()

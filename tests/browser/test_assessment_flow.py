@@ -87,7 +87,7 @@ def test_patient_fills_in_activation_on_phone_and_poh_sees_level_advice_and_inte
     main = patient.locator("main")
     assert patient.get_by_role("status").inner_text() == "Bedankt. Uw antwoorden zijn verstuurd."
     outcome = patient.get_by_role("region", name="Uitslag")
-    assert "Score: 61.5" in outcome.inner_text()
+    assert "Score: 61,5" in outcome.inner_text()
     assert "Niveau 3: Actief aan de slag" in outcome.inner_text()
     assert "U bent al goed bezig met uw gezondheid." in outcome.inner_text()
     assert "Advies voor de ondersteuning" not in main.inner_text()  # that is for the POH
@@ -95,7 +95,7 @@ def test_patient_fills_in_activation_on_phone_and_poh_sees_level_advice_and_inte
     submit(patient, patient.get_by_role("link", name="Terug naar vragenlijsten"))
     latest = patient.get_by_role("region", name="Uw laatste uitslag").inner_text()
     assert "Niveau 3 van 4: Actief aan de slag" in latest
-    assert "Score 61.5 van 100" in latest
+    assert "Score 61,5 van 100" in latest
 
     # The POH, at the desk, opens the patient's self-management page.
     browser_login(page, live_url, world.poh)
@@ -103,7 +103,7 @@ def test_patient_fills_in_activation_on_phone_and_poh_sees_level_advice_and_inte
     assert page.locator("h1").inner_text() == "Zelfmanagement van Gerda Willemsen"
     card = page.get_by_role("region", name="Activatieniveau en advies").inner_text()
     assert "Niveau 3 van 4: Actief aan de slag" in card
-    assert "score 61.5" in card
+    assert "score 61,5" in card
     assert "Advies voor de ondersteuning" in card
     assert "Laat de patiënt de regie nemen bij het kiezen van doelen en acties." in card
     assert "Standaard evaluatietermijn voor doelen: 13 weken." in card

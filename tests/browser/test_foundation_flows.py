@@ -61,9 +61,9 @@ def test_patient_on_phone_sees_overview_and_who_accessed_the_record(
 
     submit(page, nav.get_by_role("link", name="Wie bekeek mijn gegevens"))
     assert page.locator("h1").inner_text() == "Wie bekeek mijn gegevens"
-    rows = page.locator("main table tbody tr")
-    assert rows.filter(has_text="Sanne POH").count() >= 1
-    assert "bekeken" in rows.filter(has_text="Sanne POH").first.inner_text()
+    visits = page.locator("main li.card")
+    assert visits.filter(has_text="Sanne POH").count() >= 1
+    assert "bekeken" in visits.filter(has_text="Sanne POH").first.inner_text()
     assert_no_horizontal_scroll(page)
 
     # WCAG reflow: still usable at 320 CSS pixels (wide tables scroll in a focusable region).

@@ -137,7 +137,7 @@ def test_move_messages_in_english_with_the_date_written_out(db, world, login, no
     )
     assert response.status_code == 400
     # The first period starts at the date of birth, 14 March 1955: Babel writes it out.
-    assert "Choose a moving date after March 14, 1955 and no later than today." in response.text
+    assert "Choose a moving date after 14 March 1955 and no later than today." in response.text
 
 
 def test_move_of_a_patient_of_another_practice_is_refused_and_audited(db, world, login, no_csrf):

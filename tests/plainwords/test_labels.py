@@ -90,3 +90,4 @@ def test_unknown_codes_read_as_plain_words_too(app):
         assert labels.label("object_type", "patients.detail") == "een pagina"
         assert labels.label("object_type", "SomethingNew") == "overige gegevens"
         assert labels.label("role", Role.caregroup) == "Zorggroepmedewerker"
+        assert labels.label("role", "") == ""  # a job without a role, not the catalog header
