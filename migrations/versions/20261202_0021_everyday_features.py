@@ -2,7 +2,7 @@
 the e-mail outbox
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import zelfzorg.models_base
 
 revision: str = "0021"
-down_revision: str | None = "0016"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
