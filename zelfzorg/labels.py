@@ -49,6 +49,7 @@ INSTRUMENT_KINDS = {
     "activation": N_("Vragenlijst zelfmanagement (activatie)"),
     "self_efficacy": N_("Vertrouwen in omgaan met uw aandoening"),
     "experience": N_("Ervaring met de zorg"),
+    "well_being": N_("Vragenlijst welbevinden"),
 }
 # Which part of the record: every model class name and every audit object type.
 OBJECT_TYPES = {
@@ -118,6 +119,16 @@ OBJECT_TYPES = {
     "ThrottleHit": N_("mislukte poging"),
     "User": N_("gebruikersaccount"),
     "Worklist": N_("werklijst"),
+    "BulkExport": N_("export van de gegevens van een praktijk"),
+    "BulkExportFile": N_("exportbestand van een praktijk"),
+    "ErasureRequest": N_("verzoek om gegevens te verwijderen"),
+    "FhirImportKey": N_("gegevens uit een koppeling"),
+    "Group": N_("patiënten van een praktijk"),
+    "OutboxEmail": N_("e-mailbericht"),
+    "Outcomes": N_("uitkomsten vergeleken met anderen"),
+    "PasswordReset": N_("nieuw wachtwoord instellen"),
+    "PatientData": N_("al uw gegevens"),
+    "PatientHome": N_("startpagina"),
 }
 # A page someone was refused is audited under its endpoint ("patients.detail").
 PAGE = N_("een pagina")
