@@ -59,7 +59,9 @@ def test_each_job_runs_once_across_four_processes_and_restarts(db, engine, world
 
 def test_the_scheduler_starts_in_create_app_only_in_development(monkeypatch, database_url):
     started = []
-    monkeypatch.setattr(jobs_module, "start_scheduler", lambda engine: started.append(engine))
+    monkeypatch.setattr(
+        jobs_module, "start_scheduler", lambda engine, **_kw: started.append(engine)
+    )
 
     for env, expected in (("production", 0), ("test", 0), ("development", 1)):
 
