@@ -247,7 +247,8 @@ def comparison_statement(
                     done >= since if index else done.is_not(None),
                 )
             )
-    ranked = sa.union_all(*parts).subquery("ranked")
+    # A CTE: computed once, read by mine, previous and others.
+    ranked = sa.union_all(*parts).cte("ranked")
     mine = (
         select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.at)
         .where(ranked.c.patient_id == patient.id, ranked.c.rn == 1)
