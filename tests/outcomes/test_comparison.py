@@ -160,3 +160,12 @@ def test_care_group_staff_and_admins_see_no_individual_outcomes(db, world) -> No
     for user in (world.caregroup_user, world.admin):
         with pytest.raises(Forbidden):
             services.dashboard(db, world.actor(user), patient_id=world.patient.id, today=TODAY)
+
+
+def test_decimal_values_and_ties_give_the_same_numbers_on_both_databases(db, world) -> None:
+    # Run on SQLite and PostgreSQL alike (TEST_DATABASE_URL): exact float ties must match.
+    peers(db, world.practice, [27.3] * 5 + [27.35] * 5 + [30.1] * 10, code="bmi")
+    measure(db, world.patient, 27.35, code="bmi")
+    result = _result(db, world, "bmi")
+    # Lower is better: 10 worse, 5 tied, 5 better -> (10 + 2.5) / 20 = 62.5 -> shown 65.
+    assert (result.group_size, result.percentile, result.label) == (20, 65, services.BETTER)

@@ -185,65 +185,70 @@ def comparison_statement(
     rule = outcome_set.rule
     since = _utc_start(months_before(today, rule.window_months))
     cohort = comparable_patients(outcome_set, patient, care_group_id, today)
-    members = sa.or_(col(Measurement.patient_id).in_(cohort), Measurement.patient_id == patient.id)
     measured = [o.reads for o in outcome_set.outcomes if o.source == "measurement"]
     asked = [o.reads for o in outcome_set.outcomes if o.source == "questionnaire"]
+    # The patient's own rows (any age: the previous value may be old) and the comparable
+    # patients' rows in the window only (their latest in the window is their latest overall
+    # when that is recent, and nothing when it is not): two index-friendly parts per source,
+    # so the window function never ranks years of other patients' readings.
+    whos = (
+        lambda c: c == patient.id,
+        lambda c: sa.and_(c.in_(cohort), c != patient.id),
+    )
     parts = []
-    if measured:
-        parts.append(
-            select(
-                col(Measurement.patient_id).label("patient_id"),
-                sa.literal("measurement").label("source"),
-                col(Measurement.type_code).label("reads"),
-                col(Measurement.value).label("value"),
-                col(Measurement.measured_at).label("at"),
-                func.row_number()
-                .over(
-                    partition_by=(Measurement.patient_id, Measurement.type_code),
-                    order_by=(col(Measurement.measured_at).desc(), col(Measurement.id).desc()),
+    for index, who in enumerate(whos):
+        if measured:
+            at = col(Measurement.measured_at)
+            parts.append(
+                select(
+                    col(Measurement.patient_id).label("patient_id"),
+                    sa.literal("measurement").label("source"),
+                    col(Measurement.type_code).label("reads"),
+                    col(Measurement.value).label("value"),
+                    at.label("at"),
+                    func.row_number()
+                    .over(
+                        partition_by=(Measurement.patient_id, Measurement.type_code),
+                        order_by=(at.desc(), col(Measurement.id).desc()),
+                    )
+                    .label("rn"),
+                ).where(
+                    who(col(Measurement.patient_id)),
+                    col(Measurement.type_code).in_(measured),
+                    col(Measurement.superseded_at).is_(None),
+                    col(Measurement.value).is_not(None),
+                    *([at >= since] if index else []),
                 )
-                .label("rn"),
-            ).where(
-                members,
-                col(Measurement.type_code).in_(measured),
-                col(Measurement.superseded_at).is_(None),
-                col(Measurement.value).is_not(None),
             )
-        )
-    if asked:
-        response_members = sa.or_(
-            col(AssessmentResponse.patient_id).in_(cohort),
-            AssessmentResponse.patient_id == patient.id,
-        )
-        parts.append(
-            select(
-                col(AssessmentResponse.patient_id).label("patient_id"),
-                sa.literal("questionnaire").label("source"),
-                col(AssessmentResponse.instrument_code).label("reads"),
-                col(AssessmentResponse.score).label("value"),
-                col(AssessmentResponse.completed_at).label("at"),
-                func.row_number()
-                .over(
-                    partition_by=(
-                        AssessmentResponse.patient_id,
-                        AssessmentResponse.instrument_code,
-                    ),
-                    order_by=(
-                        col(AssessmentResponse.completed_at).desc(),
-                        col(AssessmentResponse.id).desc(),
-                    ),
+        if asked:
+            done = col(AssessmentResponse.completed_at)
+            parts.append(
+                select(
+                    col(AssessmentResponse.patient_id).label("patient_id"),
+                    sa.literal("questionnaire").label("source"),
+                    col(AssessmentResponse.instrument_code).label("reads"),
+                    col(AssessmentResponse.score).label("value"),
+                    done.label("at"),
+                    func.row_number()
+                    .over(
+                        partition_by=(
+                            AssessmentResponse.patient_id,
+                            AssessmentResponse.instrument_code,
+                        ),
+                        order_by=(done.desc(), col(AssessmentResponse.id).desc()),
+                    )
+                    .label("rn"),
+                ).where(
+                    who(col(AssessmentResponse.patient_id)),
+                    col(AssessmentResponse.instrument_code).in_(asked),
+                    AssessmentResponse.status == ResponseStatus.completed,
+                    AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+                    col(AssessmentResponse.score).is_not(None),
+                    done >= since if index else done.is_not(None),
                 )
-                .label("rn"),
-            ).where(
-                response_members,
-                col(AssessmentResponse.instrument_code).in_(asked),
-                AssessmentResponse.status == ResponseStatus.completed,
-                AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
-                col(AssessmentResponse.score).is_not(None),
-                col(AssessmentResponse.completed_at).is_not(None),
             )
-        )
-    ranked = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("ranked")
+    # A CTE: computed once, read by mine, previous and others.
+    ranked = sa.union_all(*parts).cte("ranked")
     mine = (
         select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.at)
         .where(ranked.c.patient_id == patient.id, ranked.c.rn == 1)
