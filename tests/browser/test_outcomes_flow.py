@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import assert_accessible, browser_login, submit
+from tests.browser.conftest import assert_accessible, browser_login, main_menu, submit
 from tests.browser.test_foundation_flows import assert_no_horizontal_scroll
 from tests.izp.helpers import active_goal
 from tests.outcomes.helpers import measure, peers
@@ -29,7 +29,7 @@ def test_patient_and_poh_see_the_comparison(phone_page: Page, page: Page, live_u
     goal = _arrange(db, world)
 
     browser_login(phone_page, live_url, world.patient_user)
-    nav = phone_page.get_by_role("navigation", name="Hoofdmenu")
+    nav = main_menu(phone_page)
     submit(phone_page, nav.get_by_role("link", name="Vergelijken"))
     assert phone_page.locator("h1").inner_text() == "Hoe gaat het met mij, vergeleken met anderen?"
     card = phone_page.locator("li.outcome-card").filter(has_text="HbA1c")
