@@ -221,3 +221,33 @@ def test_the_cli_refuses_goals_without_a_professional(app, db, world, runner, tm
     assert result.exit_code == 1
     assert "Bundle.entry[5].resource.resourceType" in result.output
     assert counts(db) == (0, 0, 0)
+
+
+def test_the_cli_imports_goals_in_the_name_of_a_professional_of_the_practice(
+    app, db, world, runner, tmp_path
+):
+    import json
+
+    sync_builtins(db)
+    db.commit()
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(copy.deepcopy(full_bundle())), encoding="utf-8")
+    # Read before counts() expires the objects (a reload would hold SQLite's write lock).
+    practice, poh_email, poh_id = str(world.practice.id), world.poh.email, world.poh.id
+    # A professional of another practice, or an unknown address, imports nothing.
+    for email in (world.other_poh.email, "nobody@example.test"):
+        result = runner.invoke(
+            args=["zelfzorg", "fhir-import", "--practice", practice, "--as", email, str(path)]
+        )
+        assert result.exit_code == 1 and "no active professional" in result.output
+        assert counts(db) == (0, 0, 0)
+    args = ["zelfzorg", "fhir-import", "--practice", practice, "--as", poh_email, str(path)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert counts(db) == (1, 1, 1)
+    goal = db.exec(select(Goal)).one()
+    assert goal.agreed_by_professional_id == poh_id
+    db.commit()
+    # Again: nothing changes.
+    assert runner.invoke(args=args).exit_code == 0
+    assert counts(db) == (1, 1, 1)

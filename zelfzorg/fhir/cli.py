@@ -63,14 +63,25 @@ def _plain(message: str, params: dict) -> str:
 def register_import(group: click.Group) -> None:
     @group.command("fhir-import")
     @click.option("--practice", "practice_id", type=int, required=True)
+    @click.option(
+        "--as",
+        "as_email",
+        default=None,
+        help="E-mail of a professional of the practice in whose name goals and "
+        "questionnaire responses are imported (they need a care provider, as in the UI).",
+    )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    def fhir_import(practice_id: int, file: str):
+    def fhir_import(practice_id: int, as_email: str | None, file: str):
         """Import a FHIR transaction Bundle (JSON) into a practice: all or nothing,
         conditional on identifiers, so running it again changes nothing."""
+        import dataclasses
         import json
         from pathlib import Path
 
-        from zelfzorg.accounts.models import Practice
+        from sqlmodel import func, select
+
+        from zelfzorg.accounts.models import Practice, User
+        from zelfzorg.accounts.scope import actor_for
         from zelfzorg.audit.services import AuditSubject
         from zelfzorg.fhir.importer import BundleRefused, import_bundle
         from zelfzorg.models_base import utcnow
@@ -79,26 +90,46 @@ def register_import(group: click.Group) -> None:
             bundle = json.loads(Path(file).read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
             raise click.ClickException(f"{file} is not JSON: {error}") from error
-        subject = AuditSubject(
-            user_id=None,
-            user_name="fhir-import (CLI)",
-            role="system",
-            organisation=f"practice:{practice_id}",
-            client_address="",
-        )
         engine = current_app.extensions["zelfzorg_engine"]
         try:
             with session_scope(engine) as session:
                 if session.get(Practice, practice_id) is None:
                     raise click.ClickException(f"No practice {practice_id}.")
+                actor = None
+                subject = AuditSubject(
+                    user_id=None,
+                    user_name="fhir-import (CLI)",
+                    role="system",
+                    organisation=f"practice:{practice_id}",
+                    client_address="",
+                )
+                if as_email is not None:
+                    user = session.exec(
+                        select(User).where(func.lower(User.email) == as_email.strip().lower())
+                    ).first()
+                    actor = actor_for(session, user, "cli") if user is not None else None
+                    if (
+                        actor is None
+                        or not user.is_active
+                        or not actor.is_professional
+                        or practice_id not in actor.practice_ids
+                    ):
+                        raise click.ClickException(
+                            f"--as {as_email}: no active professional of practice {practice_id}."
+                        )
+                    subject = dataclasses.replace(
+                        actor.audit_subject,
+                        user_name=f"{actor.audit_subject.user_name} (fhir-import CLI)",
+                    )
                 result = import_bundle(
                     session,
                     bundle,
                     practice_id=practice_id,
                     subject=subject,
-                    created_by_id=None,
+                    created_by_id=actor.user_id if actor else None,
                     now=utcnow(),
                     progress=lambda n, total: click.echo(f"{n}/{total} entries", err=True),
+                    actor=actor,
                 )
         except BundleRefused as error:
             for issue in error.issues:

@@ -604,7 +604,10 @@ def check_bundle(
             checker.bad(
                 index,
                 "resource.resourceType",
-                N_("Een %(type)s leest een zorgverlener in via de API (POST /fhir/)."),
+                N_(
+                    "Een %(type)s leest een zorgverlener in: via de API (POST /fhir/) of met "
+                    "--as <e-mail van de zorgverlener>."
+                ),
                 type=kind,
             )
             continue
