@@ -7,7 +7,6 @@ administrator stays, so the platform can always be managed.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +23,7 @@ from zelfzorg.accounts.models import (
     User,
 )
 from zelfzorg.accounts.scope import Actor, audit, not_found
-from zelfzorg.accounts.services import normalise_email
+from zelfzorg.accounts.services import end_sessions, normalise_email
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_, Conflict, Forbidden, ValidationError
 
@@ -160,8 +159,7 @@ def update_user(
         )
     if {"role", "practice_id", "care_group_id"} & set(changed):
         # A new role or organisation: sessions made under the old one end.
-        user.session_nonce = secrets.token_hex(8)
-        session.add(user)
+        end_sessions(session, user)
     audit(
         session,
         actor,
@@ -185,9 +183,8 @@ def deactivate_user(session: Session, actor: Actor, user_id: int, *, now: dateti
         raise ValidationError(N_("De laatste actieve beheerder kan niet worden uitgeschakeld."))
     user.is_active = False
     user.deactivated_at = now
-    user.session_nonce = secrets.token_hex(8)
     user.version += 1
-    session.add(user)
+    end_sessions(session, user)
     revoked = session.execute(
         sa.update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))

@@ -26,6 +26,7 @@ from zelfzorg.accounts.services import (
     SecurityPolicy,
     _hash_code,
     _subject,
+    end_sessions,
     hash_password,
     normalise_email,
     reset_totp,
@@ -166,8 +167,7 @@ def _set_password(
     user.password_hash = hash_password(policy, password)
     user.failed_logins = 0
     user.locked_until = None
-    user.session_nonce = secrets.token_hex(8)  # every old session ends
-    session.add(user)
+    end_sessions(session, user)  # every old session ends
     record(
         session,
         _subject(user, user.email, client_address),
