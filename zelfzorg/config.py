@@ -166,6 +166,16 @@ class Config:
     # chooses); without it no links are sent.
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "0") == "1"
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # The ``mail_send`` job delivers the outbox over SMTP every 30 s (nothing is sent, and
+    # the rows wait, while MAIL_SERVER is empty). STARTTLS unless MAIL_USE_TLS=0; implicit
+    # TLS with MAIL_USE_SSL=1 (port 465).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "0")) or None
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Zelfzorg <noreply@localhost>")
 
     # FHIR bulk export files (NDJSON): outside every web-served folder; with several hosts,
     # a folder they share. Deleted with their rows after FHIR_EXPORT_HOURS.

@@ -112,3 +112,12 @@ def start_scheduler(engine: Engine, *, blocking: bool = False, settings: Mapping
         )
     scheduler.start()
     return scheduler
+
+
+def _mail_send(engine: Engine, settings: Mapping) -> str:
+    from zelfzorg.notifications.mail import deliver_outbox
+
+    return deliver_outbox(engine, settings)
+
+
+register_interval_job("mail_send", _mail_send, seconds=30)

@@ -45,11 +45,14 @@ class JobRun(SQLModel, table=True):
 
 
 class OutboxEmail(SQLModel, table=True):
-    """An e-mail waiting to be sent (only when ``MAIL_OUTBOX`` is on): the mail relay of the
-    installation picks up unsent rows and sets ``sent_at``. Holds no patient data: password
-    reset links only."""
+    """An e-mail waiting to be sent (only when ``MAIL_OUTBOX`` is on). The ``mail_send`` job
+    (:mod:`zelfzorg.notifications.mail`) claims unsent rows with a lease, sends them over
+    SMTP and sets ``sent_at``, or ``failed_at`` once retrying is pointless. Holds no patient
+    data: password reset links only, and the body (the link) is wiped once it is sent or
+    given up."""
 
     __tablename__ = "outbox_email"
+    __table_args__ = (sa.Index("ix_outbox_email_pending", "sent_at", "failed_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     to_address: str = Field(max_length=254)
@@ -57,3 +60,11 @@ class OutboxEmail(SQLModel, table=True):
     body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column())
+    attempts: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
+    # The sender that holds the row until ``lease_until`` (a random claim token, never reused).
+    claim: str | None = Field(default=None, max_length=36)
+    lease_until: datetime | None = Field(default=None, sa_column=utc_column())
+    last_error: str = Field(default="", max_length=200)
+    failed_at: datetime | None = Field(default=None, sa_column=utc_column())
