@@ -143,7 +143,10 @@ CAREGROUP = {
     "report": {"nl": "Rapportage zelfmanagement", "en": "Self-management report"},
     "show": {"nl": "Toon", "en": "Show"},
     "csv": {"nl": "CSV (Nederlandse Excel)", "en": "CSV (semicolon, Dutch Excel)"},
-    "csv_header": {"nl": b"indicator;soort;niveau;praktijk", "en": b"indicator;kind;level;practice"},
+    "csv_header": {
+        "nl": b"indicator;soort;niveau;praktijk",
+        "en": b"indicator;kind;level;practice",
+    },
     "catalogue": {"nl": "Leefstijlaanbod", "en": "Lifestyle catalogue"},
     "edit": {"nl": "Interventie bewerken", "en": "Edit intervention"},
     "edit_link": {"nl": "Bewerken", "en": "Edit"},
