@@ -15,6 +15,7 @@ patient's walk is in test_patient_phone_flow.py.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -46,9 +47,22 @@ LOGIN = {"nl": "Inloggen", "en": "Log in"}
 MENU = {"nl": "Hoofdmenu", "en": "Main menu"}
 
 
+# Everyday Dutch words that no English sentence has: one on an English page is a text left
+# untranslated. Names in the test data (people, practices, goals) are taken out first.
+DUTCH_WORDS = re.compile(
+    r"\b(het|een|van|niet|voor|naar|bij|ook|geen|nog|wordt|zijn|uw|deze|dit|kies|"
+    r"opslaan|patiënt|praktijk|doel|gebruiker|zorggroep|periode|aanbod)\b",
+    re.IGNORECASE,
+)
+DATA = re.compile(
+    r"Gerda Willemsen|Willemsen, Gerda|Mijn bloeddruk omlaag|De Linde|Waalkade|Zorggroep \d+"
+)
+
+
 def check(page, lang: str, h1: dict[str, str] | str | None = None) -> str:
-    """The page fits the window, is in ``lang`` and (when given) has this heading; returns the
-    text of ``main``. axe ran already (``submit``/``visit``)."""
+    """The page fits the window, is in ``lang`` (an English page has no Dutch sentence) and
+    (when given) has this heading; returns the text of ``main``. axe ran already
+    (``submit``/``visit``)."""
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths}"
     assert page.locator("html").get_attribute("lang") == lang, page.url
@@ -56,7 +70,12 @@ def check(page, lang: str, h1: dict[str, str] | str | None = None) -> str:
         expected = h1 if isinstance(h1, str) else h1[lang]
         heading = page.locator("main h1").inner_text()
         assert heading.startswith(expected), f"{page.url}: {heading!r}, not {expected!r}"
-    return page.locator("main").inner_text()
+    main = page.locator("main").inner_text()
+    if lang == "en":
+        text = DATA.sub("", page.locator("body").inner_text())
+        dutch = [line for line in text.splitlines() if DUTCH_WORDS.search(line)]
+        assert not dutch, f"{page.url} has Dutch text in English: {dutch}"
+    return main
 
 
 def go(page, lang: str, target, h1=None) -> str:
