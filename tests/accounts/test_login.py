@@ -341,6 +341,7 @@ def test_pending_second_factor_session_is_fresh_too(app, world):
     token = csrf_token(client)
     with client.session_transaction() as sess:
         sess["planted"] = "x"
+        sess["lang"] = "en"
     client.post(
         "/login", data={"email": world.poh.email, "password": PASSWORD, "csrf_token": token}
     )
@@ -348,6 +349,8 @@ def test_pending_second_factor_session_is_fresh_too(app, world):
         assert "planted" not in sess
         assert sess["mfa_pending_user"] == world.poh.id
         assert "_user_id" not in sess
+        assert sess["lang"] == "en"  # English chosen on the login page stays for the code
+    assert '<html lang="en">' in client.get("/login/totp").text
 
 
 def test_logout_requires_post(login, world):

@@ -271,7 +271,9 @@ def test_result_over_time_shows_a_chart_and_arrows_with_instrument_and_version(d
         section = page.split('aria-labelledby="trend-1-h"')[1].split("</section>")[0]
         assert "Vragenlijst zelfmanagement (activatie)" in section
         assert "Berekend met versie 1.0." in section
-        assert section.count('role="img"') == 1 and "<desc" in section
+        # One chart for a wide screen and one with larger text for a phone (CSS shows one).
+        assert section.count('role="img"') == 2 and section.count("<desc") == 2
+        assert 'id="trend-1-compact-title"' in section
         assert "2 scores van 2 mrt 2024 tot 2 mrt 2026. Laatste score: 61,5." in section
         # The response without a score is left out; the change is said in words too.
         assert section.count("<tr>") == 3  # header and two scores

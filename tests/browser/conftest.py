@@ -53,6 +53,7 @@ _axe = Axe()
 _live: dict[str, object] = {}  # "app" and "url" of the running live server
 _loaded: dict[int, list[str]] = {}  # id(page) -> URLs of documents loaded in it
 _checked: dict[int, set[str]] = {}  # id(page) -> URLs checked with axe
+_strict: set[int] = set()  # id(page) of pages where axe fails on every violation
 
 
 def pytest_configure(config):
@@ -132,6 +133,7 @@ def _close_page(page: Page, request) -> None:
         page.context.close()
         _loaded.pop(key, None)
         _checked.pop(key, None)
+        _strict.discard(key)
     if call is not None and call.passed and unchecked:
         pytest.fail(
             "pages loaded but never checked with axe (use visit/submit/assert_accessible): "
@@ -174,14 +176,24 @@ def _strip_fragment(url: str) -> str:
     return url.split("#", 1)[0]
 
 
+def strict_axe(page: Page) -> Page:
+    """From now on axe fails ``page`` on every violation, minor and moderate ones too."""
+    _strict.add(id(page))
+    return page
+
+
 def assert_accessible(page: Page) -> None:
-    """Run axe-core on the current page; fail on any serious or critical violation."""
+    """Run axe-core on the current page; fail on any serious or critical violation (on a
+    ``strict_axe`` page: on any violation at all)."""
     results = _axe.run(page)
     _checked.setdefault(id(page), set()).add(_strip_fragment(page.url))
-    bad = [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
+    strict = id(page) in _strict
+    violations = results.response["violations"]
+    bad = [v for v in violations if strict or v.get("impact") in FAILING_IMPACTS]
     if not bad:
         return
-    lines = [f"axe: {len(bad)} serious/critical violation(s) on {page.url}"]
+    kind = "" if strict else "serious/critical "
+    lines = [f"axe: {len(bad)} {kind}violation(s) on {page.url}"]
     for violation in bad:
         lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']}")
         for node in violation["nodes"][:5]:

@@ -1,10 +1,12 @@
 """The patient's main walk on a phone (360x780 and 390x844, Dutch and English) and once on a
-desktop: home -> metingen -> chart -> plan -> vragenlijst, through the menu as a person would
-(on a phone behind its "Menu" button). On every page: no sideways scrolling and axe clean.
+desktop (Dutch and English): home -> metingen -> chart -> plan -> vragenlijsten (with the
+score chart) -> vragenlijst, through the menu as a person would
+(on a phone behind its "Menu" button). On every page: no sideways scrolling and no axe
+violation at all.
 
 Short on purpose (CI time, about 12 s a run): the suite runs 360 px in Dutch, 390 px in
-English and the desktop; every phone size in both languages with ``ZELFZORG_FULL_PHONE_MATRIX=1
-.venv/bin/python -m pytest tests/browser/test_patient_phone_flow.py``.
+English and the desktop in both languages; every phone size in both languages with
+``ZELFZORG_FULL_PHONE_MATRIX=1 .venv/bin/python -m pytest <this file>``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, browser_login, main_menu, submit
+from tests.assessment.helpers import LEVEL_1, LEVEL_3, complete
+from tests.browser.conftest import DESKTOP, browser_login, main_menu, strict_axe, submit
 from tests.izp.helpers import active_goal, goal_input
 from zelfzorg.assessment import services as assessment
 from zelfzorg.izp import goals
@@ -44,6 +47,7 @@ RUNS = [
     pytest.param(SMALL, "nl", id="360-nl"),
     pytest.param(LARGER, "en", id="390-en"),
     pytest.param(DESKTOP, "nl", id="desktop-nl"),
+    pytest.param(DESKTOP, "en", id="desktop-en"),
 ]
 if os.environ.get("ZELFZORG_FULL_PHONE_MATRIX") == "1":
     RUNS += [pytest.param(SMALL, "en", id="360-en"), pytest.param(LARGER, "nl", id="390-nl")]
@@ -67,6 +71,8 @@ def arrange(db, world, lang: str) -> None:
             measured_at=now - timedelta(days=days),
         )
         tm.record_readings(db, actor, world.patient.id, data, now=now, confirmed=True)
+    for days, answers in [(200, LEVEL_1), (40, LEVEL_3)]:  # a score trend to draw
+        complete(db, world, answers, now=now - timedelta(days=days))
     assessment.invite_experience_questionnaire(
         db, patient_id=world.patient.id, review_id=1, now=now
     )
@@ -87,7 +93,7 @@ def go(page, lang: str, href: str) -> None:
 @pytest.mark.parametrize(("sized_page", "lang"), RUNS, indirect=["sized_page"])
 def test_patient_walks_home_measurements_plan_questionnaire(sized_page, live_url, world, db, lang):
     arrange(db, world, lang)
-    page = sized_page
+    page = strict_axe(sized_page)  # no axe violation at all, minor ones included
     phone = page.viewport_size["width"] < DESKTOP["width"]
     text = TEXTS[lang]
     browser_login(page, live_url, world.patient_user)
@@ -122,8 +128,19 @@ def test_patient_walks_home_measurements_plan_questionnaire(sized_page, live_url
     main = page.locator("main").inner_text()
     assert text["agreed"] in main and text["third_person"] not in main
 
-    # The questionnaire waiting for the patient, opened from the questionnaires page.
+    # The questionnaires page: the score chart in the layout for the screen, its axis text
+    # at least 12 px on the screen (a phone gets the compact chart with larger text).
     go(page, lang, "/vragenlijsten")
+    trend_svg = page.locator("figure.assessment-trend:visible svg[role=img]")
+    assert trend_svg.count() == 1
+    assert trend_svg.get_attribute("font-size") == ("14" if phone else "12")
+    text_px = trend_svg.evaluate(
+        "svg => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width"
+        " * Number(svg.getAttribute('font-size'))"
+    )
+    assert text_px >= 12, text_px
+
+    # The questionnaire waiting for the patient, opened from the questionnaires page.
     submit(page, page.locator("main a[href^='/vragenlijsten/antwoorden/']").first)
     assert_fits(page)
     assert page.locator("main form input[type=radio]").count() > 0

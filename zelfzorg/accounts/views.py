@@ -94,12 +94,17 @@ def index():
     return redirect(url_for(HOME_BY_ROLE[current_user.role]))
 
 
-def _finish_login(user: User):
-    # A new session on login prevents session fixation; keep only the language choice.
+def _new_session() -> None:
+    """A new session (no session fixation) that keeps only the language choice: a person who
+    chose English on the login page keeps it through the second step."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def _finish_login(user: User):
+    _new_session()
     session.permanent = True
     session[LOGIN_AT] = int(time.time())
     login_user(user)
@@ -148,7 +153,7 @@ def login():
             return render_template("accounts/login.html", form=form), 200
         if result.next_step == services.LoginStep.done:
             return _finish_login(result.user)
-        session.clear()
+        _new_session()
         session[PENDING] = result.user.id
         session[PENDING_AT] = int(time.time())
         if result.next_step == services.LoginStep.enrol_totp:
@@ -227,10 +232,7 @@ def logout():
         # Ends this login everywhere: a copied session cookie stops working too.
         services.end_sessions(get_session(), current_user)
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _new_session()
     flash(_("U bent uitgelogd."), "info")
     return redirect(url_for("accounts.login"))
 

@@ -26,8 +26,28 @@ TEXTS = {
         en="{count} scores from {start} to {end}. Latest score: {last}.",
     ),
 }
-_W, _H = 640, 240
-_LEFT, _RIGHT, _TOP, _BOTTOM = 48, 84, 16, 32
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The chart's size, margins and text size, in SVG units. The SVG scales to its box, so a
+    phone gets a narrow layout with larger text: drawn 640 wide in a 350 px column, 12 units
+    would be 6-7 px on the screen."""
+
+    width: int
+    height: int
+    left: int
+    right: int  # room for the level names
+    top: int
+    bottom: int  # room for the dates
+    font_size: int
+    label_gap: int  # the least distance between two date labels
+
+
+WIDE = Layout(640, 240, 48, 84, 16, 32, font_size=12, label_gap=70)
+# The phone layout: about as wide as the column it fills (340-360 px), so 14 units are 13-15
+# px on the screen; only the first and last date when the dates would crowd.
+COMPACT = Layout(340, 260, 40, 76, 16, 36, font_size=14, label_gap=120)
 _BANDS = ("#fdecea", "#fff4e0", "#eef6ea", "#e3f0fb")
 _LINE, _AXIS = "#1f5f99", "#555555"
 
@@ -77,12 +97,14 @@ def _band_label(level: Level, lang: str) -> str:
     return TEXTS["level"].get(lang).format(n=level.number)
 
 
-def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
+def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str, layout: Layout = WIDE) -> str:
+    """The chart as SVG text; ``layout`` WIDE for a wide screen, COMPACT for a phone."""
     lang = "en" if lang.startswith("en") else "nl"
     scoring = trend.definition.scoring
     low, high = scoring.score_range.min, scoring.score_range.max
     rows = trend.rows
-    left, right, top, bottom = _LEFT, _W - _RIGHT, _TOP, _H - _BOTTOM
+    left, right = layout.left, layout.width - layout.right
+    top, bottom = layout.top, layout.height - layout.bottom
 
     def y(value: float) -> float:
         share = (min(max(value, low), high) - low) / ((high - low) or 1)
@@ -112,9 +134,10 @@ def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
         )
     )
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="100%" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        'font-family="sans-serif" font-size="12" fill="#333333" class="trend-chart">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {layout.width} {layout.height}" '
+        f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="sans-serif" font-size="{layout.font_size}" fill="#333333" '
+        'class="trend-chart">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
     ]
@@ -125,28 +148,29 @@ def render_svg(trend: Trend, *, lang: str, title: str, chart_id: str) -> str:
             f'height="{max(y_bottom - y_top, 1):.1f}" fill="{_BANDS[index % len(_BANDS)]}"/>'
         )
         parts.append(
-            f'<text x="{right + 6}" y="{(y_top + y_bottom) / 2 + 4:.1f}">'
+            f'<text x="{right + 6}" y="{(y_top + y_bottom) / 2 + layout.font_size / 3:.1f}">'
             f"{escape(_band_label(level, lang))}</text>"
         )
     for tick in (low, (low + high) / 2, high):
         tick_text = format_fixed(tick, 0 if float(tick).is_integer() else decimals, lang)
         parts.append(
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick_text}</text>'
+            f'<text x="{left - 6}" y="{y(tick) + layout.font_size / 3:.1f}" '
+            f'text-anchor="end">{tick_text}</text>'
         )
     parts.append(
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{_AXIS}"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{_AXIS}"/>'
     )
-    labelled = {first, last}
-    if len(rows) <= 6:
-        labelled |= {row.day for row in rows}
-    previous_x = None
-    for day in sorted(labelled):  # skip labels that would overlap the one before
-        if previous_x is not None and x(day) - previous_x < 70:
-            continue
-        previous_x = x(day)
+    middle = sorted({row.day for row in rows} - {first, last}) if len(rows) <= 6 else []
+    labelled = [first]
+    for day in middle:  # the first and last date always; others only where they fit
+        if x(day) - x(labelled[-1]) >= layout.label_gap and x(last) - x(day) >= layout.label_gap:
+            labelled.append(day)
+    if last != first:
+        labelled.append(last)
+    for day in labelled:
         parts.append(
-            f'<text x="{x(day):.1f}" y="{bottom + 18}" text-anchor="middle">'
+            f'<text x="{x(day):.1f}" y="{bottom + layout.font_size + 6}" text-anchor="middle">'
             f"{escape(day_text(day, lang))}</text>"
         )
     if len(rows) > 1:

@@ -40,8 +40,17 @@ def _lang() -> str:
 
 
 def _trend_svg(data: trend.Trend, title: str, chart_id: str) -> Markup:
-    # Every text in the SVG is escaped by trend.render_svg.
-    return Markup(trend.render_svg(data, lang=_lang(), title=title, chart_id=chart_id))
+    """The chart twice: wide, and compact for a phone (larger text); the style sheet shows
+    one of them. Every text in the SVG is escaped by trend.render_svg."""
+    lang = _lang()
+    wide = trend.render_svg(data, lang=lang, title=title, chart_id=chart_id)
+    compact = trend.render_svg(
+        data, lang=lang, title=title, chart_id=f"{chart_id}-compact", layout=trend.COMPACT
+    )
+    return Markup(
+        f'<figure class="assessment-trend trend-wide">{wide}</figure>\n'
+        f'<figure class="assessment-trend trend-compact">{compact}</figure>'
+    )
 
 
 def _context(**values):
