@@ -100,3 +100,16 @@ def render_pdf(html: str, *, base_url: str | None = None, static_dir: Path | Non
     fetcher = StaticOnlyURLFetcher(origin=origin, static_dir=static_dir)
     document = HTML(string=html, base_url=origin, url_fetcher=fetcher)
     return document.write_pdf()
+
+
+def pdf_response(html: str, filename: str):
+    """The HTML of the current request rendered as a PDF download named ``filename``: links
+    resolve against the request's root URL, ``/static/...`` is read from the app's static
+    folder."""
+    from flask import current_app, request
+
+    from zelfzorg.web import download
+
+    static = current_app.static_folder
+    body = render_pdf(html, base_url=request.url_root, static_dir=Path(static) if static else None)
+    return download(body, "application/pdf", filename)

@@ -31,8 +31,17 @@ class Text:
 
 
 def localize_params(params: Mapping[str, object], lang: str) -> dict[str, object]:
-    """Message params for ``lang``: every ``Text`` value becomes its text in that language."""
-    return {key: v.get(lang) if isinstance(v, Text) else v for key, v in params.items()}
+    """Message params for ``lang``: every ``Text`` value, and a stored ``{"nl", "en"}`` pair
+    (JSON params of a notification), becomes its text in that language."""
+    return {key: _localized(v, lang) for key, v in params.items()}
+
+
+def _localized(value: object, lang: str) -> object:
+    if isinstance(value, Text):
+        return value.get(lang)
+    if isinstance(value, Mapping) and set(value) == {"nl", "en"}:
+        return Text(nl=str(value["nl"]), en=str(value["en"])).get(lang)
+    return value
 
 
 def format_locale(lang: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, g, request
+from flask import Response, abort, current_app, flash, g, request
 from flask_babel import format_date, format_decimal, get_locale, gettext
 from flask_login import current_user, login_required
 
@@ -140,6 +140,15 @@ class NavItem:
 def nav_for(role: Role | None) -> list[NavItem]:
     items = current_app.extensions.get("zelfzorg_nav", [])
     return sorted((i for i in items if role in i.roles), key=lambda i: (i.order, i.endpoint))
+
+
+def download(content: bytes | str, mimetype: str, filename: str) -> Response:
+    """A file to save, not to show: ``Content-Disposition: attachment`` with its name."""
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def format_number(value: float | int | None, decimals: int | None = None) -> str:

@@ -211,10 +211,11 @@ def test_admin_table_and_csv_speak_plain_words(engine, world, login):
     body = client.get("/beheer/audit.csv").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     header = rows[0]
-    assert header[:4] == ["id", "time", "user_id", "user"]
+    assert header[:4] == ["id (code)", "time (code)", "user_id (code)", "Wie"]
     assert header[-4:] == ["Rol", "Wat", "Actie", "Uitkomst"]
-    referral = next(r for r in rows[1:] if r[header.index("object_type")] == "LifestyleReferral")
-    assert referral[header.index("action")] == "read"
+    kind = header.index("object_type (code)")
+    referral = next(r for r in rows[1:] if r[kind] == "LifestyleReferral")
+    assert referral[header.index("action (code)")] == "read"
     assert referral[-4:] == [
         "Zorgverlener",
         "verwijzing naar een leefstijlprogramma",

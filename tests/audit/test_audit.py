@@ -311,7 +311,7 @@ def test_admin_exports_the_log_as_csv_and_the_export_is_audited(db, engine, worl
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     lines = response.text.strip().splitlines()
-    assert lines[0].startswith("\ufeffid,time,user_id,user,role")  # UTF-8 with BOM
+    assert lines[0].startswith("\ufeffid (code),time (code),user_id (code),Wie,role (code)")
     assert len(lines) == 3
     export = db.exec(select(AuditEntry).where(AuditEntry.action == AuditAction.export)).one()
     db.commit()

@@ -41,7 +41,7 @@ def test_one_row_per_indicator_unit_and_stratum():
     assert i1[0]["percentage"] == str(group.percentage)  # a decimal point with ","
     assert {line["stratum"] for line in i1} == {"", "geslacht", "leeftijdsgroep", "zorgprogramma"}
     assert {"man", "vrouw"} <= {line["stratumwaarde"] for line in i1}
-    assert all(line["periode van"] == "2025-01-01" for line in lines)
+    assert all(line["periode van"] == "01-01-2025" for line in lines)  # Babel, Dutch
     assert all(line["definitieversie"] == "2015" for line in lines)
     assert all(line["vingerafdruk"] == data.fingerprint for line in lines)
     v1 = lines[0]
@@ -78,6 +78,7 @@ def test_english_headers_and_labels():
     assert "numerator" in lines[0] and "denominator" in lines[0]
     assert lines[0]["kind"] == "requirement"
     assert {"male", "female"} <= {line["stratum value"] for line in lines}
+    assert lines[0]["period from"] == "01/01/2025"  # British English, day first
 
 
 def test_formula_in_a_practice_name_is_neutralised():

@@ -15,7 +15,7 @@ from tests.assessment.helpers import LEVEL_1, complete
 from tests.izp.helpers import NOW, TODAY, active_goal, goal_input
 from zelfzorg.errors import ValidationError
 from zelfzorg.izp import goals, reviews
-from zelfzorg.izp.jobs import MOVED, review_reminders
+from zelfzorg.izp.jobs import CLOSED, MOVED, REVIEWED, UNPLANNED, review_reminders
 from zelfzorg.izp.models import Goal, GoalReview
 from zelfzorg.notifications.models import Notification
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
@@ -143,9 +143,102 @@ def test_a_moved_review_updates_the_reminder_already_sent(db, world):
     )
     note = db.exec(select(Notification).where(Notification.kind == "izp_review_due")).one()
     assert note.message == MOVED
-    assert note.params["date"] == new_date.strftime("%d-%m-%Y") and note.read_at is None
+    assert note.params["date"] == {"nl": "9 januari 2027", "en": "9 January 2027"}
+    assert note.read_at is None
     # A week before the new date the patient is reminded again.
     assert review_reminders(db, new_date - timedelta(days=7)) == "1 reminders"
+
+
+def reminders(db) -> list[Notification]:
+    return list(
+        db.exec(
+            select(Notification)
+            .where(Notification.kind == "izp_review_due")
+            .order_by(Notification.id)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def shown_dates(db) -> list[str]:
+    """Every date a review reminder shows, in either language."""
+    return [d for n in reminders(db) if "date" in n.params for d in n.params["date"].values()]
+
+
+def test_a_held_review_rewrites_its_reminder_to_the_next_date(db, world):
+    goal = active_goal(db, world, review_date=TODAY + timedelta(days=5))
+    review_reminders(db, TODAY)
+    next_date = TODAY + timedelta(days=84)
+    review(db, world, goal, next_review=next_date, today=TODAY + timedelta(days=5))
+    (note,) = reminders(db)
+    assert note.message == REVIEWED
+    assert shown_dates(db) == ["22 februari 2027", "22 February 2027"]
+    # The job reminds of the next review a week ahead, once.
+    assert review_reminders(db, next_date - timedelta(days=7)) == "1 reminders"
+    assert review_reminders(db, next_date - timedelta(days=6)) == "0 reminders"
+
+
+def test_a_review_held_and_planned_on_the_same_date_still_reminds_of_the_next_one(db, world):
+    day = TODAY + timedelta(days=5)
+    goal = active_goal(db, world, review_date=day)
+    review_reminders(db, TODAY)
+    later = day + timedelta(days=70)
+    review(db, world, goal, next_review=later, today=day)
+    goals.edit_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        goal_input(review_date=day),  # moved back to the day just reviewed
+        version=goal.version,
+        today=TODAY,
+    )
+    assert {n.message for n in reminders(db)} == {MOVED}
+    assert review_reminders(db, TODAY) == "1 reminders"
+
+
+@pytest.mark.parametrize("decision", ["achieved", "stop"])
+def test_a_closed_goal_leaves_no_reminder_with_a_date(db, world, decision):
+    goal = active_goal(db, world, review_date=TODAY + timedelta(days=5))
+    review_reminders(db, TODAY)
+    achievement = "achieved" if decision == "achieved" else "no-change"
+    review(db, world, goal, achievement=achievement, decision=decision)
+    (note,) = reminders(db)
+    assert note.message == CLOSED and shown_dates(db) == []
+    assert review_reminders(db, TODAY) == "0 reminders"
+
+
+def test_a_review_date_removed_says_a_new_date_follows(db, world):
+    goal = active_goal(db, world, review_date=TODAY + timedelta(days=5))
+    review_reminders(db, TODAY)
+    goals.edit_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        goal_input(review_date=None),
+        version=goal.version,
+        today=TODAY,
+    )
+    (note,) = reminders(db)
+    assert note.message == UNPLANNED and shown_dates(db) == []
+
+
+def test_the_reminder_page_shows_the_new_date_in_the_patients_language(db, world, login):
+    goal = active_goal(db, world, review_date=today() + timedelta(days=5))
+    review_reminders(db, today())
+    new_date = today() + timedelta(days=40)
+    goals.edit_goal(
+        db,
+        world.actor(world.poh),
+        goal.id,
+        goal_input(review_date=new_date),
+        version=goal.version,
+        today=today(),
+    )
+    world.patient_user.locale = "en"
+    db.commit()
+    page = login(world.patient_user).get("/meldingen").get_data(as_text=True)
+    assert format_date(new_date, "long", locale="en_GB") in page
+    assert format_date(today() + timedelta(days=5), "long", locale="en_GB") not in page
+    assert "moved" in page
 
 
 def test_an_unchanged_review_date_leaves_the_reminder_alone(db, world):

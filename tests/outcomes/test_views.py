@@ -66,9 +66,9 @@ def test_professional_page_and_review_block(db, world, login) -> None:
 def test_the_plan_pdf_holds_the_outcomes_on_request(db, world, login, monkeypatch) -> None:
     _arrange(db, world)
     seen = []
-    import zelfzorg.izp.views as izp_views
+    import zelfzorg.pdf
 
-    monkeypatch.setattr(izp_views, "render_pdf", lambda html, **kw: seen.append(html) or b"%PDF")
+    monkeypatch.setattr(zelfzorg.pdf, "render_pdf", lambda html, **kw: seen.append(html) or b"%PDF")
     client = login(world.patient_user)
     assert client.get(f"/patienten/{world.patient.id}/plan.pdf").status_code == 200
     assert client.get(f"/patienten/{world.patient.id}/plan.pdf?uitkomsten=1").status_code == 200

@@ -30,6 +30,8 @@ DECIMAL_POINT = re.compile(
     r"(?<![\w.])(?<!versie )(?<!version )(?<!artikel )(?<!\()\d+\.(?!\d{3}(?![\d.]))\d+(?![\d.])"
 )
 SECTION = re.compile(r"\d\.\d")
+# Month-first dates and twelve-hour times (Babel's "en", not the "en_GB" the app writes).
+US_FORMAT = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2}\b(?!/)|\b\d{1,2}:\d{2}\s?[AP]M\b")
 SPOKEN_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
 # Enum values that are ordinary Dutch words or written the same in Dutch (shown as is).
 DUTCH_WORDS = {
@@ -82,6 +84,21 @@ def code_words() -> frozenset[str]:
                 words |= {a for a in typing.get_args(value) if isinstance(a, str)}
     # Comparators and one-letter codes are not words a reader could mistake.
     return frozenset(w for w in words if re.fullmatch(r"[A-Za-z][\w-]+", w))
+
+
+@cache
+def dutch_units() -> re.Pattern[str]:
+    """A number with a unit written in Dutch ("6.000 stappen"): on an English page the
+    unit is English too ("6,000 steps"). The units come from the measurement types."""
+    from zelfzorg.izp.targets import MEASUREMENT_TYPES
+
+    units = {
+        kind.display_unit
+        for kind in MEASUREMENT_TYPES.values()
+        if kind.display_units[-1] != kind.display_unit
+    }
+    words = "|".join(map(re.escape, sorted(units)))
+    return re.compile(rf"\d\s+(?:{words})\b")
 
 
 @cache
@@ -176,6 +193,11 @@ def visible_text(html: str) -> list[str]:
 def problems(html: str, lang: str, names_in_data: tuple[str, ...] = ()) -> list[str]:
     """What is wrong on one page, each as a short quote. ``names_in_data`` (people's names
     such as the factories' "Patient 2") are data, not codes, and are left out."""
+    return text_problems(visible_text(html), lang, names_in_data)
+
+
+def text_problems(chunks: list[str], lang: str, names_in_data: tuple[str, ...] = ()) -> list[str]:
+    """The same checks on text that is no HTML: the lines of a PDF, the cells of a CSV."""
     found = []
     if lang == "nl":
         words, names = code_words() - DUTCH_WORDS, class_names() - DUTCH_NAMES
@@ -183,7 +205,7 @@ def problems(html: str, lang: str, names_in_data: tuple[str, ...] = ()) -> list[
         words = {w for w in code_words() if "_" in w or "-" in w}
         names = {n for n in class_names() if len(re.findall("[A-Z]", n)) > 1}
     msgids = dutch_msgids() if lang == "en" else frozenset()
-    for chunk in visible_text(html):
+    for chunk in chunks:
         for name in names_in_data:
             chunk = chunk.replace(name, "")
         chunk = NOT_WORDS.sub(" ", chunk)
@@ -196,6 +218,10 @@ def problems(html: str, lang: str, names_in_data: tuple[str, ...] = ()) -> list[
             found.append(f"ISO date {m.group(0)!r} in {chunk!r}")
         if lang == "nl" and not SECTION.fullmatch(chunk) and (m := DECIMAL_POINT.search(chunk)):
             found.append(f"decimal point {m.group(0)!r} in {chunk!r}")
+        if lang == "en" and (m := dutch_units().search(chunk)):
+            found.append(f"Dutch unit {m.group(0)!r} in {chunk!r}")
+        if m := US_FORMAT.search(chunk):
+            found.append(f"US date or time {m.group(0)!r} in {chunk!r}")
         if chunk in msgids:
             found.append(f"untranslated {chunk!r}")
     return found

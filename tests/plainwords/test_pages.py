@@ -42,11 +42,11 @@ def _names(db) -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
-def _report(bad: dict[str, list[str]]) -> str:
+def _report(bad: dict[str, list[str]], limit: int = 8) -> str:
     lines = []
     for url, found in sorted(bad.items()):
         lines.append(url)
-        lines += [f"    {p}" for p in sorted(set(found))[:8]]
+        lines += [f"    {p}" for p in sorted(set(found))[:limit]]
     return "\n".join(lines)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +19,7 @@ from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.inputs import check_text, parse_date, parse_id
 from zelfzorg.labels import label
-from zelfzorg.web import AMSTERDAM, NavItem, current_actor, local, roles_required
+from zelfzorg.web import AMSTERDAM, NavItem, current_actor, download, local, roles_required
 
 bp = Blueprint("audit", __name__)
 
@@ -116,21 +117,24 @@ def admin_export():
         object_type="AuditLog",
         detail=f"{len(entries)} entries",
     )
+    # The log's own values, for software (the hash covers them), are marked "(code)"; the
+    # columns for people are in the reader's words and formats.
     header = [
-        "id",
-        "time",
-        "user_id",
-        "user",
-        "role",
-        "organisation",
-        "patient_id",
-        "action",
-        "object_type",
-        "object_id",
-        "outcome",
-        "client_address",
-        "detail",
-        "hash",
+        "id (code)",
+        "time (code)",
+        "user_id (code)",
+        _("Wie"),
+        "role (code)",
+        "organisation (code)",
+        _("Patiëntnummer"),
+        "action (code)",
+        "object_type (code)",
+        "object_id (code)",
+        "outcome (code)",
+        _("IP-adres"),
+        "detail (code)",
+        "hash (code)",
+        _("Wanneer"),
         _("Rol"),
         _("Wat"),
         _("Actie"),
@@ -141,7 +145,7 @@ def admin_export():
             e.id,
             local(e.at).isoformat(),
             e.user_id,
-            e.user_name,
+            _("Patiëntaccount %(id)s", id=e.user_id) if e.role == "patient" else e.user_name,
             e.role,
             e.organisation,
             e.patient_id,
@@ -152,6 +156,7 @@ def admin_export():
             e.client_address,
             e.detail,
             e.hash,
+            format_datetime(local(e.at), "medium"),
             label("role", e.role),
             label("object_type", e.object_type),
             label("audit_action", e.action),
@@ -159,8 +164,4 @@ def admin_export():
         ]
         for e in entries
     )
-    return Response(
-        csv_bytes(header, rows),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": "attachment; filename=audit.csv"},
-    )
+    return download(csv_bytes(header, rows), "text/csv; charset=utf-8", "audit.csv")

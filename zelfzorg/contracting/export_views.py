@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
@@ -28,6 +28,9 @@ from zelfzorg.web import (
     language,
     roles_required,
     today,
+)
+from zelfzorg.web import (
+    download as file_download,
 )
 
 bp = Blueprint("contracting_exports", __name__)
@@ -91,11 +94,7 @@ def export(care_group_id: int, fmt: str):
     result = export_report(data, fmt, lang=lang, delimiter=delimiter)
     audit_export(session, actor.audit_subject, data, fmt)
     # Always a download: the HTML file carries its own styles, which the app's CSP would block.
-    return Response(
-        result.content,
-        mimetype=result.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{result.filename}"'},
-    )
+    return file_download(result.content, result.mimetype, result.filename)
 
 
 @bp.route("/zorggroep/exports", methods=["GET", "POST"])
@@ -141,8 +140,4 @@ def stop_schedule(schedule_id: int):
 @roles_required(*CAREGROUP)
 def download(file_id: int):
     stored = schedule.file_for(get_session(), current_actor(), file_id)
-    return Response(
-        stored.content,
-        mimetype=stored.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{stored.filename}"'},
-    )
+    return file_download(stored.content, stored.mimetype, stored.filename)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -28,6 +28,7 @@ from zelfzorg.models_base import utcnow
 from zelfzorg.web import (
     NavItem,
     current_actor,
+    download,
     error_text,
     language,
     roles_required,
@@ -448,11 +449,7 @@ def policy():
 @roles_required(Role.caregroup)
 def policy_pdf(version_id: int):
     version = records.policy_pdf(get_session(), current_actor(), version_id)
-    response = Response(version.pdf_data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{version.pdf_name or "beleid.pdf"}"'
-    )
-    return response
+    return download(version.pdf_data, "application/pdf", version.pdf_name or "beleid.pdf")
 
 
 @bp.route("/zorggroep/beleid/ontwikkelplan", methods=["GET", "POST"])

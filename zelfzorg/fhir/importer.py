@@ -35,6 +35,7 @@ from zelfzorg.fhir.resources import (
     PROGRAMME_SYSTEM,
 )
 from zelfzorg.inputs import parse_id
+from zelfzorg.izp.goals import GOAL_FIELDS
 from zelfzorg.patients.models import (
     PROGRAMME_CONDITION,
     Condition,
@@ -855,24 +856,19 @@ def _remember(session, resource_type: str, patient_id: int, key: str, record_id:
     )
 
 
-GOAL_IMPORTED = (
-    "title",
-    "domain",
-    "programmes",
-    "target_type",
-    "target_comparator",
-    "target_value",
-    "target_unit",
-    "due_date",
-    "lifecycle",
+#: What an imported goal sets: the goal's fields except those the practice plans or the
+#: agreement and review record (review date, achievement, who agreed when).
+NOT_IMPORTED = frozenset(
+    {"review_date", "achievement", "agreed_by_patient_at", "agreed_by_professional_at"}
 )
+GOAL_IMPORTED = tuple(name for name in GOAL_FIELDS if name not in NOT_IMPORTED)
 
 
 def _store_goal(session, item, patient, actor: Actor, subject, now: datetime) -> Outcome:
     """A goal in the patient's one plan (made when there is none, as the UI does); the same
     identifier again updates it through the UI's save (version, revision, goal history)."""
     from zelfzorg.contracting.history import record_goal_state
-    from zelfzorg.izp.goals import GOAL_FIELDS, save_goal
+    from zelfzorg.izp.goals import save_goal
     from zelfzorg.izp.history import created_changes, snapshot, write_revision
     from zelfzorg.izp.models import Goal
     from zelfzorg.izp.plans import create_plan, plan_for_patient

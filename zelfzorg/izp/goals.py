@@ -314,7 +314,10 @@ def save_goal(
     now: datetime,
     *,
     claimed: bool = False,
+    reviewed: bool = False,
 ) -> None:
+    """Write a changed goal (version, revision, target, history). A moved, held (``reviewed``)
+    or closed review rewrites the reminders already sent, whoever changed it and how."""
     changes = diff_fields(before, snapshot(goal, GOAL_FIELDS), GOAL_FIELDS)
     if not changes and not claimed:
         return
@@ -339,6 +342,10 @@ def save_goal(
     )
     session.flush()
     record_goal_state(session, goal, now)
+    if reviewed or {c.field for c in changes} & {"review_date", "lifecycle"}:
+        from zelfzorg.izp.jobs import update_review_reminders
+
+        update_review_reminders(session, goal, reviewed=reviewed)
 
 
 def goal_target_bounds(type_code: str, comparator: str, value: float) -> tuple[float | None, ...]:
@@ -452,10 +459,6 @@ def edit_goal(
         setattr(goal, name, values[name])
     reagree = _ask_agreement_again(goal, actor, before, now)
     save_goal(session, actor, goal, before, version, now)
-    if before["review_date"] != goal.review_date:
-        from zelfzorg.izp.jobs import move_review_reminders
-
-        move_review_reminders(session, goal)
     if reagree and actor.is_professional:
         _notify_patient_of_change(session, goal, now)
     elif reagree and actor.is_patient:

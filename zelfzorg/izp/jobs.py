@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.dates import format_date
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Role, User
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import Goal
+from zelfzorg.izp.pdca import is_closed
 from zelfzorg.notifications.jobs import register_job
 from zelfzorg.notifications.models import Notification
 from zelfzorg.notifications.services import endpoint_link, notify
+from zelfzorg.texts import format_locale
 
 REMIND_DAYS_AHEAD = 7
 KIND = "izp_review_due"
 MOVED = N_(
     'Het gesprek over uw doel "%(title)s" is verplaatst naar %(date)s. '
     "U krijgt een week van tevoren weer een herinnering."
+)
+REVIEWED = N_(
+    'Uw doel "%(title)s" is besproken. Het volgende gesprek is op %(date)s. '
+    "U krijgt een week van tevoren weer een herinnering."
+)
+CLOSED = N_('Uw doel "%(title)s" is afgerond of gestopt. Er is geen gesprek meer over gepland.')
+UNPLANNED = N_(
+    'Het gesprek over uw doel "%(title)s" gaat niet door op de eerder genoemde datum. '
+    "Uw zorgverlener spreekt een nieuwe datum met u af."
 )
 REMINDER = N_(
     'Over een week bespreekt u uw doel "%(title)s" met uw zorgverlener (op %(date)s). '
@@ -61,31 +73,53 @@ def reminder_key(goal_id: int, review_date: date) -> str:
     return f"izp-review:{goal_id}:{review_date.isoformat()}"
 
 
-def date_param(day: date) -> str:
-    return day.strftime("%d-%m-%Y")
+def date_param(day: date) -> dict[str, str]:
+    """The date as each language writes it (Babel), stored with the notification."""
+    return {
+        "nl": format_date(day, "long", locale=format_locale("nl")),
+        "en": format_date(day, "long", locale=format_locale("en")),
+    }
 
 
-def move_review_reminders(session: Session, goal: Goal) -> int:
-    """The review of ``goal`` was moved: a reminder sent for the old date now says the new
-    date (and is shown as new again), so the patient never prepares for the wrong day. The
-    job reminds again a week before the new date (its key holds the date)."""
-    if goal.review_date is None:
-        return 0
-    current = reminder_key(goal.id, goal.review_date)  # type: ignore[arg-type]
+def update_review_reminders(session: Session, goal: Goal, *, reviewed: bool = False) -> int:
+    """The review of ``goal`` was moved, held (``reviewed``) or will not happen (goal closed):
+    every reminder sent for another date, or for the review just held, is rewritten to say
+    what is planned now, so no reminder names a stale date. A moved review shows as new again.
+    The job reminds again a week before the new date (its key holds the date)."""
+    closed = is_closed(goal.lifecycle)
+    current = (
+        None
+        if goal.review_date is None or closed or reviewed
+        else reminder_key(goal.id, goal.review_date)  # type: ignore[arg-type]
+    )
     stale = session.exec(
         select(Notification).where(
             Notification.kind == KIND,
             col(Notification.key).startswith(f"izp-review:{goal.id}:"),
-            Notification.key != current,
         )
     ).all()
+    changed = 0
     for note in stale:
-        note.message = MOVED
-        note.params = {"title": goal.title, "date": date_param(goal.review_date)}
-        note.read_at = None
+        if note.key == current:
+            continue
+        if closed:
+            message, params = CLOSED, {"title": goal.title}
+        elif goal.review_date is None:
+            message, params = UNPLANNED, {"title": goal.title}
+        else:
+            message = REVIEWED if reviewed else MOVED
+            params = {"title": goal.title, "date": date_param(goal.review_date)}
+        if note.message == message and note.params == params:
+            continue
+        # Its date's key is freed: a review planned on that date again reminds again.
+        note.key = f"izp-review:{goal.id}:rewritten:{note.id}"
+        note.message, note.params = message, params
+        if message == MOVED:
+            note.read_at = None
         session.add(note)
+        changed += 1
     session.flush()
-    return len(stale)
+    return changed
 
 
 register_job("izp_review_reminders", review_reminders, hour=7)

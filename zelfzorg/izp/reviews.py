@@ -207,7 +207,7 @@ def review_goal(
     goal.lifecycle = outcome.lifecycle.value
     goal.achievement = outcome.achievement.value
     goal.review_date = outcome.next_review_date
-    save_goal(session, actor, goal, before, version, now, claimed=True)
+    save_goal(session, actor, goal, before, version, now, claimed=True, reviewed=True)
     invite_experience_questionnaire(
         session,
         patient_id=goal.patient_id,

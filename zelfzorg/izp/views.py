@@ -4,12 +4,9 @@ goals due for review, plan history and the plan PDF."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -47,7 +44,7 @@ from zelfzorg.izp.progress import Message
 from zelfzorg.izp.targets import MEASUREMENT_TYPES, display_unit
 from zelfzorg.leefstijl.services import eligibility_for
 from zelfzorg.patients.forms import CARE_TEAM_LABELS, PROGRAMME_EXPLANATIONS, PROGRAMME_LABELS
-from zelfzorg.pdf import render_pdf
+from zelfzorg.pdf import pdf_response
 from zelfzorg.web import (
     NavItem,
     current_actor,
@@ -783,13 +780,4 @@ def pdf(patient_id: int):
         get_session(), current_actor(), patient_id, today=today(), lang=language()
     )
     html = render_template("izp/plan_pdf.html", doc=document)
-    body = render_pdf(
-        html,
-        base_url=request.url_root,
-        static_dir=Path(current_app.static_folder) if current_app.static_folder else None,
-    )
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="zorgplan-{patient_id}.pdf"'},
-    )
+    return pdf_response(html, f"zorgplan-{patient_id}.pdf")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import force_locale, format_decimal, get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,11 +24,12 @@ from zelfzorg.izp.views import FIELD_LABELS, show_value, target_text
 from zelfzorg.leefstijl.referral_states import STATE_LABELS
 from zelfzorg.patients.forms import CARE_TEAM_LABELS, PROGRAMME_LABELS, SEX_CHOICES
 from zelfzorg.patients.services import open_patient
-from zelfzorg.pdf import render_pdf
+from zelfzorg.pdf import pdf_response
 from zelfzorg.privacy import erasure, export
 from zelfzorg.privacy.forms import ErasureOnBehalfForm, ErasureRequestForm, ExecuteForm, ReviewForm
 from zelfzorg.privacy.models import ErasureStatus
 from zelfzorg.telemonitoring.models import MeasurementSource
+from zelfzorg.texts import format_locale
 from zelfzorg.web import NavItem, current_actor, error_text, form_errors, roles_required, today
 
 bp = Blueprint("privacy", __name__)
@@ -54,8 +52,16 @@ STATUS_LABELS = {
 # --- the data as a PDF ---------------------------------------------------------------------------
 
 
+#: The overview is written to the patient: "agreed by you", not "by the patient".
+PATIENT_FIELD_LABELS = {
+    **FIELD_LABELS,
+    "agreed_by_patient_at": N_("Afgesproken door u"),
+    "agreed_by_professional_at": N_("Afgesproken door uw zorgverlener"),
+}
+
+
 def _pdf_response(patient_id: int, lang: str, filename: str) -> Response:
-    with force_locale(lang):
+    with force_locale(format_locale(lang)):
         document = export.data_document(
             get_session(), current_actor(), patient_id, today=today(), lang=lang
         )
@@ -68,22 +74,12 @@ def _pdf_response(patient_id: int, lang: str, filename: str) -> Response:
             sex_labels=dict(SEX_CHOICES),
             source_labels=SOURCE_LABELS,
             state_labels=STATE_LABELS,
-            field_labels=FIELD_LABELS,
+            field_labels=PATIENT_FIELD_LABELS,
             show_value=show_value,
             target_text=target_text,
             short=export.short,
-            number=format_decimal,
         )
-    body = render_pdf(
-        html,
-        base_url=request.url_root,
-        static_dir=Path(current_app.static_folder) if current_app.static_folder else None,
-    )
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return pdf_response(html, filename)
 
 
 @bp.get("/mijn/gegevens.pdf")

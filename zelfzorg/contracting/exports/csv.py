@@ -6,6 +6,8 @@ for Dutch Excel, which also writes percentages with a decimal comma.
 
 from __future__ import annotations
 
+from babel.dates import format_date
+
 from zelfzorg.contracting.exports.common import (
     HIDDEN_LABELS,
     KIND_LABELS,
@@ -18,6 +20,7 @@ from zelfzorg.contracting.exports.common import (
 from zelfzorg.contracting.suppression import SuppressedReport
 from zelfzorg.csvexport import csv_bytes
 from zelfzorg.errors import N_
+from zelfzorg.texts import format_locale
 
 DELIMITERS = (",", ";")
 
@@ -47,6 +50,11 @@ def report_csv(view: SuppressedReport, *, lang: str = "nl", delimiter: str = ","
     comma = delimiter == ";"
     data = view.report
     lines = []
+    # Dates as the language writes them in a spreadsheet (01-01-2025, 01/01/2025): Babel.
+    period_start, period_end = (
+        format_date(day, "short", locale=format_locale(lang))
+        for day in (data.period_start, data.period_end)
+    )
     for row in rows(view):
         cell = row.cell
         key, value = stratum_label(cell.stratum, lang)
@@ -68,8 +76,8 @@ def report_csv(view: SuppressedReport, *, lang: str = "nl", delimiter: str = ","
                 else (f"{mean:.2f}".replace(".", ",") if comma else f"{mean:.2f}"),
                 "" if statement is None else tr(N_("ja") if statement else N_("nee"), lang),
                 tr(HIDDEN_LABELS[cell.hidden], lang) if cell.suppressed else "",
-                data.period_start.isoformat(),
-                data.period_end.isoformat(),
+                period_start,
+                period_end,
                 str(data.definition_version),
                 data.fingerprint,
             ]
