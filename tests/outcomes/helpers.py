@@ -9,6 +9,7 @@ from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.assessment.versions import current_version, sync_builtins
 from zelfzorg.patients.models import Patient, Programme, Sex
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
+from zelfzorg.telemonitoring.types import load_types
 
 TODAY = date(2026, 3, 2)
 RECENT = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -16,13 +17,18 @@ RECENT = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 PEER_BORN = date(1950, 6, 1)
 
 
-def measure(db, patient: Patient, value: float, *, at: datetime = RECENT, code: str = "hba1c"):
-    unit = {"hba1c": "mmol/mol", "bp_systolic": "mm[Hg]", "bmi": "kg/m2"}[code]
+def measure(
+    db, patient: Patient, value: float | str, *, at: datetime = RECENT, code: str = "hba1c"
+):
+    """A current measurement; a str value is a coded state (smoking_status)."""
+    mtype = load_types()[code]
+    coded = isinstance(value, str)
     row = Measurement(
         patient_id=patient.id,
         type_code=code,
-        value=value,
-        unit=unit,
+        value=None if coded else value,
+        value_code=value if coded else None,
+        unit=mtype.unit or "",
         measured_at=at,
         source=MeasurementSource.professional,
     )
