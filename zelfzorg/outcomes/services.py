@@ -30,7 +30,7 @@ and PostgreSQL alike (integer counts, so both give the same numbers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -145,6 +145,7 @@ class ProgrammeOutcomes:
 class Dashboard:
     patient: Patient
     programmes: list[ProgrammeOutcomes]
+    like_me: list = field(default_factory=list)  # likeme.LikeMe per open measurable goal
 
 
 NO_RECENT = N_("Er is geen waarde van de afgelopen %(months)s maanden.")
@@ -545,6 +546,12 @@ def dashboard(session: Session, actor: Actor, *, patient_id: int, today: date) -
     chosen.sort(key=lambda s: list(Programme).index(s.programme))
     if care_group_id is None:
         return Dashboard(patient, [])
+    # Imported here: likeme builds on this module's cohort and rounding.
+    from zelfzorg.outcomes.likeme import open_measurable_goals, patients_like_me
+
+    goals = open_measurable_goals(session, patient.id) if chosen else []
     return Dashboard(
-        patient, [programme_outcomes(session, s, patient, care_group_id, today) for s in chosen]
+        patient,
+        [programme_outcomes(session, s, patient, care_group_id, today) for s in chosen],
+        patients_like_me(session, goals, chosen, patient, care_group_id, today),
     )
