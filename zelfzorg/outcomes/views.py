@@ -14,9 +14,10 @@ from zelfzorg.accounts.models import Role
 from zelfzorg.assessment.instruments import builtin_instruments
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_
-from zelfzorg.outcomes import services
+from zelfzorg.outcomes import likeme, services
+from zelfzorg.outcomes.likeme import LikeMe
 from zelfzorg.outcomes.services import Dashboard, OutcomeResult
-from zelfzorg.telemonitoring.types import format_number, load_types
+from zelfzorg.telemonitoring.types import COMPARATOR_SYMBOLS, format_number, load_types
 from zelfzorg.web import NavItem, current_actor, roles_required, today
 
 bp = Blueprint("outcomes", __name__)
@@ -127,12 +128,55 @@ def label_text(label: str | None, *, patient: bool) -> str:
     return texts.get(label or "", "")
 
 
+@dataclass(frozen=True)
+class ShownLikeMe:
+    """One goal of "patients like me" as the templates show it."""
+
+    goal_id: int
+    title: str
+    target: str  # "Bovendruk < 140 mmHg"
+    programme: str  # the outcome set's title: whose comparable patients
+    text: str  # the share in words, or why nothing is said
+
+
+def shown_like_me(item: LikeMe, lang: str, *, patient: bool) -> ShownLikeMe:
+    goal = item.goal
+    mtype = load_types().get(goal.target_type or "")
+    name = mtype.label(lang) if mtype else (goal.target_type or "")
+    value = mtype.format_value(goal.target_value, lang) if mtype else str(goal.target_value)
+    symbol = COMPARATOR_SYMBOLS.get(goal.target_comparator or "", goal.target_comparator or "")
+    minimum = item.outcome_set.rule.minimum_group
+    if item.share is None:
+        text = _(item.reason or likeme.TOO_FEW_GOALS, minimum=minimum)
+    elif patient:
+        text = _(
+            "Van elke 100 vergelijkbare patiënten met een vergelijkbaar doel bereikten er "
+            "ongeveer %(share)s hun doel binnen een jaar.",
+            share=item.share,
+        )
+    else:
+        text = _(
+            "Ongeveer %(share)s van elke 100 vergelijkbare patiënten (minstens %(minimum)s) met "
+            "een vergelijkbaar doel bereikten het binnen een jaar.",
+            share=item.share,
+            minimum=minimum,
+        )
+    return ShownLikeMe(
+        goal_id=int(goal.id or 0),
+        title=goal.title,
+        target=f"{name} {symbol} {value}",
+        programme=item.outcome_set.title.get(lang),
+        text=text,
+    )
+
+
 def _context(board: Dashboard, *, patient: bool) -> dict:
     lang = _lang()
     return {
         "board": board,
         "lang": lang,
         "blocks": [(block, [shown(r, lang) for r in block.results]) for block in board.programmes],
+        "like_me": [shown_like_me(item, lang, patient=patient) for item in board.like_me],
         "label_text": lambda label: label_text(label, patient=patient),
         "for_patient": patient,
     }
