@@ -53,4 +53,3 @@ def test_review_screen_statements_do_not_grow_with_the_comparison_group(
     for html in (small_html, large_html):
         assert "percentiel" in html and "Patiënten zoals deze" in html
     assert "Ongeveer" in large_html
-
