@@ -301,13 +301,16 @@ def in_process(app, engine, who: Personas, repeat: int) -> list[Row]:
     )
 
     # Issue 16: the goal review screen with its outcome block (one comparison statement per
-    # programme over the care group) for a DM2 patient of the largest practice.
+    # programme over the care group, and one "patients like me" statement for the patient's
+    # measurable goals) for a DM2 patient of the largest practice, a goal with a measurable
+    # target first so that "patients like me" is part of what is timed.
     with engine.connect() as conn:
         review_goal = conn.execute(
             sa.text(
                 "SELECT g.id FROM goal g JOIN patient p ON p.id = g.patient_id WHERE "
                 "p.practice_id = :pr AND g.patient_id IN (SELECT patient_id FROM enrolment "
-                "WHERE programme = 'DM2' AND end_date IS NULL) ORDER BY g.id LIMIT 1"
+                "WHERE programme = 'DM2' AND end_date IS NULL) "
+                "ORDER BY CASE WHEN g.target_type IS NULL THEN 1 ELSE 0 END, g.id LIMIT 1"
             ),
             {"pr": who.practice_id},
         ).scalar_one()

@@ -50,6 +50,7 @@ INSTRUMENT_KINDS = {
     "self_efficacy": N_("Vertrouwen in omgaan met uw aandoening"),
     "experience": N_("Ervaring met de zorg"),
     "well_being": N_("Vragenlijst welbevinden"),
+    "symptoms": N_("Vragenlijst klachten"),
 }
 # Which part of the record: every model class name and every audit object type.
 OBJECT_TYPES = {

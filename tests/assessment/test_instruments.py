@@ -42,7 +42,7 @@ def fixture_data(name: str) -> dict[str, Any]:
 
 def test_builtins_are_activation_semcd6_and_sdm_experience() -> None:
     found = builtin_instruments()
-    assert set(found) == {"activation", "semcd6", "sdm_experience", "who5"}
+    assert set(found) == {"activation", "semcd6", "sdm_experience", "who5", "hf_symptoms"}
     assert found["activation"].kind is InstrumentKind.ACTIVATION
     assert found["semcd6"].kind is InstrumentKind.SELF_EFFICACY
     assert found["sdm_experience"].kind is InstrumentKind.EXPERIENCE

@@ -40,10 +40,10 @@ def count_queries(engine):
 
 
 def test_builtins_are_stored_once_however_often_they_are_synced(db):
-    assert sync_builtins(db) == 4
+    assert sync_builtins(db) == 5
     assert sync_builtins(db) == 0
     codes = sorted(v.code for v in db.exec(select(InstrumentVersion)).all())
-    assert codes == ["activation", "sdm_experience", "semcd6", "who5"]
+    assert codes == ["activation", "hf_symptoms", "sdm_experience", "semcd6", "who5"]
 
 
 def test_loading_a_new_version_makes_it_current_and_keeps_the_old_one(db):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.factories import make_patient
 from tests.izp.helpers import active_goal
-from tests.outcomes.helpers import measure, peers, questionnaire
+from tests.outcomes.helpers import PEER_BORN, goal, measure, peers, questionnaire
 from zelfzorg.models_base import utcnow
+from zelfzorg.patients.models import Programme, Sex
 
 
 def _arrange(db, world):
@@ -84,3 +86,66 @@ def test_english(db, world, login) -> None:
     db.commit()
     html = login(world.patient_user).get("/mijn/vergelijken").get_data(as_text=True)
     assert "How am I doing compared with others?" in html
+
+
+def _like_me_peers(db, world, reached: int = 12, missed: int = 8):
+    start = utcnow() - timedelta(days=500)
+    for index in range(reached + missed):
+        (peer,) = peers(db, world.practice, [None], programmes=(Programme.CVRM,))
+        goal(db, peer, created=start)
+        value = 131 if index < reached else 151
+        measure(db, peer, value, code="bp_systolic", at=start + timedelta(days=90))
+
+
+def test_patients_like_me_on_the_patient_page_and_in_the_review_block(db, world, login) -> None:
+    _arrange(db, world)
+    _like_me_peers(db, world)
+    mine = active_goal(db, world)
+    db.commit()
+    html = login(world.patient_user).get("/mijn/vergelijken").get_data(as_text=True)
+    assert "Mensen zoals ik: wie bereikte een vergelijkbaar doel?" in html
+    assert mine.title in html
+    assert (
+        "Van elke 100 vergelijkbare patiënten met een vergelijkbaar doel bereikten er ongeveer "
+        "60 hun doel binnen een jaar." in html
+    )
+    # Nothing of the peers: not their values (131, 151) nor their goals' titles.
+    assert "131" not in html and "151" not in html and "Bloeddruk omlaag" not in html
+    review = login(world.poh).get(f"/doelen/{mine.id}/evaluatie").get_data(as_text=True)
+    assert "Patiënten zoals deze: vergelijkbare doelen binnen een jaar bereikt" in review
+    assert "Ongeveer 60 van elke 100 vergelijkbare patiënten (minstens 20)" in review
+
+
+def test_patients_like_me_says_too_few(db, world, login) -> None:
+    _arrange(db, world)
+    _like_me_peers(db, world, reached=10, missed=9)
+    active_goal(db, world)
+    db.commit()
+    html = login(world.patient_user).get("/mijn/vergelijken").get_data(as_text=True)
+    assert "Te weinig vergelijkbare patiënten met een vergelijkbaar doel (minder dan 20)" in html
+
+
+def test_smoking_and_weight_trend_on_the_page(db, world, login) -> None:
+    """The coded and trend outcomes in words, with the reason there is no percentile."""
+    recent = utcnow() - timedelta(days=10)
+    subject = make_patient(
+        db,
+        world.practice,
+        sex=Sex.female,
+        born=PEER_BORN,
+        programmes=(Programme.COPD, Programme.hartfalen),
+    )
+    for index in range(20):
+        (peer,) = peers(db, world.practice, [None], programmes=(Programme.COPD,))
+        measure(db, peer, "current" if index < 4 else "never", code="smoking_status", at=recent)
+    measure(db, subject, "current", code="smoking_status", at=recent - timedelta(days=200))
+    measure(db, subject, "former", code="smoking_status", at=recent)
+    measure(db, subject, 80.0, code="weight", at=utcnow() - timedelta(days=40))
+    measure(db, subject, 81.5, code="weight", at=recent)
+    db.commit()
+    html = login(world.poh).get(f"/patienten/{subject.id}/uitkomsten").get_data(as_text=True)
+    assert "Gestopt met roken" in html and "beter (was: Rookt)" in html
+    assert "Dit is geen getal maar een toestand: daarom geen percentiel." in html
+    assert "Ongeveer 80 van elke 100 vergelijkbare patiënten roken niet." in html
+    assert "+1,5 kg in 28 dagen" in html
+    assert "Een daling is beter." in html

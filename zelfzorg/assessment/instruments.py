@@ -6,7 +6,8 @@ The file format, with every field that exists::
 
     code: activation                 # [a-z][a-z0-9_]*, max 50; the same across versions
     version: "1.0"                   # text, max 20: quote it (YAML reads 1.10 as 1.1)
-    kind: activation                 # activation | self_efficacy | experience | well_being
+    kind: activation                 # activation | self_efficacy | experience | well_being |
+                                     #   symptoms
     title: {nl: ..., en: ...}
     intro: {nl: ..., en: ...}
     notes: ...                       # optional, English, for administrators (source, licence)
@@ -76,6 +77,7 @@ class InstrumentKind(StrEnum):
     SELF_EFFICACY = "self_efficacy"
     EXPERIENCE = "experience"
     WELL_BEING = "well_being"
+    SYMPTOMS = "symptoms"
 
 
 class ScoringMethod(StrEnum):

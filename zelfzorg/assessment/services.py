@@ -52,7 +52,12 @@ OBJECT = "AssessmentResponse"
 # Paths for notification links (services know no Flask); tests check them against url_for.
 _VERSION_JOIN = col(InstrumentVersion.id) == AssessmentResponse.instrument_version_id
 # Kinds a patient or professional may start freely; experience comes by invitation only.
-STARTABLE = (InstrumentKind.ACTIVATION, InstrumentKind.SELF_EFFICACY, InstrumentKind.WELL_BEING)
+STARTABLE = (
+    InstrumentKind.ACTIVATION,
+    InstrumentKind.SELF_EFFICACY,
+    InstrumentKind.WELL_BEING,
+    InstrumentKind.SYMPTOMS,
+)
 
 
 def local_date(moment: datetime) -> date:

@@ -1,4 +1,5 @@
-"""Daily reminder to patients whose well-being questionnaire (the outcome sets' PROM) is due.
+"""Daily reminders to patients whose well-being or symptom questionnaire (the outcome sets' PROMs)
+is due.
 
 The PROM follows the programme's assessment schedule: the care group's interval after the last
 completed one, or the enrolment start when there is none (``due_assessments``), for patients
@@ -45,3 +46,24 @@ def remind_due_wellbeing(session: Session, today: date) -> str:
 
 
 register_job(JOB_NAME, remind_due_wellbeing)
+
+SYMPTOMS_JOB_NAME = "symptom_diary_due_reminders"
+SYMPTOMS_KIND = "symptoms_due"
+SYMPTOMS_MESSAGE = N_("Het is tijd om de vragenlijst over uw klachten in te vullen.")
+
+
+def remind_due_symptoms(session: Session, today: date) -> str:
+    """The same for the symptom PROM (heart failure's symptom diary), on the same schedule."""
+    due = due_assessments(
+        session,
+        today=today,
+        horizon_days=0,
+        kind=InstrumentKind.SYMPTOMS,
+        programmes=prom_programmes(InstrumentKind.SYMPTOMS),
+    )
+    return send_due_reminders(
+        session, due, kind=SYMPTOMS_KIND, message=SYMPTOMS_MESSAGE, what="symptom diary"
+    )
+
+
+register_job(SYMPTOMS_JOB_NAME, remind_due_symptoms)

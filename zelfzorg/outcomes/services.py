@@ -30,8 +30,8 @@ and PostgreSQL alike (integer counts, so both give the same numbers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -44,6 +44,7 @@ from zelfzorg.outcomes.sets import ComparisonRule, Outcome, OutcomeSet, outcome_
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
 from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.types import load_types
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BETTER, AS, WORSE = "better", "as", "worse"
@@ -106,6 +107,7 @@ class Change:
     difference: float
     direction: str  # up | down | same
     judgement: str  # better | worse | same
+    previous_code: str | None = None  # coded outcomes: the previous state
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ class OutcomeResult:
     percentile: int | None  # rounded; None = no comparison
     label: str | None  # better | as | worse
     reason: str | None  # Dutch msgid when there is no comparison
+    code: str | None = None  # coded outcomes: the patient's state (an option code)
+    share_good: int | None = None  # coded: rounded share of comparable patients in `good`
 
     @property
     def compared(self) -> bool:
@@ -141,10 +145,19 @@ class ProgrammeOutcomes:
 class Dashboard:
     patient: Patient
     programmes: list[ProgrammeOutcomes]
+    like_me: list = field(default_factory=list)  # likeme.LikeMe per open measurable goal
 
 
 NO_RECENT = N_("Er is geen waarde van de afgelopen %(months)s maanden.")
 NO_VALUE = N_("Er is nog geen waarde.")
+NO_TREND = N_(
+    "Er is geen meting van de afgelopen %(days)s dagen en van de %(days)s dagen daarvoor: "
+    "daarom is er geen verandering."
+)
+NOT_A_NUMBER = N_(
+    "Dit is geen getal maar een toestand: daarom geen percentiel. U ziet wel hoeveel "
+    "vergelijkbare patiënten in de betere toestand zijn."
+)
 TOO_FEW = N_(
     "Te weinig vergelijkbare patiënten (minder dan %(minimum)s) met een recente waarde: "
     "daarom vergelijken we niet."
@@ -153,6 +166,21 @@ TOO_FEW = N_(
 
 def _key(source: str, reads: str) -> tuple[str, str]:
     return source, reads
+
+
+def outcome_key(outcome: Outcome) -> tuple[str, str]:
+    """The (source, reads) of an outcome's rows in the comparison statement: coded and trend
+    rows carry the outcome's own code (they are computed per outcome)."""
+    if outcome.is_coded or outcome.is_trend:
+        return outcome.source, outcome.code
+    return outcome.source, outcome.reads
+
+
+def shown_share(good: int, total: int) -> int:
+    """The share (0-100) of ``good`` in ``total``, rounded to PERCENTILE_STEP and kept within
+    5-95: "all" or "none" of the comparable patients is never said (privacy)."""
+    step = PERCENTILE_STEP
+    return min(100 - step, max(step, shown_percentile(good / total * 100)))
 
 
 def comparable_patients(
@@ -177,39 +205,52 @@ def comparable_patients(
     return cohort
 
 
-def comparison_statement(
-    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
-) -> sa.Select:
-    """One SELECT: per outcome the patient's latest and previous value and the counts of
-    comparable patients doing worse, the same and better (by value), with their group size."""
-    rule = outcome_set.rule
-    since = _utc_start(months_before(today, rule.window_months))
-    cohort = comparable_patients(outcome_set, patient, care_group_id, today)
-    measured = [o.reads for o in outcome_set.outcomes if o.source == "measurement"]
-    asked = [o.reads for o in outcome_set.outcomes if o.source == "questionnaire"]
-    # The patient's own rows (any age: the previous value may be old) and the comparable
-    # patients' rows in the window only (their latest in the window is their latest overall
-    # when that is recent, and nothing when it is not): two index-friendly parts per source,
-    # so the window function never ranks years of other patients' readings.
+def _trend_bounds(today: date, days: int) -> tuple[datetime, datetime]:
+    """(start of the last ``days`` days, start of the ``days`` before them), in UTC."""
+    return _utc_start(today - timedelta(days=days)), _utc_start(today - timedelta(days=2 * days))
+
+
+def _no_code() -> sa.ColumnElement:
+    return sa.cast(sa.null(), sa.String).label("code")
+
+
+def _ranked_parts(
+    outcome_set: OutcomeSet, patient: Patient, cohort: sa.Select, today: date, since: datetime
+) -> list[sa.Select]:
+    """The rows of every outcome, ranked newest first per patient (``rn``), as union parts with
+    the columns patient_id, source, reads, value, code, at, rn.
+
+    Plain measurements and questionnaires: the patient's own rows (any age: the previous value
+    may be old) and the comparable patients' rows in the window only (their latest in the window
+    is their latest overall when that is recent, and nothing when it is not): two index-friendly
+    parts per source, so the window function never ranks years of other patients' readings.
+    A coded outcome reads 1 for a state in ``good``, else 0 (``code`` keeps the state); a trend
+    is one row per patient (rn 1): the newest value of the last ``days`` days minus the newest of
+    the ``days`` before, so it has no previous value.
+    """
+    measured = sorted({o.reads for o in outcome_set.outcomes if o.source == "measurement"})
+    asked = sorted({o.reads for o in outcome_set.outcomes if o.source == "questionnaire"})
     whos = (
         lambda c: c == patient.id,
         lambda c: sa.and_(c.in_(cohort), c != patient.id),
     )
-    parts = []
+    at = col(Measurement.measured_at)
+    newest_measurement = (at.desc(), col(Measurement.id).desc())
+    parts: list[sa.Select] = []
     for index, who in enumerate(whos):
         if measured:
-            at = col(Measurement.measured_at)
             parts.append(
                 select(
                     col(Measurement.patient_id).label("patient_id"),
                     sa.literal("measurement").label("source"),
                     col(Measurement.type_code).label("reads"),
                     col(Measurement.value).label("value"),
+                    _no_code(),
                     at.label("at"),
                     func.row_number()
                     .over(
                         partition_by=(Measurement.patient_id, Measurement.type_code),
-                        order_by=(at.desc(), col(Measurement.id).desc()),
+                        order_by=newest_measurement,
                     )
                     .label("rn"),
                 ).where(
@@ -217,6 +258,30 @@ def comparison_statement(
                     col(Measurement.type_code).in_(measured),
                     col(Measurement.superseded_at).is_(None),
                     col(Measurement.value).is_not(None),
+                    *([at >= since] if index else []),
+                )
+            )
+        for outcome in (o for o in outcome_set.outcomes if o.is_coded):
+            known = [option.code for option in load_types()[outcome.reads].options]
+            state = col(Measurement.value_code)
+            parts.append(
+                select(
+                    col(Measurement.patient_id).label("patient_id"),
+                    sa.literal("coded").label("source"),
+                    sa.literal(outcome.code).label("reads"),
+                    sa.cast(sa.case((state.in_(outcome.good), 1), else_=0), sa.Float).label(
+                        "value"
+                    ),
+                    state.label("code"),
+                    at.label("at"),
+                    func.row_number()
+                    .over(partition_by=Measurement.patient_id, order_by=newest_measurement)
+                    .label("rn"),
+                ).where(
+                    who(col(Measurement.patient_id)),
+                    Measurement.type_code == outcome.reads,
+                    col(Measurement.superseded_at).is_(None),
+                    state.in_(known),
                     *([at >= since] if index else []),
                 )
             )
@@ -228,6 +293,7 @@ def comparison_statement(
                     sa.literal("questionnaire").label("source"),
                     col(AssessmentResponse.instrument_code).label("reads"),
                     col(AssessmentResponse.score).label("value"),
+                    _no_code(),
                     done.label("at"),
                     func.row_number()
                     .over(
@@ -247,15 +313,71 @@ def comparison_statement(
                     done >= since if index else done.is_not(None),
                 )
             )
+    for outcome in (o for o in outcome_set.outcomes if o.is_trend):
+        recent_from, earlier_from = _trend_bounds(today, outcome.days)
+
+        def newest(
+            low: datetime, high: datetime | None, name: str, reads: str = outcome.reads
+        ) -> sa.Subquery:
+            return (
+                select(
+                    col(Measurement.patient_id).label("patient_id"),
+                    col(Measurement.value).label("value"),
+                    at.label("at"),
+                    func.row_number()
+                    .over(partition_by=Measurement.patient_id, order_by=newest_measurement)
+                    .label("rn"),
+                )
+                .where(
+                    sa.or_(
+                        Measurement.patient_id == patient.id,
+                        col(Measurement.patient_id).in_(cohort),
+                    ),
+                    Measurement.type_code == reads,
+                    col(Measurement.superseded_at).is_(None),
+                    col(Measurement.value).is_not(None),
+                    at >= low,
+                    *([at < high] if high is not None else []),
+                )
+                .subquery(name)
+            )
+
+        now = newest(recent_from, None, f"trend_now_{outcome.code}")
+        before = newest(earlier_from, recent_from, f"trend_before_{outcome.code}")
+        parts.append(
+            select(
+                now.c.patient_id,
+                sa.literal("trend").label("source"),
+                sa.literal(outcome.code).label("reads"),
+                (now.c.value - before.c.value).label("value"),
+                _no_code(),
+                now.c.at,
+                now.c.rn,
+            )
+            .select_from(now)
+            .join(before, before.c.patient_id == now.c.patient_id)
+            .where(now.c.rn == 1, before.c.rn == 1)
+        )
+    return parts
+
+
+def comparison_statement(
+    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+) -> sa.Select:
+    """One SELECT: per outcome the patient's latest and previous value and the counts of
+    comparable patients doing worse, the same and better (by value), with their group size."""
+    rule = outcome_set.rule
+    since = _utc_start(months_before(today, rule.window_months))
+    cohort = comparable_patients(outcome_set, patient, care_group_id, today)
     # A CTE: computed once, read by mine, previous and others.
-    ranked = sa.union_all(*parts).cte("ranked")
+    ranked = sa.union_all(*_ranked_parts(outcome_set, patient, cohort, today, since)).cte("ranked")
     mine = (
-        select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.at)
+        select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.code, ranked.c.at)
         .where(ranked.c.patient_id == patient.id, ranked.c.rn == 1)
         .subquery("mine")
     )
     previous = (
-        select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.at)
+        select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.code, ranked.c.at)
         .where(ranked.c.patient_id == patient.id, ranked.c.rn == 2)
         .subquery("previous")
     )
@@ -273,8 +395,10 @@ def comparison_statement(
             mine.c.source,
             mine.c.reads,
             mine.c.value,
+            mine.c.code,
             mine.c.at,
             previous.c.value.label("previous_value"),
+            previous.c.code.label("previous_code"),
             previous.c.at.label("previous_at"),
             func.count(others.c.value).label("group_size"),
             count_when(others.c.value < mine.c.value).label("lower"),
@@ -298,8 +422,10 @@ def comparison_statement(
             mine.c.source,
             mine.c.reads,
             mine.c.value,
+            mine.c.code,
             mine.c.at,
             previous.c.value,
+            previous.c.code,
             previous.c.at,
         )
     )
@@ -309,12 +435,15 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _change(outcome: Outcome, value: float, previous: float | None, previous_at) -> Change | None:
+def _change(outcome: Outcome, value: float, row) -> Change | None:
+    previous, previous_at = row.previous_value, row.previous_at
     if previous is None or previous_at is None:
         return None
+    previous = float(previous)
     difference = value - previous
+    code = row.previous_code
     if difference == 0:
-        return Change(previous, _as_utc(previous_at), 0.0, "same", "same")
+        return Change(previous, _as_utc(previous_at), 0.0, "same", "same", code)
     improved = (difference > 0) == outcome.higher_is_better
     return Change(
         previous,
@@ -322,6 +451,7 @@ def _change(outcome: Outcome, value: float, previous: float | None, previous_at)
         difference,
         "up" if difference > 0 else "down",
         "better" if improved else "worse",
+        code,
     )
 
 
@@ -337,20 +467,40 @@ def programme_outcomes(
     }
     results = []
     for outcome in outcome_set.outcomes:
-        row = rows.get(_key(outcome.source, outcome.reads))
+        row = rows.get(outcome_key(outcome))
         if row is None:
-            results.append(OutcomeResult(outcome, None, None, None, None, 0, None, None, NO_VALUE))
+            reason = NO_TREND if outcome.is_trend else NO_VALUE
+            results.append(OutcomeResult(outcome, None, None, None, None, 0, None, None, reason))
             continue
         at = _as_utc(row.at)
         value = float(row.value)
         if at < since:
             results.append(OutcomeResult(outcome, None, None, at, None, 0, None, None, NO_RECENT))
             continue
-        change = _change(outcome, value, row.previous_value, row.previous_at)
+        change = _change(outcome, value, row)
         size = int(row.group_size)
         if size < rule.minimum_group:
             results.append(
-                OutcomeResult(outcome, value, at, None, change, size, None, None, TOO_FEW)
+                OutcomeResult(outcome, value, at, None, change, size, None, None, TOO_FEW, row.code)
+            )
+            continue
+        if outcome.is_coded:
+            # The others in the good state: those equal to a good patient, higher than a not.
+            good = int(row.equal) if value == 1 else int(row.higher)
+            results.append(
+                OutcomeResult(
+                    outcome,
+                    value,
+                    at,
+                    None,
+                    change,
+                    size,
+                    None,
+                    None,
+                    NOT_A_NUMBER,
+                    row.code,
+                    shown_share(good, size),
+                )
             )
             continue
         worse = int(row.higher) if not outcome.higher_is_better else int(row.lower)
@@ -396,6 +546,12 @@ def dashboard(session: Session, actor: Actor, *, patient_id: int, today: date) -
     chosen.sort(key=lambda s: list(Programme).index(s.programme))
     if care_group_id is None:
         return Dashboard(patient, [])
+    # Imported here: likeme builds on this module's cohort and rounding.
+    from zelfzorg.outcomes.likeme import open_measurable_goals, patients_like_me
+
+    goals = open_measurable_goals(session, patient.id) if chosen else []
     return Dashboard(
-        patient, [programme_outcomes(session, s, patient, care_group_id, today) for s in chosen]
+        patient,
+        [programme_outcomes(session, s, patient, care_group_id, today) for s in chosen],
+        patients_like_me(session, goals, chosen, patient, care_group_id, today),
     )

@@ -15,12 +15,23 @@ The file format, with every field that exists::
     outcomes:                        # display order; codes unique
       - code: hba1c                  # [a-z][a-z0-9_]*, max 40
         name: {nl: ..., en: ...}
-        source: measurement          # measurement (a type code) | questionnaire (an instrument)
+        source: measurement          # measurement | questionnaire | trend | coded
         reads: hba1c                 # measurement type code or instrument code
-        better: lower                # higher | lower
+        better: lower                # higher | lower (not with coded)
+      - code: weight_trend           # trend: the change of a quantity over the last `days`
+        source: trend                #   (newest value of the last 28 days minus the newest of
+        reads: weight                #   the 28 days before); compared as a number
+        days: 28                     # only (and required) with trend: 7-90
+        better: lower
+      - code: smoking                # coded: a coded measurement type; `good` lists the
+        source: coded                #   option codes that count as the better state, and the
+        reads: smoking_status        #   comparison is the share of comparable patients in
+        good: [never, former]        #   it (no percentile: a state is not a number)
+        good_label: {nl: roken niet, en: do not smoke}   # "About 85 of every 100 ... <label>"
 
-Unknown fields are errors, so typos never pass; a measurement type must be a quantity of the
-telemonitoring catalogue and an instrument one of the built-in instruments.
+Unknown fields are errors, so typos never pass; a measurement or trend type must be a quantity
+of the telemonitoring catalogue, a coded one a coded type whose options include every `good`
+code, and an instrument one of the built-in instruments.
 """
 
 from __future__ import annotations
@@ -44,7 +55,8 @@ from zelfzorg.texts import Text
 DATA_DIR = Path(__file__).parent / "data"
 PRIVACY_FLOOR = 20
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-SOURCES = ("measurement", "questionnaire")
+SOURCES = ("measurement", "questionnaire", "trend", "coded")
+TREND_DAYS = (7, 90)
 DIRECTIONS = ("higher", "lower")
 
 
@@ -70,13 +82,30 @@ class ComparisonRule:
 class Outcome:
     code: str
     name: Text
-    source: str  # measurement | questionnaire
+    source: str  # measurement | questionnaire | trend | coded
     reads: str
-    better: str  # higher | lower
+    better: str  # higher | lower (coded: higher, the good state counting 1)
+    days: int = 0  # trend: the period in days
+    good: tuple[str, ...] = ()  # coded: the option codes of the better state
+    good_label: Text | None = None  # coded: the better state as a plural verb ("roken niet")
 
     @property
     def higher_is_better(self) -> bool:
         return self.better == "higher"
+
+    @property
+    def is_coded(self) -> bool:
+        return self.source == "coded"
+
+    @property
+    def is_trend(self) -> bool:
+        return self.source == "trend"
+
+    @property
+    def table(self) -> str:
+        """Where the values live: ``measurement`` (measurement, trend, coded) or
+        ``questionnaire``."""
+        return "questionnaire" if self.source == "questionnaire" else "measurement"
 
 
 @dataclass(frozen=True)
@@ -185,7 +214,16 @@ def _outcomes(r: _Reader, value: object) -> tuple[Outcome, ...]:
     found = []
     for index, raw in enumerate(value):
         path = f"outcomes[{index}]"
-        data = r.fields(raw, path, ("code", "name", "source", "reads", "better"))
+        source = (
+            r.string(raw.get("source"), f"{path}.source", SOURCES)
+            if isinstance(raw, dict) and "source" in raw
+            else None
+        )
+        required = {
+            "coded": ("code", "name", "source", "reads", "good", "good_label"),
+            "trend": ("code", "name", "source", "reads", "better", "days"),
+        }.get(source or "", ("code", "name", "source", "reads", "better"))
+        data = r.fields(raw, path, required)
         code = r.string(data["code"], f"{path}.code")
         if not _CODE_RE.match(code):
             r.fail(N_("%(source)s: het veld %(path)s is geen geldige code."), f"{path}.code")
@@ -196,7 +234,11 @@ def _outcomes(r: _Reader, value: object) -> tuple[Outcome, ...]:
         seen.add(code)
         source = r.string(data["source"], f"{path}.source", SOURCES)
         reads = r.string(data["reads"], f"{path}.reads")
-        if source == "measurement" and (reads not in types or not types[reads].is_quantity):
+        good: tuple[str, ...] = ()
+        days = 0
+        if source in ("measurement", "trend") and (
+            reads not in types or not types[reads].is_quantity
+        ):
             r.fail(
                 N_("%(source)s: %(path)s: %(value)s is geen meettype met een getal."),
                 f"{path}.reads",
@@ -208,16 +250,50 @@ def _outcomes(r: _Reader, value: object) -> tuple[Outcome, ...]:
                 f"{path}.reads",
                 value=reads,
             )
+        if source == "coded":
+            if reads not in types or types[reads].is_quantity:
+                r.fail(
+                    N_("%(source)s: %(path)s: %(value)s is geen gecodeerd meettype."),
+                    f"{path}.reads",
+                    value=reads,
+                )
+            good = _good_codes(r, data["good"], f"{path}.good", types[reads])
+        if source == "trend":
+            days = r.integer(data["days"], f"{path}.days", *TREND_DAYS)
         found.append(
             Outcome(
                 code=code,
                 name=r.text(data["name"], f"{path}.name"),
                 source=source,
                 reads=reads,
-                better=r.string(data["better"], f"{path}.better", DIRECTIONS),
+                better=(
+                    "higher"
+                    if source == "coded"
+                    else r.string(data["better"], f"{path}.better", DIRECTIONS)
+                ),
+                days=days,
+                good=good,
+                good_label=r.text(data["good_label"], f"{path}.good_label") if good else None,
             )
         )
     return tuple(found)
+
+
+def _good_codes(r: _Reader, value: object, path: str, mtype) -> tuple[str, ...]:
+    options = {option.code for option in mtype.options}
+    if not isinstance(value, list) or not value:
+        r.fail(N_("%(source)s: het veld %(path)s moet een lijst zijn die niet leeg is."), path)
+    for index, code in enumerate(value):
+        if code not in options:
+            r.fail(
+                N_("%(source)s: het veld %(path)s heeft de onbekende waarde %(value)s."),
+                f"{path}[{index}]",
+                value=str(code),
+            )
+    if len(set(value)) == len(options):
+        # Every state "good" compares nothing.
+        r.fail(N_("%(source)s: het veld %(path)s mag niet alle waarden bevatten."), path)
+    return tuple(dict.fromkeys(value))
 
 
 def outcome_set_from_dict(data: object, *, source: str = "<outcome set>") -> OutcomeSet:

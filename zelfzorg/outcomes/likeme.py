@@ -1,0 +1,227 @@
+"""Patients like me (issue 16, item 4): for each of the patient's open goals with a measurable
+target, how many comparable patients with a similar goal reached theirs within a year.
+
+**The rule.**
+
+* *comparable patients* are those of the outcome comparison (``services.comparable_patients``):
+  the other patients of the care group in the programme's population today, same sex and
+  10-year age band, for the programme the goal addresses (the first programme of the goal that
+  has an outcome set and that the patient is enrolled in; otherwise the patient's first);
+* a *similar goal* has a measurable target of the same measurement type in the same direction
+  (lower: ``<`` or ``<=``; higher: ``>`` or ``>=``), was started (created) at least a year
+  before today, so it had a whole year, and was agreed (not only proposed);
+* it was *reached within a year* when a current measurement of that type met that patient's
+  own target on or after the goal's start and at most 365 days after it;
+* each comparable patient counts once per (type, direction): reached when any of their similar
+  goals was;
+* with fewer than ``minimum_group`` (20, the privacy floor) such patients nothing is said;
+  otherwise the share, rounded to 5 and kept within 5-95 ("all" or "none" is never said).
+
+**One statement** for all of the patient's goals (``like_me_statement``): the cohorts of the
+programmes involved as a union, the similar goals of their patients with an EXISTS per goal,
+and per (programme, type, direction) the count of patients and of those who reached it. Days
+between two timestamps are computed per database (``days_between``), with the same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import Session, col, select
+
+from zelfzorg.errors import N_
+from zelfzorg.izp.models import Goal
+from zelfzorg.outcomes.services import (
+    _utc_start,
+    comparable_patients,
+    shown_share,
+    years_before,
+)
+from zelfzorg.outcomes.sets import OutcomeSet
+from zelfzorg.patients.models import Patient
+from zelfzorg.telemonitoring.models import Measurement
+
+YEAR_DAYS = 365
+OPEN_LIFECYCLES = ("proposed", "active", "on-hold")
+LOWER, HIGHER = "lower", "higher"
+TOO_FEW_GOALS = N_(
+    "Te weinig vergelijkbare patiënten met een vergelijkbaar doel (minder dan %(minimum)s): "
+    "daarom zeggen we hier niets over."
+)
+
+
+class days_between(FunctionElement):
+    """``later - earlier`` in days (a float), for two UTC timestamp columns."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+@compiles(days_between)
+def _days_postgresql(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+
+
+def direction(comparator: str | None) -> str | None:
+    if comparator in ("<", "<="):
+        return LOWER
+    if comparator in (">", ">="):
+        return HIGHER
+    return None
+
+
+@dataclass(frozen=True)
+class LikeMe:
+    goal: Goal
+    outcome_set: OutcomeSet
+    direction: str  # lower | higher
+    group_size: int  # comparable patients with a similar goal (never shown exactly)
+    share: int | None  # rounded share of them who reached it within a year; None = not said
+    reason: str | None  # Dutch msgid when nothing is said
+
+
+def open_measurable_goals(session: Session, patient_id: int) -> list[Goal]:
+    return list(
+        session.exec(
+            select(Goal)
+            .where(
+                Goal.patient_id == patient_id,
+                col(Goal.target_type).is_not(None),
+                col(Goal.target_comparator).in_(("<", "<=", ">", ">=")),
+                col(Goal.target_value).is_not(None),
+                col(Goal.lifecycle).in_(OPEN_LIFECYCLES),
+            )
+            .order_by(col(Goal.id))
+        ).all()
+    )
+
+
+def programme_of(goal: Goal, sets: list[OutcomeSet]) -> OutcomeSet:
+    """The outcome set whose comparable patients a goal is compared with (``sets`` not empty,
+    in programme order): the first programme of the goal among them, else the first."""
+    by_code = {s.programme.value: s for s in sets}
+    return next((by_code[p] for p in goal.programmes or [] if p in by_code), sets[0])
+
+
+def _meets(value: sa.ColumnElement, comparator, target: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.or_(
+        sa.and_(comparator == "<", value < target),
+        sa.and_(comparator == "<=", value <= target),
+        sa.and_(comparator == ">", value > target),
+        sa.and_(comparator == ">=", value >= target),
+    )
+
+
+def like_me_statement(
+    keys: list[tuple[OutcomeSet, str, str]], patient: Patient, care_group_id: int, today: date
+) -> sa.Select:
+    """One SELECT: per (programme, type, direction) in ``keys`` the number of comparable
+    patients with a similar goal started at least a year ago, and of those who reached it."""
+    sets = {s.programme: s for s, _type, _direction in keys}
+    cohorts = sa.union_all(
+        *(
+            comparable_patients(s, patient, care_group_id, today).with_only_columns(
+                col(Patient.id).label("patient_id"),
+                sa.literal(programme.value).label("programme"),
+            )
+            for programme, s in sets.items()
+        )
+    ).cte("cohorts")
+    started_by = _utc_start(years_before(today, 1))
+    way = sa.case(
+        (col(Goal.target_comparator).in_(("<", "<=")), sa.literal(LOWER)),
+        else_=sa.literal(HIGHER),
+    )
+    wanted = sa.or_(
+        *(
+            sa.and_(
+                cohorts.c.programme == s.programme.value,
+                Goal.target_type == type_code,
+                way == way_wanted,
+            )
+            for s, type_code, way_wanted in keys
+        )
+    )
+    reached = (
+        select(Measurement.id)
+        .where(
+            Measurement.patient_id == Goal.patient_id,
+            Measurement.type_code == Goal.target_type,
+            col(Measurement.superseded_at).is_(None),
+            col(Measurement.value).is_not(None),
+            col(Measurement.measured_at) >= Goal.created_at,
+            days_between(col(Measurement.measured_at), col(Goal.created_at)) <= YEAR_DAYS,
+            _meets(col(Measurement.value), col(Goal.target_comparator), col(Goal.target_value)),
+        )
+        .exists()
+    )
+    per_patient = (
+        select(
+            cohorts.c.programme,
+            col(Goal.target_type).label("type_code"),
+            way.label("direction"),
+            Goal.patient_id,
+            sa.func.max(sa.case((reached, 1), else_=0)).label("reached"),
+        )
+        .select_from(Goal)
+        .join(cohorts, cohorts.c.patient_id == Goal.patient_id)
+        .where(
+            Goal.patient_id != patient.id,
+            col(Goal.target_comparator).in_(("<", "<=", ">", ">=")),
+            col(Goal.target_value).is_not(None),
+            Goal.lifecycle != "proposed",
+            col(Goal.created_at) < started_by,
+            wanted,
+        )
+        .group_by(cohorts.c.programme, Goal.target_type, way, Goal.patient_id)
+        .subquery("per_patient")
+    )
+    return select(
+        per_patient.c.programme,
+        per_patient.c.type_code,
+        per_patient.c.direction,
+        sa.func.count().label("patients"),
+        sa.func.sum(per_patient.c.reached).label("reached"),
+    ).group_by(per_patient.c.programme, per_patient.c.type_code, per_patient.c.direction)
+
+
+def patients_like_me(
+    session: Session,
+    goals: list[Goal],
+    sets: list[OutcomeSet],
+    patient: Patient,
+    care_group_id: int,
+    today: date,
+) -> list[LikeMe]:
+    """For each goal (open, measurable, of ``patient``) the like-me figure, in one query.
+    The caller has loaded the patient through the access layer."""
+    if not goals or not sets:
+        return []
+    chosen = [(goal, programme_of(goal, sets), direction(goal.target_comparator)) for goal in goals]
+    keys = sorted(
+        {(s, str(goal.target_type), str(way)) for goal, s, way in chosen},
+        key=lambda k: (k[0].programme.value, k[1], k[2]),
+    )
+    counts = {
+        (row.programme, row.type_code, row.direction): (int(row.patients), int(row.reached or 0))
+        for row in session.execute(like_me_statement(keys, patient, care_group_id, today))
+    }
+    found = []
+    for goal, s, way in chosen:
+        size, reached = counts.get((s.programme.value, goal.target_type, way), (0, 0))
+        if size < s.rule.minimum_group:
+            found.append(LikeMe(goal, s, str(way), size, None, TOO_FEW_GOALS))
+        else:
+            found.append(LikeMe(goal, s, str(way), size, shown_share(reached, size), None))
+    return found
