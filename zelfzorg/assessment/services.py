@@ -264,6 +264,11 @@ def submit_response(
     response.filled_by_role = str(actor.role)
     session.add(response)
     session.flush()
+    if version.kind == InstrumentKind.ACTIVATION.value:
+        # The activation level is a fact of the lifestyle criteria.
+        from zelfzorg.leefstijl import eligibility
+
+        eligibility.changed_now(session, [response.patient_id], now)
     if actor.is_patient:
         record_activity(session, response.patient_id, "questionnaire", now)
     return response
