@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=15), nullable=False),
         sa.Column("computed_on", sa.Date(), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=False),
-        sa.Column(
-            "computed_at", zelfzorg.models_base.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("computed_at", zelfzorg.models_base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["intervention_id"], ["lifestyle_intervention.id"]),
         sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
         sa.PrimaryKeyConstraint("patient_id", "intervention_id"),
