@@ -540,7 +540,10 @@ def practice_opportunities(
                 col(row.patient_id).label("id"),
                 col(row.intervention_id).label("intervention_id"),
                 sa.case(by_position, value=row.intervention_id).label("position"),
+                col(Patient.family_name),
+                col(Patient.given_name),
             )
+            .join(Patient, col(Patient.id) == row.patient_id)
             .where(col(row.patient_id).in_(ids))
             .where(col(row.intervention_id).in_(list(by_position)))
             .where(row.outcome == eligibility.ELIGIBLE, eligibility.valid_on(today))
@@ -565,16 +568,18 @@ def practice_opportunities(
                     stmt.add_columns(
                         sa.literal(intervention.id).label("intervention_id"),
                         sa.literal(position).label("position"),
+                        col(Patient.family_name),
+                        col(Patient.given_name),
                     )
                     .where(compile_criteria(tree, facts)[0])
                     .where(_not_blocked(Patient.id, intervention.id, today))
                 )
         pairs = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pairs")
-        # One pass: the page and the total (a window count) together.
+        # One pass: the page and the total (a window count) together. The names come with
+        # each pair (joined by key inside each part), so nothing joins the whole list again.
         rows = session.execute(
             select(pairs.c.id, pairs.c.intervention_id, sa.func.count().over().label("total"))
-            .join(Patient, col(Patient.id) == pairs.c.id)
-            .order_by(Patient.family_name, Patient.given_name, Patient.id, pairs.c.position)
+            .order_by(pairs.c.family_name, pairs.c.given_name, pairs.c.id, pairs.c.position)
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
