@@ -183,3 +183,24 @@ def test_poh_worklist_is_a_handful_of_statements_for_10_and_200_patients(engine,
     kinds = {item.kind for row in large_page.rows for item in row.items}
     assert {"urgent_alert", "trend_alert", "goal_to_agree", "no_plan", "assessment_due"} <= kinds
     assert large_page.counts["goal_to_agree"] == 40
+
+
+def test_eligible_not_yet_offered_is_a_handful_of_statements_at_any_size(engine):
+    """The practice list reads the maintained eligibility table (filled by the generator):
+    the same statements for 15 and 60 patients, at most 10 (catalogue, uncovered patients,
+    the page with its total, the shown patients, their facts for the explanation, earlier
+    referrals)."""
+    from zelfzorg.leefstijl.services import practice_opportunities
+
+    def measure(session: Session) -> int:
+        practice = session.execute(text("SELECT min(id) FROM practice")).scalar_one()
+        poh = session.exec(select(User).where(User.practice_id == practice)).first()
+        actor = actor_for(session, poh, "127.0.0.1")
+        session.execute(text("SELECT 1"))  # the transaction's BEGIN is not the query's
+        with counting(engine) as statements:
+            page = practice_opportunities(session, actor, TODAY, per_page=10)
+        assert page.total > 0
+        return len(statements)
+
+    small, large = at_two_sizes(engine, measure)
+    assert small == large <= 10, (small, large)

@@ -475,6 +475,10 @@ def seed_demo(
         progress(f"Seeding {domain} ...")
         module.seed(session, ctx)
         session.flush()
+    from zelfzorg.leefstijl import eligibility
+
+    progress("Computing lifestyle eligibility ...")
+    eligibility.rebuild(session, today)
     progress("Demo data ready.")
     return logins
 

@@ -76,6 +76,7 @@ OBJECT_TYPES = {
     "ContractingReport": N_("rapportage voor het contract"),
     "DevelopmentAction": N_("ontwikkelactie"),
     "DeviceToken": N_("koppeling met een meetapparaat"),
+    "Eligibility": N_("wie mee kan doen aan een leefstijlprogramma"),
     "Enrolment": N_("zorgprogramma"),
     "EpisodeOfCare": N_("zorgprogramma"),
     "ExportFile": N_("exportbestand"),

@@ -25,7 +25,9 @@ def fingerprint(engine) -> str:
         for table in sorted(inspect(engine).get_table_names()):
             if table in ("alembic_version", "instrument_version"):
                 continue
-            for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id")):
+            # The eligibility table is keyed by (patient, intervention), not an id.
+            order = "patient_id, intervention_id" if table == "lifestyle_eligibility" else "id"
+            for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}")):
                 digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 

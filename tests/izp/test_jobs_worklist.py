@@ -68,7 +68,7 @@ def count_queries(engine):
     queries: list[str] = []
 
     def before(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):  # a CTE query reads too
             queries.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)

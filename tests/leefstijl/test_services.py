@@ -35,7 +35,7 @@ def count_queries(engine):
     statements: list[str] = []
 
     def _count(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):  # a CTE query reads too
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", _count)

@@ -269,6 +269,11 @@ def submit_response(
     response.filled_by_role = str(actor.role)
     session.add(response)
     session.flush()
+    if version.kind == InstrumentKind.ACTIVATION.value:
+        # The activation level is a fact of the lifestyle criteria.
+        from zelfzorg.leefstijl import eligibility
+
+        eligibility.changed_now(session, [response.patient_id], now)
     if actor.is_patient:
         record_activity(session, response.patient_id, "questionnaire", now)
     return response
@@ -653,19 +658,23 @@ def next_due(
     return max(since, joined) if joined <= today else since
 
 
-def in_care_since(today: date):
-    """(patient_id, since): the start of the earliest enrolment active on ``today``."""
-    return (
-        select(Enrolment.patient_id, func.min(Enrolment.start_date).label("since"))
-        .where(enrolment_active_on(today))
-        .group_by(Enrolment.patient_id)
-        .subquery("in_care")
+def in_care_since(today: date, patient_ids: sa.Select | None = None):
+    """(patient_id, since): the start of the earliest enrolment active on ``today``
+    (of the patients ``patient_ids`` selects, when given)."""
+    stmt = select(Enrolment.patient_id, func.min(Enrolment.start_date).label("since")).where(
+        enrolment_active_on(today)
     )
+    if patient_ids is not None:
+        stmt = stmt.where(col(Enrolment.patient_id).in_(patient_ids))
+    return stmt.group_by(Enrolment.patient_id).subquery("in_care")
 
 
-def last_activation_completed(kind: InstrumentKind = InstrumentKind.ACTIVATION):
-    """(patient_id, last): when each patient last completed an assessment of ``kind``."""
-    return (
+def last_activation_completed(
+    kind: InstrumentKind = InstrumentKind.ACTIVATION, patient_ids: sa.Select | None = None
+):
+    """(patient_id, last): when each patient last completed an assessment of ``kind`` (of the
+    patients ``patient_ids`` selects, when given)."""
+    stmt = (
         select(
             AssessmentResponse.patient_id,
             func.max(AssessmentResponse.completed_at).label("last"),
@@ -675,9 +684,10 @@ def last_activation_completed(kind: InstrumentKind = InstrumentKind.ACTIVATION):
             AssessmentResponse.status == ResponseStatus.completed,
             InstrumentVersion.kind == kind.value,
         )
-        .group_by(AssessmentResponse.patient_id)
-        .subquery("last_activation")
     )
+    if patient_ids is not None:
+        stmt = stmt.where(col(AssessmentResponse.patient_id).in_(patient_ids))
+    return stmt.group_by(AssessmentResponse.patient_id).subquery("last_activation")
 
 
 def due_assessments(

@@ -21,11 +21,11 @@ from zelfzorg.assessment.services import (
 from zelfzorg.assessment.versions import DEFAULT_DUE_MONTHS
 from zelfzorg.errors import N_
 from zelfzorg.patients.models import Patient
-from zelfzorg.patients.population import population_subquery
 from zelfzorg.worklist import (
     RANKS,
     Reason,
     WorklistItem,
+    practice_population,
     reason_select,
     register_source,
     source_items,
@@ -48,9 +48,9 @@ def assessment_reasons(session: Session, practice_ids: list[int], today: date) -
     last assessed long enough ago to be due within the horizon."""
     limit = today + timedelta(days=HORIZON_DAYS)
     months = due_months(session, practice_ids)
-    pop = population_subquery(today, practice_ids=practice_ids)
-    in_care = in_care_since(today)
-    last = last_activation_completed()
+    pop = practice_population(practice_ids, today)
+    in_care = in_care_since(today, select(pop.c.patient_id))
+    last = last_activation_completed(patient_ids=select(pop.c.patient_id))
     due_by_practice = sa.or_(
         *[
             sa.and_(

@@ -646,6 +646,7 @@ def import_bundle(
     checked = check_bundle(session, bundle, practice_id=practice_id, now=now, actor=actor)
     result = ImportResult()
     patients: dict[str, Patient] = {}
+    touched: set[int] = set()  # patients whose lifestyle eligibility facts may have changed
     for n, item in enumerate(checked, start=1):
         if item.kind == "Patient":
             outcome, patient = _store_patient(session, item, practice_id, created_by_id, subject)
@@ -668,9 +669,14 @@ def import_bundle(
                 }[item.kind]
                 outcome = store(session, item, patient, created_by_id, subject)
             result.outcomes.append(outcome)
+        if item.kind in ("Patient", "EpisodeOfCare", "Observation", "QuestionnaireResponse"):
+            touched.add(patient.id)  # type: ignore[arg-type]
         if progress and (n % 500 == 0 or n == len(checked)):
             progress(n, len(checked))
     session.flush()
+    from zelfzorg.leefstijl import eligibility
+
+    eligibility.changed_now(session, touched, now)
     return result
 
 

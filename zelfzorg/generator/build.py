@@ -803,6 +803,7 @@ def generate(
             step(ctx)
             # Every step advances the bar by one patient count, whatever it reported.
             progress(name, max(0, patients_n - reported.get(name, 0)))
+        ctx.counts["lifestyle_eligibility"] = _eligibility(conn, ctx.today, ctx.now)
         if conn.dialect.name == "postgresql":
             for table in ctx._next:
                 conn.execute(
@@ -812,6 +813,21 @@ def generate(
                     )
                 )
     return dict(ctx.counts)
+
+
+def _eligibility(conn, today: date, now: datetime) -> int:
+    """Fill the maintained lifestyle eligibility table (the app's own set-based rebuild)."""
+    from sqlmodel import Session
+
+    from zelfzorg.leefstijl import eligibility
+
+    session = Session(bind=conn)
+    try:
+        written = eligibility.rebuild(session, today, now=now)
+        session.flush()
+    finally:
+        session.close()
+    return written
 
 
 def step_names() -> list[str]:

@@ -15,11 +15,12 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import CarePlan, Goal
-from zelfzorg.patients.population import population_subquery, practice_on
 from zelfzorg.worklist import (
     RANKS,
     Reason,
     WorklistItem,
+    practice_place,
+    practice_population,
     reason_select,
     register_source,
     source_items,
@@ -31,7 +32,7 @@ OPEN = ("proposed", "active", "on-hold")
 
 
 def izp_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Select:
-    place = practice_on(today)
+    place = practice_place(practice_ids, today)
     due = (
         select(
             *reason_select(
@@ -48,31 +49,28 @@ def izp_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Se
             )
         )
         .join(place, place.c.patient_id == Goal.patient_id)
-        .where(place.c.practice_id.in_(practice_ids))
         .where(col(Goal.lifecycle).in_(RUNNING))
         .where(col(Goal.review_date) <= today + timedelta(days=DUE_WITHIN_DAYS))
     )
     # The patient proposed the goal or changed it and waits for the care provider's agreement.
-    place2 = practice_on(today)
     to_agree = (
         select(
             *reason_select(
                 patient_id=Goal.patient_id,
-                practice_id=place2.c.practice_id,
+                practice_id=place.c.practice_id,
                 kind="goal_to_agree",
                 rank=RANKS["goal_to_agree"],
                 ref_id=Goal.id,
                 at=Goal.agreed_by_patient_at,
             )
         )
-        .join(place2, place2.c.patient_id == Goal.patient_id)
-        .where(place2.c.practice_id.in_(practice_ids))
+        .join(place, place.c.patient_id == Goal.patient_id)
         .where(col(Goal.lifecycle).in_(OPEN))
         .where(col(Goal.agreed_by_patient_at).is_not(None))
         .where(col(Goal.agreed_by_professional_at).is_(None))
     )
     # Enrolled today (a patient whose programmes ended is no work any more).
-    pop = population_subquery(today, practice_ids=practice_ids)
+    pop = practice_population(practice_ids, today)
     no_plan = select(
         *reason_select(
             patient_id=pop.c.patient_id,
@@ -81,10 +79,9 @@ def izp_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Se
             rank=RANKS["no_plan"],
         )
     ).where(not_(exists().where(CarePlan.patient_id == pop.c.patient_id)))
-    pop2 = population_subquery(today, practice_ids=practice_ids)
     agreed = exists().where(
         and_(
-            Goal.patient_id == pop2.c.patient_id,
+            Goal.patient_id == pop.c.patient_id,
             col(Goal.agreed_by_patient_at).is_not(None),
             col(Goal.agreed_by_professional_at).is_not(None),
             col(Goal.lifecycle).in_(["active", "on-hold", "completed"]),
@@ -93,13 +90,13 @@ def izp_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Se
     no_goals = (
         select(
             *reason_select(
-                patient_id=pop2.c.patient_id,
-                practice_id=pop2.c.practice_id,
+                patient_id=pop.c.patient_id,
+                practice_id=pop.c.practice_id,
                 kind="no_agreed_goals",
                 rank=RANKS["no_agreed_goals"],
             )
         )
-        .join(CarePlan, col(CarePlan.patient_id) == pop2.c.patient_id)
+        .join(CarePlan, col(CarePlan.patient_id) == pop.c.patient_id)
         .where(not_(agreed))
     )
     return sa.union_all(due, to_agree, no_plan, no_goals)  # type: ignore[return-value]

@@ -25,6 +25,7 @@ from zelfzorg.leefstijl.services import (
     SMOKING_CODE,
     active_interventions,
 )
+from zelfzorg.patients.models import Patient
 from zelfzorg.patients.population import population_subquery, practice_on
 
 
@@ -126,8 +127,15 @@ def eligible_patient_ids(
 def eligible_patients(
     session: Session, care_group_id: int, reference_date: date, *, practice_id: int | None = None
 ) -> sa.Select:
-    """``SELECT patient.id`` of L2's denominator (see :func:`eligible_patient_ids`)."""
-    trees = [parse_criteria(i.criteria) for i in active_interventions(session, care_group_id)]
+    """``SELECT patient.id`` of L2's denominator (see :func:`eligible_patient_ids`).
+
+    Read from the maintained eligibility table (``leefstijl.eligibility``) for the patients it
+    covers on the reference date; the others (a past reference date, a row outside its
+    window) are evaluated live with the criteria compiled to SQL."""
+    from zelfzorg.leefstijl import eligibility
+    from zelfzorg.leefstijl.models import Eligibility
+
+    interventions = active_interventions(session, care_group_id)
     # The population of the reference date, by the practice of that date.
     ids = select(
         population_subquery(
@@ -136,12 +144,27 @@ def eligible_patients(
             practice_ids=None if practice_id is None else [practice_id],
         ).c.patient_id
     )
+    if not interventions:
+        return ids.where(sa.false())
+    intervention_ids = [i.id for i in interventions]
+    live = eligibility.uncovered_patients(session, ids, intervention_ids, reference_date)
+    stored = (
+        select(col(Eligibility.patient_id).label("id"))
+        .where(col(Eligibility.patient_id).in_(ids))
+        .where(col(Eligibility.intervention_id).in_(intervention_ids))
+        .where(Eligibility.outcome == eligibility.ELIGIBLE, eligibility.valid_on(reference_date))
+        .distinct()
+    )
+    if not live:
+        return stored
+    trees = [parse_criteria(i.criteria) for i in interventions]
     stmt, facts = facts_query(
         trees,
-        ids,
+        select(Patient.id).where(col(Patient.id).in_(live)),
         reference_date,
         zone=AMSTERDAM,
         max_age_days=MAX_MEASUREMENT_AGE_DAYS,
         smoking_code=SMOKING_CODE,
     )
-    return stmt.where(sa.or_(sa.false(), *(compile_criteria(t, facts)[0] for t in trees)))
+    evaluated = stmt.where(sa.or_(sa.false(), *(compile_criteria(t, facts)[0] for t in trees)))
+    return sa.union(stored.where(col(Eligibility.patient_id).not_in(live)), evaluated)

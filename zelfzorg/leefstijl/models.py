@@ -91,3 +91,29 @@ class ReferralEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")
     actor_role: str = Field(max_length=20)
     note: str = Field(default="", max_length=1000)
+
+
+class Eligibility(SQLModel, table=True):
+    """The outcome of one intervention's criteria for one patient, maintained by
+    ``leefstijl.eligibility`` (recomputed when the facts or the catalogue change).
+
+    A row answers for a reference date d with ``computed_on <= d < valid_until``: the first
+    day on which the outcome could change without any data changing (a birthday, a
+    measurement growing too old, an enrolment starting or ending). Outside that window, or
+    without a row, the criteria are evaluated live."""
+
+    __tablename__ = "lifestyle_eligibility"
+    __table_args__ = (
+        sa.Index("ix_lifestyle_eligibility_intervention", "intervention_id", "outcome"),
+        sa.Index("ix_lifestyle_eligibility_valid_until", "valid_until"),
+    )
+
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "LifestyleEligibility", RECORD_NOT_FOUND
+    )
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
+    intervention_id: int = Field(foreign_key="lifestyle_intervention.id", primary_key=True)
+    outcome: str = Field(max_length=15)  # eligible, unknown, not_eligible
+    computed_on: date
+    valid_until: date
+    computed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))

@@ -46,7 +46,7 @@ from zelfzorg.leefstijl.criteria import (
     parse_criteria,
 )
 from zelfzorg.leefstijl.criteria.sql import local_midnight
-from zelfzorg.leefstijl.models import Intervention, Referral, ReferralEvent
+from zelfzorg.leefstijl.models import Eligibility, Intervention, Referral, ReferralEvent
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
 from zelfzorg.telemonitoring.models import Measurement
@@ -184,6 +184,7 @@ def create_intervention(
     )
     session.add(intervention)
     session.flush()
+    _catalogue_changed(session, intervention.care_group_id, now)
     audit(
         session,
         actor,
@@ -219,6 +220,7 @@ def update_intervention(
     session.refresh(intervention)
     if result.rowcount != 1:
         raise Conflict(E_INTERVENTION_CONFLICT, current=intervention)
+    _catalogue_changed(session, intervention.care_group_id, now)
     audit(
         session,
         actor,
@@ -227,6 +229,13 @@ def update_intervention(
         object_id=intervention.id,
     )
     return intervention
+
+
+def _catalogue_changed(session: Session, care_group_id: int, now: datetime) -> None:
+    """Every patient of the care group gets the catalogue's new outcomes (set-based)."""
+    from zelfzorg.leefstijl import eligibility
+
+    eligibility.care_group_changed(session, care_group_id, local_day(now))
 
 
 def care_group_of(session: Session, actor: Actor) -> int | None:
@@ -499,9 +508,11 @@ def practice_opportunities(
     for an intervention not offered to them now, one page of it.
 
     Left out: a referral to that intervention that is still running, or that ended (declined,
-    stopped, completed) less than ``REOFFER_AFTER_DAYS`` ago. Eligibility, the exclusions,
-    the order and the page are SQL (the criteria compiled as for indicator L2); only the shown
-    page is evaluated in Python for its explanation, and only its patients are audited.
+    stopped, completed) less than ``REOFFER_AFTER_DAYS`` ago. Eligibility is read from the
+    maintained table (``leefstijl.eligibility``; patients it does not cover are evaluated live
+    with the criteria compiled to SQL); the exclusions, the order and the page are SQL; only
+    the shown page is evaluated in Python for its explanation, and only its patients are
+    audited.
     """
     from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query
 
@@ -516,32 +527,59 @@ def practice_opportunities(
     total = 0
     page = max(1, page)
     if interventions:
+        from zelfzorg.leefstijl import eligibility
+
         ids = select(population_subquery(today, practice_ids=practice_ids).c.patient_id)
-        parts = []
-        for position, intervention in enumerate(interventions):
-            tree = parsed(intervention)
+        by_position = {i.id: position for position, i in enumerate(interventions)}
+        # The maintained table answers for the population it covers; whoever it does not
+        # (a row outside its window, or none yet) is evaluated live, as before.
+        live = eligibility.uncovered_patients(session, ids, list(by_position), today)
+        row = Eligibility
+        stored = (
+            select(
+                col(row.patient_id).label("id"),
+                col(row.intervention_id).label("intervention_id"),
+                sa.case(by_position, value=row.intervention_id).label("position"),
+                col(Patient.family_name),
+                col(Patient.given_name),
+            )
+            .join(Patient, col(Patient.id) == row.patient_id)
+            .where(col(row.patient_id).in_(ids))
+            .where(col(row.intervention_id).in_(list(by_position)))
+            .where(row.outcome == eligibility.ELIGIBLE, eligibility.valid_on(today))
+            .where(_not_blocked(row.patient_id, row.intervention_id, today))
+        )
+        if live:
+            stored = stored.where(col(row.patient_id).not_in(live))
+        parts = [stored]
+        if live:
+            # One facts join for every intervention (built once), one UNION part each.
+            trees = [parsed(i) for i in interventions]
             stmt, facts = facts_query(
-                [tree],
-                ids,
+                trees,
+                select(col(Patient.id)).where(col(Patient.id).in_(live)),
                 today,
                 zone=AMSTERDAM,
                 max_age_days=MAX_MEASUREMENT_AGE_DAYS,
                 smoking_code=SMOKING_CODE,
             )
-            parts.append(
-                stmt.add_columns(
-                    sa.literal(intervention.id).label("intervention_id"),
-                    sa.literal(position).label("position"),
+            for position, (intervention, tree) in enumerate(zip(interventions, trees, strict=True)):
+                parts.append(
+                    stmt.add_columns(
+                        sa.literal(intervention.id).label("intervention_id"),
+                        sa.literal(position).label("position"),
+                        col(Patient.family_name),
+                        col(Patient.given_name),
+                    )
+                    .where(compile_criteria(tree, facts)[0])
+                    .where(_not_blocked(Patient.id, intervention.id, today))
                 )
-                .where(compile_criteria(tree, facts)[0])
-                .where(_not_blocked(Patient.id, intervention.id, today))
-            )
-        pairs = sa.union_all(*parts).subquery("pairs")
-        # One pass: the page and the total (a window count) together.
+        pairs = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pairs")
+        # One pass: the page and the total (a window count) together. The names come with
+        # each pair (joined by key inside each part), so nothing joins the whole list again.
         rows = session.execute(
             select(pairs.c.id, pairs.c.intervention_id, sa.func.count().over().label("total"))
-            .join(Patient, col(Patient.id) == pairs.c.id)
-            .order_by(Patient.family_name, Patient.given_name, Patient.id, pairs.c.position)
+            .order_by(pairs.c.family_name, pairs.c.given_name, pairs.c.id, pairs.c.position)
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()

@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 from zelfzorg.errors import N_
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.leefstijl.models import Intervention, Referral
-from zelfzorg.patients.population import practice_on
 from zelfzorg.worklist import (
     RANKS,
     Reason,
     WorklistItem,
+    practice_place,
     reason_select,
     register_source,
     source_items,
@@ -32,7 +32,7 @@ MESSAGES = {
 
 
 def referral_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Select:
-    place = practice_on(today)
+    place = practice_place(practice_ids, today)
     return (
         select(
             *reason_select(
@@ -45,7 +45,6 @@ def referral_reasons(session: Session, practice_ids: list[int], today: date) -> 
             )
         )
         .join(place, place.c.patient_id == Referral.patient_id)
-        .where(place.c.practice_id.in_(practice_ids))
         .where(
             sa.or_(
                 sa.and_(

@@ -223,6 +223,8 @@ def update_patient(
     if moving:
         move_patient(session, actor, patient.id, practice_id=target, on=on, today=today)
         changed.append("practice_id")
+    if {"date_of_birth", "sex", "practice_id"} & set(changed):
+        _eligibility_changed(session, patient.id, today)  # type: ignore[arg-type]
     # The audit entry names which details changed, never their values.
     audit(
         session,
@@ -420,6 +422,7 @@ def enrol(
     ).first():
         session.add(Condition(patient_id=patient.id, code=code, name=name, onset_date=start_date))
     session.flush()
+    _eligibility_changed(session, patient.id, today)  # type: ignore[arg-type]
     return enrolment
 
 
@@ -446,7 +449,15 @@ def end_enrolment(
     enrolment.end_date = end_date
     session.add(enrolment)
     session.flush()
+    _eligibility_changed(session, enrolment.patient_id, today)
     return enrolment
+
+
+def _eligibility_changed(session: Session, patient_id: int, today: date) -> None:
+    # Programmes, age, sex and practice are facts of the lifestyle criteria.
+    from zelfzorg.leefstijl import eligibility
+
+    eligibility.patients_changed(session, [patient_id], today)
 
 
 def set_care_team_member(

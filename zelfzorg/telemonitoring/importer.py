@@ -368,5 +368,8 @@ def import_readings(
             detail=f"import: {count} readings",
         )
     session.flush()
+    from zelfzorg.leefstijl import eligibility
+
+    eligibility.measurements_changed(session, {(r.patient_id, r.type_code) for r in new_rows}, now)
     evaluate_rows(session, new_rows, now=now)  # type: ignore[arg-type]
     return result

@@ -275,6 +275,9 @@ def record_readings(
     for code, value in coded.items():
         add(code, None, None, value)
     session.flush()
+    from zelfzorg.leefstijl import eligibility
+
+    eligibility.measurements_changed(session, [(r.patient_id, r.type_code) for r in rows], now)
     if source != MeasurementSource.professional:
         record_activity(session, patient.id, "measurement", now)
     alerts = evaluate_rows(session, rows, now=now)
@@ -418,6 +421,9 @@ def correct_measurement(
     if old.type_code == "weight" and old.reading_id and number is not None:
         rows += _recompute_bmi(session, old, new, number, now)
     session.flush()
+    from zelfzorg.leefstijl import eligibility
+
+    eligibility.measurements_changed(session, [(r.patient_id, r.type_code) for r in rows], now)
     evaluate_rows(session, rows, now=now)
     return new
 

@@ -9,16 +9,22 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.errors import N_
-from zelfzorg.patients.population import practice_on
 from zelfzorg.telemonitoring.alerts import params_from_json
 from zelfzorg.telemonitoring.models import Alert, AlertStatus
 from zelfzorg.telemonitoring.types import load_types
-from zelfzorg.worklist import RANKS, Reason, WorklistItem, reason_select, register_source
+from zelfzorg.worklist import (
+    RANKS,
+    Reason,
+    WorklistItem,
+    practice_place,
+    reason_select,
+    register_source,
+)
 
 
 def alert_reasons(session: Session, practice_ids: list[int], today: date) -> sa.Select:
     # Every patient of the practice, enrolled or not: an urgent value is never hidden.
-    place = practice_on(today)
+    place = practice_place(practice_ids, today)
     urgent = Alert.severity == "urgent"
     return (
         select(
@@ -32,7 +38,7 @@ def alert_reasons(session: Session, practice_ids: list[int], today: date) -> sa.
             )
         )
         .join(place, place.c.patient_id == Alert.patient_id)
-        .where(place.c.practice_id.in_(practice_ids), Alert.status == AlertStatus.open)
+        .where(Alert.status == AlertStatus.open)
     )
 
 

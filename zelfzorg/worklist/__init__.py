@@ -14,6 +14,11 @@ The reasons of every source are combined in SQL (UNION ALL), grouped per patient
 the most urgent reason and paged there, so the page costs the same handful of statements
 whether the practice has 20 or 2,000 patients (see ``tests/test_query_counts.py``). A patient
 counts for the practice of today by the practice history (``patients.population``).
+
+Sources restrict their rows through :func:`practice_place` (every patient of the practices
+today) and :func:`practice_population` (the population of the practices today): one CTE each,
+the same object for every source of a statement, so the database computes them once and
+every source joins to them by patient id instead of repeating the subquery.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.models_base import UTCDateTime
 from zelfzorg.patients.models import Patient
+from zelfzorg.patients.population import population, practice_on
 
 #: The columns every source's reasons SELECT yields, in this order.
 REASON_COLUMNS = ("patient_id", "practice_id", "kind", "rank", "ref_id", "due", "at")
@@ -146,6 +153,34 @@ def reason_select(
     return [values[name].label(name) for name in REASON_COLUMNS]
 
 
+def practice_place(practice_ids: Collection[int], today: date) -> sa.CTE:
+    """CTE (patient_id, practice_id): every patient of the practices on ``today`` by the
+    practice history, enrolled or not. The same object for the same arguments, so all sources
+    of one worklist statement share one CTE."""
+    return _place(tuple(sorted(practice_ids)), today)
+
+
+def practice_population(practice_ids: Collection[int], today: date) -> sa.CTE:
+    """CTE (patient_id, practice_id): the population of the practices on ``today``
+    (``patients.population``), shared like :func:`practice_place`."""
+    return _population(tuple(sorted(practice_ids)), today)
+
+
+@lru_cache(maxsize=64)
+def _place(practice_ids: tuple[int, ...], today: date) -> sa.CTE:
+    place = practice_on(today)
+    return (
+        select(place.c.patient_id, place.c.practice_id)
+        .where(place.c.practice_id.in_(list(practice_ids)))
+        .cte("worklist_place")
+    )
+
+
+@lru_cache(maxsize=64)
+def _population(practice_ids: tuple[int, ...], today: date) -> sa.CTE:
+    return population(today, practice_ids=list(practice_ids)).cte("worklist_population")
+
+
 def source_items(
     session: Session, name: str, practice_ids: Collection[int], today: date
 ) -> list[WorklistItem]:
@@ -200,34 +235,55 @@ def worklist_page(
     if not practice_ids:
         return WorklistPage([], 0, {}, 1, 1)
     reasons = _reasons(session, practice_ids, today)
-    per_kind = select(reasons.c.kind, sa.func.count(sa.distinct(reasons.c.patient_id)))
-    counts: dict[str, int] = dict(session.execute(per_kind.group_by(reasons.c.kind)).all())  # type: ignore[arg-type]
+    all_kinds = sorted(KIND_LABELS)
     wanted = sorted(set(kinds or ()) & set(KIND_LABELS))
-    top = sa.func.min(reasons.c.rank)
-    first_due = sa.func.min(reasons.c.due)
-    grouped = (
+    # One row per patient with a flag per kind; the counts per kind (whatever the filter) are
+    # window sums over those rows, so the page, its total and the counts are one statement.
+    per_patient = (
         select(
             reasons.c.patient_id,
             sa.func.min(reasons.c.practice_id).label("practice_id"),
-            top.label("top"),
-            first_due.label("first_due"),
+            sa.func.min(reasons.c.rank).label("top"),
+            sa.func.min(reasons.c.due).label("first_due"),
+            *[
+                sa.func.max(sa.case((reasons.c.kind == kind, 1), else_=0)).label(f"has_{i}")
+                for i, kind in enumerate(all_kinds)
+            ],
+        )
+        .group_by(reasons.c.patient_id)
+        .subquery("per_patient")
+    )
+    with_counts = select(
+        per_patient,
+        *[
+            sa.func.sum(per_patient.c[f"has_{i}"]).over().label(f"count_{i}")
+            for i in range(len(all_kinds))
+        ],
+    ).subquery("with_counts")
+    count_columns = [with_counts.c[f"count_{i}"] for i in range(len(all_kinds))]
+    grouped = (
+        select(
+            with_counts.c.patient_id,
+            with_counts.c.practice_id,
             Patient.given_name,
             Patient.family_name,
+            *count_columns,
             sa.func.count().over().label("total"),
         )
-        .join(Patient, col(Patient.id) == reasons.c.patient_id)
-        .group_by(reasons.c.patient_id, Patient.given_name, Patient.family_name)
+        .join(Patient, col(Patient.id) == with_counts.c.patient_id)
         .order_by(
-            top,
-            first_due.is_(None),
-            first_due,
+            with_counts.c.top,
+            with_counts.c.first_due.is_(None),
+            with_counts.c.first_due,
             Patient.family_name,
             Patient.given_name,
-            reasons.c.patient_id,
+            with_counts.c.patient_id,
         )
     )
     if wanted:
-        grouped = grouped.having(sa.func.sum(sa.case((reasons.c.kind.in_(wanted), 1), else_=0)) > 0)
+        grouped = grouped.where(
+            sa.or_(*[with_counts.c[f"has_{all_kinds.index(kind)}"] == 1 for kind in wanted])
+        )
     page = max(1, page)
     if page_size is not None:
         grouped = grouped.limit(page_size).offset((page - 1) * page_size)
@@ -248,6 +304,11 @@ def worklist_page(
                 page_size=page_size,
                 latest_values=latest_values,
             )
+    if found:
+        totals = found[0][4 : 4 + len(all_kinds)]
+    else:  # nobody on this page (or for this filter): the counts still describe the practice
+        totals = session.execute(select(*count_columns).limit(1)).first() or ()
+    counts = {kind: int(n) for kind, n in zip(all_kinds, totals, strict=False) if n}
     total = found[0].total if found else 0
     pages = max(1, -(-total // page_size)) if page_size else 1
     ids = [row.patient_id for row in found]

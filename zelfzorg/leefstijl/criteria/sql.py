@@ -105,7 +105,7 @@ def facts_query(
     trees = list(trees)
     codes = sorted({n.code for t in trees for n in walk(t) if isinstance(n, MeasurementCompare)})
     end = local_midnight(reference_date + timedelta(days=1), zone)
-    stmt = sa.select(col(Patient.id)).where(col(Patient.id).in_(patient_ids))
+    stmt = sa.select(col(Patient.id)).select_from(Patient).where(col(Patient.id).in_(patient_ids))
     per_code: dict[str, sa.Alias] = {}
     for code in [*codes, smoking_code]:
         row, on = _latest_measurement(code, end)

@@ -1,0 +1,284 @@
+"""The maintained eligibility table (``lifestyle_eligibility``): every patient's outcome for
+every active intervention of their care group, so lists and counts read rows instead of
+evaluating 7 interventions' criteria for a whole practice per request.
+
+Computing is set-based and the same SQL as the live evaluation (``criteria.sql``): one
+SELECT of the facts with one outcome column per intervention for any number of patients,
+then the rows replaced (delete + one executemany). It runs, in the same transaction,
+
+- for the patient whose facts changed: a measurement (recorded, corrected, imported), an
+  enrolment (added, ended, imported), an activation assessment completed, the patient's date
+  of birth, sex or practice (:func:`patients_changed`);
+- for the whole care group when its catalogue changes (:func:`care_group_changed`);
+- for every row whose window ended, daily (job ``lifestyle_eligibility``), and for everyone
+  with ``flask --app wsgi zelfzorg lifestyle-eligibility`` (:func:`rebuild`); the generator
+  fills it.
+
+A row answers for a reference date d when ``computed_on <= d < valid_until``. Readers
+(:func:`uncovered_patients`) evaluate live whoever has no such row for every active
+intervention, so a stale or missing row is never read as an answer. Referrals are not facts
+of the criteria: "not yet offered" checks them at read time (an index seek per pair).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from zelfzorg.accounts.models import Practice
+from zelfzorg.leefstijl.criteria import MeasurementCompare, walk
+from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query
+from zelfzorg.leefstijl.models import Eligibility, Intervention
+from zelfzorg.models_base import utcnow
+from zelfzorg.patients.models import Enrolment, Patient
+
+ELIGIBLE, UNKNOWN, NOT_ELIGIBLE = "eligible", "unknown", "not_eligible"
+# Without any boundary a row is still recomputed once a year (the daily job).
+LONGEST_DAYS = 366
+INSERT_BATCH = 5000
+
+
+def _services():
+    from zelfzorg.leefstijl import services
+
+    return services
+
+
+def next_birthday(born: date, today: date) -> date:
+    """The first day after ``today`` on which the age changes (29 February: 28 February in
+    other years, a day early is harmless)."""
+    for year in (today.year, today.year + 1):
+        try:
+            day = born.replace(year=year)
+        except ValueError:
+            day = date(year, 2, 28)
+        if day > today:
+            return day
+    return today + timedelta(days=LONGEST_DAYS)  # pragma: no cover - unreachable
+
+
+def local_day(moment: datetime) -> date:
+    """The local (Europe/Amsterdam) calendar day of ``moment``."""
+    services = _services()
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(services.AMSTERDAM).date()
+
+
+def _ids_select(patient_ids: Collection[int] | sa.Select) -> sa.Select | list[int]:
+    return patient_ids if isinstance(patient_ids, sa.Select) else sorted(set(patient_ids))
+
+
+def compute(
+    session: Session,
+    care_group_id: int,
+    patient_ids: Collection[int] | sa.Select,
+    today: date,
+    *,
+    now: datetime | None = None,
+) -> list[dict]:
+    """The rows for these patients (of this care group) as of ``today``: one SELECT."""
+    services = _services()
+    interventions = services.active_interventions(session, care_group_id)
+    if not interventions:
+        return []
+    trees = [services.parsed(i) for i in interventions]
+    ids = _ids_select(patient_ids)
+    id_select = (
+        ids
+        if isinstance(ids, sa.Select)
+        else select(col(Patient.id)).where(col(Patient.id).in_(ids))
+    )
+    stmt, facts = facts_query(
+        trees,
+        id_select,
+        today,
+        zone=services.AMSTERDAM,
+        max_age_days=services.MAX_MEASUREMENT_AGE_DAYS,
+        smoking_code=services.SMOKING_CODE,
+    )
+    outcomes = []
+    for i, tree in enumerate(trees):
+        met, not_met = compile_criteria(tree, facts)
+        outcomes.append(
+            sa.case((met, ELIGIBLE), (not_met, NOT_ELIGIBLE), else_=UNKNOWN).label(f"o{i}")
+        )
+    codes = sorted({n.code for t in trees for n in walk(t) if isinstance(n, MeasurementCompare)})
+    measured = [facts.measurements[c].c.measured_at.label(f"m{j}") for j, c in enumerate(codes)]
+    next_start = (
+        select(sa.func.min(Enrolment.start_date))
+        .where(Enrolment.patient_id == Patient.id, col(Enrolment.start_date) > today)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    next_end = (
+        select(sa.func.min(Enrolment.end_date))
+        .where(Enrolment.patient_id == Patient.id, col(Enrolment.end_date) > today)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    stmt = stmt.add_columns(
+        col(Patient.date_of_birth),
+        next_start.label("next_start"),
+        next_end.label("next_end"),
+        *measured,
+        *outcomes,
+    )
+    now = now or utcnow()
+    stale_after = services.MAX_MEASUREMENT_AGE_DAYS + 1
+    rows = []
+    for row in session.execute(stmt):
+        patient_id, born, start, end = row[0], row[1], row[2], row[3]
+        bounds = [today + timedelta(days=LONGEST_DAYS)]
+        if born is not None:
+            bounds.append(next_birthday(born, today))
+        bounds += [d for d in (start, end) if d is not None]
+        for moment in row[4 : 4 + len(codes)]:
+            if moment is not None:
+                stale = local_day(moment) + timedelta(days=stale_after)
+                if stale > today:  # fresh now: the outcome may change when it grows old
+                    bounds.append(stale)
+        valid_until = min(bounds)
+        for intervention, outcome in zip(interventions, row[4 + len(codes) :], strict=True):
+            rows.append(
+                {
+                    "patient_id": patient_id,
+                    "intervention_id": intervention.id,
+                    "outcome": outcome,
+                    "computed_on": today,
+                    "valid_until": valid_until,
+                    "computed_at": now,
+                }
+            )
+    return rows
+
+
+def _replace(session: Session, patient_ids: Collection[int] | sa.Select, rows: list[dict]) -> int:
+    ids = _ids_select(patient_ids)
+    session.execute(
+        sa.delete(Eligibility).where(col(Eligibility.patient_id).in_(ids)),
+        execution_options={"synchronize_session": False},
+    )
+    for start in range(0, len(rows), INSERT_BATCH):
+        session.execute(sa.insert(Eligibility), rows[start : start + INSERT_BATCH])
+    return len(rows)
+
+
+def patients_changed(session: Session, patient_ids: Iterable[int], today: date) -> int:
+    """Recompute the rows of these patients (their facts changed); returns the rows written."""
+    ids = sorted({int(p) for p in patient_ids if p is not None})
+    if not ids:
+        return 0
+    session.flush()
+    groups: dict[int, list[int]] = {}
+    for pid, group in session.execute(
+        select(Patient.id, Practice.care_group_id)
+        .join(Practice, col(Practice.id) == Patient.practice_id)
+        .where(col(Patient.id).in_(ids))
+    ):
+        groups.setdefault(group, []).append(pid)
+    rows: list[dict] = []
+    for group, members in groups.items():
+        rows += compute(session, group, members, today)
+    return _replace(session, ids, rows)
+
+
+def _group_patients(care_group_id: int) -> sa.Select:
+    return select(col(Patient.id)).where(
+        col(Patient.practice_id).in_(
+            select(Practice.id).where(Practice.care_group_id == care_group_id)
+        )
+    )
+
+
+def care_group_changed(session: Session, care_group_id: int, today: date) -> int:
+    """Recompute every patient of the care group (its catalogue changed), set-based."""
+    session.flush()
+    ids = _group_patients(care_group_id)
+    return _replace(session, ids, compute(session, care_group_id, ids, today))
+
+
+def rebuild(session: Session, today: date, *, now: datetime | None = None) -> int:
+    """Recompute every patient of every care group; returns the rows written (``now`` is
+    the computed_at stamp, for a generator that must be deterministic)."""
+    session.flush()
+    session.execute(sa.delete(Eligibility), execution_options={"synchronize_session": False})
+    written = 0
+    groups = session.execute(
+        select(Intervention.care_group_id).where(col(Intervention.active).is_(True)).distinct()
+    ).scalars()
+    for group in sorted(groups):
+        rows = compute(session, group, _group_patients(group), today, now=now)
+        for start in range(0, len(rows), INSERT_BATCH):
+            session.execute(sa.insert(Eligibility), rows[start : start + INSERT_BATCH])
+        written += len(rows)
+    return written
+
+
+def refresh_expired(session: Session, today: date) -> str:
+    """Daily job: recompute the patients whose rows no longer answer for ``today``."""
+    expired = (
+        select(Eligibility.patient_id)
+        .where(sa.or_(col(Eligibility.valid_until) <= today, col(Eligibility.computed_on) > today))
+        .distinct()
+    )
+    ids = list(session.execute(expired).scalars())
+    written = patients_changed(session, ids, today) if ids else 0
+    return f"{len(ids)} patients, {written} eligibility rows recomputed"
+
+
+def valid_on(day: date) -> sa.ColumnElement[bool]:
+    """SQL: the row answers for reference date ``day``."""
+    return sa.and_(col(Eligibility.computed_on) <= day, col(Eligibility.valid_until) > day)
+
+
+def covered_patients(intervention_ids: Collection[int], day: date) -> sa.Select:
+    """``SELECT patient_id`` of the patients with a row answering for ``day`` for every one of
+    the active interventions."""
+    return (
+        select(Eligibility.patient_id)
+        .where(col(Eligibility.intervention_id).in_(sorted(intervention_ids)), valid_on(day))
+        .group_by(Eligibility.patient_id)
+        .having(sa.func.count() == len(set(intervention_ids)))
+    )
+
+
+def uncovered_patients(
+    session: Session, patient_ids: sa.Select, intervention_ids: Collection[int], day: date
+) -> list[int]:
+    """Those of ``patient_ids`` the table cannot answer for on ``day`` (evaluate them live);
+    one query, usually empty."""
+    if not intervention_ids:
+        return []
+    inner = patient_ids.subquery("wanted")
+    first = inner.c[list(inner.c.keys())[0]]
+    return list(
+        session.execute(
+            select(first).where(first.not_in(covered_patients(intervention_ids, day)))
+        ).scalars()
+    )
+
+
+def _criteria_codes() -> set[str]:
+    from zelfzorg.leefstijl.criteria import MEASUREMENTS
+
+    return set(MEASUREMENTS) | {_services().SMOKING_CODE}
+
+
+def measurements_changed(
+    session: Session, changed: Iterable[tuple[int, str]], now: datetime
+) -> int:
+    """Measurements (patient id, type code) were added, corrected or imported at ``now``:
+    recompute the patients with a code criteria can read (readings such as blood pressure
+    or glucose from a device change no lifestyle criterion)."""
+    codes = _criteria_codes()
+    return patients_changed(
+        session, {pid for pid, code in changed if code in codes}, local_day(now)
+    )
+
+
+def changed_now(session: Session, patient_ids: Iterable[int], now: datetime) -> int:
+    """:func:`patients_changed` for a change made at ``now`` (its local calendar day)."""
+    return patients_changed(session, patient_ids, local_day(now))
