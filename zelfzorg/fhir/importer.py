@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import insert, tuple_
+from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.scope import Actor
 from zelfzorg.audit.models import AuditAction
@@ -43,7 +44,7 @@ from zelfzorg.patients.models import (
     Programme,
     Sex,
 )
-from zelfzorg.patients.practice_history import open_first_period
+from zelfzorg.patients.practice_history import open_first_periods
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
 from zelfzorg.telemonitoring.plausibility import check_value
 from zelfzorg.telemonitoring.types import type_for_loinc
@@ -641,36 +642,85 @@ def import_bundle(
     actor: Actor | None = None,
 ) -> ImportResult:
     """Check the whole bundle, then store it; BundleRefused (nothing stored) otherwise.
-    Goals and QuestionnaireResponses need ``actor``, the importing professional."""
+    Goals and QuestionnaireResponses need ``actor``, the importing professional.
+
+    Set-based: per resource type one look-up of what is stored already (chunked ``IN`` on the
+    natural key: HIS number, patient + code, patient + programme + start, patient + source
+    id) and one multi-row insert of the new rows, so the statement count grows with the
+    bundle's size divided by the chunk, not with its entries."""
     checked = check_bundle(session, bundle, practice_id=practice_id, now=now, actor=actor)
-    result = ImportResult()
-    patients: dict[str, Patient] = {}
-    for n, item in enumerate(checked, start=1):
-        if item.kind == "Patient":
-            outcome, patient = _store_patient(session, item, practice_id, created_by_id, subject)
-            if item.patient_ref:
-                patients[item.patient_ref] = patient
-            result.outcomes.append(outcome)
+    outcomes: dict[int, Outcome] = {}
+    done = 0
+
+    def advance(items: list[_Checked]) -> None:
+        nonlocal done
+        done += len(items)
+        if progress and items:
+            progress(done, len(checked))
+
+    by_kind: dict[str, list[_Checked]] = {}
+    for item in checked:
+        by_kind.setdefault(item.kind, []).append(item)
+    patients = _store_patients(
+        session, by_kind.get("Patient", []), practice_id, created_by_id, subject, outcomes
+    )
+    advance(by_kind.get("Patient", []))
+
+    def owner(item: _Checked) -> Patient:
+        found = patients.get(item.patient_ref or "")
+        if found is None:
+            found = session.get(Patient, int(str(item.patient_ref)[8:]))
+            patients[str(item.patient_ref)] = found  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
+
+    for kind, store in (
+        ("Condition", _store_conditions),
+        ("EpisodeOfCare", _store_episodes),
+        ("Observation", _store_observations),
+    ):
+        items = by_kind.get(kind, [])
+        if items:
+            stored = store(session, [(i, owner(i)) for i in items], created_by_id, subject, now)
+            outcomes.update((o.index, o) for o in stored)
+        advance(items)
+    for item in checked:
+        if item.kind == "Goal":
+            outcomes[item.index] = _store_goal(session, item, owner(item), actor, subject, now)
+        elif item.kind == "QuestionnaireResponse":
+            outcomes[item.index] = _store_response(session, item, owner(item), actor, subject, now)
         else:
-            patient = patients.get(item.patient_ref or "") or session.get(
-                Patient, int(str(item.patient_ref)[8:])
-            )
-            if item.kind == "Goal":
-                outcome = _store_goal(session, item, patient, actor, subject, now)
-            elif item.kind == "QuestionnaireResponse":
-                outcome = _store_response(session, item, patient, actor, subject, now)
-            else:
-                store = {
-                    "Condition": _store_condition,
-                    "EpisodeOfCare": _store_episode,
-                    "Observation": _store_observation,
-                }[item.kind]
-                outcome = store(session, item, patient, created_by_id, subject)
-            result.outcomes.append(outcome)
-        if progress and (n % 500 == 0 or n == len(checked)):
-            progress(n, len(checked))
+            continue
+        advance([item])
     session.flush()
-    return result
+    return ImportResult([outcomes[item.index] for item in checked])
+
+
+CHUNK = 500  # keys per IN look-up (two or three parameters each: within every limit)
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) -> dict:
+    """``{key: row id}`` of the rows whose ``columns`` equal one of ``keys`` (chunked IN)."""
+    found: dict[tuple, int] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for row in session.exec(
+            select(*columns, table_id).where(tuple_(*columns).in_(chunk))  # type: ignore[call-overload]
+        ).all():
+            found[tuple(row[:-1])] = row[-1]
+    return found
+
+
+def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` (one multi-row INSERT per chunk) and return their ids in order."""
+    ids: list[int] = []
+    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    for chunk in _chunks(rows, 1000):
+        ids += [row[0] for row in session.execute(statement, chunk).all()]
+    return ids
 
 
 def _created(session, subject, kind: str, row, patient_id: int) -> None:
@@ -687,109 +737,157 @@ def _created(session, subject, kind: str, row, patient_id: int) -> None:
     )
 
 
-def _store_patient(session, item, practice_id, created_by_id, subject):
-    v = item.values
-    existing = session.exec(
-        select(Patient).where(Patient.practice_id == practice_id, Patient.his_number == v["his"])
-    ).first()
-    if existing is not None:
-        changed = (
-            existing.family_name,
-            existing.given_name,
-            existing.date_of_birth,
-            str(existing.sex),
-        ) != (v["family"], v["given"], v["born"], v["sex"])
-        if changed:
-            existing.family_name, existing.given_name = v["family"], v["given"]
-            existing.date_of_birth, existing.sex = v["born"], Sex(v["sex"])
-            existing.version += 1  # an open details form must not silently undo the import
-            session.add(existing)
-            record(
-                session,
-                subject,
-                action=AuditAction.update,
-                object_type="Patient",
-                object_id=existing.id,
-                patient_id=existing.id,
-                detail="FHIR import",
+def _store_patients(session, items, practice_id, created_by_id, subject, outcomes):
+    """Conditional create/update by HIS number: one look-up, one insert of the new ones and
+    one of their first practice periods."""
+    patients: dict[str, Patient] = {}
+    wanted = [item.values["his"] for item in items]
+    existing: dict[str, Patient] = {}
+    for chunk in _chunks(sorted(set(wanted))):
+        for found in session.exec(
+            select(Patient).where(
+                Patient.practice_id == practice_id, col(Patient.his_number).in_(chunk)
             )
-        return Outcome(item.index, "Patient", "200 OK", existing.id), existing
-    patient = Patient(
-        practice_id=practice_id,
-        given_name=v["given"],
-        family_name=v["family"],
-        date_of_birth=v["born"],
-        sex=Sex(v["sex"]),
-        his_number=v["his"],
-        created_by_id=created_by_id,
-    )
-    session.add(patient)
-    session.flush()
-    record(
-        session,
-        subject,
-        action=AuditAction.create,
-        object_type="Patient",
-        object_id=patient.id,
-        patient_id=patient.id,
-        detail="FHIR import",
-    )
-    open_first_period(session, patient, created_by_id=created_by_id)
-    return Outcome(item.index, "Patient", "201 Created", patient.id), patient
-
-
-def _store_condition(session, item, patient, created_by_id, subject):
-    code = item.values["code"]
-    existing = session.exec(
-        select(Condition).where(Condition.patient_id == patient.id, Condition.code == code)
-    ).first()
-    if existing is not None:
-        return Outcome(item.index, "Condition", "200 OK", existing.id)
-    row = Condition(
-        patient_id=patient.id,
-        code=code,
-        name=CONDITION_NAMES[code],
-        onset_date=item.values["onset"],
-    )
-    _created(session, subject, "Condition", row, patient.id)
-    return Outcome(item.index, "Condition", "201 Created", row.id)
-
-
-def _store_episode(session, item, patient, created_by_id, subject):
-    v = item.values
-    existing = session.exec(
-        select(Enrolment).where(
-            Enrolment.patient_id == patient.id,
-            Enrolment.programme == v["programme"],
-            Enrolment.start_date == v["start"],
-        )
-    ).first()
-    if existing is not None:
-        if existing.end_date != v["end"]:
-            existing.end_date = v["end"]
-            session.add(existing)
+        ).all():
+            existing[found.his_number or ""] = found
+    created: list[tuple[_Checked, Patient]] = []
+    for item in items:
+        v = item.values
+        patient = existing.get(v["his"])
+        if patient is not None:
+            changed = (
+                patient.family_name,
+                patient.given_name,
+                patient.date_of_birth,
+                str(patient.sex),
+            ) != (v["family"], v["given"], v["born"], v["sex"])
+            if changed:
+                patient.family_name, patient.given_name = v["family"], v["given"]
+                patient.date_of_birth, patient.sex = v["born"], Sex(v["sex"])
+                patient.version += 1  # an open details form must not silently undo the import
+                session.add(patient)
+                record(
+                    session,
+                    subject,
+                    action=AuditAction.update,
+                    object_type="Patient",
+                    object_id=patient.id,
+                    patient_id=patient.id,
+                    detail="FHIR import",
+                )
+            outcomes[item.index] = Outcome(item.index, "Patient", "200 OK", patient.id)
+        else:
+            patient = Patient(
+                practice_id=practice_id,
+                given_name=v["given"],
+                family_name=v["family"],
+                date_of_birth=v["born"],
+                sex=Sex(v["sex"]),
+                his_number=v["his"],
+                created_by_id=created_by_id,
+            )
+            session.add(patient)
+            created.append((item, patient))
+        if item.patient_ref:
+            patients[item.patient_ref] = patient
+    if created:
+        session.flush()  # one batched INSERT of the new patients (their ids come back)
+        for item, patient in created:
             record(
                 session,
                 subject,
-                action=AuditAction.update,
-                object_type="Enrolment",
-                object_id=existing.id,
+                action=AuditAction.create,
+                object_type="Patient",
+                object_id=patient.id,
                 patient_id=patient.id,
                 detail="FHIR import",
             )
-        return Outcome(item.index, "EpisodeOfCare", "200 OK", existing.id)
-    row = Enrolment(
-        patient_id=patient.id,
-        programme=Programme(v["programme"]),
-        start_date=v["start"],
-        end_date=v["end"],
-        created_by_id=created_by_id,
-    )
-    _created(session, subject, "Enrolment", row, patient.id)
-    return Outcome(item.index, "EpisodeOfCare", "201 Created", row.id)
+            outcomes[item.index] = Outcome(item.index, "Patient", "201 Created", patient.id)
+        open_first_periods(session, [p for _i, p in created], created_by_id=created_by_id)
+    return patients
 
 
-def _store_observation(session, item, patient, created_by_id, subject):
+def _store_conditions(session, pairs, created_by_id, subject, now):
+    keys = [(patient.id, item.values["code"]) for item, patient in pairs]
+    stored = _stored_keys(session, (Condition.patient_id, Condition.code), keys, col(Condition.id))
+    outcomes: list[Outcome] = []
+    new: list[dict] = []
+    for item, patient in pairs:
+        key = (patient.id, item.values["code"])
+        if key in stored:  # stored already, or earlier in this bundle (id filled in below)
+            outcomes.append(Outcome(item.index, "Condition", "200 OK", stored[key]))
+            continue
+        stored[key] = 0
+        new.append(
+            {
+                "patient_id": patient.id,
+                "code": key[1],
+                "name": CONDITION_NAMES[key[1]],
+                "onset_date": item.values["onset"],
+                "recorded_at": now,
+            }
+        )
+        outcomes.append(Outcome(item.index, "Condition", "201 Created", None))
+    for row, rid in zip(new, _insert_ids(session, Condition, new), strict=True):
+        stored[(row["patient_id"], row["code"])] = rid
+        _audit_created(session, subject, "Condition", rid, row["patient_id"])
+    return [
+        Outcome(o.index, o.resource_type, o.status, stored[(p.id, i.values["code"])])
+        for o, (i, p) in zip(outcomes, pairs, strict=True)
+    ]
+
+
+def _store_episodes(session, pairs, created_by_id, subject, now):
+    keys = [(p.id, i.values["programme"], i.values["start"]) for i, p in pairs]
+    columns = (Enrolment.patient_id, Enrolment.programme, Enrolment.start_date)
+    stored = _stored_keys(session, columns, keys, col(Enrolment.id))
+    seen: dict[int, Enrolment] = {}
+    created: list[tuple] = []
+    new: list[dict] = []
+    for (item, patient), key in zip(pairs, keys, strict=True):
+        v = item.values
+        if key in stored:  # stored already, or earlier in this bundle (0, id filled in below)
+            rid = stored[key]
+            existing = seen.get(rid) or (session.get(Enrolment, rid) if rid else None)
+            if existing is not None and existing.end_date != v["end"]:
+                seen[rid] = existing
+                existing.end_date = v["end"]
+                session.add(existing)
+                record(
+                    session,
+                    subject,
+                    action=AuditAction.update,
+                    object_type="Enrolment",
+                    object_id=rid,
+                    patient_id=patient.id,
+                    detail="FHIR import",
+                )
+            continue
+        stored[key] = 0
+        created.append(key)
+        new.append(
+            {
+                "patient_id": patient.id,
+                "programme": Programme(v["programme"]),
+                "start_date": v["start"],
+                "end_date": v["end"],
+                "created_by_id": created_by_id,
+                "created_at": now,
+            }
+        )
+    for key, rid in zip(created, _insert_ids(session, Enrolment, new), strict=True):
+        stored[key] = rid
+        _audit_created(session, subject, "Enrolment", rid, key[0])
+    fresh = set(created)
+    outcomes = []
+    for (item, _patient), key in zip(pairs, keys, strict=True):
+        status = "201 Created" if key in fresh else "200 OK"
+        fresh.discard(key)  # a repeat of a new episode in this bundle: 200 OK
+        outcomes.append(Outcome(item.index, "EpisodeOfCare", status, stored[key]))
+    return outcomes
+
+
+def _observation_base(item: _Checked, patient: Patient) -> str:
     v = item.values
     key = v["identifier"] or "|".join(
         [
@@ -799,32 +897,87 @@ def _store_observation(session, item, patient, created_by_id, subject):
             *(f"{c}={x}" for c, x, _u in v["values"]),
         ]
     )
-    base = "fhir:" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    first_id = f"{base}:{v['values'][0][0]}"
-    existing = session.exec(
-        select(Measurement).where(
-            Measurement.patient_id == patient.id, Measurement.source_id == first_id
+    return "fhir:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _store_observations(session, pairs, created_by_id, subject, now):
+    """One Observation is one measurement (a BP panel two, sharing a reading id); its source
+    id is a hash of its identifier (or content), so a re-import stores nothing. Audited per
+    patient (one entry naming the count, as the CSV import does)."""
+    firsts = []
+    for item, patient in pairs:
+        base = _observation_base(item, patient)
+        firsts.append((patient.id, f"{base}:{item.values['values'][0][0]}", base))
+    stored = _stored_keys(
+        session,
+        (Measurement.patient_id, Measurement.source_id),
+        [(pid, first) for pid, first, _b in firsts],
+        col(Measurement.id),
+    )
+    outcomes: list[Outcome] = []
+    new: list[dict] = []
+    repeats: list[tuple[int, tuple[int, str]]] = []  # (position, key): again in this bundle
+    per_patient: dict[int, int] = {}
+    for (item, _patient), (pid, first, base) in zip(pairs, firsts, strict=True):
+        key = (pid, first)
+        if key in stored:
+            if stored[key] is None:
+                repeats.append((len(outcomes), key))
+            outcomes.append(Outcome(item.index, "Observation", "200 OK", stored[key]))
+            continue
+        stored[key] = None  # type: ignore[assignment]
+        per_patient[pid] = per_patient.get(pid, 0) + 1
+        v = item.values
+        reading = uuid.uuid4().hex if len(v["values"]) > 1 else None
+        for code, value, unit in v["values"]:
+            new.append(
+                {
+                    "patient_id": pid,
+                    "type_code": code,
+                    "value": value,
+                    "unit": unit,
+                    "measured_at": v["effective"],
+                    "source": MeasurementSource.professional,
+                    "source_id": f"{base}:{code}",
+                    "reading_id": reading,
+                    "entered_by_id": created_by_id,
+                    "note": "",
+                    "created_at": now,
+                }
+            )
+        outcomes.append(Outcome(item.index, "Observation", "201 Created", None))
+    ids = _insert_ids(session, Measurement, new)
+    stored.update(
+        ((row["patient_id"], row["source_id"]), rid) for row, rid in zip(new, ids, strict=True)
+    )
+    for n, outcome in enumerate(outcomes):
+        if outcome.status == "201 Created":
+            pid, first, _b = firsts[n]
+            outcomes[n] = Outcome(outcome.index, "Observation", "201 Created", stored[(pid, first)])
+    for n, key in repeats:
+        outcomes[n] = Outcome(outcomes[n].index, "Observation", "200 OK", stored[key])
+    for pid, count in sorted(per_patient.items()):
+        record(
+            session,
+            subject,
+            action=AuditAction.create,
+            object_type="Measurement",
+            patient_id=pid,
+            detail=f"FHIR import: {count} Observation(s)",
         )
-    ).first()
-    if existing is not None:
-        return Outcome(item.index, "Observation", "200 OK", existing.id)
-    reading = uuid.uuid4().hex if len(v["values"]) > 1 else None
-    first = None
-    for code, value, unit in v["values"]:
-        row = Measurement(
-            patient_id=patient.id,
-            type_code=code,
-            value=value,
-            unit=unit,
-            measured_at=v["effective"],
-            source=MeasurementSource.professional,
-            source_id=f"{base}:{code}",
-            reading_id=reading,
-            entered_by_id=created_by_id,
-        )
-        _created(session, subject, "Measurement", row, patient.id)
-        first = first or row
-    return Outcome(item.index, "Observation", "201 Created", first.id if first else None)
+    return outcomes
+
+
+def _audit_created(session, subject, kind: str, rid: int, patient_id: int) -> None:
+    record(
+        session,
+        subject,
+        action=AuditAction.create,
+        object_type=kind,
+        object_id=rid,
+        patient_id=patient_id,
+        detail="FHIR import",
+    )
 
 
 # --- goals and questionnaire responses ----------------------------------------------------------

@@ -32,6 +32,22 @@ def open_first_period(session: Session, patient: Patient, *, created_by_id: int 
     return period
 
 
+def open_first_periods(
+    session: Session, patients: list[Patient], *, created_by_id: int | None = None
+) -> None:
+    """``open_first_period`` for many new patients (already flushed): one batched insert."""
+    session.add_all(
+        PracticePeriod(
+            patient_id=patient.id,  # type: ignore[arg-type]
+            practice_id=patient.practice_id,
+            start_date=patient.date_of_birth,
+            created_by_id=created_by_id,
+        )
+        for patient in patients
+    )
+    session.flush()
+
+
 def periods_of(session: Session, patient_id: int) -> list[PracticePeriod]:
     return list(
         session.exec(
