@@ -84,8 +84,8 @@ def compare(scenario, ours, reference_name, reference, *, target, check, note=""
 # --- setup -------------------------------------------------------------------------------------
 
 
-def database_url(db: str) -> str:
-    return fresh_database(db, os.environ.get("BENCH_DATABASE_URL", PG_URL))
+def database_url(db: str, url: str | None = None) -> str:
+    return fresh_database(db, url or os.environ.get("BENCH_DATABASE_URL", PG_URL))
 
 
 def fresh_database(db: str, url: str) -> str:
@@ -195,7 +195,6 @@ def session_cookie(app, user_id: int, engine) -> str:
 
 
 def in_process(app, engine, who: Personas, repeat: int) -> list[Row]:
-    from zelfzorg.assessment.jobs import remind_due_assessments
     from zelfzorg.leefstijl.indicators import eligible_patient_ids
 
     rows = []
@@ -332,25 +331,6 @@ def in_process(app, engine, who: Personas, repeat: int) -> list[Row]:
         )
     )
 
-    def reminders():
-        with Session(engine) as session:
-            remind_due_assessments(session, TODAY)
-            session.commit()
-
-    reminders()  # the first run sends; the timed reruns have nothing to send
-    rows.append(
-        compare(
-            "assessment reminder job, rerun",
-            timed(reminders, max(3, repeat // 4)),
-            "bare in-care count",
-            timed(
-                raw("SELECT count(DISTINCT patient_id) FROM enrolment WHERE end_date IS NULL"),
-                max(3, repeat // 4),
-            ),
-            target="<= 1 s",
-            check=lambda m, _p, _r: m <= 1000,
-        )
-    )
     return rows
 
 
@@ -499,21 +479,32 @@ def run(
     repeat: int = 20,
     requests: int = 480,
     workers: int = 4,
+    import_rows: int = 1_000_000,
     http: bool = True,
     echo: Callable[[str], None] = print,
     save: bool = True,
+    url: str | None = None,
 ) -> dict:
-    url = database_url(db)
+    """``url``: the PostgreSQL database to drop and fill (default ``BENCH_DATABASE_URL``)."""
+    from bench import bulk
+
+    url = database_url(db, url)
     app, engine = build(url, patients, years, echo)
     who = personas(engine)
     rows = in_process(app, engine, who, repeat)
+    rows += bulk.job_scenarios(app, engine, who, TODAY, repeat, compare)
+    rows += bulk.pdf_scenarios(app, engine, who, repeat, session_cookie, compare)
+    rows.append(bulk.everything_scenario(app, engine, who, years, repeat, session_cookie, compare))
     if http:
         rows += http_scenarios(app, engine, url, who, requests, workers)
+    # Last: the imports add patients and readings to the largest practice.
+    rows += bulk.import_scenarios(app, engine, who, import_rows, compare)
     rows.append(audit_row(engine))
     result = {
         "database": engine.dialect.name,
         "patients": patients,
         "years": years,
+        "import_rows": import_rows,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cpus": os.cpu_count(),
         "rows": [asdict(r) for r in rows],

@@ -174,6 +174,14 @@ class _Checker:
         self.actor = actor
         self.issues: list[Issue] = []
         self.patient_urls: dict[str, int] = {}  # fullUrl -> index of the Patient entry
+        self.known: dict[int, Patient | None] = {}
+
+    def patient_by_id(self, patient_id: int) -> Patient | None:
+        """The referenced patient, loaded once per bundle (the session's identity map holds
+        only weak references, so thousands of entries would load it again and again)."""
+        if patient_id not in self.known:
+            self.known[patient_id] = self.session.get(Patient, patient_id)
+        return self.known[patient_id]
 
     def bad(self, index: int | None, path: str, message: str, **params) -> None:
         self.issues.append(Issue(index, path, message, params))
@@ -191,7 +199,7 @@ class _Checker:
         if raw in self.patient_urls:
             return raw
         if raw.startswith("Patient/") and parse_id(raw[8:]) is not None:
-            patient = self.session.get(Patient, parse_id(raw[8:]))
+            patient = self.patient_by_id(parse_id(raw[8:]))  # type: ignore[arg-type]
             if patient is None:
                 self.bad(index, path, N_("Patiënt %(ref)s bestaat niet."), ref=raw[:60])
                 return None
@@ -717,7 +725,8 @@ def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) 
 def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
     """Insert ``rows`` (one multi-row INSERT per chunk) and return their ids in order."""
     ids: list[int] = []
-    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    table = model.__table__
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     for chunk in _chunks(rows, 1000):
         ids += [row[0] for row in session.execute(statement, chunk).all()]
     return ids

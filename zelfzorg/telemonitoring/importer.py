@@ -336,7 +336,7 @@ def import_readings(
         new_rows.append(row)
     for chunk in _chunks(new_rows):
         session.execute(
-            insert(Measurement),
+            insert(Measurement.__table__),  # Core executemany: no ORM objects per row
             [
                 {
                     "patient_id": r.patient_id,
