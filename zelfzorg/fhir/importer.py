@@ -670,7 +670,7 @@ def import_bundle(
     for item in checked:
         by_kind.setdefault(item.kind, []).append(item)
     patients = _store_patients(
-        session, by_kind.get("Patient", []), practice_id, created_by_id, subject, outcomes
+        session, by_kind.get("Patient", []), practice_id, created_by_id, subject, outcomes, now
     )
     advance(by_kind.get("Patient", []))
 
@@ -722,14 +722,11 @@ def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) 
     return found
 
 
-def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
-    """Insert ``rows`` (one multi-row INSERT per chunk) and return their ids in order."""
-    ids: list[int] = []
-    table = model.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+def _insert(session: Session, model, rows: list[dict]) -> None:
+    """Insert ``rows`` as one executemany per chunk (no RETURNING: with it SQLAlchemy sends one
+    statement per row on SQLite, to keep the ids in order); ids are looked up by natural key."""
     for chunk in _chunks(rows, 1000):
-        ids += [row[0] for row in session.execute(statement, chunk).all()]
-    return ids
+        session.execute(insert(model.__table__), chunk)
 
 
 def _created(session, subject, kind: str, row, patient_id: int) -> None:
@@ -746,7 +743,7 @@ def _created(session, subject, kind: str, row, patient_id: int) -> None:
     )
 
 
-def _store_patients(session, items, practice_id, created_by_id, subject, outcomes):
+def _store_patients(session, items, practice_id, created_by_id, subject, outcomes, now):
     """Conditional create/update by HIS number: one look-up, one insert of the new ones and
     one of their first practice periods."""
     patients: dict[str, Patient] = {}
@@ -795,13 +792,41 @@ def _store_patients(session, items, practice_id, created_by_id, subject, outcome
                 his_number=v["his"],
                 created_by_id=created_by_id,
             )
-            session.add(patient)
-            created.append((item, patient))
+            created.append((item, patient))  # not added: inserted in one executemany below
         if item.patient_ref:
             patients[item.patient_ref] = patient
     if created:
-        session.flush()  # one batched INSERT of the new patients (their ids come back)
-        for item, patient in created:
+        _insert(
+            session,
+            Patient,
+            [
+                {
+                    "practice_id": practice_id,
+                    "given_name": p.given_name,
+                    "family_name": p.family_name,
+                    "date_of_birth": p.date_of_birth,
+                    "sex": p.sex,
+                    "his_number": p.his_number,
+                    "created_at": now,
+                    "created_by_id": created_by_id,
+                    "is_demo": False,
+                    "version": 1,
+                }
+                for _item, p in created
+            ],
+        )
+        stored: dict[str, Patient] = {}
+        for chunk in _chunks(sorted(p.his_number or "" for _i, p in created)):
+            for found in session.exec(
+                select(Patient).where(
+                    Patient.practice_id == practice_id, col(Patient.his_number).in_(chunk)
+                )
+            ).all():
+                stored[found.his_number or ""] = found
+        for item, unsaved in created:
+            patient = stored[unsaved.his_number or ""]
+            if item.patient_ref:
+                patients[item.patient_ref] = patient
             record(
                 session,
                 subject,
@@ -812,7 +837,9 @@ def _store_patients(session, items, practice_id, created_by_id, subject, outcome
                 detail="FHIR import",
             )
             outcomes[item.index] = Outcome(item.index, "Patient", "201 Created", patient.id)
-        open_first_periods(session, [p for _i, p in created], created_by_id=created_by_id)
+        open_first_periods(
+            session, [stored[p.his_number or ""] for _i, p in created], created_by_id=created_by_id
+        )
     return patients
 
 
@@ -837,9 +864,15 @@ def _store_conditions(session, pairs, created_by_id, subject, now):
             }
         )
         outcomes.append(Outcome(item.index, "Condition", "201 Created", None))
-    for row, rid in zip(new, _insert_ids(session, Condition, new), strict=True):
-        stored[(row["patient_id"], row["code"])] = rid
-        _audit_created(session, subject, "Condition", rid, row["patient_id"])
+    _insert(session, Condition, new)
+    columns = (Condition.patient_id, Condition.code)
+    fresh = _stored_keys(
+        session, columns, [(r["patient_id"], r["code"]) for r in new], col(Condition.id)
+    )
+    stored.update(fresh)
+    for row in new:
+        key = (row["patient_id"], row["code"])
+        _audit_created(session, subject, "Condition", fresh[key], key[0])
     return [
         Outcome(o.index, o.resource_type, o.status, stored[(p.id, i.values["code"])])
         for o, (i, p) in zip(outcomes, pairs, strict=True)
@@ -849,18 +882,25 @@ def _store_conditions(session, pairs, created_by_id, subject, now):
 def _store_episodes(session, pairs, created_by_id, subject, now):
     keys = [(p.id, i.values["programme"], i.values["start"]) for i, p in pairs]
     columns = (Enrolment.patient_id, Enrolment.programme, Enrolment.start_date)
-    stored = _stored_keys(session, columns, keys, col(Enrolment.id))
-    seen: dict[int, Enrolment] = {}
+    stored: dict[tuple, int] = {}
+    ends: dict[int, date | None] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for row in session.exec(
+            select(*columns, col(Enrolment.id), Enrolment.end_date).where(  # type: ignore[call-overload]
+                tuple_(*columns).in_(chunk)
+            )
+        ).all():
+            stored.setdefault(tuple(row[:3]), row[3])
+            ends[row[3]] = row[4]
     created: list[tuple] = []
     new: list[dict] = []
     for (item, patient), key in zip(pairs, keys, strict=True):
         v = item.values
         if key in stored:  # stored already, or earlier in this bundle (0, id filled in below)
             rid = stored[key]
-            existing = seen.get(rid) or (session.get(Enrolment, rid) if rid else None)
-            if existing is not None and existing.end_date != v["end"]:
-                seen[rid] = existing
-                existing.end_date = v["end"]
+            if rid and ends[rid] != v["end"]:
+                existing = session.get(Enrolment, rid)
+                existing.end_date = ends[rid] = v["end"]  # type: ignore[union-attr]
                 session.add(existing)
                 record(
                     session,
@@ -884,14 +924,16 @@ def _store_episodes(session, pairs, created_by_id, subject, now):
                 "created_at": now,
             }
         )
-    for key, rid in zip(created, _insert_ids(session, Enrolment, new), strict=True):
-        stored[key] = rid
-        _audit_created(session, subject, "Enrolment", rid, key[0])
-    fresh = set(created)
+    _insert(session, Enrolment, new)
+    fresh = _stored_keys(session, columns, created, col(Enrolment.id))
+    stored.update(fresh)
+    for key in created:
+        _audit_created(session, subject, "Enrolment", fresh[key], key[0])
+    new_keys = set(created)
     outcomes = []
     for (item, _patient), key in zip(pairs, keys, strict=True):
-        status = "201 Created" if key in fresh else "200 OK"
-        fresh.discard(key)  # a repeat of a new episode in this bundle: 200 OK
+        status = "201 Created" if key in new_keys else "200 OK"
+        new_keys.discard(key)  # a repeat of a new episode in this bundle: 200 OK
         outcomes.append(Outcome(item.index, "EpisodeOfCare", status, stored[key]))
     return outcomes
 
@@ -955,9 +997,14 @@ def _store_observations(session, pairs, created_by_id, subject, now):
                 }
             )
         outcomes.append(Outcome(item.index, "Observation", "201 Created", None))
-    ids = _insert_ids(session, Measurement, new)
+    _insert(session, Measurement, new)
     stored.update(
-        ((row["patient_id"], row["source_id"]), rid) for row, rid in zip(new, ids, strict=True)
+        _stored_keys(
+            session,
+            (Measurement.patient_id, Measurement.source_id),
+            [firsts[n][:2] for n, o in enumerate(outcomes) if o.status == "201 Created"],
+            col(Measurement.id),
+        )
     )
     for n, outcome in enumerate(outcomes):
         if outcome.status == "201 Created":
