@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from zelfzorg.accounts.scope import Actor
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
+from zelfzorg.db import insert_new
 from zelfzorg.errors import N_, DomainError, ValidationError
 from zelfzorg.fhir.models import FhirImportKey
 from zelfzorg.fhir.resources import (
@@ -722,11 +723,16 @@ def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) 
     return found
 
 
-def _insert(session: Session, model, rows: list[dict]) -> None:
+def _insert(session: Session, model, rows: list[dict], unique: tuple[str, ...] = ()) -> None:
     """Insert ``rows`` as one executemany per chunk (no RETURNING: with it SQLAlchemy sends one
-    statement per row on SQLite, to keep the ids in order); ids are looked up by natural key."""
+    statement per row on SQLite, to keep the ids in order); ids are looked up by natural key.
+    With ``unique`` (the table's unique key) a row stored meanwhile by a concurrent import is
+    skipped (ON CONFLICT DO NOTHING) instead of failing the bundle."""
     for chunk in _chunks(rows, 1000):
-        session.execute(insert(model.__table__), chunk)
+        if unique:
+            insert_new(session, model.__table__, chunk, unique=unique)
+        else:
+            session.execute(insert(model.__table__), chunk)
 
 
 def _created(session, subject, kind: str, row, patient_id: int) -> None:
@@ -799,7 +805,8 @@ def _store_patients(session, items, practice_id, created_by_id, subject, outcome
         _insert(
             session,
             Patient,
-            [
+            unique=("practice_id", "his_number"),
+            rows=[
                 {
                     "practice_id": practice_id,
                     "given_name": p.given_name,
@@ -864,7 +871,7 @@ def _store_conditions(session, pairs, created_by_id, subject, now):
             }
         )
         outcomes.append(Outcome(item.index, "Condition", "201 Created", None))
-    _insert(session, Condition, new)
+    _insert(session, Condition, new, ("patient_id", "code"))
     columns = (Condition.patient_id, Condition.code)
     fresh = _stored_keys(
         session, columns, [(r["patient_id"], r["code"]) for r in new], col(Condition.id)
@@ -997,7 +1004,7 @@ def _store_observations(session, pairs, created_by_id, subject, now):
                 }
             )
         outcomes.append(Outcome(item.index, "Observation", "201 Created", None))
-    _insert(session, Measurement, new)
+    _insert(session, Measurement, new, ("patient_id", "source_id"))
     stored.update(
         _stored_keys(
             session,
