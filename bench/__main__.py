@@ -15,6 +15,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per scenario")
     parser.add_argument("--requests", type=int, default=480, help="HTTP requests per page")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--import-rows", type=int, default=1_000_000, help="readings per import scenario"
+    )
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn scenarios")
     args = parser.parse_args()
     run(
@@ -24,6 +27,7 @@ def main() -> None:
         repeat=args.repeat,
         requests=args.requests,
         workers=args.workers,
+        import_rows=args.import_rows,
         http=not args.no_http,
     )
 

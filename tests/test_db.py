@@ -111,3 +111,32 @@ def test_concurrent_audit_writers_keep_one_unbroken_chain(engine):
         result = verify(session)
     assert total == THREADS * PER_THREAD
     assert result.ok and result.checked == THREADS * PER_THREAD
+
+
+def test_insert_new_skips_rows_of_a_unique_key_stored_meanwhile(db, world):
+    """The imports' insert: a row another import stored in between is skipped, not an error."""
+    from datetime import UTC, datetime
+
+    from zelfzorg.db import insert_new
+    from zelfzorg.telemonitoring.models import Measurement
+
+    at = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    rows = [
+        {
+            "patient_id": world.patient.id,
+            "type_code": "weight",
+            "value": 80.0 + n,
+            "unit": "kg",
+            "measured_at": at,
+            "source": "device",
+            "source_id": f"race-{n}",
+            "note": "",
+            "created_at": at,
+        }
+        for n in range(3)
+    ]
+    insert_new(db, Measurement.__table__, rows[:2], unique=("patient_id", "source_id"))
+    insert_new(db, Measurement.__table__, rows, unique=("patient_id", "source_id"))
+    db.commit()
+    stored = db.exec(select(Measurement.source_id, Measurement.value)).all()
+    assert sorted(stored) == [("race-0", 80.0), ("race-1", 81.0), ("race-2", 82.0)]

@@ -204,3 +204,154 @@ def test_eligible_not_yet_offered_is_a_handful_of_statements_at_any_size(engine)
 
     small, large = at_two_sizes(engine, measure)
     assert small == large <= 10, (small, large)
+def test_review_reminder_rerun_costs_the_same_at_any_size(engine):
+    from zelfzorg.izp.jobs import review_reminders
+
+    def measure(session: Session) -> int:
+        review_reminders(session, TODAY)
+        with counting(engine) as statements:
+            assert review_reminders(session, TODAY) == "0 reminders"
+        return len(statements)
+
+    small, large = at_two_sizes(engine, measure)
+    assert small == large <= 2
+
+
+def _record_bundle(n: int, prefix: str) -> dict:
+    """``n`` new patients, each with a condition, an episode of care, a weight and a blood
+    pressure (the importer's set-based path for every type)."""
+    from zelfzorg.fhir.resources import HIS_SYSTEM, ICPC, PROGRAMME_SYSTEM
+
+    entries = []
+    for k in range(n):
+        url = f"urn:uuid:{prefix}-{k}"
+        subject = {"reference": url}
+        at = f"2026-11-{1 + k % 28:02d}T08:00:00+01:00"
+        quantity = {"system": "http://unitsofmeasure.org"}
+        entries += [
+            {
+                "fullUrl": url,
+                "resource": {
+                    "resourceType": "Patient",
+                    "identifier": [{"system": HIS_SYSTEM, "value": f"{prefix}-{k}"}],
+                    "name": [{"family": f"Size{n}", "given": [f"P{k}"]}],
+                    "birthDate": "1950-05-05",
+                    "gender": "female",
+                },
+            },
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "subject": subject,
+                    "code": {"coding": [{"system": ICPC, "code": "T90.02"}]},
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "EpisodeOfCare",
+                    "status": "active",
+                    "patient": subject,
+                    "type": [{"coding": [{"system": PROGRAMME_SYSTEM, "code": "DM2"}]}],
+                    "period": {"start": "2020-01-01"},
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "subject": subject,
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                    "effectiveDateTime": at,
+                    "valueQuantity": {"value": 80.5, "code": "kg", **quantity},
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "subject": subject,
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+                    "effectiveDateTime": at,
+                    "component": [
+                        {
+                            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+                            "valueQuantity": {"value": value, "code": "mm[Hg]", **quantity},
+                        }
+                        for code, value in (("8480-6", 135), ("8462-4", 85))
+                    ],
+                }
+            },
+        ]
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def test_fhir_import_statements_do_not_grow_with_the_bundle(engine, db, world):
+    """Set-based storing: one look-up and one insert per resource type, so 10 and 40 patients
+    (50 and 200 entries) cost the same statements; a re-import stores nothing, in fewer."""
+    from zelfzorg.fhir.importer import import_bundle
+    from zelfzorg.patients.models import Patient
+
+    subject = world.actor(world.poh).audit_subject
+    counts = []
+    for n in (10, 40):
+        bundle = _record_bundle(n, f"size{n}")
+        runs = []
+        for _ in range(2):
+            db.execute(text("SELECT 1"))  # the transaction's BEGIN is not the import's
+            with counting(engine) as statements:
+                result = import_bundle(
+                    db,
+                    bundle,
+                    practice_id=world.practice.id,
+                    subject=subject,
+                    created_by_id=None,
+                    now=datetime(2026, 12, 1, 12, tzinfo=UTC),
+                )
+            db.commit()
+            runs.append((len(statements), result.created, result.unchanged))
+        counts.append(runs)
+        assert runs[0][1:] == (5 * n, 0) and runs[1][1:] == (0, 5 * n)
+    (first_small, again_small), (first_large, again_large) = counts
+
+    assert first_small[0] == first_large[0] <= 14, counts
+    assert again_small[0] == again_large[0] < first_small[0], counts
+    stored = db.exec(select(Measurement).where(Measurement.source == "professional")).all()
+    assert len(stored) == 3 * 50  # a weight and a blood pressure pair per patient
+    assert {p.family_name for p in db.exec(select(Patient)).all()} >= {"Size10", "Size40"}
+
+
+def test_streamed_download_reads_a_page_in_a_few_statements_whatever_the_blood_pressures(
+    engine,
+):
+    """The patient download streams keyset pages; a page's blood pressures get their diastolic
+    values in one query, not one each."""
+    from zelfzorg.fhir import resources
+    from zelfzorg.fhir.everything import stream_all
+
+    generate(engine, patients_n=10, practices_n=1, years=1, seed=3, today=TODAY)
+    with Session(engine, expire_on_commit=False) as session:
+        patient_id = _telemonitored(session)
+        poh = session.exec(select(User).where(User.email == "poh1@gen3.zelfzorg.test")).one()
+        actor = actor_for(session, poh, "127.0.0.1")
+        pairs = session.execute(
+            text(
+                "SELECT count(*) FROM measurement WHERE patient_id = :p AND "
+                "type_code = 'bp_systolic'"
+            ),
+            {"p": patient_id},
+        ).scalar_one()
+        assert pairs > 500
+        with counting(engine) as statements:
+            entries = stream_all(
+                session,
+                actor,
+                patient_id,
+                lambda t, row: resources.to_resource(session, t, row, TODAY),
+            )
+            rendered = list(entries)
+        bp = [
+            r for r in rendered if r.get("code", {}).get("coding", [{}])[0].get("code") == "85354-9"
+        ]
+        assert len(bp) == pairs and all(len(r["component"]) == 2 for r in bp)
+        pages = len(rendered) // 500 + 1
+        assert len(statements) <= 3 * pages + 12, (len(statements), pages)
+        session.commit()
+    empty_database(engine)

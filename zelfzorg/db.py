@@ -12,7 +12,7 @@ first write statement (it never upgrades a read snapshot in place, which fails u
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import event, text
@@ -42,6 +42,20 @@ _READ_KEYWORDS = (
 )
 # Serialises audit chain appends on PostgreSQL (SQLite serialises writers itself).
 PG_APPEND_LOCK_KEY = 7513
+
+
+def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[str]) -> None:
+    """Insert ``rows`` in one executemany, skipping each row that would break the unique key
+    ``unique`` (``INSERT ... ON CONFLICT DO NOTHING``, on SQLite and PostgreSQL alike): the
+    imports look up what is stored first, and this keeps a concurrent import of the same rows
+    from failing: each row is stored once."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).on_conflict_do_nothing(index_elements=list(unique)), rows)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

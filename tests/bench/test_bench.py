@@ -1,30 +1,73 @@
 """The benchmark runs end to end in its reduced form and prints the one table (the numbers are
-not checked: timings are never asserted)."""
+not checked: timings are never asserted). It runs on the suite's database kind: SQLite, or
+with ``TEST_DATABASE_URL`` on PostgreSQL a database of its own next to the suite's
+(``<name>_bench``, dropped and created), so the suite's own database is never touched."""
 
 from __future__ import annotations
 
+from sqlalchemy.engine import make_url
+
 from bench.runner import run
+from tests.conftest import test_database_url as suite_database_url
+from zelfzorg.notifications.jobs import INTERVAL_JOBS, JOBS
+
+
+def bench_target() -> tuple[str, str | None]:
+    url = suite_database_url()
+    if url.startswith("sqlite"):
+        return "sqlite", None
+    parsed = make_url(url)
+    return "postgresql", parsed.set(database=f"{parsed.database}_bench").render_as_string(
+        hide_password=False
+    )
 
 
 def test_reduced_benchmark_runs_and_prints_every_scenario():
+    db, url = bench_target()
     printed: list[str] = []
     result = run(
-        db="sqlite",
+        db=db,
+        url=url,
         patients=40,
-        repeat=2,
+        repeat=1,
         requests=32,
         workers=2,
+        import_rows=300,
         echo=printed.append,
         save=False,
     )
+    assert result["database"] == db
     scenarios = [row["scenario"] for row in result["rows"]]
-    assert len(scenarios) == 9
-    assert any("L2 eligibility" in s for s in scenarios)
-    assert "outcome comparison with the review screen" in scenarios
+    jobs = [f"job {name}, first run" for name in JOBS]
+    jobs += [f"job {name}, rerun (nothing to send)" for name in JOBS]
+    jobs += [f"job {name} (interval), nothing queued" for name in INTERVAL_JOBS]
+    assert set(jobs) <= set(scenarios)
+    for expected in (
+        "L2 eligibility, whole care group",
+        "outcome comparison with the review screen",
+        "care plan PDF",
+        "care-group report PDF",
+        "$everything streamed (/mijn/gegevens.json), 5-year patient",
+        "measurement import, CSV, 300 rows",
+        "measurement import, FHIR transaction, 300 rows",
+        "FHIR transaction import, Patient+Condition+EpisodeOfCare+Observation",
+    ):
+        assert expected in scenarios
     assert any("gunicorn" in s and "/mijn/plan" in s for s in scenarios)
+    # 5 page scenarios, every job, 2 PDFs, $everything, 2 HTTP pages, 3 imports, the audit.
+    assert len(scenarios) == 5 + len(jobs) + 2 + 1 + 2 + 3 + 1
     table = printed[-1]
     assert table.splitlines()[2].startswith("| scenario | median ms | p95 ms | reference")
     assert all(s in table for s in scenarios)
+    rows = {row["scenario"]: row for row in result["rows"]}
+    # Every import stored its rows once: the re-import added none.
+    for name in ("CSV", "FHIR transaction"):
+        note = rows[f"measurement import, {name}, 300 rows"]["note"]
+        assert "stored 300;" in note and note.endswith("+0 rows"), note
+    # The PDFs were real PDFs with pages; the download streamed a 5-year record.
+    assert "0 page(s)" not in rows["care plan PDF"]["note"]
+    everything = rows["$everything streamed (/mijn/gegevens.json), 5-year patient"]["note"]
+    assert "(2021-" in everything, everything
     # The HTTP load ran without errors and the audit chain it appended to verifies.
     http = [row for row in result["rows"] if "gunicorn" in row["scenario"]]
     assert all(", 0 errors" in row["note"] for row in http)

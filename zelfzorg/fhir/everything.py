@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from zelfzorg.accounts.scope import Actor, get_patient_for
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.errors import N_
+from zelfzorg.fhir.resources import forget_diastolics, prefetch_diastolics
 from zelfzorg.fhir.search import SPECS, SearchError, parse_count
 
 # Patient first, then what refers to it; AuditEvent is the patient's own log (AuditEvent search).
@@ -162,17 +163,40 @@ def all_of(
     *,
     page_size: int = 500,
 ) -> list[dict]:
-    """Every resource of the patient (the right-of-access download): all pages, no cap."""
+    """Every resource of the patient as one list (see :func:`stream_all` for large records)."""
+    return list(stream_all(session, actor, patient_id, render, page_size=page_size))
+
+
+def stream_all(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    render: Callable[[str, object], dict],
+    *,
+    page_size: int = 500,
+) -> Iterator[dict]:
+    """Every resource of the patient (the right-of-access download), all pages, no cap,
+    streamed: one keyset page at a time is read, rendered and let go, so memory stays that of
+    one page however long the record. The access check and its audit entry happen now, before
+    the first resource; the resources come when the iterator is consumed."""
     get_patient_for(
         session, actor, patient_id, action=AuditAction.export, object_type="PatientEverything"
     )
-    out: list[dict] = []
-    cursor = None
-    while True:
-        page = everything(
-            session, actor, patient_id, count=str(page_size), cursor=cursor, audit=False
-        )
-        out += [render(t, row) for t, row in page.rows]
-        if page.next_cursor is None:
-            return out
-        cursor = page.next_cursor
+
+    def pages() -> Iterator[dict]:
+        cursor = None
+        try:
+            while True:
+                page = everything(
+                    session, actor, patient_id, count=str(page_size), cursor=cursor, audit=False
+                )
+                prefetch_diastolics(session, [r for t, r in page.rows if t == "Observation"])
+                for type_name, row in page.rows:
+                    yield render(type_name, row)
+                if page.next_cursor is None:
+                    return
+                cursor = page.next_cursor
+        finally:
+            forget_diastolics(session)
+
+    return pages()

@@ -19,11 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import insert, tuple_
+from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.scope import Actor
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
+from zelfzorg.db import insert_new
 from zelfzorg.errors import N_, DomainError, ValidationError
 from zelfzorg.fhir.models import FhirImportKey
 from zelfzorg.fhir.resources import (
@@ -44,7 +46,7 @@ from zelfzorg.patients.models import (
     Programme,
     Sex,
 )
-from zelfzorg.patients.practice_history import open_first_period
+from zelfzorg.patients.practice_history import open_first_periods
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
 from zelfzorg.telemonitoring.plausibility import check_value
 from zelfzorg.telemonitoring.types import type_for_loinc
@@ -174,6 +176,14 @@ class _Checker:
         self.actor = actor
         self.issues: list[Issue] = []
         self.patient_urls: dict[str, int] = {}  # fullUrl -> index of the Patient entry
+        self.known: dict[int, Patient | None] = {}
+
+    def patient_by_id(self, patient_id: int) -> Patient | None:
+        """The referenced patient, loaded once per bundle (the session's identity map holds
+        only weak references, so thousands of entries would load it again and again)."""
+        if patient_id not in self.known:
+            self.known[patient_id] = self.session.get(Patient, patient_id)
+        return self.known[patient_id]
 
     def bad(self, index: int | None, path: str, message: str, **params) -> None:
         self.issues.append(Issue(index, path, message, params))
@@ -191,7 +201,7 @@ class _Checker:
         if raw in self.patient_urls:
             return raw
         if raw.startswith("Patient/") and parse_id(raw[8:]) is not None:
-            patient = self.session.get(Patient, parse_id(raw[8:]))
+            patient = self.patient_by_id(parse_id(raw[8:]))  # type: ignore[arg-type]
             if patient is None:
                 self.bad(index, path, N_("Patiënt %(ref)s bestaat niet."), ref=raw[:60])
                 return None
@@ -642,42 +652,96 @@ def import_bundle(
     actor: Actor | None = None,
 ) -> ImportResult:
     """Check the whole bundle, then store it; BundleRefused (nothing stored) otherwise.
-    Goals and QuestionnaireResponses need ``actor``, the importing professional."""
+    Goals and QuestionnaireResponses need ``actor``, the importing professional.
+
+    Set-based: per resource type one look-up of what is stored already (chunked ``IN`` on the
+    natural key: HIS number, patient + code, patient + programme + start, patient + source
+    id) and one multi-row insert of the new rows, so the statement count grows with the
+    bundle's size divided by the chunk, not with its entries."""
     checked = check_bundle(session, bundle, practice_id=practice_id, now=now, actor=actor)
-    result = ImportResult()
-    patients: dict[str, Patient] = {}
-    touched: set[int] = set()  # patients whose lifestyle eligibility facts may have changed
-    for n, item in enumerate(checked, start=1):
-        if item.kind == "Patient":
-            outcome, patient = _store_patient(session, item, practice_id, created_by_id, subject)
-            if item.patient_ref:
-                patients[item.patient_ref] = patient
-            result.outcomes.append(outcome)
+    outcomes: dict[int, Outcome] = {}
+    done = 0
+
+    def advance(items: list[_Checked]) -> None:
+        nonlocal done
+        done += len(items)
+        if progress and items:
+            progress(done, len(checked))
+
+    by_kind: dict[str, list[_Checked]] = {}
+    for item in checked:
+        by_kind.setdefault(item.kind, []).append(item)
+    patients = _store_patients(
+        session, by_kind.get("Patient", []), practice_id, created_by_id, subject, outcomes, now
+    )
+    advance(by_kind.get("Patient", []))
+
+    def owner(item: _Checked) -> Patient:
+        found = patients.get(item.patient_ref or "")
+        if found is None:
+            found = session.get(Patient, int(str(item.patient_ref)[8:]))
+            patients[str(item.patient_ref)] = found  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
+
+    for kind, store in (
+        ("Condition", _store_conditions),
+        ("EpisodeOfCare", _store_episodes),
+        ("Observation", _store_observations),
+    ):
+        items = by_kind.get(kind, [])
+        if items:
+            stored = store(session, [(i, owner(i)) for i in items], created_by_id, subject, now)
+            outcomes.update((o.index, o) for o in stored)
+        advance(items)
+    for item in checked:
+        if item.kind == "Goal":
+            outcomes[item.index] = _store_goal(session, item, owner(item), actor, subject, now)
+        elif item.kind == "QuestionnaireResponse":
+            outcomes[item.index] = _store_response(session, item, owner(item), actor, subject, now)
         else:
-            patient = patients.get(item.patient_ref or "") or session.get(
-                Patient, int(str(item.patient_ref)[8:])
-            )
-            if item.kind == "Goal":
-                outcome = _store_goal(session, item, patient, actor, subject, now)
-            elif item.kind == "QuestionnaireResponse":
-                outcome = _store_response(session, item, patient, actor, subject, now)
-            else:
-                store = {
-                    "Condition": _store_condition,
-                    "EpisodeOfCare": _store_episode,
-                    "Observation": _store_observation,
-                }[item.kind]
-                outcome = store(session, item, patient, created_by_id, subject)
-            result.outcomes.append(outcome)
-        if item.kind in ("Patient", "EpisodeOfCare", "Observation", "QuestionnaireResponse"):
-            touched.add(patient.id)  # type: ignore[arg-type]
-        if progress and (n % 500 == 0 or n == len(checked)):
-            progress(n, len(checked))
+            continue
+        advance([item])
     session.flush()
+    # Patients whose lifestyle eligibility facts may have changed: recomputed in this
+    # transaction (the maintained eligibility table, leefstijl/eligibility.py).
+    touched = {outcomes[item.index].rid for item in by_kind.get("Patient", [])}
+    for kind in ("EpisodeOfCare", "Observation", "QuestionnaireResponse"):
+        touched |= {owner(item).id for item in by_kind.get(kind, [])}
     from zelfzorg.leefstijl import eligibility
 
-    eligibility.changed_now(session, touched, now)
-    return result
+    eligibility.changed_now(session, {pid for pid in touched if pid is not None}, now)
+    return ImportResult([outcomes[item.index] for item in checked])
+
+
+CHUNK = 500  # keys per IN look-up (two or three parameters each: within every limit)
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) -> dict:
+    """``{key: row id}`` of the rows whose ``columns`` equal one of ``keys`` (chunked IN)."""
+    found: dict[tuple, int] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for row in session.exec(
+            select(*columns, table_id).where(tuple_(*columns).in_(chunk))  # type: ignore[call-overload]
+        ).all():
+            found[tuple(row[:-1])] = row[-1]
+    return found
+
+
+def _insert(session: Session, model, rows: list[dict], unique: tuple[str, ...] = ()) -> None:
+    """Insert ``rows`` as one executemany per chunk (no RETURNING: with it SQLAlchemy sends one
+    statement per row on SQLite, to keep the ids in order); ids are looked up by natural key.
+    With ``unique`` (the table's unique key) a row stored meanwhile by a concurrent import is
+    skipped (ON CONFLICT DO NOTHING) instead of failing the bundle."""
+    for chunk in _chunks(rows, 1000):
+        if unique:
+            insert_new(session, model.__table__, chunk, unique=unique)
+        else:
+            session.execute(insert(model.__table__), chunk)
 
 
 def _created(session, subject, kind: str, row, patient_id: int) -> None:
@@ -694,109 +758,203 @@ def _created(session, subject, kind: str, row, patient_id: int) -> None:
     )
 
 
-def _store_patient(session, item, practice_id, created_by_id, subject):
-    v = item.values
-    existing = session.exec(
-        select(Patient).where(Patient.practice_id == practice_id, Patient.his_number == v["his"])
-    ).first()
-    if existing is not None:
-        changed = (
-            existing.family_name,
-            existing.given_name,
-            existing.date_of_birth,
-            str(existing.sex),
-        ) != (v["family"], v["given"], v["born"], v["sex"])
-        if changed:
-            existing.family_name, existing.given_name = v["family"], v["given"]
-            existing.date_of_birth, existing.sex = v["born"], Sex(v["sex"])
-            existing.version += 1  # an open details form must not silently undo the import
-            session.add(existing)
-            record(
-                session,
-                subject,
-                action=AuditAction.update,
-                object_type="Patient",
-                object_id=existing.id,
-                patient_id=existing.id,
-                detail="FHIR import",
+def _store_patients(session, items, practice_id, created_by_id, subject, outcomes, now):
+    """Conditional create/update by HIS number: one look-up, one insert of the new ones and
+    one of their first practice periods."""
+    patients: dict[str, Patient] = {}
+    wanted = [item.values["his"] for item in items]
+    existing: dict[str, Patient] = {}
+    for chunk in _chunks(sorted(set(wanted))):
+        for found in session.exec(
+            select(Patient).where(
+                Patient.practice_id == practice_id, col(Patient.his_number).in_(chunk)
             )
-        return Outcome(item.index, "Patient", "200 OK", existing.id), existing
-    patient = Patient(
-        practice_id=practice_id,
-        given_name=v["given"],
-        family_name=v["family"],
-        date_of_birth=v["born"],
-        sex=Sex(v["sex"]),
-        his_number=v["his"],
-        created_by_id=created_by_id,
-    )
-    session.add(patient)
-    session.flush()
-    record(
-        session,
-        subject,
-        action=AuditAction.create,
-        object_type="Patient",
-        object_id=patient.id,
-        patient_id=patient.id,
-        detail="FHIR import",
-    )
-    open_first_period(session, patient, created_by_id=created_by_id)
-    return Outcome(item.index, "Patient", "201 Created", patient.id), patient
-
-
-def _store_condition(session, item, patient, created_by_id, subject):
-    code = item.values["code"]
-    existing = session.exec(
-        select(Condition).where(Condition.patient_id == patient.id, Condition.code == code)
-    ).first()
-    if existing is not None:
-        return Outcome(item.index, "Condition", "200 OK", existing.id)
-    row = Condition(
-        patient_id=patient.id,
-        code=code,
-        name=CONDITION_NAMES[code],
-        onset_date=item.values["onset"],
-    )
-    _created(session, subject, "Condition", row, patient.id)
-    return Outcome(item.index, "Condition", "201 Created", row.id)
-
-
-def _store_episode(session, item, patient, created_by_id, subject):
-    v = item.values
-    existing = session.exec(
-        select(Enrolment).where(
-            Enrolment.patient_id == patient.id,
-            Enrolment.programme == v["programme"],
-            Enrolment.start_date == v["start"],
+        ).all():
+            existing[found.his_number or ""] = found
+    created: list[tuple[_Checked, Patient]] = []
+    for item in items:
+        v = item.values
+        patient = existing.get(v["his"])
+        if patient is not None:
+            changed = (
+                patient.family_name,
+                patient.given_name,
+                patient.date_of_birth,
+                str(patient.sex),
+            ) != (v["family"], v["given"], v["born"], v["sex"])
+            if changed:
+                patient.family_name, patient.given_name = v["family"], v["given"]
+                patient.date_of_birth, patient.sex = v["born"], Sex(v["sex"])
+                patient.version += 1  # an open details form must not silently undo the import
+                session.add(patient)
+                record(
+                    session,
+                    subject,
+                    action=AuditAction.update,
+                    object_type="Patient",
+                    object_id=patient.id,
+                    patient_id=patient.id,
+                    detail="FHIR import",
+                )
+            outcomes[item.index] = Outcome(item.index, "Patient", "200 OK", patient.id)
+        else:
+            patient = Patient(
+                practice_id=practice_id,
+                given_name=v["given"],
+                family_name=v["family"],
+                date_of_birth=v["born"],
+                sex=Sex(v["sex"]),
+                his_number=v["his"],
+                created_by_id=created_by_id,
+            )
+            created.append((item, patient))  # not added: inserted in one executemany below
+        if item.patient_ref:
+            patients[item.patient_ref] = patient
+    if created:
+        _insert(
+            session,
+            Patient,
+            unique=("practice_id", "his_number"),
+            rows=[
+                {
+                    "practice_id": practice_id,
+                    "given_name": p.given_name,
+                    "family_name": p.family_name,
+                    "date_of_birth": p.date_of_birth,
+                    "sex": p.sex,
+                    "his_number": p.his_number,
+                    "created_at": now,
+                    "created_by_id": created_by_id,
+                    "is_demo": False,
+                    "version": 1,
+                }
+                for _item, p in created
+            ],
         )
-    ).first()
-    if existing is not None:
-        if existing.end_date != v["end"]:
-            existing.end_date = v["end"]
-            session.add(existing)
+        stored: dict[str, Patient] = {}
+        for chunk in _chunks(sorted(p.his_number or "" for _i, p in created)):
+            for found in session.exec(
+                select(Patient).where(
+                    Patient.practice_id == practice_id, col(Patient.his_number).in_(chunk)
+                )
+            ).all():
+                stored[found.his_number or ""] = found
+        for item, unsaved in created:
+            patient = stored[unsaved.his_number or ""]
+            if item.patient_ref:
+                patients[item.patient_ref] = patient
             record(
                 session,
                 subject,
-                action=AuditAction.update,
-                object_type="Enrolment",
-                object_id=existing.id,
+                action=AuditAction.create,
+                object_type="Patient",
+                object_id=patient.id,
                 patient_id=patient.id,
                 detail="FHIR import",
             )
-        return Outcome(item.index, "EpisodeOfCare", "200 OK", existing.id)
-    row = Enrolment(
-        patient_id=patient.id,
-        programme=Programme(v["programme"]),
-        start_date=v["start"],
-        end_date=v["end"],
-        created_by_id=created_by_id,
+            outcomes[item.index] = Outcome(item.index, "Patient", "201 Created", patient.id)
+        open_first_periods(
+            session, [stored[p.his_number or ""] for _i, p in created], created_by_id=created_by_id
+        )
+    return patients
+
+
+def _store_conditions(session, pairs, created_by_id, subject, now):
+    keys = [(patient.id, item.values["code"]) for item, patient in pairs]
+    stored = _stored_keys(session, (Condition.patient_id, Condition.code), keys, col(Condition.id))
+    outcomes: list[Outcome] = []
+    new: list[dict] = []
+    for item, patient in pairs:
+        key = (patient.id, item.values["code"])
+        if key in stored:  # stored already, or earlier in this bundle (id filled in below)
+            outcomes.append(Outcome(item.index, "Condition", "200 OK", stored[key]))
+            continue
+        stored[key] = 0
+        new.append(
+            {
+                "patient_id": patient.id,
+                "code": key[1],
+                "name": CONDITION_NAMES[key[1]],
+                "onset_date": item.values["onset"],
+                "recorded_at": now,
+            }
+        )
+        outcomes.append(Outcome(item.index, "Condition", "201 Created", None))
+    _insert(session, Condition, new, ("patient_id", "code"))
+    columns = (Condition.patient_id, Condition.code)
+    fresh = _stored_keys(
+        session, columns, [(r["patient_id"], r["code"]) for r in new], col(Condition.id)
     )
-    _created(session, subject, "Enrolment", row, patient.id)
-    return Outcome(item.index, "EpisodeOfCare", "201 Created", row.id)
+    stored.update(fresh)
+    for row in new:
+        key = (row["patient_id"], row["code"])
+        _audit_created(session, subject, "Condition", fresh[key], key[0])
+    return [
+        Outcome(o.index, o.resource_type, o.status, stored[(p.id, i.values["code"])])
+        for o, (i, p) in zip(outcomes, pairs, strict=True)
+    ]
 
 
-def _store_observation(session, item, patient, created_by_id, subject):
+def _store_episodes(session, pairs, created_by_id, subject, now):
+    keys = [(p.id, i.values["programme"], i.values["start"]) for i, p in pairs]
+    columns = (Enrolment.patient_id, Enrolment.programme, Enrolment.start_date)
+    stored: dict[tuple, int] = {}
+    ends: dict[int, date | None] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for row in session.exec(
+            select(*columns, col(Enrolment.id), Enrolment.end_date).where(  # type: ignore[call-overload]
+                tuple_(*columns).in_(chunk)
+            )
+        ).all():
+            stored.setdefault(tuple(row[:3]), row[3])
+            ends[row[3]] = row[4]
+    created: list[tuple] = []
+    new: list[dict] = []
+    for (item, patient), key in zip(pairs, keys, strict=True):
+        v = item.values
+        if key in stored:  # stored already, or earlier in this bundle (0, id filled in below)
+            rid = stored[key]
+            if rid and ends[rid] != v["end"]:
+                existing = session.get(Enrolment, rid)
+                existing.end_date = ends[rid] = v["end"]  # type: ignore[union-attr]
+                session.add(existing)
+                record(
+                    session,
+                    subject,
+                    action=AuditAction.update,
+                    object_type="Enrolment",
+                    object_id=rid,
+                    patient_id=patient.id,
+                    detail="FHIR import",
+                )
+            continue
+        stored[key] = 0
+        created.append(key)
+        new.append(
+            {
+                "patient_id": patient.id,
+                "programme": Programme(v["programme"]),
+                "start_date": v["start"],
+                "end_date": v["end"],
+                "created_by_id": created_by_id,
+                "created_at": now,
+            }
+        )
+    _insert(session, Enrolment, new)
+    fresh = _stored_keys(session, columns, created, col(Enrolment.id))
+    stored.update(fresh)
+    for key in created:
+        _audit_created(session, subject, "Enrolment", fresh[key], key[0])
+    new_keys = set(created)
+    outcomes = []
+    for (item, _patient), key in zip(pairs, keys, strict=True):
+        status = "201 Created" if key in new_keys else "200 OK"
+        new_keys.discard(key)  # a repeat of a new episode in this bundle: 200 OK
+        outcomes.append(Outcome(item.index, "EpisodeOfCare", status, stored[key]))
+    return outcomes
+
+
+def _observation_base(item: _Checked, patient: Patient) -> str:
     v = item.values
     key = v["identifier"] or "|".join(
         [
@@ -806,32 +964,92 @@ def _store_observation(session, item, patient, created_by_id, subject):
             *(f"{c}={x}" for c, x, _u in v["values"]),
         ]
     )
-    base = "fhir:" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    first_id = f"{base}:{v['values'][0][0]}"
-    existing = session.exec(
-        select(Measurement).where(
-            Measurement.patient_id == patient.id, Measurement.source_id == first_id
+    return "fhir:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _store_observations(session, pairs, created_by_id, subject, now):
+    """One Observation is one measurement (a BP panel two, sharing a reading id); its source
+    id is a hash of its identifier (or content), so a re-import stores nothing. Audited per
+    patient (one entry naming the count, as the CSV import does)."""
+    firsts = []
+    for item, patient in pairs:
+        base = _observation_base(item, patient)
+        firsts.append((patient.id, f"{base}:{item.values['values'][0][0]}", base))
+    stored = _stored_keys(
+        session,
+        (Measurement.patient_id, Measurement.source_id),
+        [(pid, first) for pid, first, _b in firsts],
+        col(Measurement.id),
+    )
+    outcomes: list[Outcome] = []
+    new: list[dict] = []
+    repeats: list[tuple[int, tuple[int, str]]] = []  # (position, key): again in this bundle
+    per_patient: dict[int, int] = {}
+    for (item, _patient), (pid, first, base) in zip(pairs, firsts, strict=True):
+        key = (pid, first)
+        if key in stored:
+            if stored[key] is None:
+                repeats.append((len(outcomes), key))
+            outcomes.append(Outcome(item.index, "Observation", "200 OK", stored[key]))
+            continue
+        stored[key] = None  # type: ignore[assignment]
+        per_patient[pid] = per_patient.get(pid, 0) + 1
+        v = item.values
+        reading = uuid.uuid4().hex if len(v["values"]) > 1 else None
+        for code, value, unit in v["values"]:
+            new.append(
+                {
+                    "patient_id": pid,
+                    "type_code": code,
+                    "value": value,
+                    "unit": unit,
+                    "measured_at": v["effective"],
+                    "source": MeasurementSource.professional,
+                    "source_id": f"{base}:{code}",
+                    "reading_id": reading,
+                    "entered_by_id": created_by_id,
+                    "note": "",
+                    "created_at": now,
+                }
+            )
+        outcomes.append(Outcome(item.index, "Observation", "201 Created", None))
+    _insert(session, Measurement, new, ("patient_id", "source_id"))
+    stored.update(
+        _stored_keys(
+            session,
+            (Measurement.patient_id, Measurement.source_id),
+            [firsts[n][:2] for n, o in enumerate(outcomes) if o.status == "201 Created"],
+            col(Measurement.id),
         )
-    ).first()
-    if existing is not None:
-        return Outcome(item.index, "Observation", "200 OK", existing.id)
-    reading = uuid.uuid4().hex if len(v["values"]) > 1 else None
-    first = None
-    for code, value, unit in v["values"]:
-        row = Measurement(
-            patient_id=patient.id,
-            type_code=code,
-            value=value,
-            unit=unit,
-            measured_at=v["effective"],
-            source=MeasurementSource.professional,
-            source_id=f"{base}:{code}",
-            reading_id=reading,
-            entered_by_id=created_by_id,
+    )
+    for n, outcome in enumerate(outcomes):
+        if outcome.status == "201 Created":
+            pid, first, _b = firsts[n]
+            outcomes[n] = Outcome(outcome.index, "Observation", "201 Created", stored[(pid, first)])
+    for n, key in repeats:
+        outcomes[n] = Outcome(outcomes[n].index, "Observation", "200 OK", stored[key])
+    for pid, count in sorted(per_patient.items()):
+        record(
+            session,
+            subject,
+            action=AuditAction.create,
+            object_type="Measurement",
+            patient_id=pid,
+            detail=f"FHIR import: {count} Observation(s)",
         )
-        _created(session, subject, "Measurement", row, patient.id)
-        first = first or row
-    return Outcome(item.index, "Observation", "201 Created", first.id if first else None)
+    return outcomes
+
+
+def _audit_created(session, subject, kind: str, rid: int, patient_id: int) -> None:
+    record(
+        session,
+        subject,
+        action=AuditAction.create,
+        object_type=kind,
+        object_id=rid,
+        patient_id=patient_id,
+        detail="FHIR import",
+    )
 
 
 # --- goals and questionnaire responses ----------------------------------------------------------

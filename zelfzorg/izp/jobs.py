@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from babel.dates import format_date
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Role, User
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import Goal
 from zelfzorg.izp.pdca import is_closed
+from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.jobs import register_job
 from zelfzorg.notifications.models import Notification
 from zelfzorg.notifications.services import endpoint_link, notify
@@ -41,10 +44,12 @@ def review_reminders(session: Session, today: date) -> str:
     """Notify each patient (with an account) of goals reviewed within the coming week.
 
     The key holds the goal and its review date, so a rerun, a second process or a goal whose
-    date did not change never reminds twice; a new review date reminds again.
+    date did not change never reminds twice; a new review date reminds again. Set-based: one
+    query for the goals due, one for the reminders already sent, one insert of the missing
+    ones; a rerun that sends nothing costs the first two.
     """
     rows = session.exec(
-        select(Goal, User.id)
+        select(Goal.id, Goal.patient_id, Goal.title, Goal.review_date, User.id)
         .join(User, (col(User.patient_id) == Goal.patient_id) & (User.role == Role.patient))
         .where(col(User.is_active).is_(True))
         .where(col(Goal.lifecycle).in_(["active", "on-hold"]))
@@ -52,19 +57,45 @@ def review_reminders(session: Session, today: date) -> str:
         .where(col(Goal.review_date) <= today + timedelta(days=REMIND_DAYS_AHEAD))
         .order_by(Goal.id)
     ).all()
-    sent = 0
-    for goal, user_id in rows:
-        note = notify(
-            session,
-            user_id=user_id,
-            key=reminder_key(goal.id, goal.review_date),  # type: ignore[arg-type]
-            kind=KIND,
-            message=REMINDER,
-            params={"title": goal.title, "date": date_param(goal.review_date)},  # type: ignore[arg-type]
-            link=endpoint_link("izp.prepare_review", goal_id=goal.id),
-            patient_id=goal.patient_id,
+    wanted = {reminder_key(row[0], row[3]): tuple(row) for row in rows}
+    if not wanted:
+        return "0 reminders"
+    sent_keys: set[str] = set()
+    keys = sorted(wanted)
+    for start in range(0, len(keys), 500):
+        sent_keys.update(
+            session.exec(
+                select(Notification.key).where(
+                    Notification.kind == KIND, col(Notification.key).in_(keys[start : start + 500])
+                )
+            ).all()
         )
-        sent += note is not None
+    missing = [(key, wanted[key]) for key in keys if key not in sent_keys]
+    if not missing:
+        return "0 reminders"
+    now = utcnow()
+    notes = [
+        {
+            "user_id": user_id,
+            "key": key,
+            "kind": KIND,
+            "message": REMINDER,
+            "params": {"title": title, "date": date_param(review)},
+            "link": endpoint_link("izp.prepare_review", goal_id=goal_id),
+            "patient_id": patient_id,
+            "created_at": now,
+        }
+        for key, (goal_id, patient_id, title, review, user_id) in missing
+    ]
+    try:
+        with session.begin_nested():
+            session.execute(insert(Notification.__table__), notes)
+        sent = len(notes)
+    except IntegrityError:  # another process sent some meanwhile: once per (user, key)
+        sent = 0
+        for note in notes:
+            fields = {k: v for k, v in note.items() if k != "created_at"}
+            sent += notify(session, **fields, now=now) is not None
     session.flush()
     return f"{sent} reminders"
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Practice, User
 from zelfzorg.accounts.scope import Actor, get_patient_for
 from zelfzorg.errors import N_, Forbidden, ValidationError
+from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Patient, PracticePeriod
 
 
@@ -30,6 +32,29 @@ def open_first_period(session: Session, patient: Patient, *, created_by_id: int 
     session.add(period)
     session.flush()
     return period
+
+
+def open_first_periods(
+    session: Session, patients: list[Patient], *, created_by_id: int | None = None
+) -> None:
+    """``open_first_period`` for many new patients: one executemany."""
+    if not patients:
+        return
+    now = utcnow()
+    session.execute(
+        insert(PracticePeriod.__table__),
+        [
+            {
+                "patient_id": patient.id,
+                "practice_id": patient.practice_id,
+                "start_date": patient.date_of_birth,
+                "end_date": None,
+                "created_at": now,
+                "created_by_id": created_by_id,
+            }
+            for patient in patients
+        ],
+    )
 
 
 def periods_of(session: Session, patient_id: int) -> list[PracticePeriod]:

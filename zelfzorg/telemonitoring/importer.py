@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
+from zelfzorg.db import insert_new
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.inputs import (
     E_CONTROL,
@@ -335,9 +336,11 @@ def import_readings(
             stored_keys.add(key)
         new_rows.append(row)
     for chunk in _chunks(new_rows):
-        session.execute(
-            insert(Measurement),
-            [
+        insert_new(  # one executemany; a row a concurrent import stored meanwhile is skipped
+            session,
+            Measurement.__table__,
+            unique=("patient_id", "source_id"),
+            rows=[
                 {
                     "patient_id": r.patient_id,
                     "type_code": r.type_code,
