@@ -204,6 +204,8 @@ def test_eligible_not_yet_offered_is_a_handful_of_statements_at_any_size(engine)
 
     small, large = at_two_sizes(engine, measure)
     assert small == large <= 10, (small, large)
+
+
 def test_review_reminder_rerun_costs_the_same_at_any_size(engine):
     from zelfzorg.izp.jobs import review_reminders
 
