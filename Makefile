@@ -32,15 +32,20 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The suites start many Python processes (CLI, jobs, gunicorn workers, the load test): they
+# keep the bytecode of what they import (__pycache__/, ignored by git) even where the
+# environment says PYTHONDONTWRITEBYTECODE, instead of compiling every module again each time.
+TEST_ENV := PYTHONDONTWRITEBYTECODE=
+
 test-sqlite: $(VENV)/.installed translations
-	TEST_DATABASE_URL=sqlite $(BIN)/python -m pytest
+	$(TEST_ENV) TEST_DATABASE_URL=sqlite $(BIN)/python -m pytest
 
 test-postgres: $(VENV)/.installed translations
 	@if [ "$${SKIP_POSTGRES:-0}" = "1" ]; then \
 	  echo "SKIP_POSTGRES=1: PostgreSQL run skipped on request."; \
 	else \
 	  bash scripts/check-postgres.sh "$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" && \
-	  TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" $(BIN)/python -m pytest; \
+	  $(TEST_ENV) TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" $(BIN)/python -m pytest; \
 	fi
 
 # The two suites use separate databases (a temporary SQLite file, the PostgreSQL test database)

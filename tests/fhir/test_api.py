@@ -82,7 +82,10 @@ def test_no_token_expired_or_revoked_is_401_audited(client, db, world):
     db.add(row)
     db.commit()
     assert get(client, "/fhir/Patient", token).status_code == 401
-    details = [e.detail for e in db.exec(select(AuditEntry).where(AuditEntry.role == "api"))]
+    details = [
+        e.detail
+        for e in db.exec(select(AuditEntry).where(AuditEntry.role == "api").order_by(AuditEntry.id))
+    ]
     assert details == ["invalid token", "missing token", "revoked token", "expired token"]
     assert row.token_hash not in token and len(row.token_hash) == 64
 
