@@ -184,17 +184,14 @@ def _init_templates(app: Flask) -> None:
     from flask_babel import format_date, format_datetime
 
     from zelfzorg.labels import label
-    from zelfzorg.web import format_number, local, nav_for, translate
+    from zelfzorg.web import format_number, local, nav_for, translate, unread_notifications
 
     @app.context_processor
     def _inject():
         role = current_user.role if current_user.is_authenticated else None
         unread = 0
         if current_user.is_authenticated:
-            from zelfzorg.db import get_session
-            from zelfzorg.notifications.services import unread_count
-
-            unread = unread_count(get_session(), current_user.id)
+            unread = unread_notifications()
         return {
             "nav_items": nav_for(role),
             "current_locale": select_locale(),
