@@ -39,7 +39,11 @@ def grow(db, world, goals: int, readings_per_type: int) -> None:
         for j in range(2):
             add_action(db, world.actor(world.patient_user), goal.id, what=f"Stap {j}")
     add_agreement(
-        db, world.actor(world.poh), world.patient.id, AgreementInput(what="Bellen", who="POH"), today=TODAY
+        db,
+        world.actor(world.poh),
+        world.patient.id,
+        AgreementInput(what="Bellen", who="POH"),
+        today=TODAY,
     )
     rows = [
         {
