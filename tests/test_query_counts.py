@@ -183,3 +183,26 @@ def test_poh_worklist_is_a_handful_of_statements_for_10_and_200_patients(engine,
     kinds = {item.kind for row in large_page.rows for item in row.items}
     assert {"urgent_alert", "trend_alert", "goal_to_agree", "no_plan", "assessment_due"} <= kinds
     assert large_page.counts["goal_to_agree"] == 40
+
+
+def test_review_reminder_rerun_is_one_statement_at_any_size(engine):
+    """The goal review reminder finds the missing reminders in one statement (the key built
+    in SQL, looked up in the notification index): a rerun sends nothing at the same cost."""
+    from zelfzorg.izp.jobs import review_reminders
+
+    sent: list[str] = []
+
+    def measure(session: Session) -> int:
+        # A day on which generated goals are due for review within the week.
+        day = session.execute(
+            text("SELECT min(review_date) FROM goal WHERE lifecycle IN ('active', 'on-hold')")
+        ).scalar_one()
+        day = date.fromisoformat(str(day)[:10]) - timedelta(days=3)
+        sent.append(review_reminders(session, day))
+        with counting(engine) as statements:
+            assert review_reminders(session, day) == "0 reminders"
+        return len(statements)
+
+    small, large = at_two_sizes(engine, measure)
+    assert small == large <= 2
+    assert all(s != "0 reminders" for s in sent), sent
