@@ -140,3 +140,34 @@ def test_insert_new_skips_rows_of_a_unique_key_stored_meanwhile(db, world):
     db.commit()
     stored = db.exec(select(Measurement.source_id, Measurement.value)).all()
     assert sorted(stored) == [("race-0", 80.0), ("race-1", 81.0), ("race-2", 82.0)]
+
+
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle(monkeypatch):
+    """No ping round trip per request; an idle connection that fails its ping is replaced."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import QueuePool
+
+    import zelfzorg.db as dbmodule
+
+    engine = create_engine("sqlite://", poolclass=QueuePool, pool_size=1)
+    pings: list[object] = []
+
+    def ping(dbapi_connection):
+        pings.append(dbapi_connection)
+        if len(pings) == 1:
+            raise OSError("server closed the connection")
+        return True
+
+    monkeypatch.setattr(engine.dialect, "do_ping", ping)
+    dbmodule._ping_idle_connections(engine)
+    with engine.connect() as conn:
+        first = conn.connection.dbapi_connection
+    with engine.connect() as conn:  # in steady use: no ping
+        assert conn.connection.dbapi_connection is first
+    assert pings == []
+    monkeypatch.setattr(dbmodule, "IDLE_PING_SECONDS", 0.0)
+    with engine.connect() as conn:  # idle "too long": pinged, the ping fails, reconnected
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        replaced = conn.connection.dbapi_connection
+    assert pings[0] is first and replaced is not first
+    engine.dispose()

@@ -153,6 +153,25 @@ def _init_login(app: Flask) -> None:
 
     login_manager.localize_callback = _localize
 
+    def _load_user(user_id: int) -> User | None:
+        """The user and (for a patient) their patient record in one statement: the record
+        lands in the session, so the page's access check finds it without a query."""
+        from sqlmodel import col, select
+
+        from zelfzorg.patients.models import Patient
+
+        db = get_session()
+        row = db.exec(
+            select(User, Patient)
+            .outerjoin(Patient, col(Patient.id) == User.patient_id)
+            .where(User.id == user_id)
+        ).first()
+        if row is None:
+            return None
+        # The identity map holds objects weakly: keep the record for the request's session.
+        db.info["signed_in_patient"] = row[1]
+        return row[0]
+
     @login_manager.user_loader
     def _load(user_key: str):
         user_id, _, nonce = user_key.partition(".")
@@ -161,7 +180,7 @@ def _init_login(app: Flask) -> None:
         login_at = session.get("login_at")
         if not isinstance(login_at, int) or time.time() - login_at > app.config["SESSION_MAX_AGE"]:
             return None  # an absolute limit, however active the session stayed
-        user = get_session().get(User, int(user_id))
+        user = _load_user(int(user_id))
         if user is None or not user.is_active or user.session_nonce != nonce:
             return None
         # Idle timeout, checked on the server: 30 minutes for staff (they see many patients'
@@ -184,17 +203,14 @@ def _init_templates(app: Flask) -> None:
     from flask_babel import format_date, format_datetime
 
     from zelfzorg.labels import label
-    from zelfzorg.web import format_number, local, nav_for, translate
+    from zelfzorg.web import format_number, local, nav_for, translate, unread_notifications
 
     @app.context_processor
     def _inject():
         role = current_user.role if current_user.is_authenticated else None
         unread = 0
         if current_user.is_authenticated:
-            from zelfzorg.db import get_session
-            from zelfzorg.notifications.services import unread_count
-
-            unread = unread_count(get_session(), current_user.id)
+            unread = unread_notifications()
         return {
             "nav_items": nav_for(role),
             "current_locale": select_locale(),

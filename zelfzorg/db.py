@@ -12,10 +12,11 @@ first write statement (it never upgrades a read snapshot in place, which fails u
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
@@ -40,8 +41,11 @@ _READ_KEYWORDS = (
     "RELEASE",
     "ROLLBACK",
 )
-# Serialises audit chain appends on PostgreSQL (SQLite serialises writers itself).
+# Serialises audit chain appends on PostgreSQL (SQLite serialises writers itself). The
+# function audit_chain_head_locked() (migration 0023) takes the same key.
 PG_APPEND_LOCK_KEY = 7513
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out.
+IDLE_PING_SECONDS = 30.0
 
 
 def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[str]) -> None:
@@ -63,7 +67,35 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection only when it sat idle for ``IDLE_PING_SECONDS``.
+
+    ``pool_pre_ping`` costs a round trip (``SELECT 1``) on every checkout, so one per request.
+    A connection in steady use was just proven alive by its previous request; one that sat
+    idle (a database restart, a firewall that drops quiet connections) is pinged, and a failed
+    ping makes the pool discard it and connect again (``DisconnectionError``). A connection
+    that dies within the idle window fails its one request, and SQLAlchemy then invalidates
+    the pool's older connections.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection, record):
+        record.info["zelfzorg_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):
+        since = record.info.get("zelfzorg_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means: do not use it
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -32,6 +32,18 @@ def current_actor() -> Actor:
     return g.actor
 
 
+def unread_notifications(known: int | None = None) -> int:
+    """The signed-in user's unread notifications, counted once per request (every page's
+    menu shows it); a view that already counted them passes ``known``."""
+    if known is not None:
+        g.unread_notifications = known
+    elif "unread_notifications" not in g:
+        from zelfzorg.notifications.services import unread_count
+
+        g.unread_notifications = unread_count(get_session(), current_user.id)
+    return g.unread_notifications
+
+
 def policy() -> SecurityPolicy:
     """The security settings (password hashing, lock-out, activation codes) from the config."""
     c = current_app.config

@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from zelfzorg.audit.models import AuditAction, AuditEntry
 from zelfzorg.audit.services import AuditSubject, pending, record, record_many, verify
-from zelfzorg.db import PG_APPEND_LOCK_KEY, make_engine, read_engine
+from zelfzorg.db import PG_APPEND_LOCK_KEY, lock_for_append, make_engine, read_engine
 
 THREADS = 6
 PER_THREAD = 15
@@ -186,3 +186,52 @@ def test_a_reading_session_that_writes_takes_the_lock_instead_of_upgrading_its_s
         slow.commit()
     total, result = chain_of(engine)
     assert (total, result.ok) == (2, True)
+
+
+def _waiting_for_the_append_lock(engine) -> bool:
+    if engine.dialect.name != "postgresql":
+        return True  # SQLite: the waiter retries on busy_timeout; nothing to observe
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND objid = :k AND NOT granted"
+                ),
+                {"k": PG_APPEND_LOCK_KEY},
+            ).scalar_one()
+        )
+
+
+def test_an_append_that_waited_for_the_lock_chains_onto_the_entry_committed_meanwhile(
+    engine, world
+):
+    """The head is read after the lock is granted, with a fresh snapshot: a session that
+    waited while another appended and committed chains onto that entry. (Reading the head in
+    the same statement that takes the lock would use the snapshot from before the wait, pick
+    the old head and fail on the duplicate id.)"""
+    errors: list[BaseException] = []
+    with Session(engine) as holder:
+        record(holder, subject(1), action=AuditAction.read, object_type="Patient")
+        lock_for_append(holder)  # the holder has the append lock until it commits
+
+        def waiter() -> None:
+            try:
+                with Session(read_engine(engine)) as session:
+                    session.execute(text("SELECT 1"))  # its transaction starts before the commit
+                    record(session, subject(2), action=AuditAction.read, object_type="Patient")
+                    session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported by the test
+                errors.append(error)
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        for _ in range(600):  # until the waiter is blocked on the lock (at most ~60 s)
+            if _waiting_for_the_append_lock(engine):
+                break
+            thread.join(timeout=0.1)
+        holder.commit()
+    thread.join(timeout=60)
+    assert errors == []
+    total, result = chain_of(engine)
+    assert (total, result.ok, result.checked) == (2, True, 2)

@@ -1,12 +1,12 @@
 """Writing and verifying the hash-chained audit log.
 
 Entries are buffered on the session (``record`` does no SQL) and appended to the chain in one
-short step when the session commits: lock (``db.lock_for_append``), read the chain's head,
-insert the batch with consecutive ids and hashes, commit. So the append lock is held for the
-append and the commit only, never while a request works or renders, and an entry is written in
-the same transaction as the data change it records. A query on the audit log in the same
-session appends the buffer first (a session reads its own entries). A rolled-back transaction
-discards its buffer, as it discards its data.
+short step when the session commits: lock and read the chain's head (one round trip on
+PostgreSQL, ``_locked_chain_head``), insert the batch with consecutive ids and hashes,
+commit. So the append lock is held for the append and the commit only, never while a request
+works or renders, and an entry is written in the same transaction as the data change it
+records. A query on the audit log in the same session appends the buffer first (a session
+reads its own entries). A rolled-back transaction discards its buffer, as it discards its data.
 """
 
 from __future__ import annotations
@@ -150,10 +150,7 @@ def append_pending(session: Session) -> int:
         return 0
     session.info[_APPENDING] = True
     try:
-        lock_for_append(session)
-        last = session.execute(
-            select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
-        ).first()
+        last = _locked_chain_head(session)
         last_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
         rows = []
         for entry in entries:
@@ -168,6 +165,24 @@ def append_pending(session: Session) -> int:
     finally:
         session.info.pop(_APPENDING, None)
     return len(rows)
+
+
+def _locked_chain_head(session: Session) -> tuple[int, str] | None:
+    """Take the append lock, then read the chain's head (id, hash); None for an empty log.
+
+    PostgreSQL: one round trip, ``audit_chain_head_locked()`` (migration 0023), a PL/pgSQL
+    function whose SELECT runs with a fresh snapshot after the lock is granted. (One plain
+    statement that takes the lock and reads the head would use a snapshot from before the
+    wait and could chain onto a stale head.) SQLite: the write lock, then the head.
+    """
+    if session.connection().dialect.name == "postgresql":
+        row = session.execute(sa.text("SELECT id, hash FROM audit_chain_head_locked()")).first()
+    else:
+        lock_for_append(session)
+        row = session.execute(
+            select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
+        ).first()
+    return (row[0], row[1]) if row else None
 
 
 @event.listens_for(OrmSession, "before_commit")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from babel.dates import format_date
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -45,9 +46,16 @@ def review_reminders(session: Session, today: date) -> str:
 
     The key holds the goal and its review date, so a rerun, a second process or a goal whose
     date did not change never reminds twice; a new review date reminds again. Set-based: one
-    query for the goals due, one for the reminders already sent, one insert of the missing
-    ones; a rerun that sends nothing costs the first two.
+    query for the goals whose reminder is missing (the key is built in SQL and looked up in
+    the notification's (user, key) index), one insert of them; a rerun that sends nothing is
+    that one query.
     """
+    key = _reminder_key_sql(session)
+    already = (
+        select(Notification.id)
+        .where(col(Notification.user_id) == User.id, col(Notification.key) == key)
+        .exists()
+    )
     rows = session.exec(
         select(Goal.id, Goal.patient_id, Goal.title, Goal.review_date, User.id)
         .join(User, (col(User.patient_id) == Goal.patient_id) & (User.role == Role.patient))
@@ -55,37 +63,24 @@ def review_reminders(session: Session, today: date) -> str:
         .where(col(Goal.lifecycle).in_(["active", "on-hold"]))
         .where(col(Goal.review_date) >= today)
         .where(col(Goal.review_date) <= today + timedelta(days=REMIND_DAYS_AHEAD))
+        .where(~already)
         .order_by(Goal.id)
     ).all()
-    wanted = {reminder_key(row[0], row[3]): tuple(row) for row in rows}
-    if not wanted:
-        return "0 reminders"
-    sent_keys: set[str] = set()
-    keys = sorted(wanted)
-    for start in range(0, len(keys), 500):
-        sent_keys.update(
-            session.exec(
-                select(Notification.key).where(
-                    Notification.kind == KIND, col(Notification.key).in_(keys[start : start + 500])
-                )
-            ).all()
-        )
-    missing = [(key, wanted[key]) for key in keys if key not in sent_keys]
-    if not missing:
+    if not rows:
         return "0 reminders"
     now = utcnow()
     notes = [
         {
             "user_id": user_id,
-            "key": key,
+            "key": reminder_key(goal_id, review_date),
             "kind": KIND,
             "message": REMINDER,
-            "params": {"title": title, "date": date_param(review)},
+            "params": {"title": title, "date": date_param(review_date)},
             "link": endpoint_link("izp.prepare_review", goal_id=goal_id),
             "patient_id": patient_id,
             "created_at": now,
         }
-        for key, (goal_id, patient_id, title, review, user_id) in missing
+        for goal_id, patient_id, title, review_date, user_id in rows
     ]
     try:
         with session.begin_nested():
@@ -98,6 +93,15 @@ def review_reminders(session: Session, today: date) -> str:
             sent += notify(session, **fields, now=now) is not None
     session.flush()
     return f"{sent} reminders"
+
+
+def _reminder_key_sql(session: Session):
+    """``reminder_key`` as an SQL expression over Goal (ISO date on both databases)."""
+    if session.get_bind().dialect.name == "postgresql":
+        day = sa.func.to_char(Goal.review_date, "YYYY-MM-DD")
+    else:
+        day = sa.func.strftime("%Y-%m-%d", Goal.review_date)
+    return sa.literal("izp-review:") + sa.cast(Goal.id, sa.String) + sa.literal(":") + day
 
 
 def reminder_key(goal_id: int, review_date: date) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import User
@@ -31,7 +32,6 @@ from zelfzorg.izp.models import (
     PlanAgreement,
     Revision,
 )
-from zelfzorg.izp.plans import plan_for_patient
 from zelfzorg.izp.progress import Progress
 from zelfzorg.izp.reviews import goal_progress, reviews_for
 from zelfzorg.patients.models import Enrolment, Patient, Programme
@@ -116,31 +116,52 @@ def coverage(
     return result
 
 
+def plan_tree(
+    session: Session, patient_id: int
+) -> tuple[CarePlan | None, list[Goal], dict[int, list[GoalAction]], dict[int, GoalReview]]:
+    """The patient's plan, its goals (review date first, undated last), each goal's actions
+    and its open review, in one statement (outer joins; a goal has a handful of actions and at
+    most one open review, so the rows stay few)."""
+    rows = session.exec(
+        select(CarePlan, Goal, GoalAction, GoalReview)
+        .select_from(CarePlan)
+        .outerjoin(Goal, col(Goal.plan_id) == CarePlan.id)
+        .outerjoin(GoalAction, col(GoalAction.goal_id) == Goal.id)
+        .outerjoin(
+            GoalReview,
+            sa.and_(col(GoalReview.goal_id) == Goal.id, col(GoalReview.decision).is_(None)),
+        )
+        .where(CarePlan.patient_id == patient_id)
+        .order_by(
+            CarePlan.id,
+            col(Goal.review_date).is_(None),
+            Goal.review_date,
+            Goal.id,
+            GoalAction.id,
+            GoalReview.id,
+        )
+    ).all()
+    plan = rows[0][0] if rows else None
+    goals: dict[int, Goal] = {}
+    actions: dict[int, list[GoalAction]] = {}
+    seen_actions: set[int] = set()
+    reviews: dict[int, GoalReview] = {}
+    for row_plan, goal, action, review in rows:
+        if row_plan is not plan or goal is None:
+            continue
+        goals.setdefault(goal.id, goal)  # type: ignore[arg-type]
+        if action is not None and action.id not in seen_actions:
+            seen_actions.add(action.id)  # type: ignore[arg-type]
+            actions.setdefault(action.goal_id, []).append(action)
+        if review is not None:
+            reviews[review.goal_id] = review
+    return plan, list(goals.values()), actions, reviews
+
+
 def open_plan(session: Session, actor: Actor, patient_id: int, *, today: date) -> PlanView:
     """The patient's plan with goals, actions, open reviews and coverage (audited read)."""
     patient = get_patient_for(session, actor, patient_id, object_type="CarePlan")
-    plan = plan_for_patient(session, patient.id)  # type: ignore[arg-type]
-    goals: list[Goal] = []
-    actions: dict[int, list[GoalAction]] = {}
-    reviews: dict[int, GoalReview] = {}
-    if plan is not None:
-        goals = list(
-            session.exec(
-                select(Goal)
-                .where(Goal.plan_id == plan.id)
-                .order_by(col(Goal.review_date).is_(None), Goal.review_date, Goal.id)
-            ).all()
-        )
-        for action in session.exec(
-            select(GoalAction).where(GoalAction.patient_id == patient.id).order_by(GoalAction.id)
-        ).all():
-            actions.setdefault(action.goal_id, []).append(action)
-        for review in session.exec(
-            select(GoalReview).where(
-                GoalReview.patient_id == patient.id, col(GoalReview.decision).is_(None)
-            )
-        ).all():
-            reviews[review.goal_id] = review
+    plan, goals, actions, reviews = plan_tree(session, patient.id)  # type: ignore[arg-type]
     programmes = active_programmes(session, patient.id, today)  # type: ignore[arg-type]
     agreements = []
     if plan is not None:

@@ -40,6 +40,7 @@ from zelfzorg.web import (
     practice_filter,
     roles_required,
     today,
+    unread_notifications,
 )
 
 bp = Blueprint("patients", __name__)
@@ -359,6 +360,7 @@ def reset_code(patient_id: int):
 def me():
     db = get_session()
     home = patient_home(db, current_actor(), today=today())
+    unread_notifications(home.unread)
     from zelfzorg.privacy.erasure import open_request
     from zelfzorg.privacy.views import STATUS_LABELS
 
