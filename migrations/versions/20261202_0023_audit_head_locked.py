@@ -2,7 +2,7 @@
 then reads the chain's head
 
 Revision ID: 0023
-Revises: 0025
+Revises: 0022
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0025"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

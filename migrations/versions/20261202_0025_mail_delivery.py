@@ -1,7 +1,7 @@
 """mail delivery: leases, attempts and outcome on the e-mail outbox
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import zelfzorg.models_base
 
 revision: str = "0025"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
