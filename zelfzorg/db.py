@@ -13,10 +13,10 @@ first write statement (it never upgrades a read snapshot in place, which fails u
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import bindparam, event, exc, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
@@ -48,18 +48,91 @@ PG_APPEND_LOCK_KEY = 7513
 IDLE_PING_SECONDS = 30.0
 
 
+INSERT_BATCH = 10_000  # rows per executemany of ``insert_new``
+
+
 def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[str]) -> None:
-    """Insert ``rows`` in one executemany, skipping each row that would break the unique key
+    """Insert ``rows`` by executemany, skipping each row that would break the unique key
     ``unique`` (``INSERT ... ON CONFLICT DO NOTHING``, on SQLite and PostgreSQL alike): the
     imports look up what is stored first, and this keeps a concurrent import of the same rows
-    from failing: each row is stored once."""
+    from failing: each row is stored once.
+
+    The statement is compiled once and the rows go to the DBAPI cursor's ``executemany``
+    (``exec_driver_sql``: the engine's events still see it) in batches of ``INSERT_BATCH``,
+    each value passed through its column type's bind processing, as Core would; Core's own
+    per-row parameter handling is most of the cost of a large insert. Rows with different
+    keys go through Core, so a missing key still gets its column default."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(table).on_conflict_do_nothing(index_elements=list(unique)), rows)
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    keys = rows[0].keys()
+    if any(row.keys() != keys for row in rows):
+        session.execute(statement, rows)
+        return
+    columns = list(keys)
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    positional = compiled.positiontup is not None
+    names = list(compiled.positiontup) if positional else list(compiled.binds)
+    # The bind names of an INSERT are its column keys.
+    processors = [(n, table.c[n].type.bind_processor(dialect)) for n in names]
+    converters = [(n, f) for n, f in processors if f is not None]
+    sql = compiled.string
+    for start in range(0, len(rows), INSERT_BATCH):
+        batch = rows[start : start + INSERT_BATCH]
+        if converters:
+            batch = [dict(row) for row in batch]
+            for name, convert in converters:
+                for row in batch:
+                    row[name] = convert(row[name])
+        if positional:
+            params: list = [tuple(row[n] for n in names) for row in batch]
+        else:
+            params = batch
+        connection.exec_driver_sql(sql, params)
+
+
+KEYS_PER_LOOKUP = 1000  # keys per ``stored_keys`` statement (parameters: within every limit)
+
+
+def stored_keys(
+    session: Session, table, columns: Sequence[str], keys: Iterable[tuple], *, extra: str = ""
+) -> list[tuple]:
+    """The rows of ``table`` whose ``columns`` equal one of ``keys``: ``(*key, extra)`` when
+    ``extra`` names a column, else the keys found. One statement per ``KEYS_PER_LOOKUP``
+    keys, a join of the key list (a VALUES list) with the table on its unique index: SQLite
+    answers a row-value ``IN`` list by scanning the whole index, once per statement."""
+    unique = sorted(set(keys))
+    found: list[tuple] = []
+    names = [f"k{n}" for n in range(len(columns))]
+    wanted = ", ".join([*(f"t.{c}" for c in columns), *([f"t.{extra}"] if extra else [])])
+    on = " AND ".join(f"t.{c} = k.{n}" for c, n in zip(columns, names, strict=True))
+    types = {n: table.c[c].type for n, c in zip(names, columns, strict=True)}
+    result = [table.c[c] for c in [*columns, *([extra] if extra else [])]]
+    for start in range(0, len(unique), KEYS_PER_LOOKUP):
+        chunk = unique[start : start + KEYS_PER_LOOKUP]
+        params: dict[str, object] = {}
+        rows = []
+        for i, key in enumerate(chunk):
+            for n, value in zip(names, key, strict=True):
+                params[f"{n}_{i}"] = value
+            rows.append("(" + ", ".join(f":{n}_{i}" for n in names) + ")")
+        sql = (
+            f"WITH k({', '.join(names)}) AS (VALUES {', '.join(rows)}) "
+            f"SELECT {wanted} FROM k JOIN {table.name} t ON {on}"
+        )
+        statement = (
+            text(sql)
+            .bindparams(*(bindparam(p, type_=types[p.split("_")[0]]) for p in params))
+            .columns(*result)
+        )  # the columns' own types both ways (dates, enums, UTC times)
+        found.extend(tuple(row) for row in session.execute(statement, params))
+    return found
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from zelfzorg.accounts.scope import Actor
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
-from zelfzorg.db import insert_new
+from zelfzorg.db import insert_new, stored_keys
 from zelfzorg.errors import N_, DomainError, ValidationError
 from zelfzorg.fhir.models import FhirImportKey
 from zelfzorg.fhir.resources import (
@@ -722,14 +722,10 @@ def _chunks(items: list, size: int = CHUNK):
 
 
 def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) -> dict:
-    """``{key: row id}`` of the rows whose ``columns`` equal one of ``keys`` (chunked IN)."""
-    found: dict[tuple, int] = {}
-    for chunk in _chunks(sorted(set(keys))):
-        for row in session.exec(
-            select(*columns, table_id).where(tuple_(*columns).in_(chunk))  # type: ignore[call-overload]
-        ).all():
-            found[tuple(row[:-1])] = row[-1]
-    return found
+    """``{key: row id}`` of the rows whose ``columns`` equal one of ``keys``."""
+    table = table_id.class_.__table__
+    rows = stored_keys(session, table, [c.key for c in columns], keys, extra=table_id.key)
+    return {tuple(row[:-1]): row[-1] for row in rows}
 
 
 def _insert(session: Session, model, rows: list[dict], unique: tuple[str, ...] = ()) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -19,8 +20,8 @@ from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Patient
 from zelfzorg.telemonitoring.models import Alert, AlertStatus, Measurement
 from zelfzorg.telemonitoring.rules import AlertFinding, evaluate_trend, evaluate_urgent, rule_for
-from zelfzorg.telemonitoring.targets import effective_target
-from zelfzorg.telemonitoring.types import get_type
+from zelfzorg.telemonitoring.targets import effective_targets
+from zelfzorg.telemonitoring.types import load_types
 from zelfzorg.texts import Text
 
 #: A single urgent reading older than this is history (an import of old data), not a call
@@ -61,55 +62,93 @@ def record_finding(
     at: datetime,
 ) -> Alert:
     """Open an alert for the finding, or update the open one of the same rule and type."""
-    key = finding.dedup_key
-    params = params_to_json(finding.params)
+    existing = _open_alerts(session, [(patient.id, finding.dedup_key)])  # type: ignore[list-item]
+    return _apply(session, patient, [_Hit(finding, value, measurement_id, at)], existing)
 
-    def open_alert() -> Alert | None:
+
+@dataclass(frozen=True)
+class _Hit:
+    """One finding on one reading (or on the latest readings, for a trend)."""
+
+    finding: AlertFinding
+    value: float | None
+    measurement_id: int | None
+    at: datetime
+
+
+CHUNK = 500  # keys per IN / VALUES list (two parameters each: within every limit)
+
+
+def _chunks(items: Sequence, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _open_alerts(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Alert]:
+    """The open alert of each (patient, dedup key) that has one: one query per chunk."""
+    found: dict[tuple[int, str], Alert] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for alert in session.exec(
+            select(Alert).where(
+                sa.tuple_(Alert.patient_id, Alert.dedup_key).in_(chunk), Alert.open_slot == 1
+            )
+        ).all():
+            found[(alert.patient_id, alert.dedup_key)] = alert
+    return found
+
+
+def _apply(session: Session, patient: Patient, hits: Sequence[_Hit], existing: Mapping) -> Alert:
+    """The findings of one (patient, rule, type), in time order, on its one open alert: as if
+    each were recorded in turn (the count grows by one per finding, the last one is shown)."""
+    first, last = hits[0], hits[-1]
+    key = first.finding.dedup_key
+    params = params_to_json(last.finding.params)
+
+    def bump(alert: Alert, hits: Sequence[_Hit]) -> Alert:
+        alert.last_at = max(alert.last_at, *(h.at for h in hits))
+        alert.occurrences += len(hits)
+        alert.last_value = last.value
+        alert.measurement_id = last.measurement_id
+        alert.message = last.finding.message
+        alert.params = params
+        session.add(alert)
+        return alert
+
+    def reload() -> Alert | None:
         return session.exec(
             select(Alert).where(
                 Alert.patient_id == patient.id, Alert.dedup_key == key, Alert.open_slot == 1
             )
         ).first()
 
-    def bump(alert: Alert) -> Alert:
-        alert.last_at = max(alert.last_at, at)
-        alert.occurrences += 1
-        alert.last_value = value
-        alert.measurement_id = measurement_id
-        alert.message = finding.message
-        alert.params = params
-        session.add(alert)
-        session.flush()
-        return alert
-
-    existing = open_alert()
-    if existing is not None:
-        return bump(existing)
+    found = existing.get((patient.id, key))
+    if found is not None:
+        return bump(found, hits)
     alert = Alert(
         patient_id=patient.id,
-        rule_code=finding.rule_code,
-        type_code=finding.type_code,
+        rule_code=first.finding.rule_code,
+        type_code=first.finding.type_code,
         dedup_key=key,
-        severity=finding.severity,
+        severity=first.finding.severity,
         status=AlertStatus.open,
         open_slot=1,
-        first_at=at,
-        last_at=at,
-        occurrences=1,
-        last_value=value,
-        measurement_id=measurement_id,
-        message=finding.message,
+        first_at=first.at,
+        last_at=max(h.at for h in hits),
+        occurrences=len(hits),
+        last_value=last.value,
+        measurement_id=last.measurement_id,
+        message=last.finding.message,
         params=params,
     )
     try:
         with session.begin_nested():
             session.add(alert)
     except IntegrityError:  # another request opened it in between: update that one
-        existing = open_alert()
-        if existing is None:
+        found = reload()
+        if found is None:
             raise
-        return bump(existing)
-    if finding.severity == "urgent":
+        return bump(found, hits)
+    if first.finding.severity == "urgent":
         for user_id in _poh_recipients(session, patient.practice_id):
             notify(
                 session,
@@ -124,6 +163,48 @@ def record_finding(
     return alert
 
 
+def _recent_values(
+    session: Session, keys: Sequence[tuple[int, str]], window: int
+) -> dict[tuple[int, str], list[tuple[int, float, datetime]]]:
+    """The latest ``window`` current readings with a value of each (patient, type), newest
+    first: one statement per chunk of keys, each key read through the (patient, type, time)
+    index with its own LIMIT (PostgreSQL: LATERAL; SQLite: a correlated rowid list)."""
+    found: dict[tuple[int, str], list[tuple[int, float, datetime]]] = {k: [] for k in keys}
+    latest = (
+        "SELECT m2.{col} FROM measurement m2 WHERE m2.patient_id = k.pid AND "
+        "m2.type_code = k.code AND m2.superseded_at IS NULL AND m2.value IS NOT NULL "
+        "ORDER BY m2.measured_at DESC, m2.id DESC LIMIT :window"
+    )
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for chunk in _chunks(sorted(set(keys))):
+        params: dict[str, object] = {"window": window}
+        values = []
+        for n, (pid, code) in enumerate(chunk):
+            params[f"p{n}"], params[f"c{n}"] = pid, code
+            values.append(f"(:p{n}, :c{n})")
+        head = f"WITH k(pid, code) AS (VALUES {', '.join(values)}) SELECT k.pid, k.code, "
+        if postgresql:
+            body = latest.replace("m2.{col}", "m2.id, m2.value, m2.measured_at")
+            sql = f"{head}m.id, m.value, m.measured_at FROM k CROSS JOIN LATERAL ({body}) m"
+        else:
+            sql = (
+                f"{head}m.id, m.value, m.measured_at FROM k JOIN measurement m "
+                f"ON m.id IN ({latest.format(col='id')})"
+            )
+        statement = sa.text(sql).columns(
+            sa.column("pid", sa.Integer),
+            sa.column("code", sa.String),
+            sa.column("id", sa.Integer),
+            sa.column("value", sa.Float),
+            Measurement.__table__.c.measured_at,
+        )
+        for pid, code, mid, value, at in session.execute(statement, params):
+            found[(pid, code)].append((mid, value, at))
+    for rows in found.values():
+        rows.sort(key=lambda r: (r[2], r[0]), reverse=True)
+    return found
+
+
 def evaluate_new_readings(
     session: Session,
     patient: Patient,
@@ -133,77 +214,75 @@ def evaluate_new_readings(
     now: datetime,
 ) -> list[Alert]:
     """Run the urgent rule on each new reading and the trend rule on the latest readings."""
-    mtype = get_type(type_code)
-    if not mtype.is_quantity:
-        return []
-    alerts: list[Alert] = []
-    urgent = rule_for(type_code, "urgent")
-    if urgent is not None:
-        for row in sorted(new_rows, key=lambda r: r.measured_at):
+    return _evaluate(session, {(patient.id, type_code): list(new_rows)}, {patient.id: patient}, now)  # type: ignore[dict-item]
+
+
+def evaluate_rows(session: Session, rows: Iterable[Measurement], *, now: datetime) -> list[Alert]:
+    """Group new rows per (patient, type) and evaluate the groups together: the statement
+    count grows with the number of (patient, type) pairs divided by the chunk and with the
+    alerts found, not with the rows."""
+    groups: dict[tuple[int, str], list[Measurement]] = {}
+    for row in rows:
+        groups.setdefault((row.patient_id, row.type_code), []).append(row)
+    return _evaluate(session, groups, {}, now)
+
+
+def _evaluate(
+    session: Session,
+    groups: Mapping[tuple[int, str], Sequence[Measurement]],
+    patients: dict[int, Patient],
+    now: datetime,
+) -> list[Alert]:
+    types = load_types()
+    groups = {k: v for k, v in groups.items() if v and types[k[1]].is_quantity}
+    hits: dict[tuple[int, str], list[_Hit]] = {}  # (patient, type) -> urgent findings
+    for (pid, code), members in groups.items():
+        urgent = rule_for(code, "urgent")
+        if urgent is None:
+            continue
+        mtype = types[code]
+        for row in sorted(members, key=lambda r: r.measured_at):
             if row.value is None or row.measured_at < now - URGENT_MAX_AGE:
                 continue
             finding = evaluate_urgent(mtype, row.value, rule=urgent)
             if finding is not None:
-                alerts.append(
-                    record_finding(
-                        session,
-                        patient=patient,
-                        finding=finding,
-                        value=row.value,
-                        measurement_id=row.id,
-                        at=row.measured_at,
-                    )
+                hits.setdefault((pid, code), []).append(
+                    _Hit(finding, row.value, row.id, row.measured_at)
                 )
-    trend = rule_for(type_code, "trend")
-    if trend is not None and new_rows:
-        target = effective_target(session, patient.id, type_code)
-        if target is not None:
-            recent = session.exec(
-                select(Measurement.id, Measurement.value, Measurement.measured_at)
-                .where(
-                    Measurement.patient_id == patient.id,
-                    Measurement.type_code == type_code,
-                    col(Measurement.superseded_at).is_(None),
-                    col(Measurement.value).is_not(None),
-                )
-                .order_by(col(Measurement.measured_at).desc(), col(Measurement.id).desc())
-                .limit(trend.window)
-            ).all()
-            values = [v for _id, v, _t in reversed(recent)]
-            finding = evaluate_trend(trend, target, values)
-            if finding is not None and recent:
-                latest_id, latest_value, latest_at = recent[0]
-                alerts.append(
-                    record_finding(
-                        session,
-                        patient=patient,
-                        finding=finding,
-                        value=latest_value,
-                        measurement_id=latest_id,
-                        at=latest_at,
-                    )
-                )
-    return alerts
-
-
-def evaluate_rows(session: Session, rows: Iterable[Measurement], *, now: datetime) -> list[Alert]:
-    """Group new rows per (patient, type) and evaluate each group once."""
-    groups: dict[tuple[int, str], list[Measurement]] = {}
-    for row in rows:
-        groups.setdefault((row.patient_id, row.type_code), []).append(row)
-    patients = (
-        {
-            p.id: p
-            for p in session.exec(
-                select(Patient).where(col(Patient.id).in_({pid for pid, _ in groups}))
-            ).all()
-        }
-        if groups
-        else {}
-    )
+    trends = {code: rule_for(code, "trend") for _pid, code in groups}
+    trend_keys = [k for k in groups if trends[k[1]] is not None]
+    targets: dict[tuple[int, str], object] = {}
+    trend_codes = sorted({code for _pid, code in trend_keys})
+    for chunk in _chunks(sorted({pid for pid, _code in trend_keys})):
+        targets.update(effective_targets(session, chunk, trend_codes))
+    trend_keys = [k for k in trend_keys if targets.get(k) is not None]
+    window = max((trends[code].window for _pid, code in trend_keys), default=0)  # type: ignore[union-attr]
+    recent = _recent_values(session, trend_keys, window) if trend_keys else {}
+    trend_hits: dict[tuple[int, str], _Hit] = {}
+    for key in trend_keys:
+        rule = trends[key[1]]
+        assert rule is not None
+        latest = recent[key][: rule.window]
+        finding = evaluate_trend(rule, targets[key], [v for _id, v, _t in reversed(latest)])  # type: ignore[arg-type]
+        if finding is not None and latest:
+            latest_id, latest_value, latest_at = latest[0]
+            trend_hits[key] = _Hit(finding, latest_value, latest_id, latest_at)
+    if not hits and not trend_hits:
+        return []
+    found_keys = [(pid, h[0].finding.dedup_key) for (pid, _c), h in hits.items()]
+    found_keys += [(pid, h.finding.dedup_key) for (pid, _c), h in trend_hits.items()]
+    existing = _open_alerts(session, found_keys)
+    missing = sorted({pid for pid, _key in found_keys} - set(patients))
+    for chunk in _chunks(missing):
+        for p in session.exec(select(Patient).where(col(Patient.id).in_(chunk))).all():
+            patients[p.id] = p  # type: ignore[index]
     alerts: list[Alert] = []
-    for (pid, code), members in groups.items():
-        alerts += evaluate_new_readings(session, patients[pid], code, members, now=now)
+    for key in groups:
+        if key in hits:
+            alerts.append(_apply(session, patients[key[0]], hits[key], existing))
+        if key in trend_hits:
+            alerts.append(_apply(session, patients[key[0]], [trend_hits[key]], existing))
+    session.flush()
     return alerts
 
 

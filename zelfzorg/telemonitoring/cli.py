@@ -23,12 +23,29 @@ CLI_SUBJECT = AuditSubject(
 
 
 def read_csv(path: Path) -> list[tuple[int, dict]]:
-    """(line number, row) pairs; the header is line 1."""
+    """(line number, row) pairs; the header is line 1. What ``csv.DictReader`` gives, with the
+    header names stripped and unnamed columns dropped; a short row's missing columns are
+    absent instead of None (both read as empty)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        while header == []:
+            header = next(reader, None)
+        if header is None:
+            return []
+        names = [k.strip() for k in header]
+        # Usually every column is named once: then a row is the names zipped with its values.
+        plain = all(header) and len(set(names)) == len(names)
         rows = []
-        for row in reader:
-            rows.append((reader.line_num, {k.strip(): v for k, v in row.items() if k}))
+        for values in reader:
+            if not values:
+                continue
+            if plain:
+                row = dict(zip(names, values, strict=False))
+            else:  # DictReader's dict, then the names stripped, as it always was
+                raw = dict(zip(header, values, strict=False))
+                row = {k.strip(): v for k, v in raw.items() if k}
+            rows.append((reader.line_num, row))
         return rows
 
 
