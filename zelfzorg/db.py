@@ -12,6 +12,7 @@ first write statement (it never upgrades a read snapshot in place, which fails u
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -109,30 +110,33 @@ def stored_keys(
     answers a row-value ``IN`` list by scanning the whole index, once per statement."""
     unique = sorted(set(keys))
     found: list[tuple] = []
-    names = [f"k{n}" for n in range(len(columns))]
-    wanted = ", ".join([*(f"t.{c}" for c in columns), *([f"t.{extra}"] if extra else [])])
-    on = " AND ".join(f"t.{c} = k.{n}" for c, n in zip(columns, names, strict=True))
-    types = {n: table.c[c].type for n, c in zip(names, columns, strict=True)}
-    result = [table.c[c] for c in [*columns, *([extra] if extra else [])]]
     for start in range(0, len(unique), KEYS_PER_LOOKUP):
         chunk = unique[start : start + KEYS_PER_LOOKUP]
-        params: dict[str, object] = {}
-        rows = []
-        for i, key in enumerate(chunk):
-            for n, value in zip(names, key, strict=True):
-                params[f"{n}_{i}"] = value
-            rows.append("(" + ", ".join(f":{n}_{i}" for n in names) + ")")
-        sql = (
-            f"WITH k({', '.join(names)}) AS (VALUES {', '.join(rows)}) "
-            f"SELECT {wanted} FROM k JOIN {table.name} t ON {on}"
-        )
-        statement = (
-            text(sql)
-            .bindparams(*(bindparam(p, type_=types[p.split("_")[0]]) for p in params))
-            .columns(*result)
-        )  # the columns' own types both ways (dates, enums, UTC times)
+        statement = _keys_statement(table, tuple(columns), extra, len(chunk))
+        params = {f"k{n}_{i}": value for i, key in enumerate(chunk) for n, value in enumerate(key)}
         found.extend(tuple(row) for row in session.execute(statement, params))
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _keys_statement(table, columns: tuple[str, ...], extra: str, size: int):
+    """``stored_keys``' statement for ``size`` keys, built once (its bind parameters typed by
+    the columns, its result too: dates, enums, UTC times both ways)."""
+    names = [f"k{n}" for n in range(len(columns))]
+    rows = ", ".join("(" + ", ".join(f":{n}_{i}" for n in names) + ")" for i in range(size))
+    wanted = ", ".join([*(f"t.{c}" for c in columns), *([f"t.{extra}"] if extra else [])])
+    on = " AND ".join(f"t.{c} = k.{n}" for c, n in zip(columns, names, strict=True))
+    sql = (
+        f"WITH k({', '.join(names)}) AS (VALUES {rows}) "
+        f"SELECT {wanted} FROM k JOIN {table.name} t ON {on}"
+    )
+    binds = [
+        bindparam(f"{n}_{i}", type_=table.c[c].type)
+        for i in range(size)
+        for n, c in zip(names, columns, strict=True)
+    ]
+    result = [table.c[c] for c in [*columns, *([extra] if extra else [])]]
+    return text(sql).bindparams(*binds).columns(*result)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

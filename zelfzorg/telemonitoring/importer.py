@@ -190,13 +190,17 @@ class _FastCheck:
                 self.types[code] = (mtype, units, mtype.plausible, mtype.unit or "")
 
     def row(self, raw: Mapping[str, object], patient_id: int, born: date | None) -> _Row | None:
-        texts = []
-        for value in raw.values():
-            if isinstance(value, str):
-                texts.append(value)
-            elif value is not None and type(value) not in (int, float):
-                return None
-        if has_control_characters("".join(texts)):
+        try:  # a file's row: only text
+            joined = "".join(raw.values())  # type: ignore[arg-type]
+        except TypeError:  # JSON: numbers too, maybe null; anything else is not common
+            texts = []
+            for value in raw.values():
+                if isinstance(value, str):
+                    texts.append(value)
+                elif value is not None and type(value) not in (int, float):
+                    return None
+            joined = "".join(texts)
+        if has_control_characters(joined):
             return None
         info = self.types.get(_strip(raw.get("type_code")))
         if info is None:
@@ -236,9 +240,9 @@ class _FastCheck:
 
 def _strip(value: object) -> str:
     """``_text`` without its control-character check (``_FastCheck`` checks the whole row)."""
-    if value is None:
-        return ""
-    return value.strip() if isinstance(value, str) else str(value).strip()
+    if type(value) is str:
+        return value.strip()
+    return "" if value is None else str(value).strip()
 
 
 def _plain(value: float) -> Text:
@@ -305,7 +309,15 @@ def _patient_map(
 ) -> tuple[dict[int, Patient], dict[tuple[int, str], Patient]]:
     ids: set[int] = set()
     his: set[tuple[int, str]] = set()
-    for _line, raw in rows:
+    named: Iterable[tuple] = [
+        (raw.get("patient_id"), raw.get("practice"), raw.get("his_number")) for _l, raw in rows
+    ]
+    try:  # usually as many as patients: each parsed once
+        named = set(named)
+    except TypeError:  # a list or object (JSON) among them: each row on its own
+        pass
+    for pid_raw, practice_raw, number_raw in named:
+        raw = {"patient_id": pid_raw, "practice": practice_raw, "his_number": number_raw}
         try:
             pid = parse_id(_text(raw, "patient_id"))
             practice, number = parse_id(_text(raw, "practice")), _text(raw, "his_number")
