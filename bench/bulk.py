@@ -139,109 +139,40 @@ def import_scenarios(app, engine, who, import_rows: int, compare) -> list:
             )
         ]
     folder = Path(tempfile.mkdtemp(prefix="zelfzorg-bench-import-"))
+    practice = str(who.practice_id)
 
     # --- CSV -------------------------------------------------------------------------------
     readings = _readings(practice_patients, import_rows, "csv", now)
-    files = []
-    for n, start in enumerate(range(0, len(readings), CSV_FILE_ROWS)):
-        path = folder / f"readings-{n}.csv"
-        with path.open("w", encoding="utf-8") as handle:
-            handle.write("patient_id,type_code,value,unit,measured_at,source_id,reading_id\n")
-            for r in readings[start : start + CSV_FILE_ROWS]:
-                handle.write(
-                    f"{r['patient_id']},{r['type_code']},{r['value']},{r['unit']},"
-                    f"{r['measured_at'].isoformat()},{r['source_id']},{r['reading_id']}\n"
-                )
-        files.append(path)
-    before = _count(engine, "SELECT count(*) FROM measurement")
-    ours = _stopwatch(lambda: [_cli(app, "import-measurements", str(p)) for p in files])
-    added = _count(engine, "SELECT count(*) FROM measurement") - before
-    again = _stopwatch(lambda: [_cli(app, "import-measurements", str(p)) for p in files])
-    re_added = _count(engine, "SELECT count(*) FROM measurement") - before - added
-    reference = _stopwatch(lambda: _raw_insert(engine, readings, now, "device"))
-    rate = _rate(import_rows, ours)
+    files = _write_csv_files(folder, readings)
     rows_out.append(
-        compare(
+        _import_scenario(
+            app,
+            engine,
+            compare,
             f"measurement import, CSV, {import_rows:,} rows",
-            [ours],
-            "raw executemany of the same rows",
-            [reference],
-            target=">= 20,000 rows/s (SQLite), re-import adds 0",
-            check=lambda _m, _p, _r: (
-                re_added == 0
-                and added == import_rows
-                and (rate >= 20_000 or engine.dialect.name != "sqlite")
-            ),
-            note=f"{rate:,.0f} rows/s vs {_rate(import_rows, reference):,.0f} raw; "
-            f"{len(files)} file(s); stored {added:,}; re-import {again / 1000:.1f} s, "
-            f"+{re_added} rows",
+            [["import-measurements", str(p)] for p in files],
+            readings,
+            "device",
+            now,
+            f"{len(files)} file(s)",
         )
     )
 
     # --- FHIR transaction of Observations --------------------------------------------------
     readings = _readings(practice_patients, import_rows, "fhir", now)
-    entries = []
-    for r in readings:
-        if r["type_code"] == "bp_diastolic":
-            continue  # part of the systolic's panel
-        resource = {
-            "resourceType": "Observation",
-            "status": "final",
-            "identifier": [{"system": "urn:bench", "value": r["source_id"]}],
-            "subject": {"reference": f"Patient/{r['patient_id']}"},
-            "effectiveDateTime": r["measured_at"].isoformat(),
-        }
-        if r["type_code"] == "bp_systolic":
-            resource["code"] = {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]}
-            resource["component"] = [
-                {
-                    "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-                    "valueQuantity": {
-                        "value": value,
-                        "unit": "mm[Hg]",
-                        "system": "http://unitsofmeasure.org",
-                        "code": "mm[Hg]",
-                    },
-                }
-                for code, value in (("8480-6", r["value"]), ("8462-4", r["value"] - 45))
-            ]
-        else:
-            resource["code"] = {"coding": [{"system": "http://loinc.org", "code": r["loinc"]}]}
-            resource["valueQuantity"] = {
-                "value": r["value"],
-                "unit": r["unit"],
-                "system": "http://unitsofmeasure.org",
-                "code": r["unit"],
-            }
-        entries.append({"resource": resource, "request": {"method": "POST", "url": "Observation"}})
+    entries = observation_entries(readings)
     bundles = _write_bundles(folder, "observations", entries)
-    before = _count(engine, "SELECT count(*) FROM measurement")
-    practice = str(who.practice_id)
-    ours = _stopwatch(
-        lambda: [_cli(app, "fhir-import", "--practice", practice, p) for p in bundles]
-    )
-    added = _count(engine, "SELECT count(*) FROM measurement") - before
-    again = _stopwatch(
-        lambda: [_cli(app, "fhir-import", "--practice", practice, p) for p in bundles]
-    )
-    re_added = _count(engine, "SELECT count(*) FROM measurement") - before - added
-    reference = _stopwatch(lambda: _raw_insert(engine, readings, now, "professional"))
-    rate = _rate(import_rows, ours)
     rows_out.append(
-        compare(
+        _import_scenario(
+            app,
+            engine,
+            compare,
             f"measurement import, FHIR transaction, {import_rows:,} rows",
-            [ours],
-            "raw executemany of the same rows",
-            [reference],
-            target=">= 20,000 rows/s (SQLite), re-import adds 0",
-            check=lambda _m, _p, _r: (
-                re_added == 0
-                and added == import_rows
-                and (rate >= 20_000 or engine.dialect.name != "sqlite")
-            ),
-            note=f"{rate:,.0f} rows/s vs {_rate(import_rows, reference):,.0f} raw; "
-            f"{len(entries):,} Observations in {len(bundles)} Bundle(s); stored {added:,}; "
-            f"re-import {again / 1000:.1f} s, +{re_added} rows",
+            [["fhir-import", "--practice", practice, p] for p in bundles],
+            readings,
+            "professional",
+            now,
+            f"{len(entries):,} Observations in {len(bundles)} Bundle(s)",
         )
     )
 
@@ -341,6 +272,96 @@ def import_scenarios(app, engine, who, import_rows: int, compare) -> list:
         )
     )
     return rows_out
+
+
+def _import_scenario(
+    app,
+    engine,
+    compare,
+    scenario: str,
+    commands: list[list[str]],
+    readings: list[dict],
+    source: str,
+    now: datetime,
+    what: str,
+):
+    """One measurement import: the CLI ``commands`` (one per file), then the same again (must
+    add nothing), against a raw executemany of the same ``readings``."""
+    count = len(readings)
+    before = _count(engine, "SELECT count(*) FROM measurement")
+    ours = _stopwatch(lambda: [_cli(app, *c) for c in commands])
+    added = _count(engine, "SELECT count(*) FROM measurement") - before
+    again = _stopwatch(lambda: [_cli(app, *c) for c in commands])
+    re_added = _count(engine, "SELECT count(*) FROM measurement") - before - added
+    reference = _stopwatch(lambda: _raw_insert(engine, readings, now, source))
+    rate = _rate(count, ours)
+    return compare(
+        scenario,
+        [ours],
+        "raw executemany of the same rows",
+        [reference],
+        target=">= 20,000 rows/s (SQLite), re-import adds 0",
+        check=lambda _m, _p, _r: (
+            re_added == 0 and added == count and (rate >= 20_000 or engine.dialect.name != "sqlite")
+        ),
+        note=f"{rate:,.0f} rows/s vs {_rate(count, reference):,.0f} raw; {what}; "
+        f"stored {added:,}; re-import {again / 1000:.1f} s, +{re_added} rows",
+    )
+
+
+def _write_csv_files(folder: Path, readings: list[dict]) -> list[Path]:
+    """The readings as CSV files of ``CSV_FILE_ROWS`` rows (the columns of the CLI)."""
+    files = []
+    for n, start in enumerate(range(0, len(readings), CSV_FILE_ROWS)):
+        path = folder / f"readings-{n}.csv"
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write("patient_id,type_code,value,unit,measured_at,source_id,reading_id\n")
+            for r in readings[start : start + CSV_FILE_ROWS]:
+                handle.write(
+                    f"{r['patient_id']},{r['type_code']},{r['value']},{r['unit']},"
+                    f"{r['measured_at'].isoformat()},{r['source_id']},{r['reading_id']}\n"
+                )
+        files.append(path)
+    return files
+
+
+def observation_entries(readings: list[dict]) -> list[dict]:
+    """The readings as transaction entries of Observations (a BP pair: one panel)."""
+    entries = []
+    for r in readings:
+        if r["type_code"] == "bp_diastolic":
+            continue  # part of the systolic's panel
+        resource = {
+            "resourceType": "Observation",
+            "status": "final",
+            "identifier": [{"system": "urn:bench", "value": r["source_id"]}],
+            "subject": {"reference": f"Patient/{r['patient_id']}"},
+            "effectiveDateTime": r["measured_at"].isoformat(),
+        }
+        if r["type_code"] == "bp_systolic":
+            resource["code"] = {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]}
+            resource["component"] = [
+                {
+                    "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+                    "valueQuantity": {
+                        "value": value,
+                        "unit": "mm[Hg]",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "mm[Hg]",
+                    },
+                }
+                for code, value in (("8480-6", r["value"]), ("8462-4", r["value"] - 45))
+            ]
+        else:
+            resource["code"] = {"coding": [{"system": "http://loinc.org", "code": r["loinc"]}]}
+            resource["valueQuantity"] = {
+                "value": r["value"],
+                "unit": r["unit"],
+                "system": "http://unitsofmeasure.org",
+                "code": r["unit"],
+            }
+        entries.append({"resource": resource, "request": {"method": "POST", "url": "Observation"}})
+    return entries
 
 
 def _fix_systems(entries: list[dict]) -> None:

@@ -185,6 +185,17 @@ class _Checker:
             self.known[patient_id] = self.session.get(Patient, patient_id)
         return self.known[patient_id]
 
+    def preload(self, references: set[str]) -> None:
+        """Load every patient the entries name as ``Patient/{id}`` at once (chunked IN)."""
+        ids = sorted(
+            {pid for r in references if r.startswith("Patient/") and (pid := parse_id(r[8:]))}
+            - set(self.known)
+        )
+        for chunk in _chunks(ids):
+            for patient in self.session.exec(select(Patient).where(col(Patient.id).in_(chunk))):
+                self.known[patient.id] = patient  # type: ignore[index]
+        self.known.update(dict.fromkeys((i for i in ids if i not in self.known), None))
+
     def bad(self, index: int | None, path: str, message: str, **params) -> None:
         self.issues.append(Issue(index, path, message, params))
 
@@ -583,6 +594,14 @@ def check_bundle(
             and entry.get("fullUrl")
         ):
             checker.patient_urls[str(entry["fullUrl"])] = index
+    references: set[str] = set()
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        for key in ("subject", "patient"):
+            ref = resource.get(key) if isinstance(resource, dict) else None
+            if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+                references.add(ref["reference"])
+    checker.preload(references)
     his_seen: dict[str, int] = {}
     checked: list[_Checked] = []
     for index, entry in enumerate(entries):
@@ -675,6 +694,15 @@ def import_bundle(
         session, by_kind.get("Patient", []), practice_id, created_by_id, subject, outcomes, now
     )
     advance(by_kind.get("Patient", []))
+
+    for item in checked:  # the patients referenced by id, loaded once (checked: they exist)
+        ref = item.patient_ref or ""
+        if ref.startswith("Patient/") and ref not in patients:
+            patients[ref] = None  # type: ignore[assignment]
+    wanted = {int(ref[8:]): ref for ref, p in patients.items() if p is None}
+    for chunk in _chunks(sorted(wanted)):
+        for patient in session.exec(select(Patient).where(col(Patient.id).in_(chunk))):
+            patients[wanted[patient.id]] = patient  # type: ignore[index]
 
     def owner(item: _Checked) -> Patient:
         found = patients.get(item.patient_ref or "")
