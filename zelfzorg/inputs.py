@@ -160,6 +160,12 @@ def parse_datetime(value: object, *, field: str | None = None) -> datetime:
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=AMSTERDAM)
                 return moment.astimezone(UTC)
+    return _parse_datetime_general(value, text, field)
+
+
+def _parse_datetime_general(value: object, text: str, field: str | None) -> datetime:
+    """``parse_datetime`` of every accepted form, with the reason for a refusal (the fast
+    path above gives the same for the common form: tests/test_inputs_fast.py)."""
     try:
         if not _ISO_DATETIME.fullmatch(text):
             raise ValueError
