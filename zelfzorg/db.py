@@ -81,23 +81,30 @@ def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[st
     positional = compiled.positiontup is not None
     names = list(compiled.positiontup) if positional else list(compiled.binds)
     # The bind names of an INSERT are its column keys.
-    processors = [(n, table.c[n].type.bind_processor(dialect)) for n in names]
-    converters = [(n, f) for n, f in processors if f is not None]
+    converters = [
+        (i, convert)
+        for i, name in enumerate(names)
+        if (convert := table.c[name].type.bind_processor(dialect)) is not None
+    ]
     sql = compiled.string
     for start in range(0, len(rows), INSERT_BATCH):
-        batch = rows[start : start + INSERT_BATCH]
-        if converters:
-            batch = [dict(row) for row in batch]
-            for name, convert in converters:
-                for row in batch:
-                    row[name] = convert(row[name])
+        params = [[row[n] for n in names] for row in rows[start : start + INSERT_BATCH]]
+        for i, convert in converters:
+            last, done = _NOTHING, None
+            for values in params:
+                value = values[i]
+                if value is not last:  # one conversion per run of the same value (e.g. now)
+                    last, done = value, convert(value)
+                values[i] = done
         if positional:
-            params: list = [tuple(row[n] for n in names) for row in batch]
+            connection.exec_driver_sql(sql, [tuple(values) for values in params])
         else:
-            params = batch
-        connection.exec_driver_sql(sql, params)
+            connection.exec_driver_sql(
+                sql, [dict(zip(names, values, strict=True)) for values in params]
+            )
 
 
+_NOTHING = object()
 KEYS_PER_LOOKUP = 1000  # keys per ``stored_keys`` statement (parameters: within every limit)
 
 

@@ -52,20 +52,6 @@ def _poh_recipients(session: Session, practice_id: int) -> list[int]:
     return pohs or [uid for uid, _ in staff]
 
 
-def record_finding(
-    session: Session,
-    *,
-    patient: Patient,
-    finding: AlertFinding,
-    value: float | None,
-    measurement_id: int | None,
-    at: datetime,
-) -> Alert:
-    """Open an alert for the finding, or update the open one of the same rule and type."""
-    existing = _open_alerts(session, [(patient.id, finding.dedup_key)])  # type: ignore[list-item]
-    return _apply(session, patient, [_Hit(finding, value, measurement_id, at)], existing)
-
-
 @dataclass(frozen=True)
 class _Hit:
     """One finding on one reading (or on the latest readings, for a trend)."""
