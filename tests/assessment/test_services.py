@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -483,3 +483,59 @@ def test_worklist_never_assessed_patient_is_due_from_joining_not_from_years_ago(
     items = {i.patient_id: i for i in assessment_due(db, [world.practice.id], today)}
     assert items[world.patient.id].due == date(2026, 12, 10)
     assert "binnenkort" in items[world.patient.id].message
+
+
+def test_due_by_a_day_is_decided_in_sql_without_dropping_any_due_patient(db, world):
+    """The daily jobs ask who is due by a day; SQL keeps only the patients that can be (month
+    ends, Amsterdam midnight and 1, 6 and 12 months between included) and the answer is the
+    same as deciding every patient in Python."""
+    from zelfzorg.assessment.versions import current_version, sync_builtins
+
+    sync_builtins(db)
+    version = current_version(db, "activation", world.care_group.id)
+    completed = []
+    month_ends = [date(2024, 12, 28) + timedelta(days=n) for n in range(5)]
+    month_ends += [date(2025, 1, 27) + timedelta(days=n) for n in range(7)]
+    month_ends += [date(2025, 2, 25) + timedelta(days=n) for n in range(6)]
+    month_ends += [date(2025, 1, 15), date(2025, 3, 31)]
+    for day in month_ends:
+        for hour in (0, 22, 23):  # 23:00 UTC is the next day in Amsterdam
+            patient = make_patient(db, world.practice, given=f"P{day}-{hour}")
+            completed.append(
+                AssessmentResponse(
+                    patient_id=patient.id,
+                    instrument_version_id=version.id,
+                    instrument_code="activation",
+                    instrument_version=version.version,
+                    status=ResponseStatus.completed,
+                    filled_by_role="patient",
+                    completed_at=datetime.combine(day, time(hour, 30), UTC),
+                )
+            )
+    make_patient(db, world.practice, given="Later", start=date(2026, 6, 1))  # care starts later
+    db.add_all(completed)
+    db.flush()
+    checked = []
+    real_next_due = services.next_due
+
+    def counting(**kwargs):
+        checked.append(kwargs)
+        return real_next_due(**kwargs)
+
+    for months in (1, 6, 12):
+        set_care_group_settings(db, care_group_id=world.care_group.id, due_interval_months=months)
+        first = services.add_months(date(2024, 12, 26), months)
+        step = 1 if months == 1 else 5  # every day where month ends clip (31 Jan + 1 month)
+        for today in [first + timedelta(days=n) for n in range(0, 100, step)]:
+            for horizon in (0, 14) if today.day % 7 == 0 else (0,):
+                limit = today + timedelta(days=horizon)
+                everyone = services.due_assessments(db, today=today)
+                expected = [d for d in everyone if d.due <= limit]
+                services.next_due, checked[:] = counting, []
+                try:
+                    found = services.due_assessments(db, today=today, horizon_days=horizon)
+                finally:
+                    services.next_due = real_next_due
+                assert found == expected, (months, today, horizon)
+                # Only the patients SQL could not rule out reach Python (a few days' margin).
+                assert len(checked) <= len(expected) + 12, (months, today, len(checked))

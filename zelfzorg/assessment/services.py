@@ -42,6 +42,7 @@ from zelfzorg.assessment.versions import (
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.contracting.history import record_activity
 from zelfzorg.errors import N_, Forbidden, NotFound, ValidationError
+from zelfzorg.models_base import UTCDateTime
 from zelfzorg.notifications.services import endpoint_link, notify
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
@@ -690,6 +691,35 @@ def last_activation_completed(
     return stmt.group_by(AssessmentResponse.patient_id).subquery("last_activation")
 
 
+def _may_be_due_by(limit: date, months: Mapping[int, int], practice_id, in_care, last):
+    """SQL that keeps every patient whose assessment can be due on or before ``limit`` (and
+    drops nearly all others), so a daily job reads the few due rows instead of everyone.
+
+    Due is ``months`` after the last completed one: ``add_months(d, m) <= limit`` holds for
+    every local day ``d <= add_months(limit, -m)`` and for none more than 3 days after it (a
+    month end: 31 January + 1 month is 28 February), so the cut is 4 days after that day, and
+    :func:`next_due` decides exactly in Python. Without a completed one the due date is never
+    before care started."""
+    by_months: dict[int, list[int]] = {}
+    for practice, m in months.items():
+        by_months.setdefault(m, []).append(practice)
+
+    def cutoff(m: int) -> datetime:
+        return _utc_start(add_months(limit, -m) + timedelta(days=4))
+
+    last_before = sa.case(
+        *[
+            (practice_id.in_(sorted(ids)), sa.literal(cutoff(m), UTCDateTime()))
+            for m, ids in sorted(by_months.items())
+        ],
+        else_=sa.literal(cutoff(DEFAULT_DUE_MONTHS), UTCDateTime()),
+    )
+    return sa.or_(
+        sa.and_(last.c.last.is_(None), in_care.c.since <= limit),
+        last.c.last < last_before,
+    )
+
+
 def due_assessments(
     session: Session,
     *,
@@ -733,6 +763,8 @@ def due_assessments(
         query = query.where(Patient.id == patient_id)
     result = []
     limit = today + timedelta(days=horizon_days) if horizon_days is not None else None
+    if limit is not None:
+        query = query.where(_may_be_due_by(limit, months, pop.c.practice_id, in_care, last))
     for row in session.exec(query):
         pid, given, family, registered, practice, since, last_at, user_id, active = row
         due = next_due(
