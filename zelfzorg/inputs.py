@@ -8,6 +8,7 @@ Nothing here imports Flask (services use it); the request-level hooks live in
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from datetime import UTC, date, datetime
@@ -151,11 +152,8 @@ def parse_datetime(value: object, *, field: str | None = None) -> datetime:
     would overflow at the ends of the calendar."""
     text = value.strip() if isinstance(value, str) else ""
     if _COMMON_DATETIME.fullmatch(text):  # fast path: 2024-05-01T08:30:00[Z|+02:00]
-        try:
+        with contextlib.suppress(ValueError):  # e.g. month 13: refused below with its message
             moment = datetime.fromisoformat(text)
-        except ValueError:  # e.g. month 13: refused below with its message
-            pass
-        else:
             if 1900 < moment.year < 2100:  # inside the date range, away from its edges
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=AMSTERDAM)

@@ -7,6 +7,7 @@ stored; with ``partial`` the good rows are stored and the bad ones listed. A rea
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -312,10 +313,10 @@ def _patient_map(
     named: Iterable[tuple] = [
         (raw.get("patient_id"), raw.get("practice"), raw.get("his_number")) for _l, raw in rows
     ]
-    try:  # usually as many as patients: each parsed once
+    # Usually as many as patients: each parsed once. A list or object (JSON) among them is
+    # unhashable: then each row on its own.
+    with contextlib.suppress(TypeError):
         named = set(named)
-    except TypeError:  # a list or object (JSON) among them: each row on its own
-        pass
     for pid_raw, practice_raw, number_raw in named:
         raw = {"patient_id": pid_raw, "practice": practice_raw, "his_number": number_raw}
         try:
