@@ -531,13 +531,15 @@ def everything_scenario(app, engine, who, years: int, repeat: int, session_cooki
     def download(limit: int | None = None) -> int:
         response = client.get("/mijn/gegevens.json", buffered=False)
         assert response.status_code == 200, response.status_code
-        chunks = 0
-        for _chunk in response.response:
-            chunks += 1
-            if limit is not None and chunks > limit:
+        resources = 0
+        for chunk in response.response:
+            # Every entry is {"resource": {...}}; no resource has a key "resource" itself.
+            text = chunk.decode() if isinstance(chunk, bytes) else chunk
+            resources += text.count('{"resource": ')
+            if limit is not None and resources >= limit:
                 break
         response.close()
-        return chunks - 2  # the Bundle's head and tail
+        return resources
 
     def run():
         counted.append(download())

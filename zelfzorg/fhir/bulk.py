@@ -43,7 +43,7 @@ from zelfzorg.db import session_scope
 from zelfzorg.errors import N_, DomainError, NotFound
 from zelfzorg.fhir.everything import EVERYTHING_TYPES, parse_since, parse_types
 from zelfzorg.fhir.models import BulkExport, BulkExportFile, ExportStatus
-from zelfzorg.fhir.resources import to_resource
+from zelfzorg.fhir.resources import render_rows
 from zelfzorg.fhir.search import SPECS, SearchError
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Patient
@@ -320,8 +320,9 @@ def _claim(engine: Engine, worker: str, now: datetime) -> int | None:
     return None
 
 
-def _rows(session: Session, type_name: str, patient_ids: list[int], since: datetime | None):
-    """The type's rows of these patients, keyset-paged by id (never the whole table)."""
+def _pages(session: Session, type_name: str, patient_ids: list[int], since: datetime | None):
+    """The type's rows of these patients, a keyset page (by id) at a time: never the whole
+    table."""
     spec = SPECS[type_name]
     ident = col(spec.model.id)  # type: ignore[attr-defined]
     owner = ident if spec.patient_column is None else spec.patient_column
@@ -333,7 +334,8 @@ def _rows(session: Session, type_name: str, patient_ids: list[int], since: datet
     after = 0
     while True:
         page = list(session.exec(query.where(ident > after).order_by(ident).limit(ROW_PAGE)))
-        yield from page
+        if page:
+            yield page
         if len(page) < ROW_PAGE:
             return
         after = page[-1].id  # type: ignore[attr-defined]
@@ -473,11 +475,12 @@ def _batch(engine: Engine, run: _Run, worker: str, folder: Path, batch_size: int
         for type_name in run.types:
             stored = files[type_name]
             with open(file_path(folder, export, type_name), "ab") as fh:
-                for row in _rows(session, type_name, patient_ids, run.since):
-                    resource = to_resource(session, type_name, row, today)
-                    fh.write(_line(resource))
-                    stored.count += 1
-                    shown.add(_patient_of(type_name, row))
+                for page in _pages(session, type_name, patient_ids, run.since):
+                    rendered = render_rows(session, [(type_name, r) for r in page], today)
+                    for row, resource in zip(page, rendered, strict=True):
+                        fh.write(_line(resource))
+                        stored.count += 1
+                        shown.add(_patient_of(type_name, row))
                 fh.flush()
                 os.fsync(fh.fileno())
                 stored.size = fh.tell()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import islice
 
 from flask import Blueprint, Response
 from flask_login import current_user
@@ -20,12 +21,17 @@ from zelfzorg.web import current_actor, roles_required, today
 bp = Blueprint("fhir_download", __name__)
 
 
-def bundle_chunks(entries: Iterator[dict], timestamp: str) -> Iterator[str]:
-    """A collection Bundle as JSON text, one entry at a time."""
+def bundle_chunks(entries: Iterator[dict], timestamp: str, batch: int = 500) -> Iterator[str]:
+    """A collection Bundle as JSON text, ``batch`` entries at a time (one encoder call per
+    batch; memory of one batch)."""
     head = {"resourceType": "Bundle", "type": "collection", "timestamp": timestamp}
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "entry": ['
-    for n, resource in enumerate(entries):
-        yield ("" if n == 0 else ", ") + json.dumps({"resource": resource}, ensure_ascii=False)
+    iterator = iter(entries)
+    separator = ""
+    while chunk := list(islice(iterator, batch)):
+        text = json.dumps([{"resource": r} for r in chunk], ensure_ascii=False)[1:-1]
+        yield separator + text
+        separator = ", "
     yield "]}"
 
 

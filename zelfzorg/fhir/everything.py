@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.scope import Actor, get_patient_for
@@ -67,35 +68,70 @@ def parse_since(raw: str | None) -> datetime | None:
     return since
 
 
-def _encode(type_name: str, rid: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([type_name, rid]).encode()).decode().rstrip("=")
+# A position: the last id shown of a type; for Observations (time, id), their order.
+Position = int | tuple[datetime, int]
 
 
-def _decode(cursor: str) -> tuple[str, int]:
+def _position(type_name: str, row) -> Position:
+    return (row.measured_at, row.id) if type_name in BY_TIME else row.id
+
+
+def _encode(type_name: str, after: Position) -> str:
+    if isinstance(after, tuple):
+        value: list = [type_name, after[1], after[0].isoformat()]
+    else:
+        value = [type_name, after]
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[str, Position]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        type_name, rid = json.loads(raw)
-        if type_name not in EVERYTHING_TYPES or not isinstance(rid, int):
+        type_name, rid, *at = json.loads(raw)
+        if type_name not in EVERYTHING_TYPES or not isinstance(rid, int) or isinstance(rid, bool):
+            raise ValueError
+        if type_name in BY_TIME:
+            (text,) = at
+            when = datetime.fromisoformat(text)
+            if when.tzinfo is None:
+                raise ValueError
+            return type_name, (when, rid)
+        if at:
             raise ValueError
     except (ValueError, TypeError):
         raise SearchError(N_("Ongeldige paginaverwijzing."), field="_cursor") from None
     return type_name, rid
 
 
-def _query(type_name: str, patient_id: int, since: datetime | None, after: int | None):
+# Observations, the bulk of a long record: read as plain rows (every column, no ORM objects;
+# rendered from their columns only, resources.observation) in the order of the patient-time
+# index (time, id), so that each page is an index range, not a sort of the whole record.
+# The other types' renderers may follow relations; they are few and ordered by id.
+BY_TIME = frozenset({"Observation"})
+
+
+def _query(type_name: str, patient_id: int, since: datetime | None, after: Position | None):
     spec = SPECS[type_name]
     ident = col(spec.model.id)  # type: ignore[attr-defined]
-    if spec.patient_column is None:
+    if type_name in BY_TIME:
+        table = spec.model.__table__
+        query = sa.select(table).where(table.c.patient_id == patient_id)
+        order = (table.c.measured_at, table.c.id)
+    elif spec.patient_column is None:
         query = select(spec.model).where(ident == patient_id)
+        order = (ident,)
     else:
         query = select(spec.model).where(spec.patient_column == patient_id)
+        order = (ident,)
     if spec.base_filter is not None:
         query = query.where(spec.base_filter())
     if since is not None:
         query = query.where(spec.last_updated >= since)
-    if after is not None:
+    if isinstance(after, tuple):
+        query = query.where(sa.tuple_(*order) > sa.tuple_(*after))
+    elif after is not None:
         query = query.where(ident > after)
-    return query.order_by(ident)
+    return query.order_by(*order)
 
 
 def everything(
@@ -130,8 +166,7 @@ def everything(
         else:
             type_after = None
         need = limit - len(rows)
-        found = session.exec(_query(type_name, patient_id, since_at, type_after).limit(need + 1))
-        found = list(found.all())
+        found = _rows(session, type_name, _query(type_name, patient_id, since_at, type_after), need)
         rows += [(type_name, row) for row in found[:need]]
         if len(found) > need:
             more = True
@@ -142,17 +177,22 @@ def everything(
     next_cursor = None
     if more and rows:
         last_type, last_row = rows[-1]
-        next_cursor = _encode(last_type, last_row.id)  # type: ignore[attr-defined]
+        next_cursor = _encode(last_type, _position(last_type, last_row))
     return EverythingPage(rows, next_cursor)
+
+
+def _rows(session: Session, type_name: str, query, need: int) -> list:
+    """Up to ``need + 1`` rows (one more tells whether a next page exists)."""
+    if type_name in BY_TIME:
+        return list(session.execute(query.limit(need + 1)).all())
+    return list(session.exec(query.limit(need + 1)).all())
 
 
 def _any_after(
     session: Session, wanted: tuple[str, ...], current: str, patient_id: int, since
 ) -> bool:
     later = wanted[wanted.index(current) + 1 :]
-    return any(
-        session.exec(_query(t, patient_id, since, None).limit(1)).first() is not None for t in later
-    )
+    return any(_rows(session, t, _query(t, patient_id, since, None), 0) for t in later)
 
 
 def all_of(

@@ -3,7 +3,9 @@ tests). Only what the data really says is emitted; profiles only where followed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -126,55 +128,55 @@ def _coding(loinc: str, display: str) -> dict:
     return {"coding": [{"system": LOINC, "code": loinc, "display": display}]}
 
 
+@cache
+def _type_code(type_code: str) -> tuple[str, str]:
+    """(LOINC, English display) of a measurement type, or of the BP panel for the systolic
+    row (the type catalogue is read once per process)."""
+    if type_code == "bp_systolic_panel":
+        return BP_PANEL, get_panel("bp").name.en
+    mtype = get_type(type_code)
+    return mtype.loinc or "", mtype.name.en
+
+
 def observation(session: Session, row: Measurement) -> dict:
-    category = "vital-signs" if row.type_code in VITAL_SIGNS else "laboratory"
-    resource: dict = {
-        "resourceType": "Observation",
-        "id": str(row.id),
-        "status": "amended" if row.supersedes_id else "final",
-        "subject": ref("Patient", row.patient_id),
-        "effectiveDateTime": instant(row.measured_at),
-        "issued": instant(row.created_at),
-    }
-    if row.type_code == "bp_systolic":
+    """An Observation; its keys in the order of the FHIR specification (resourceType, id,
+    meta, status, category, code, subject, effective, issued, value or component)."""
+    type_code = row.type_code
+    category = "vital-signs" if type_code in VITAL_SIGNS else "laboratory"
+    issued = instant(row.created_at)
+    if type_code == "bp_systolic":
         category = "vital-signs"
         diastolic = _diastolic_of(session, row)
-        resource["meta"] = _meta(row.created_at, PROFILES["bp"] if diastolic else None)
-        resource["code"] = _coding(BP_PANEL, get_panel("bp").name.get("en"))
+        profile = PROFILES["bp"] if diastolic else None
+        code = _coding(*_type_code("bp_systolic_panel"))
         components = [_component(row)]
         if diastolic is not None:
             components.append(_component(diastolic))
-        resource["component"] = components
+        value: tuple[str, object] = ("component", components)
     else:
-        mtype = get_type(row.type_code)
-        resource["meta"] = _meta(row.created_at, PROFILES.get(row.type_code))
-        resource["code"] = _coding(mtype.loinc or "", mtype.name.get("en"))
-        resource["valueQuantity"] = _quantity(float(row.value or 0), row.unit)
-    resource["category"] = [
-        {"coding": [{"system": OBS_CATEGORY, "code": category}]},
-    ]
-    return dict(sorted(resource.items(), key=lambda item: _OBS_ORDER.index(item[0])))
-
-
-_OBS_ORDER = [
-    "resourceType",
-    "id",
-    "meta",
-    "status",
-    "category",
-    "code",
-    "subject",
-    "effectiveDateTime",
-    "issued",
-    "valueQuantity",
-    "component",
-]
+        profile = PROFILES.get(type_code)
+        code = _coding(*_type_code(type_code))
+        value = ("valueQuantity", _quantity(float(row.value or 0), row.unit))
+    meta: dict = {"lastUpdated": issued}
+    if profile:
+        meta["profile"] = [profile]
+    return {
+        "resourceType": "Observation",
+        "id": str(row.id),
+        "meta": meta,
+        "status": "amended" if row.supersedes_id else "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": category}]}],
+        "code": code,
+        "subject": {"reference": f"Patient/{row.patient_id}"},
+        "effectiveDateTime": instant(row.measured_at),
+        "issued": issued,
+        value[0]: value[1],
+    }
 
 
 def _component(row: Measurement) -> dict:
-    mtype = get_type(row.type_code)
     return {
-        "code": _coding(mtype.loinc or "", mtype.name.get("en")),
+        "code": _coding(*_type_code(row.type_code)),
         "valueQuantity": _quantity(float(row.value or 0), row.unit),
     }
 
@@ -183,39 +185,45 @@ _DIASTOLICS = "fhir_diastolics"  # session.info: (patient, reading id) -> diasto
 
 
 def prefetch_diastolics(session: Session, rows: list) -> None:
-    """Load the diastolic rows of a page's systolic rows in one query, so rendering the page
-    does not query once per blood pressure (replaces the previous page's prefetch). Only the
-    columns a component shows (type, value, unit) are read."""
-    readings = {
-        (row.patient_id, row.reading_id)
-        for row in rows
-        if row.type_code == "bp_systolic" and row.reading_id
-    }
-    found: dict[tuple[int, str], object] = dict.fromkeys(readings)
-    table = Measurement.__table__
-    columns = (
-        table.c.patient_id,
-        table.c.reading_id,
-        table.c.type_code,
-        table.c.value,
-        table.c.unit,
+    """Load the diastolic rows of a batch's systolic rows in one statement per 500 readings,
+    whatever the number of patients, so rendering the batch does not query once per blood
+    pressure (replaces the previous batch's prefetch). Only the columns a component shows
+    (type, value, unit) are read.
+
+    The two halves of a reading are stored with the same time, so the statement first looks
+    in the batch's time span (an index range: patient, type, time) and matches the pairs here;
+    a reading whose diastolic is not found there is looked for again without the span (the
+    first one, as the one-row query gives)."""
+    systolics = [row for row in rows if row.type_code == "bp_systolic" and row.reading_id]
+    found: dict[tuple[int, str], object] = dict.fromkeys(
+        (row.patient_id, row.reading_id) for row in systolics
     )
-    for pid in sorted({pid for pid, _r in readings}):
-        reading_ids = sorted(r for p, r in readings if p == pid)
-        for start in range(0, len(reading_ids), 500):
-            for diastolic in session.execute(
-                sa.select(*columns)
-                .where(
-                    table.c.patient_id == pid,
-                    table.c.reading_id.in_(reading_ids[start : start + 500]),
-                    table.c.type_code == "bp_diastolic",
-                    table.c.superseded_at.is_(None),
-                )
-                .order_by(table.c.id)
-            ):
-                key = (pid, diastolic.reading_id)
-                found[key] = found[key] or diastolic  # the first, as the one-row query gives
+    for start in range(0, len(systolics), 500):
+        batch = systolics[start : start + 500]
+        times = [row.measured_at for row in batch]
+        _find_diastolics(session, found, batch, (min(times), max(times)))
+        missing = [row for row in batch if found[(row.patient_id, row.reading_id)] is None]
+        if missing:
+            _find_diastolics(session, found, missing, None)
     session.info[_DIASTOLICS] = found
+
+
+def _find_diastolics(session: Session, found: dict, systolics: list, span) -> None:
+    table = Measurement.__table__
+    query = sa.select(
+        table.c.patient_id, table.c.reading_id, table.c.type_code, table.c.value, table.c.unit
+    ).where(
+        table.c.patient_id.in_(sorted({row.patient_id for row in systolics})),
+        table.c.type_code == "bp_diastolic",
+        table.c.reading_id.in_(sorted({row.reading_id for row in systolics})),
+        table.c.superseded_at.is_(None),
+    )
+    if span is not None:
+        query = query.where(table.c.measured_at.between(*span))
+    for diastolic in session.execute(query.order_by(table.c.id)):
+        key = (diastolic.patient_id, diastolic.reading_id)
+        if key in found and found[key] is None:
+            found[key] = diastolic  # the first, as the one-row query gives
 
 
 def forget_diastolics(session: Session) -> None:
@@ -506,6 +514,18 @@ def audit_event(row) -> dict:
         "source": {"observer": {"display": "Zelfzorg"}},
         "entity": entity,
     }
+
+
+def render_rows(session: Session, typed_rows: Iterable[tuple[str, object]], today: date) -> list:
+    """Rows of any types as their resources, in order: the one way to render a batch (a page of
+    a search, of ``$everything``, of a bulk export). The blood pressures' diastolic halves are
+    read for the whole batch at once, not once per reading."""
+    typed_rows = list(typed_rows)
+    prefetch_diastolics(session, [row for t, row in typed_rows if t == "Observation"])
+    try:
+        return [to_resource(session, t, row, today) for t, row in typed_rows]
+    finally:
+        forget_diastolics(session)
 
 
 def to_resource(session: Session, resource_type: str, row, today: date) -> dict:

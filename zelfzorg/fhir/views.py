@@ -205,10 +205,12 @@ def patient_everything(patient_id: int):
             "entry": [
                 {
                     "fullUrl": f"{root}/{type_name}/{row.id}",
-                    "resource": to_resource(session, type_name, row),
+                    "resource": resource,
                     "search": {"mode": "match"},
                 }
-                for type_name, row in page.rows
+                for (type_name, row), resource in zip(
+                    page.rows, resources.render_rows(session, page.rows, today()), strict=True
+                )
             ],
         }
     )
@@ -340,10 +342,14 @@ def search_type(resource_type: str):
         "entry": [
             {
                 "fullUrl": f"{root}/{resource_type}/{row.id}",
-                "resource": to_resource(session, resource_type, row),
+                "resource": resource,
                 "search": {"mode": "match"},
             }
-            for row in page.rows
+            for row, resource in zip(
+                page.rows,
+                resources.render_rows(session, [(resource_type, r) for r in page.rows], today()),
+                strict=True,
+            )
         ],
     }
     return fhir_response(bundle)
