@@ -4,6 +4,7 @@ never sent twice by two senders, nothing claimed without MAIL_SERVER."""
 
 from __future__ import annotations
 
+import smtplib
 import socket
 import threading
 from datetime import timedelta
@@ -215,3 +216,25 @@ def test_a_refused_recipient_fails_only_that_message(engine, smtp_server):
     assert refused.failed_at is not None and "550" in refused.last_error and refused.body == ""
     assert ok.sent_at is not None
     assert [r for r, _ in refusing.messages] == [["jan@example.org"]]
+
+
+def test_a_relay_dropping_the_connection_at_quit_keeps_the_batch_delivered(engine, smtp_server):
+    controller, inbox = smtp_server
+    queue(engine, 2)
+
+    def connect(settings):
+        smtp = mail.smtp_connect(settings)
+
+        def quit_dropped():
+            smtp.close()
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+        smtp.quit = quit_dropped
+        return smtp
+
+    result = mail.deliver_outbox(engine, settings_for(controller), connect=connect)
+    assert result.startswith("2 sent")
+    assert len(inbox.messages) == 2
+    assert all(row.sent_at is not None and row.claim is None for row in rows(engine))
+    assert mail.deliver_outbox(engine, settings_for(controller)).startswith("0 sent")
+    assert len(inbox.messages) == 2  # not retried

@@ -10,6 +10,7 @@ deleted after a week. Nothing here imports Flask: settings come in as a mapping.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 import uuid
@@ -187,10 +188,10 @@ def deliver_outbox(
         except (OSError, smtplib.SMTPException) as exc:
             error = _short(exc)
         finally:
-            try:
+            # The batch is sent or marked by now: a relay that drops the connection at QUIT
+            # must not turn a delivered batch into a retry.
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
     if error:
         _release_unsent(engine, [row_id for row_id, _ in claimed], error, now)
     failed = len(claimed) - len(sent)
