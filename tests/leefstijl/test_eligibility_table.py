@@ -139,6 +139,31 @@ def test_rows_answer_only_inside_their_window(db, world):
     assert (row.computed_on, row.valid_until) == (date(2026, 12, 10), date(2027, 12, 6))
 
 
+def test_a_reading_dated_after_today_ends_the_window_on_its_day(db, world):
+    make_intervention(db, world.care_group.id, criteria=BMI_AND_AGE)
+    patient = world.patient
+    patient.date_of_birth = date(1960, 6, 1)
+    add_measurement(db, patient.id, "bmi", 22, at=NOW - timedelta(days=30))
+    # A device clock a few minutes ahead at midnight: dated tomorrow (Amsterdam) already.
+    ahead = datetime.combine(TODAY + timedelta(days=1), time(0, 3), tzinfo=services.AMSTERDAM)
+    add_measurement(db, patient.id, "bmi", 31, at=ahead)
+    eligibility.patients_changed(db, [patient.id], TODAY)
+    row = db.exec(select(Eligibility).where(Eligibility.patient_id == patient.id)).one()
+    # Today only the BMI of 22 counts; tomorrow the 31 does, so the row holds until then.
+    assert (row.outcome, row.valid_until) == ("not_eligible", TODAY + timedelta(days=1))
+    tomorrow = TODAY + timedelta(days=1)
+    assert patient.id in eligibility.uncovered_patients(
+        db, select(Patient.id), [row.intervention_id], tomorrow
+    )
+    assert eligibility.refresh_expired(db, tomorrow).startswith("1 patients")
+    db.expire_all()
+    row = db.exec(select(Eligibility).where(Eligibility.patient_id == patient.id)).one()
+    assert (row.outcome, row.computed_on) == ("eligible", tomorrow)
+    assert _live_python(db, world.care_group.id, tomorrow)[(patient.id, row.intervention_id)] == (
+        "eligible"
+    )
+
+
 def _outcome(db: Session, patient_id: int, intervention_id: int) -> str | None:
     db.expire_all()
     row = db.get(Eligibility, (patient_id, intervention_id))

@@ -10,9 +10,10 @@ then the rows replaced (delete + one executemany). It runs, in the same transact
   enrolment (added, ended, imported), an activation assessment completed, the patient's date
   of birth, sex or practice (:func:`patients_changed`);
 - for the whole care group when its catalogue changes (:func:`care_group_changed`);
-- for every row whose window ended, daily (job ``lifestyle_eligibility``), and for everyone
-  with ``flask --app wsgi zelfzorg lifestyle-eligibility`` (:func:`rebuild`); the generator
-  fills it.
+- for every row whose window ended (a birthday, an enrolment's start or end, a reading growing
+  too old, a reading dated after the day it was computed), daily (job
+  ``lifestyle_eligibility``), and for everyone with ``flask --app wsgi zelfzorg
+  lifestyle-eligibility`` (:func:`rebuild`); the generator fills it.
 
 A row answers for a reference date d when ``computed_on <= d < valid_until``. Readers
 (:func:`uncovered_patients`) evaluate live whoever has no such row for every active
@@ -30,10 +31,11 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Practice
 from zelfzorg.leefstijl.criteria import MeasurementCompare, walk
-from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query
+from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query, local_midnight
 from zelfzorg.leefstijl.models import Eligibility, Intervention
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Enrolment, Patient
+from zelfzorg.telemonitoring.models import Measurement
 
 ELIGIBLE, UNKNOWN, NOT_ELIGIBLE = "eligible", "unknown", "not_eligible"
 # Without any boundary a row is still recomputed once a year (the daily job).
@@ -119,10 +121,25 @@ def compute(
         .correlate(Patient)
         .scalar_subquery()
     )
+    # A reading dated after today (a device clock a few minutes ahead at midnight) is not a
+    # fact yet; on its day it is, so the row holds until then.
+    tomorrow = local_midnight(today + timedelta(days=1), services.AMSTERDAM)
+    next_reading = (
+        select(sa.func.min(Measurement.measured_at))
+        .where(
+            Measurement.patient_id == Patient.id,
+            col(Measurement.type_code).in_([*codes, services.SMOKING_CODE]),
+            col(Measurement.superseded_at).is_(None),
+            col(Measurement.measured_at) >= tomorrow,
+        )
+        .correlate(Patient)
+        .scalar_subquery()
+    )
     stmt = stmt.add_columns(
         col(Patient.date_of_birth),
         next_start.label("next_start"),
         next_end.label("next_end"),
+        next_reading.label("next_reading"),
         *measured,
         *outcomes,
     )
@@ -130,18 +147,20 @@ def compute(
     stale_after = services.MAX_MEASUREMENT_AGE_DAYS + 1
     rows = []
     for row in session.execute(stmt):
-        patient_id, born, start, end = row[0], row[1], row[2], row[3]
+        patient_id, born, start, end, ahead = row[0], row[1], row[2], row[3], row[4]
         bounds = [today + timedelta(days=LONGEST_DAYS)]
         if born is not None:
             bounds.append(next_birthday(born, today))
         bounds += [d for d in (start, end) if d is not None]
-        for moment in row[4 : 4 + len(codes)]:
+        if ahead is not None:
+            bounds.append(max(local_day(ahead), today + timedelta(days=1)))
+        for moment in row[5 : 5 + len(codes)]:
             if moment is not None:
                 stale = local_day(moment) + timedelta(days=stale_after)
                 if stale > today:  # fresh now: the outcome may change when it grows old
                     bounds.append(stale)
         valid_until = min(bounds)
-        for intervention, outcome in zip(interventions, row[4 + len(codes) :], strict=True):
+        for intervention, outcome in zip(interventions, row[5 + len(codes) :], strict=True):
             rows.append(
                 {
                     "patient_id": patient_id,
