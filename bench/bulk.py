@@ -478,11 +478,11 @@ def _raw_record(engine, practice_id: int, patients_n: int, now: datetime) -> Non
 # --- $everything --------------------------------------------------------------------------------
 
 
-def five_year_patient(engine, years: int) -> tuple[int, int]:
-    """A telemonitored patient with an account; when the care group was generated with fewer
-    than 5 years, their device readings are copied back year by year (bench setup, raw
-    executemany) until the record holds 5 years. (patient id, user id)."""
-    from zelfzorg.telemonitoring.models import Measurement
+def five_year_patient(engine) -> tuple[int, int]:
+    """A telemonitored patient with an account, with 5 years of device readings: when the
+    care group was generated with fewer years, the generator's bulk path adds the years
+    before their first reading (once: a second call finds 5 years). (patient id, user id)."""
+    from zelfzorg.generator import readings_history
 
     with engine.connect() as conn:
         patient_id, user_id = conn.execute(
@@ -492,30 +492,18 @@ def five_year_patient(engine, years: int) -> tuple[int, int]:
                 "ORDER BY u.patient_id LIMIT 1"
             )
         ).one()
-        readings = [
-            dict(r._mapping)
-            for r in conn.execute(
-                sa.select(Measurement.__table__).where(
-                    Measurement.__table__.c.patient_id == patient_id,
-                    Measurement.__table__.c.source == "device",
-                )
-            )
-        ]
-    if years < 5:
-        with engine.begin() as conn:
-            for back in range(1, 5 - years + 1):
-                rows = []
-                for r in readings:
-                    copy = {k: v for k, v in r.items() if k != "id"}
-                    copy["measured_at"] = r["measured_at"] - timedelta(days=365 * back)
-                    copy["created_at"] = copy["measured_at"]
-                    if r["source_id"]:
-                        copy["source_id"] = f"{r['source_id']}:y-{back}"
-                    if r["reading_id"]:
-                        copy["reading_id"] = f"{r['reading_id'][:30]}y{back}"
-                    rows.append(copy)
-                for start in range(0, len(rows), 10_000):
-                    conn.execute(sa.insert(Measurement.__table__), rows[start : start + 10_000])
+        first, last = conn.execute(
+            sa.text(
+                "SELECT min(measured_at), max(measured_at) FROM measurement "
+                "WHERE patient_id = :p AND source = 'device'"
+            ),
+            {"p": patient_id},
+        ).one()
+    if isinstance(first, str):  # SQLite without the column's type (text())
+        first, last = datetime.fromisoformat(first), datetime.fromisoformat(last)
+    missing = 5 - round((last - first).days / 365)
+    if missing > 0:
+        readings_history(engine, patient_id, years=missing)
     return patient_id, user_id
 
 
@@ -523,7 +511,7 @@ def everything_scenario(app, engine, who, years: int, repeat: int, session_cooki
     """The patient's download (``/mijn/gegevens.json``: every resource, streamed) through the
     test client, consumed chunk by chunk; memory: tracemalloc peak of the full record against
     that of its first 500 resources."""
-    patient_id, user_id = five_year_patient(engine, years)
+    patient_id, user_id = five_year_patient(engine)
     client = app.test_client()
     client.set_cookie("session", session_cookie(app, user_id, engine).split("=", 1)[1])
     counted: list[int] = []

@@ -103,3 +103,46 @@ def test_my_plan_loads_plan_goals_actions_and_reviews_in_one_statement(engine, d
     assert len(plan_reads) == 1
     assert all(t in plan_reads[0] for t in ("JOIN goal ", "JOIN goal_action ", "JOIN goal_review"))
     assert not any("FROM goal_action" in s or "FROM goal_review" in s for s in statements)
+
+
+# --- the POH's list pages (issue 12: paged in SQL, no statement per patient) -------------------
+# Most statements per page (SQLite counts its BEGIN): signed-in user, memberships, practice
+# names, the list's own (worklist: settings, page, the page's reasons, one per kind of detail,
+# latest values; eligible: catalogue, uncovered patients, page, shown patients, facts, earlier
+# referrals), the menu's unread count, the audit append.
+LIST_PAGES = [("/werklijst", 13), ("/leefstijl/kansen", 16)]
+
+
+def more_patients(db, world, n: int) -> None:
+    """``n`` more patients of the POH's practice, each with alerts and a BMI that makes them
+    eligible for the lifestyle intervention."""
+    from tests.factories import make_patient
+    from tests.leefstijl.helpers import add_measurement
+    from tests.telemonitoring.test_worklist import alert_rows
+    from zelfzorg.telemonitoring.models import Alert
+
+    rows = []
+    for i in range(n):
+        patient = make_patient(db, world.practice, given=f"Lijst{i}", family=f"Groei {i}")
+        add_measurement(db, patient.id, "bmi", 30)
+        rows += alert_rows(patient.id, i)
+    db.execute(insert(Alert), rows)
+    db.commit()
+
+
+@pytest.mark.parametrize(("path", "budget"), LIST_PAGES)
+def test_list_pages_send_the_same_statements_for_5_and_60_patients(
+    engine, db, world, login, path, budget
+):
+    from tests.leefstijl.helpers import make_intervention
+
+    make_intervention(db, world.care_group.id)
+    client = login(world.poh)
+    more_patients(db, world, 3)
+    small = statements_of(engine, client, path)
+    more_patients(db, world, 57)
+    large = statements_of(engine, client, path)
+    assert len(small) == len(large) <= budget, (len(small), len(large))
+    # The shown patients are audited in one append, whatever the page holds.
+    inserts = [s for s in large if s.lstrip().upper().startswith("INSERT INTO AUDIT_ENTRY")]
+    assert len(inserts) == 1

@@ -44,6 +44,11 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     assert set(jobs) <= set(scenarios)
     for expected in (
         "L2 eligibility, whole care group",
+        "measurement overview page (POH), 5-year patient",
+        "measurement overview data (services.overview), 5-year patient",
+        "patient dashboard /mijn, 5-year patient",
+        "POH worklist (largest practice)",
+        "eligible, not yet offered (largest practice)",
         "outcome comparison with the review screen",
         "care plan PDF",
         "care-group report PDF",
@@ -54,8 +59,9 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     ):
         assert expected in scenarios
     assert any("gunicorn" in s and "/mijn/plan" in s for s in scenarios)
-    # 5 page scenarios, every job, 2 PDFs, $everything, 2 HTTP pages, 3 imports, the audit.
-    assert len(scenarios) == 5 + len(jobs) + 2 + 1 + 2 + 3 + 1
+    # 7 in-process scenarios, every job, 2 PDFs, $everything, 2 HTTP pages, 3 imports, the
+    # audit.
+    assert len(scenarios) == 7 + len(jobs) + 2 + 1 + 2 + 3 + 1
     table = printed[-1]
     assert table.splitlines()[2].startswith("| scenario | median ms | p95 ms | reference")
     assert all(s in table for s in scenarios)
@@ -68,6 +74,9 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     assert "0 page(s)" not in rows["care plan PDF"]["note"]
     everything = rows["$everything streamed (/mijn/gegevens.json), 5-year patient"]["note"]
     assert "(2021-" in everything, everything
+    # The overview and the dashboard were timed on that same 5-year record.
+    overview = rows["measurement overview page (POH), 5-year patient"]["note"]
+    assert int(overview.split()[0].replace(",", "")) >= 5 * 365 * 4 - 400, overview
     # The HTTP load ran without errors and the audit chain it appended to verifies.
     http = [row for row in result["rows"] if "gunicorn" in row["scenario"]]
     assert all(", 0 errors" in row["note"] for row in http)

@@ -308,3 +308,21 @@ def test_a_new_patient_without_rows_is_evaluated_live(db, world):
     assert kees.id in indicators.eligible_patient_ids(db, world.care_group.id, TODAY)
     assert db.exec(select(Intervention)).all() == [cool]
     db.rollback()
+
+
+def test_a_patient_is_covered_only_with_a_row_for_every_active_intervention(db, world):
+    first = make_intervention(db, world.care_group.id, criteria=BMI_AND_AGE)
+    add_measurement(db, world.patient.id, "bmi", 28, at=NOW - timedelta(days=30))
+    eligibility.patients_changed(db, [world.patient.id], TODAY)
+    second = make_intervention(db, world.care_group.id, name="Tweede", criteria=BMI_AND_AGE)
+    # The second intervention came without rows (as if the catalogue changed after the
+    # table was filled): the patient's one row no longer answers for both.
+    db.exec(sa.delete(Eligibility).where(Eligibility.intervention_id == second.id))
+    patients = select(Patient.id).where(Patient.id == world.patient.id)
+    assert eligibility.uncovered_patients(db, patients, [first.id], TODAY) == []
+    assert eligibility.uncovered_patients(db, patients, [first.id, second.id], TODAY) == [
+        world.patient.id
+    ]
+    eligibility.patients_changed(db, [world.patient.id], TODAY)
+    assert eligibility.uncovered_patients(db, patients, [first.id, second.id], TODAY) == []
+    assert eligibility.uncovered_patients(db, patients, [], TODAY) == []

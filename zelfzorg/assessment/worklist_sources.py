@@ -26,6 +26,7 @@ from zelfzorg.worklist import (
     Reason,
     WorklistItem,
     practice_population,
+    read_once,
     reason_select,
     register_source,
     source_items,
@@ -47,7 +48,10 @@ def assessment_reasons(session: Session, practice_ids: list[int], today: date) -
     """Reads the practices' intervals (one small query), then one SELECT: never assessed, or
     last assessed long enough ago to be due within the horizon."""
     limit = today + timedelta(days=HORIZON_DAYS)
-    months = due_months(session, practice_ids)
+    months = read_once(
+        ("assessment_due_months", tuple(practice_ids)),
+        lambda: due_months(session, practice_ids),
+    )
     pop = practice_population(practice_ids, today)
     in_care = in_care_since(today, select(pop.c.patient_id))
     last = last_activation_completed(patient_ids=select(pop.c.patient_id))

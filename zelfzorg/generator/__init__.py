@@ -1,5 +1,5 @@
 """A generated care group at scale (``flask --app wsgi zelfzorg generate``): see build.py."""
 
-from zelfzorg.generator.build import STEPS, Context, GeneratorError, generate
+from zelfzorg.generator.build import STEPS, Context, GeneratorError, generate, readings_history
 
-__all__ = ["STEPS", "Context", "GeneratorError", "generate"]
+__all__ = ["STEPS", "Context", "GeneratorError", "generate", "readings_history"]

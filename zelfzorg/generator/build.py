@@ -692,43 +692,7 @@ def telemonitoring(ctx: Context) -> int:
             )
         if rng.random() < TELEMONITORED_SHARE:
             kind = TELEMONITORING[patient.programmes[0]]
-            day = ctx.start
-            while day <= ctx.today:
-                for slot, hour in enumerate((7, 12, 18, 22)):
-                    at = datetime.combine(day, time(hour, rng.randint(0, 59)), UTC)
-                    if kind == "bp":
-                        if slot % 2:
-                            continue  # two pairs a day: 4 rows
-                        reading = f"t{patient.id}-{day}-{slot}"
-                        add(
-                            patient,
-                            "bp_systolic",
-                            round(135 + 12 * offset + rng.gauss(0, 9)),
-                            "mm[Hg]",
-                            at,
-                            "device",
-                            reading,
-                        )
-                        add(
-                            patient,
-                            "bp_diastolic",
-                            round(82 + 6 * offset + rng.gauss(0, 6)),
-                            "mm[Hg]",
-                            at,
-                            "device",
-                            reading,
-                        )
-                    else:
-                        mean, sd, unit = _TYPICAL[kind]
-                        add(
-                            patient,
-                            kind,
-                            round(mean + sd * offset * 0.5 + rng.gauss(0, sd * 0.5), 1),
-                            unit,
-                            at,
-                            "device",
-                        )
-                day += timedelta(days=1)
+            _device_readings(rng, patient, kind, offset, ctx.start, ctx.today, add)
             if rng.random() < 0.3:
                 alerts.append(_alert(ctx, patient, kind))
         if len(rows) >= BATCH or done == len(ctx.patients):
@@ -740,6 +704,47 @@ def telemonitoring(ctx: Context) -> int:
         row["id"] = aid
     ctx.insert(Alert, alerts)
     return total
+
+
+def _device_readings(rng, patient, kind: str, offset: float, first: date, last: date, add) -> None:
+    """4 device readings a day from ``first`` to ``last`` (blood pressure: two pairs)."""
+    day = first
+    while day <= last:
+        for slot, hour in enumerate((7, 12, 18, 22)):
+            at = datetime.combine(day, time(hour, rng.randint(0, 59)), UTC)
+            if kind == "bp":
+                if slot % 2:
+                    continue  # two pairs a day: 4 rows
+                reading = f"t{patient.id}-{day}-{slot}"
+                add(
+                    patient,
+                    "bp_systolic",
+                    round(135 + 12 * offset + rng.gauss(0, 9)),
+                    "mm[Hg]",
+                    at,
+                    "device",
+                    reading,
+                )
+                add(
+                    patient,
+                    "bp_diastolic",
+                    round(82 + 6 * offset + rng.gauss(0, 6)),
+                    "mm[Hg]",
+                    at,
+                    "device",
+                    reading,
+                )
+            else:
+                mean, sd, unit = _TYPICAL[kind]
+                add(
+                    patient,
+                    kind,
+                    round(mean + sd * offset * 0.5 + rng.gauss(0, sd * 0.5), 1),
+                    unit,
+                    at,
+                    "device",
+                )
+        day += timedelta(days=1)
 
 
 def _alert(ctx: Context, patient: GeneratedPatient, kind: str) -> dict:
@@ -813,6 +818,69 @@ def generate(
                     )
                 )
     return dict(ctx.counts)
+
+
+def readings_history(engine: Engine, patient_id: int, *, years: int, seed: int = 1) -> int:
+    """Device readings, 4 a day, for ``years`` before one generated patient's first device
+    reading (or before the generator's today), through the same bulk path as ``generate``:
+    a long telemonitored record (the benchmark's 5-year overview) without generating years
+    for the whole care group. Returns the rows written."""
+    if years < 1:
+        raise GeneratorError("--years moet minstens 1 zijn.")
+    table = Measurement.__table__
+    with engine.begin() as conn:
+        practice_id, born, sex = conn.execute(
+            sa.select(Patient.practice_id, Patient.date_of_birth, Patient.sex).where(
+                Patient.id == patient_id
+            )
+        ).one()
+        programmes = [
+            str(p)
+            for (p,) in conn.execute(
+                sa.select(Enrolment.programme)
+                .where(Enrolment.patient_id == patient_id)
+                .order_by(Enrolment.start_date, Enrolment.id)
+            )
+        ]
+        first = conn.execute(
+            sa.select(sa.func.min(table.c.measured_at)).where(
+                table.c.patient_id == patient_id, table.c.source == "device"
+            )
+        ).scalar()
+        last = (first.date() if first else date.today()) - timedelta(days=1)
+        ctx = Context(conn, random.Random(seed), last, years, seed, lambda _step, _n: None)
+        patient = GeneratedPatient(patient_id, practice_id, born, str(sex), programmes, None)
+        kind = TELEMONITORING.get(programmes[0] if programmes else "", "glucose")
+        rows: list[dict] = []
+
+        def add(patient, type_code, value, unit, at, source, reading=None) -> None:
+            rows.append(
+                {
+                    "patient_id": patient.id,
+                    "type_code": type_code,
+                    "value": value,
+                    "value_code": None,
+                    "unit": unit,
+                    "measured_at": at,
+                    "source": source,
+                    "reading_id": reading,
+                    "note": "",
+                    "created_at": at,
+                }
+            )
+
+        _device_readings(ctx.rng, patient, kind, ctx.rng.gauss(0, 1), ctx.start, last, add)
+        for row, mid in zip(rows, ctx.ids(table, len(rows)), strict=True):
+            row["id"] = mid
+        written = ctx.insert(Measurement, rows)
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('measurement', 'id'), "
+                    "(SELECT max(id) FROM measurement))"
+                )
+            )
+    return written
 
 
 def _eligibility(conn, today: date, now: datetime) -> int:

@@ -253,31 +253,28 @@ def valid_on(day: date) -> sa.ColumnElement[bool]:
     return sa.and_(col(Eligibility.computed_on) <= day, col(Eligibility.valid_until) > day)
 
 
-def covered_patients(intervention_ids: Collection[int], day: date) -> sa.Select:
-    """``SELECT patient_id`` of the patients with a row answering for ``day`` for every one of
-    the active interventions."""
-    return (
-        select(Eligibility.patient_id)
-        .where(col(Eligibility.intervention_id).in_(sorted(intervention_ids)), valid_on(day))
-        .group_by(Eligibility.patient_id)
-        .having(sa.func.count() == len(set(intervention_ids)))
-    )
-
-
 def uncovered_patients(
     session: Session, patient_ids: sa.Select, intervention_ids: Collection[int], day: date
 ) -> list[int]:
     """Those of ``patient_ids`` the table cannot answer for on ``day`` (evaluate them live);
-    one query, usually empty."""
+    one query, usually empty. Each patient is checked by key (a count over the primary key
+    (patient_id, intervention_id)), so a practice's list does not read the care group's
+    table."""
     if not intervention_ids:
         return []
     inner = patient_ids.subquery("wanted")
     first = inner.c[list(inner.c.keys())[0]]
-    return list(
-        session.execute(
-            select(first).where(first.not_in(covered_patients(intervention_ids, day)))
-        ).scalars()
+    wanted = sorted(set(intervention_ids))
+    answered = (
+        select(sa.func.count())
+        .where(
+            Eligibility.patient_id == first,
+            col(Eligibility.intervention_id).in_(wanted),
+            valid_on(day),
+        )
+        .scalar_subquery()
     )
+    return list(session.execute(select(first).where(answered < len(wanted))).scalars())
 
 
 def _criteria_codes() -> set[str]:

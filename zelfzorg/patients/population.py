@@ -86,19 +86,29 @@ def population(
     all programmes, whatever ``programmes`` says). Columns: ``patient_id``, ``practice_id``.
     """
     place = practice_on(day)
-    enrolled = (
-        select(Enrolment.patient_id).where(enrolment_active_on(day)).group_by(Enrolment.patient_id)
-    )
-    if multimorbid:
-        enrolled = enrolled.having(func.count(sa.distinct(Enrolment.programme)) >= 2)
     stmt = select(place.c.patient_id.label("patient_id"), place.c.practice_id.label("practice_id"))
-    stmt = stmt.where(place.c.patient_id.in_(enrolled))
-    if programmes:
-        in_programme = select(Enrolment.patient_id).where(
-            enrolment_active_on(day),
-            col(Enrolment.programme).in_([str(p) for p in programmes]),
+    # Correlated by patient: a practice's population probes its patients' enrolments by index
+    # (patient_id) instead of collecting the enrolled patients of every practice first.
+    if multimorbid:
+        enrolled = (
+            select(Enrolment.patient_id)
+            .where(enrolment_active_on(day))
+            .group_by(Enrolment.patient_id)
+            .having(func.count(sa.distinct(Enrolment.programme)) >= 2)
         )
-        stmt = stmt.where(place.c.patient_id.in_(in_programme))
+        stmt = stmt.where(place.c.patient_id.in_(enrolled))
+    else:
+        stmt = stmt.where(
+            sa.exists().where(Enrolment.patient_id == place.c.patient_id, enrolment_active_on(day))
+        )
+    if programmes:
+        stmt = stmt.where(
+            sa.exists().where(
+                Enrolment.patient_id == place.c.patient_id,
+                enrolment_active_on(day),
+                col(Enrolment.programme).in_([str(p) for p in programmes]),
+            )
+        )
     if care_group_id is not None:
         stmt = stmt.where(
             place.c.practice_id.in_(

@@ -24,7 +24,10 @@ class Measurement(SQLModel, table=True):
     __tablename__ = "measurement"
     __table_args__ = (
         sa.UniqueConstraint("patient_id", "source_id", name="uq_measurement_patient_source_id"),
-        sa.Index("ix_measurement_patient_type_time", "patient_id", "type_code", "measured_at"),
+        # The newest reading of a type: ORDER BY measured_at DESC, id DESC LIMIT 1 (migration 0027).
+        sa.Index(
+            "ix_measurement_patient_type_time_id", "patient_id", "type_code", "measured_at", "id"
+        ),
         # A patient's latest entries of every type (the overview), newest first.
         sa.Index("ix_measurement_patient_time", "patient_id", "measured_at", "id"),
     )

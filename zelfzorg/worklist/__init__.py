@@ -19,11 +19,19 @@ Sources restrict their rows through :func:`practice_place` (every patient of the
 today) and :func:`practice_population` (the population of the practices today): one CTE each,
 the same object for every source of a statement, so the database computes them once and
 every source joins to them by patient id instead of repeating the subquery.
+
+The reasons of the shown page are a second statement: the sources built again while
+:func:`only_patients` is in effect, so both CTEs hold only the page's patients and every
+source reads those few by index (instead of recomputing the practice and filtering after).
+A source reads its settings through :func:`read_once`, so the two builds of one page share
+one read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -153,17 +161,83 @@ def reason_select(
     return [values[name].label(name) for name in REASON_COLUMNS]
 
 
+@dataclass
+class _Build:
+    """What the statements of one worklist page are built with."""
+
+    reads: dict = field(default_factory=dict)  # read_once results
+    only: list[int] | None = None  # the page's patients, for its reasons statement
+    ctes: dict = field(default_factory=dict)  # the CTEs for ``only``, one object per name
+
+
+_BUILD: ContextVar[_Build | None] = ContextVar("worklist_build", default=None)
+
+
+@contextmanager
+def _building() -> Iterator[_Build]:
+    build = _Build()
+    token = _BUILD.set(build)
+    try:
+        yield build
+    finally:
+        _BUILD.reset(token)
+
+
+@contextmanager
+def only_patients(patient_ids: Collection[int]) -> Iterator[None]:
+    """While in effect (inside :func:`worklist_page`), :func:`practice_place` and
+    :func:`practice_population` keep only these patients, so the sources built meanwhile
+    read just them."""
+    build = _BUILD.get()
+    assert build is not None, "only_patients is for worklist_page"
+    build.only, build.ctes = sorted(set(patient_ids)), {}
+    try:
+        yield
+    finally:
+        build.only, build.ctes = None, {}
+
+
+def read_once(key: tuple, load: Callable[[], object]):
+    """A source's settings read (``load()``), done once for the statements of one page."""
+    build = _BUILD.get()
+    if build is None:
+        return load()
+    if key not in build.reads:
+        build.reads[key] = load()
+    return build.reads[key]
+
+
 def practice_place(practice_ids: Collection[int], today: date) -> sa.CTE:
     """CTE (patient_id, practice_id): every patient of the practices on ``today`` by the
     practice history, enrolled or not. The same object for the same arguments, so all sources
     of one worklist statement share one CTE."""
-    return _place(tuple(sorted(practice_ids)), today)
+    key = (tuple(sorted(practice_ids)), today)
+    build = _BUILD.get()
+    if build is None or build.only is None:
+        return _place(*key)
+    if ("place", key) not in build.ctes:
+        place = practice_on(today)
+        build.ctes["place", key] = (
+            select(place.c.patient_id, place.c.practice_id)
+            .where(place.c.practice_id.in_(list(key[0])), place.c.patient_id.in_(build.only))
+            .cte("worklist_place")
+        )
+    return build.ctes["place", key]
 
 
 def practice_population(practice_ids: Collection[int], today: date) -> sa.CTE:
     """CTE (patient_id, practice_id): the population of the practices on ``today``
     (``patients.population``), shared like :func:`practice_place`."""
-    return _population(tuple(sorted(practice_ids)), today)
+    key = (tuple(sorted(practice_ids)), today)
+    build = _BUILD.get()
+    if build is None or build.only is None:
+        return _population(*key)
+    if ("population", key) not in build.ctes:
+        pop = population(today, practice_ids=list(key[0]))
+        build.ctes["population", key] = pop.where(
+            pop.selected_columns.patient_id.in_(build.only)
+        ).cte("worklist_population")
+    return build.ctes["population", key]
 
 
 @lru_cache(maxsize=64)
@@ -227,10 +301,42 @@ def worklist_page(
     """The patients with work, one row each with all their reasons, most urgent first.
 
     With ``kinds`` only patients with a reason of one of those kinds (each still shows all
-    reasons). Grouping, ordering and paging happen in SQL; only the page's reasons are
-    described. ``latest_values`` maps {patient: [type codes, most relevant first]} to
-    {patient: measurement} in one query.
+    reasons). Grouping, ordering and paging happen in SQL; only the page's reasons are read
+    (a second statement for just its patients) and described. ``latest_values`` maps
+    {patient: [type codes, most relevant first]} to {patient: measurement} in one query.
     """
+    if _BUILD.get() is not None:  # past the end: the last page, within the same build
+        return _worklist_page(
+            session,
+            practice_ids,
+            today,
+            kinds=kinds,
+            page=page,
+            page_size=page_size,
+            latest_values=latest_values,
+        )
+    with _building():
+        return _worklist_page(
+            session,
+            practice_ids,
+            today,
+            kinds=kinds,
+            page=page,
+            page_size=page_size,
+            latest_values=latest_values,
+        )
+
+
+def _worklist_page(
+    session: Session,
+    practice_ids: Collection[int],
+    today: date,
+    *,
+    kinds: Collection[str] | None = None,
+    page: int = 1,
+    page_size: int | None = 50,
+    latest_values: Callable[[Session, dict[int, list[str]]], dict[int, object]] | None = None,
+) -> WorklistPage:
     practice_ids = sorted(practice_ids)
     if not practice_ids:
         return WorklistPage([], 0, {}, 1, 1)
@@ -314,11 +420,13 @@ def worklist_page(
     ids = [row.patient_id for row in found]
     if not ids:
         return WorklistPage([], total, counts, page, pages)
+    with only_patients(ids):
+        page_reasons = _reasons(session, practice_ids, today)
     shown = [
         Reason(*row)
         for row in session.execute(
-            select(*[reasons.c[name] for name in REASON_COLUMNS]).where(
-                reasons.c.patient_id.in_(ids)
+            select(*[page_reasons.c[name] for name in REASON_COLUMNS]).where(
+                page_reasons.c.patient_id.in_(ids)
             )
         ).all()
     ]
