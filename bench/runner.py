@@ -419,6 +419,7 @@ def http_scenarios(app, engine, url: str, who: Personas, requests: int, workers:
         rows = []
         pages = [
             ("patient page /mijn/plan", "/mijn/plan", who.patient_user_id),
+            ("POH patient page /patienten/<id>", f"/patienten/{who.telemonitored_id}", who.poh_id),
             ("POH worklist /werklijst", "/werklijst", who.poh_id),
         ]
         floor = 300 if engine.dialect.name == "postgresql" else 0
@@ -488,17 +489,19 @@ def run(
     workers: int = 4,
     import_rows: int = 1_000_000,
     http: bool = True,
+    only_http: bool = False,
     echo: Callable[[str], None] = print,
     save: bool = True,
     url: str | None = None,
 ) -> dict:
-    """``url``: the PostgreSQL database to drop and fill (default ``BENCH_DATABASE_URL``)."""
+    """``url``: the PostgreSQL database to drop and fill (default ``BENCH_DATABASE_URL``).
+    ``only_http``: the generated data, the gunicorn scenarios and the audit check only."""
     from bench import bulk
 
     url = database_url(db, url)
     app, engine = build(url, patients, years, echo)
     who = personas(engine)
-    rows = in_process(app, engine, who, repeat)
+    rows = [] if only_http else in_process(app, engine, who, repeat)
     for row in rows:
         echo(f"measured: {row}")
     steps: list[tuple[str, Callable[[], list[Row]]]] = [
@@ -511,10 +514,15 @@ def run(
             ],
         ),
     ]
-    if http:
+    if only_http:
+        steps = []
+    if http or only_http:
         steps.append(("HTTP", lambda: http_scenarios(app, engine, url, who, requests, workers)))
-    # Last: the imports add patients and readings to the largest practice.
-    steps.append(("imports", lambda: bulk.import_scenarios(app, engine, who, import_rows, compare)))
+    if not only_http:
+        # Last: the imports add patients and readings to the largest practice.
+        steps.append(
+            ("imports", lambda: bulk.import_scenarios(app, engine, who, import_rows, compare))
+        )
     for name, step in steps:
         try:
             measured = step()

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.support import NullTranslations
 from flask import Response, abort, current_app, flash, g, request
 from flask.globals import _cv_app
-from flask_babel import Domain, format_date, format_decimal, get_domain, get_locale, gettext
+from flask_babel import Domain, format_date, format_decimal, get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
@@ -117,8 +117,12 @@ class CatalogDomain(Domain):
 
 
 def catalog():
-    """The reader's translations (the templates' ``_`` and ``translate`` use it)."""
-    return get_domain().get_translations()
+    """The reader's translations (the templates' ``_`` and ``translate`` use it): the app's
+    one message domain (no page sets another, ``Domain.as_default``), reached without
+    Flask-Babel's per-call context lookup."""
+    from zelfzorg import babel
+
+    return babel.domain_instance.get_translations()
 
 
 def fast_gettext(message: str, **variables) -> str:
