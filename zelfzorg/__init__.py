@@ -149,12 +149,13 @@ def _refuse_served_export_dir(config) -> None:
 
 
 def _user_statement():
-    """The signed-in user's statement (built once): the user, a patient's own record and the
-    count of unread notifications."""
+    """The signed-in user's statement (built once): the user, a patient's own record, the
+    count of unread notifications and the practices of the user's memberships."""
     import sqlalchemy as sa
     from sqlmodel import col, select
 
     from zelfzorg.accounts.models import User
+    from zelfzorg.accounts.scope import membership_ids
     from zelfzorg.notifications.models import Notification
     from zelfzorg.patients.models import Patient
 
@@ -166,7 +167,7 @@ def _user_statement():
         .scalar_subquery()
     )
     return (
-        select(User, Patient, unread)
+        select(User, Patient, unread, membership_ids(User.id))
         .outerjoin(Patient, col(Patient.id) == User.patient_id)
         .where(User.id == sa.bindparam("user_id"))
     )
@@ -197,9 +198,11 @@ def _init_login(app: Flask) -> None:
     login_manager.localize_callback = _localize
 
     def _load_user(user_id: int) -> User | None:
-        """The user, (for a patient) their patient record and their unread notifications
-        (every page's menu shows the count) in one statement: the record lands in the
-        session, so the page's access check finds it without a query."""
+        """The user, (for a patient) their patient record, their unread notifications (every
+        page's menu shows the count) and (for staff) their practices in one statement: the
+        record lands in the session, so the page's access check finds it without a query,
+        and ``current_actor`` needs no query of its own."""
+        from zelfzorg.accounts.scope import parse_membership_ids
         from zelfzorg.web import unread_notifications
 
         db = get_session()
@@ -209,6 +212,7 @@ def _init_login(app: Flask) -> None:
         # The identity map holds objects weakly: keep the record for the request's session.
         db.info["signed_in_patient"] = row[1]
         unread_notifications(row[2])
+        g.memberships = (row[0].id, parse_membership_ids(row[3]))
         return row[0]
 
     @login_manager.user_loader

@@ -28,9 +28,11 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def current_actor() -> Actor:
     """The signed-in user as an Actor, built once per request (memberships included)."""
     if "actor" not in g:
-        g.actor = actor_for(
-            get_session(), current_user._get_current_object(), request.remote_addr or ""
-        )
+        user = current_user._get_current_object()
+        # The memberships read with the signed-in user (``_load_user``), when they are its.
+        read = g.get("memberships")
+        memberships = read[1] if read is not None and read[0] == user.id else None
+        g.actor = actor_for(get_session(), user, request.remote_addr or "", memberships=memberships)
     return g.actor
 
 
