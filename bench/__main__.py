@@ -19,6 +19,11 @@ def main() -> None:
         "--import-rows", type=int, default=1_000_000, help="readings per import scenario"
     )
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn scenarios")
+    parser.add_argument(
+        "--only-http",
+        action="store_true",
+        help="only the gunicorn scenarios (and the audit check after them)",
+    )
     args = parser.parse_args()
     run(
         db=args.db,
@@ -29,6 +34,7 @@ def main() -> None:
         workers=args.workers,
         import_rows=args.import_rows,
         http=not args.no_http,
+        only_http=args.only_http,
     )
 
 

@@ -11,6 +11,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
+from werkzeug.utils import cached_property
 
 from zelfzorg.config import ROOT, Config, enforce_secrets, ensure_sqlite_dir
 from zelfzorg.errors import N_
@@ -38,7 +39,18 @@ VIEW_MODULES = [f"{domain}.views" for domain in DOMAINS] + [
     "fhir.download_views",
 ]
 
-babel = Babel()
+
+class _Babel(Babel):
+    """Flask-Babel with the per-request catalog of ``web.CatalogDomain``."""
+
+    @cached_property
+    def domain_instance(self):
+        from zelfzorg.web import CatalogDomain
+
+        return CatalogDomain(domain=self.domain)
+
+
+babel = _Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
@@ -136,9 +148,41 @@ def _refuse_served_export_dir(config) -> None:
         raise RuntimeError("FHIR_EXPORT_DIR must not be inside the static (web-served) folder")
 
 
+def _user_statement():
+    """The signed-in user's statement (built once): the user, a patient's own record, the
+    count of unread notifications and the practices of the user's memberships."""
+    import sqlalchemy as sa
+    from sqlmodel import col, select
+
+    from zelfzorg.accounts.models import User
+    from zelfzorg.accounts.scope import membership_ids
+    from zelfzorg.notifications.models import Notification
+    from zelfzorg.patients.models import Patient
+
+    unread = (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == User.id, col(Notification.read_at).is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return (
+        select(User, Patient, unread, membership_ids(User.id))
+        .outerjoin(Patient, col(Patient.id) == User.patient_id)
+        .where(User.id == sa.bindparam("user_id"))
+    )
+
+
+_USER_STATEMENT = None
+
+
 def _init_login(app: Flask) -> None:
     from zelfzorg.accounts.models import Role, User
     from zelfzorg.db import get_session
+
+    global _USER_STATEMENT
+    if _USER_STATEMENT is None:
+        _USER_STATEMENT = _user_statement()
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -154,22 +198,21 @@ def _init_login(app: Flask) -> None:
     login_manager.localize_callback = _localize
 
     def _load_user(user_id: int) -> User | None:
-        """The user and (for a patient) their patient record in one statement: the record
-        lands in the session, so the page's access check finds it without a query."""
-        from sqlmodel import col, select
-
-        from zelfzorg.patients.models import Patient
+        """The user, (for a patient) their patient record, their unread notifications (every
+        page's menu shows the count) and (for staff) their practices in one statement: the
+        record lands in the session, so the page's access check finds it without a query,
+        and ``current_actor`` needs no query of its own."""
+        from zelfzorg.accounts.scope import parse_membership_ids
+        from zelfzorg.web import unread_notifications
 
         db = get_session()
-        row = db.exec(
-            select(User, Patient)
-            .outerjoin(Patient, col(Patient.id) == User.patient_id)
-            .where(User.id == user_id)
-        ).first()
+        row = db.exec(_USER_STATEMENT, params={"user_id": user_id}).first()
         if row is None:
             return None
         # The identity map holds objects weakly: keep the record for the request's session.
         db.info["signed_in_patient"] = row[1]
+        unread_notifications(row[2])
+        g.memberships = (row[0].id, parse_membership_ids(row[3]))
         return row[0]
 
     @login_manager.user_loader
@@ -203,7 +246,24 @@ def _init_templates(app: Flask) -> None:
     from flask_babel import format_date, format_datetime
 
     from zelfzorg.labels import label
-    from zelfzorg.web import format_number, local, nav_for, translate, unread_notifications
+    from zelfzorg.web import (
+        catalog,
+        format_number,
+        local,
+        nav_links,
+        translate,
+        unread_notifications,
+    )
+
+    # The templates' ``_``: the request's catalog, found once (Flask-Babel's callables look it
+    # up again for every text).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def _inject():
@@ -212,7 +272,7 @@ def _init_templates(app: Flask) -> None:
         if current_user.is_authenticated:
             unread = unread_notifications()
         return {
-            "nav_items": nav_for(role),
+            "nav_items": nav_links(role),
             "current_locale": select_locale(),
             "unread_notifications": unread,
         }

@@ -6,8 +6,10 @@ add the typed rules: a date inside 1900-2100 and an id or version the database c
 
 from __future__ import annotations
 
-from flask import flash
-from flask_babel import gettext
+from babel import support
+from flask import current_app, flash
+from flask_babel import get_locale, gettext
+from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField
 from wtforms import HiddenField
 from wtforms.validators import StopValidation
@@ -15,6 +17,33 @@ from wtforms.validators import StopValidation
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.inputs import E_DATE, check_date, parse_id
 from zelfzorg.texts import localize_params
+
+_WTFORMS_CATALOGS: dict[str, support.Translations] = {}
+
+
+def wtforms_catalog(locale) -> support.Translations:
+    """WTForms' own messages ("This field is required.") in ``locale``, read once per process
+    and language (Flask-WTF reads the catalog file again for every request)."""
+    key = str(locale)
+    found = _WTFORMS_CATALOGS.get(key)
+    if found is None:
+        from wtforms.i18n import messages_path
+
+        found = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        _WTFORMS_CATALOGS[key] = found
+    return found
+
+
+class Form(FlaskForm):
+    """The base of every form: Flask-WTF (CSRF included) with WTForms' messages from the
+    process's catalog of the reader's language."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            locale = get_locale()
+            return wtforms_catalog(locale) if locale is not None else None
 
 
 class DateField(_DateField):

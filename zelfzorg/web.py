@@ -8,8 +8,10 @@ from datetime import date, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+from babel.support import NullTranslations
 from flask import Response, abort, current_app, flash, g, request
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask.globals import _cv_app
+from flask_babel import Domain, format_date, format_decimal, get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
@@ -26,9 +28,11 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def current_actor() -> Actor:
     """The signed-in user as an Actor, built once per request (memberships included)."""
     if "actor" not in g:
-        g.actor = actor_for(
-            get_session(), current_user._get_current_object(), request.remote_addr or ""
-        )
+        user = current_user._get_current_object()
+        # The memberships read with the signed-in user (``_load_user``), when they are its.
+        read = g.get("memberships")
+        memberships = read[1] if read is not None and read[0] == user.id else None
+        g.actor = actor_for(get_session(), user, request.remote_addr or "", memberships=memberships)
     return g.actor
 
 
@@ -86,14 +90,64 @@ def language() -> str:
     return locale.language if locale is not None else "nl"
 
 
+class CatalogDomain(Domain):
+    """Flask-Babel's message domain, its catalog found once per request and language.
+
+    Flask-Babel keeps the merged catalogs (every domain folder) per process but looks the
+    request's up again (context, locale, the locale's name) on every ``gettext``; a page
+    calls it hundreds of times. The request remembers the one it found, keyed on the locale
+    object itself, so ``force_locale`` (another language for one text) and a language
+    switch within the request get their own."""
+
+    def get_translations(self):
+        # Flask-Babel's own per-request namespace, reached without its proxies (they are
+        # most of the cost): the locale it selected (or ``force_locale`` set) and our find.
+        app_ctx = _cv_app.get(None)
+        space = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+        locale = getattr(space, "babel_locale", None)
+        if locale is None:
+            locale = get_locale()
+            if locale is None:
+                return NullTranslations()
+            space = app_ctx.g._flask_babel
+        cached = getattr(space, "zelfzorg_catalog", None)
+        if cached is not None and cached[0] is self and cached[1] is locale:
+            return cached[2]
+        found = super().get_translations()
+        space.zelfzorg_catalog = (self, locale, found)
+        return found
+
+
+def catalog():
+    """The reader's translations (the templates' ``_`` and ``translate`` use it): the app's
+    one message domain (no page sets another, ``Domain.as_default``), reached without
+    Flask-Babel's per-call context lookup."""
+    from zelfzorg import babel
+
+    return babel.domain_instance.get_translations()
+
+
+def fast_gettext(message: str, **variables) -> str:
+    """``flask_babel.gettext`` through ``catalog()`` (the templates' ``_`` and ``t``)."""
+    text = catalog().ugettext(message)
+    return text % variables if variables else text
+
+
+def fast_ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return catalog().ungettext(singular, plural, num) % variables
+
+
 def translate(message: str, params: dict | None = None) -> str:
-    values = localize_params(params or {}, str(get_locale() or "nl"))
+    if not params:
+        return fast_gettext(message)
+    values = localize_params(params, str(get_locale() or "nl"))
     # A date in a message reads as the user's language writes it (Babel), not 2026-03-01.
     values = {
         k: format_date(v, "long") if isinstance(v, date) and not isinstance(v, datetime) else v
         for k, v in values.items()
     }
-    return gettext(message, **values)
+    return fast_gettext(message, **values)
 
 
 def _audit_denied(patient_id: int | None) -> None:
@@ -152,6 +206,31 @@ class NavItem:
 def nav_for(role: Role | None) -> list[NavItem]:
     items = current_app.extensions.get("zelfzorg_nav", [])
     return sorted((i for i in items if role in i.roles), key=lambda i: (i.order, i.endpoint))
+
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str
+    href: str
+    text: str  # in the reader's language
+
+
+def nav_links(role: Role | None) -> tuple[NavLink, ...]:
+    """The menu of a role in the reader's language: its links and words built once per
+    process (per role, language and script root); only the active item and the unread
+    badge are the request's own (base.html)."""
+    key = (role, language(), request.script_root)
+    cache = current_app.extensions.setdefault("zelfzorg_nav_links", {})
+    links = cache.get(key)
+    if links is None:
+        from flask import url_for
+
+        links = tuple(
+            NavLink(item.endpoint, url_for(item.endpoint), translate(item.label))
+            for item in nav_for(role)
+        )
+        cache[key] = links
+    return links
 
 
 def download(content: bytes | str, mimetype: str, filename: str) -> Response:

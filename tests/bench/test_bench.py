@@ -59,9 +59,10 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     ):
         assert expected in scenarios
     assert any("gunicorn" in s and "/mijn/plan" in s for s in scenarios)
-    # 7 in-process scenarios, every job, 2 PDFs, $everything, 2 HTTP pages, 3 imports, the
+    assert any("gunicorn" in s and "POH patient page" in s for s in scenarios)
+    # 7 in-process scenarios, every job, 2 PDFs, $everything, 3 HTTP pages, 3 imports, the
     # audit.
-    assert len(scenarios) == 7 + len(jobs) + 2 + 1 + 2 + 3 + 1
+    assert len(scenarios) == 7 + len(jobs) + 2 + 1 + 3 + 3 + 1
     table = printed[-1]
     assert table.splitlines()[2].startswith("| scenario | median ms | p95 ms | reference")
     assert all(s in table for s in scenarios)
@@ -82,3 +83,24 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     assert all(", 0 errors" in row["note"] for row in http)
     audit = result["rows"][-1]
     assert audit["scenario"].startswith("audit chain") and audit["passed"]
+
+
+def test_only_http_runs_the_gunicorn_pages_and_the_audit_check():
+    db, url = bench_target()
+    result = run(
+        db=db,
+        url=url,
+        patients=40,
+        repeat=1,
+        requests=32,
+        workers=2,
+        import_rows=300,
+        only_http=True,
+        echo=lambda _line: None,
+        save=False,
+    )
+    scenarios = [row["scenario"] for row in result["rows"]]
+    assert len(scenarios) == 3 + 1
+    assert all("gunicorn" in s for s in scenarios[:3])
+    assert all(", 0 errors" in row["note"] for row in result["rows"][:3])
+    assert scenarios[-1].startswith("audit chain") and result["rows"][-1]["passed"]

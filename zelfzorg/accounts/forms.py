@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,15 +13,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from zelfzorg import labels
 from zelfzorg.accounts.models import Discipline, Role
-from zelfzorg.formfields import IdField, coerce_id
+from zelfzorg.formfields import Form, IdField, coerce_id
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=200)])
 
 
-class TotpForm(FlaskForm):
+class TotpForm(Form):
     code = StringField(
         _l("Code uit uw authenticator-app"),
         validators=[DataRequired(), Length(min=6, max=8)],
@@ -30,7 +29,7 @@ class TotpForm(FlaskForm):
     )
 
 
-class ActivateForm(FlaskForm):
+class ActivateForm(Form):
     code = StringField(
         _l("Activatiecode"),
         validators=[DataRequired(), Length(max=20)],
@@ -44,11 +43,11 @@ class ActivateForm(FlaskForm):
     )
 
 
-class CareGroupForm(FlaskForm):
+class CareGroupForm(Form):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
 
 
-class PracticeForm(FlaskForm):
+class PracticeForm(Form):
     care_group_id = SelectField(_l("Zorggroep"), coerce=coerce_id)
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     city = StringField(_l("Plaats"), validators=[Optional(), Length(max=100)])
@@ -60,7 +59,7 @@ class PracticeForm(FlaskForm):
     )
 
 
-class PracticeEditForm(FlaskForm):
+class PracticeEditForm(Form):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     city = StringField(_l("Plaats"), validators=[Optional(), Length(max=100)])
     agb_code = StringField(_l("AGB-code (8 cijfers)"), validators=[Optional(), Length(max=8)])
@@ -72,7 +71,7 @@ class PracticeEditForm(FlaskForm):
     version = IdField()
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     practice_id = SelectField(
         _l("Praktijk"),
         coerce=coerce_id,
@@ -85,7 +84,7 @@ ROLE_LABELS = {r: _l(labels.ROLES[r.value]) for r in Role}  # noqa: INT001
 DISCIPLINE_LABELS = {d: _l(labels.DISCIPLINES[d.value]) for d in Discipline}  # noqa: INT001
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(
@@ -112,7 +111,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     label = StringField(
         _l("Naam van het token (bijv. de app)"), validators=[DataRequired(), Length(max=100)]
     )
@@ -122,11 +121,11 @@ class ApiTokenForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """CSRF protection for revoking an API token (the token id is in the URL)."""
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     """An administrator corrects a staff account (the password stays the user's own)."""
 
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
@@ -152,11 +151,11 @@ class UserEditForm(FlaskForm):
     version = IdField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """CSRF protection for a one-button action (deactivate, reactivate, reset code)."""
 
 
-class StaffResetForm(FlaskForm):
+class StaffResetForm(Form):
     reset_totp = BooleanField(
         _l("Wis ook de tweestapsverificatie (bijvoorbeeld bij een nieuwe telefoon)")
     )
@@ -165,7 +164,7 @@ class StaffResetForm(FlaskForm):
 NEW_PASSWORD_LABEL = _l("Kies een nieuw wachtwoord (minstens 10 tekens)")
 
 
-class ResetCodeForm(FlaskForm):
+class ResetCodeForm(Form):
     code = StringField(
         _l("Herstelcode"),
         validators=[DataRequired(), Length(max=20)],
@@ -178,11 +177,11 @@ class ResetCodeForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         NEW_PASSWORD_LABEL,
         validators=[DataRequired(), Length(max=200)],

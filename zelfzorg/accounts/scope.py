@@ -89,16 +89,42 @@ class Actor:
         return self.user.role == Role.patient
 
 
-def actor_for(session: Session, user: User, client_address: str = "") -> Actor:
-    """The actor for a signed-in user, with the practices they work for."""
+def actor_for(
+    session: Session,
+    user: User,
+    client_address: str = "",
+    *,
+    memberships: Iterable[int] | None = None,
+) -> Actor:
+    """The actor for a signed-in user, with the practices they work for. ``memberships``:
+    the practice ids of the user's memberships when the caller read them already (the web
+    reads them with the signed-in user, ``membership_ids``)."""
     practice_ids: frozenset[int] = frozenset()
-    if user.role == Role.professional:
+    if user.role == Role.professional and memberships is not None:
+        practice_ids = frozenset(memberships)
+    elif user.role == Role.professional:
         practice_ids = frozenset(
             session.exec(
                 select(PracticeMembership.practice_id).where(PracticeMembership.user_id == user.id)
             ).all()
         )
     return Actor(user, client_address, practice_ids)
+
+
+def membership_ids(user_id_column) -> sa.ScalarSelect:
+    """SQL: the practice ids of a user's memberships as one text ("3,7"; NULL for none), to
+    read with the user in one statement; ``parse_membership_ids`` reads it back."""
+    return (
+        sa.select(
+            sa.func.aggregate_strings(sa.cast(PracticeMembership.practice_id, sa.String), ",")
+        )
+        .where(PracticeMembership.user_id == user_id_column)
+        .scalar_subquery()
+    )
+
+
+def parse_membership_ids(text: str | None) -> frozenset[int]:
+    return frozenset(int(part) for part in text.split(",")) if text else frozenset()
 
 
 def may_access_patient(actor: Actor, patient: Patient, *, write: bool = False) -> bool:

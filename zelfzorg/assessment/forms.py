@@ -4,8 +4,9 @@ the page number; answers are read per item code and validated by the service."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
+
+from zelfzorg.formfields import Form
 
 ACTIONS = {"previous", "next", "save", "submit"}
 TREND_LABELS = {
@@ -34,9 +35,9 @@ FILLED_BY_LABELS = {
 }
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (start, discard): CSRF only."""
 
 
-class AnswerPageForm(FlaskForm):
+class AnswerPageForm(Form):
     page = HiddenField()

@@ -160,7 +160,7 @@ def append_pending(session: Session) -> int:
             entry.hash = compute_hash(entry)
             prev_hash = entry.hash
             rows.append(entry.model_dump())
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        session.connection().execute(_INSERT, rows)
         del session.info[_PENDING]
     finally:
         session.info.pop(_APPENDING, None)
@@ -175,14 +175,21 @@ def _locked_chain_head(session: Session) -> tuple[int, str] | None:
     statement that takes the lock and reads the head would use a snapshot from before the
     wait and could chain onto a stale head.) SQLite: the write lock, then the head.
     """
-    if session.connection().dialect.name == "postgresql":
-        row = session.execute(sa.text("SELECT id, hash FROM audit_chain_head_locked()")).first()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_PG_HEAD).first()
     else:
         lock_for_append(session)
-        row = session.execute(
-            select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
-        ).first()
+        row = connection.execute(_SQLITE_HEAD).first()
     return (row[0], row[1]) if row else None
+
+
+# Built once: every request that reads patient data appends.
+_PG_HEAD = sa.text("SELECT id, hash FROM audit_chain_head_locked()")
+_SQLITE_HEAD = (
+    sa.select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
+)
+_INSERT = insert(AuditEntry.__table__)
 
 
 @event.listens_for(OrmSession, "before_commit")

@@ -11,7 +11,6 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,6 +19,7 @@ from zelfzorg.contracting import schedule
 from zelfzorg.contracting.exports import audit_export, export_report
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.formfields import Form
 from zelfzorg.web import (
     NavItem,
     current_actor,
@@ -43,7 +43,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     frequency = SelectField(
         _l("Hoe vaak"), choices=[("monthly", _l("Elke maand")), ("quarterly", _l("Elk kwartaal"))]
     )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
-
 from zelfzorg.errors import N_, ValidationError
+from zelfzorg.formfields import Form
 from zelfzorg.inputs import check_date
 from zelfzorg.inputs import parse_date as inputs_parse_date
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """CSRF protection for the hand-written forms of these pages."""
 
 

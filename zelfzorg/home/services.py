@@ -122,8 +122,12 @@ class PatientHome:
         return len(self.questionnaires) + len(self.goals) + self.unread + int(review_soon)
 
 
-def patient_home(session: Session, actor: Actor, *, today: date) -> PatientHome:
-    """The home page of the signed-in patient (patients only: it is their own record)."""
+def patient_home(
+    session: Session, actor: Actor, *, today: date, unread: int | None = None
+) -> PatientHome:
+    """The home page of the signed-in patient (patients only: it is their own record).
+    ``unread``: the unread notifications when the caller counted them already (the web
+    counts them with the signed-in user)."""
     if not actor.is_patient or actor.user.patient_id is None:
         raise Forbidden(N_("Deze pagina is voor patiënten."))
     patient = get_patient_for(session, actor, actor.user.patient_id, object_type=OBJECT)
@@ -146,7 +150,7 @@ def patient_home(session: Session, actor: Actor, *, today: date) -> PatientHome:
         questionnaires=_questionnaires(session, patient.id, today),
         latest_values=_latest_values(session, patient.id),
         goals=_goals_to_update(actor, goals, open_reviews, today),
-        unread=unread_count(session, actor.user_id),
+        unread=unread_count(session, actor.user_id) if unread is None else unread,
         notifications=_newest_unread(session, actor.user_id),
     )
 

@@ -7,9 +7,11 @@ locking as plans and goals; nothing is deleted: an agreement that no longer appl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.scope import Actor, audit_denied, get_patient_for, load_for
@@ -82,13 +84,19 @@ def is_overdue(agreement: PlanAgreement, today: date) -> bool:
     )
 
 
+@functools.cache
+def _agreements_statement():
+    """``agreements_for``'s statement, built once per process (every plan page runs it)."""
+    return (
+        select(PlanAgreement)
+        .where(PlanAgreement.plan_id == sa.bindparam("plan_id"))
+        .order_by(col(PlanAgreement.due_date).is_(None), PlanAgreement.due_date, PlanAgreement.id)
+    )
+
+
 def agreements_for(session: Session, plan_id: int) -> list[PlanAgreement]:
     """Open agreements first (soonest date first, undated last), then done, then cancelled."""
-    rows = session.exec(
-        select(PlanAgreement)
-        .where(PlanAgreement.plan_id == plan_id)
-        .order_by(col(PlanAgreement.due_date).is_(None), PlanAgreement.due_date, PlanAgreement.id)
-    ).all()
+    rows = session.exec(_agreements_statement(), params={"plan_id": plan_id}).all()
     order = {AgreementStatus.open: 0, AgreementStatus.done: 1, AgreementStatus.cancelled: 2}
     return sorted(rows, key=lambda a: order.get(AgreementStatus(a.status), 3))
 

@@ -7,7 +7,6 @@ import secrets
 
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from zelfzorg.formfields import DateField, IdField
+from zelfzorg.formfields import DateField, Form, IdField
 from zelfzorg.izp.models import AgreementStatus, SelfManagementModule
 from zelfzorg.izp.pdca import (
     AchievementStatus,
@@ -64,7 +63,7 @@ def _enum_choices(enum, empty=None):
     return choices + [(m.value, lazy_gettext(m.label)) for m in enum]
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     version = IdField()
 
     def version_number(self) -> int:
@@ -106,7 +105,7 @@ class AgreementForm(VersionedForm):
     )
 
 
-class AgreementDoneForm(FlaskForm):
+class AgreementDoneForm(Form):
     done = HiddenField(default="1")
 
 
@@ -159,19 +158,19 @@ class PatientGoalForm(VersionedForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     what = StringField(_l("Wat gaat u doen?"))
     who = StringField(_l("Wie doet het?"))
     how_often = StringField(_l("Hoe vaak?"))
 
 
-class LogForm(FlaskForm):
+class LogForm(Form):
     done_on = DateField(_l("Wanneer?"), validators=[InputRequired()])
     note = StringField(_l("Opmerking (niet verplicht)"))
     token = HiddenField(default=new_token)
 
 
-class PrepareForm(FlaskForm):
+class PrepareForm(Form):
     score = RadioField(
         _l("Hoe gaat het met dit doel? (1 = helemaal niet goed, 5 = heel goed)"),
         choices=[(str(i), str(i)) for i in range(1, 6)],
@@ -182,7 +181,7 @@ class PrepareForm(FlaskForm):
     token = HiddenField(default=new_token)
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     professional_view = TextAreaField(_l("Uw beoordeling als zorgverlener"))
     achievement = SelectField(
         _l("Hoe gaat het met het doel?"),
@@ -197,7 +196,7 @@ class ReviewForm(FlaskForm):
     token = HiddenField(default=new_token)
 
 
-class HistoryForm(FlaskForm):
+class HistoryForm(Form):
     class Meta:
         csrf = False  # a GET view changes nothing
 

@@ -3,6 +3,7 @@ used to decide (overdue, reviewable, agreed, ...)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -91,11 +92,22 @@ class Coverage:
         return not self.goal_ids and not self.in_plan
 
 
+@functools.cache
+def _programmes_statement():
+    """Built once per process (every plan page runs it): values as bind parameters."""
+    return (
+        select(Enrolment.programme)
+        .where(
+            Enrolment.patient_id == sa.bindparam("patient_id"),
+            enrolment_active_on(sa.bindparam("today", type_=sa.Date)),  # type: ignore[arg-type]
+        )
+        .order_by(Enrolment.programme)
+    )
+
+
 def active_programmes(session: Session, patient_id: int, today: date) -> list[Programme]:
     rows = session.exec(
-        select(Enrolment.programme)
-        .where(Enrolment.patient_id == patient_id, enrolment_active_on(today))
-        .order_by(Enrolment.programme)
+        _programmes_statement(), params={"patient_id": patient_id, "today": today}
     ).all()
     return sorted({Programme(p) for p in rows})
 
@@ -122,25 +134,7 @@ def plan_tree(
     """The patient's plan, its goals (review date first, undated last), each goal's actions
     and its open review, in one statement (outer joins; a goal has a handful of actions and at
     most one open review, so the rows stay few)."""
-    rows = session.exec(
-        select(CarePlan, Goal, GoalAction, GoalReview)
-        .select_from(CarePlan)
-        .outerjoin(Goal, col(Goal.plan_id) == CarePlan.id)
-        .outerjoin(GoalAction, col(GoalAction.goal_id) == Goal.id)
-        .outerjoin(
-            GoalReview,
-            sa.and_(col(GoalReview.goal_id) == Goal.id, col(GoalReview.decision).is_(None)),
-        )
-        .where(CarePlan.patient_id == patient_id)
-        .order_by(
-            CarePlan.id,
-            col(Goal.review_date).is_(None),
-            Goal.review_date,
-            Goal.id,
-            GoalAction.id,
-            GoalReview.id,
-        )
-    ).all()
+    rows = session.exec(_plan_tree_statement(), params={"patient_id": patient_id}).all()
     plan = rows[0][0] if rows else None
     goals: dict[int, Goal] = {}
     actions: dict[int, list[GoalAction]] = {}
@@ -156,6 +150,30 @@ def plan_tree(
         if review is not None:
             reviews[review.goal_id] = review
     return plan, list(goals.values()), actions, reviews
+
+
+@functools.cache
+def _plan_tree_statement():
+    """``plan_tree``'s statement, built once per process."""
+    return (
+        select(CarePlan, Goal, GoalAction, GoalReview)
+        .select_from(CarePlan)
+        .outerjoin(Goal, col(Goal.plan_id) == CarePlan.id)
+        .outerjoin(GoalAction, col(GoalAction.goal_id) == Goal.id)
+        .outerjoin(
+            GoalReview,
+            sa.and_(col(GoalReview.goal_id) == Goal.id, col(GoalReview.decision).is_(None)),
+        )
+        .where(CarePlan.patient_id == sa.bindparam("patient_id"))
+        .order_by(
+            CarePlan.id,
+            col(Goal.review_date).is_(None),
+            Goal.review_date,
+            Goal.id,
+            GoalAction.id,
+            GoalReview.id,
+        )
+    )
 
 
 def open_plan(session: Session, actor: Actor, patient_id: int, *, today: date) -> PlanView:

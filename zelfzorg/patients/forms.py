@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from zelfzorg.formfields import DateField, IdField, coerce_id
+from zelfzorg.formfields import DateField, Form, IdField, coerce_id
 from zelfzorg.patients.models import CareTeamRole, Programme
 
 SEX_CHOICES = [
@@ -44,7 +43,7 @@ CARE_TEAM_EXPLANATIONS = {
 }
 
 
-class PatientForm(FlaskForm):
+class PatientForm(Form):
     given_name = StringField(_l("Voornaam"), validators=[DataRequired(), Length(max=100)])
     family_name = StringField(_l("Achternaam"), validators=[DataRequired(), Length(max=100)])
     date_of_birth = DateField(_l("Geboortedatum"), validators=[DataRequired()])
@@ -54,7 +53,7 @@ class PatientForm(FlaskForm):
     practice_id = SelectField(_l("Praktijk"), coerce=coerce_id, default=0, validate_choice=False)
 
 
-class PatientEditForm(FlaskForm):
+class PatientEditForm(Form):
     """Correct a patient's details; a new practice moves the patient from ``move_on``."""
 
     given_name = StringField(_l("Voornaam"), validators=[DataRequired(), Length(max=100)])
@@ -70,18 +69,18 @@ class PatientEditForm(FlaskForm):
     version = IdField()
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     programme = SelectField(
         _l("Zorgprogramma"), choices=[(p.value, lbl) for p, lbl in PROGRAMME_LABELS.items()]
     )
     start_date = DateField(_l("Startdatum"), validators=[DataRequired()])
 
 
-class EndEnrolmentForm(FlaskForm):
+class EndEnrolmentForm(Form):
     end_date = DateField(_l("Einddatum"), validators=[DataRequired()])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Move a patient to another practice of the care group (choices set by the view)."""
 
     practice_id = SelectField(
@@ -98,12 +97,12 @@ class MoveForm(FlaskForm):
     )
 
 
-class CareTeamForm(FlaskForm):
+class CareTeamForm(Form):
     user_id = SelectField(_l("Zorgverlener"), coerce=coerce_id)
     role = SelectField(_l("Rol"), choices=[(r.value, lbl) for r, lbl in CARE_TEAM_LABELS.items()])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 

@@ -89,14 +89,14 @@ def history_of(session: Session, patient_id: int) -> list[PeriodRow]:
 
 
 def move_targets(session: Session, patient: Patient) -> list[Practice]:
-    """The other practices of the patient's care group, by name."""
-    current = session.get(Practice, patient.practice_id)
-    if current is None:
-        return []
+    """The other practices of the patient's care group, by name (one statement)."""
+    group = (
+        select(Practice.care_group_id).where(Practice.id == patient.practice_id).scalar_subquery()
+    )
     return list(
         session.exec(
             select(Practice)
-            .where(Practice.care_group_id == current.care_group_id, Practice.id != current.id)
+            .where(Practice.care_group_id == group, Practice.id != patient.practice_id)
             .order_by(Practice.name, Practice.id)
         ).all()
     )

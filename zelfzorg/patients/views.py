@@ -359,8 +359,7 @@ def reset_code(patient_id: int):
 @roles_required(Role.patient)
 def me():
     db = get_session()
-    home = patient_home(db, current_actor(), today=today())
-    unread_notifications(home.unread)
+    home = patient_home(db, current_actor(), today=today(), unread=unread_notifications())
     from zelfzorg.privacy.erasure import open_request
     from zelfzorg.privacy.views import STATUS_LABELS
 

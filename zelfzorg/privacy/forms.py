@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from zelfzorg.formfields import IdField
+from zelfzorg.formfields import Form, IdField
 from zelfzorg.privacy.erasure import REASON_MAX
 
 
-class ErasureRequestForm(FlaskForm):
+class ErasureRequestForm(Form):
     reason = TextAreaField(
         _l("Waarom wilt u dat uw gegevens worden verwijderd?"),
         validators=[DataRequired(_l("Schrijf kort op waarom.")), Length(max=REASON_MAX)],
@@ -18,14 +17,14 @@ class ErasureRequestForm(FlaskForm):
     )
 
 
-class ErasureOnBehalfForm(FlaskForm):
+class ErasureOnBehalfForm(Form):
     reason = TextAreaField(
         _l("Reden van de patiënt"),
         validators=[DataRequired(_l("Schrijf kort op waarom.")), Length(max=REASON_MAX)],
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(
         _l("Besluit"),
         choices=[("approve", _l("Goedkeuren")), ("reject", _l("Afwijzen"))],
@@ -38,7 +37,7 @@ class ReviewForm(FlaskForm):
     version = IdField()
 
 
-class ExecuteForm(FlaskForm):
+class ExecuteForm(Form):
     confirm = BooleanField(
         _l("Ik bevestig dat alle gegevens van deze patiënt nu worden verwijderd."),
         validators=[DataRequired(_l("Vink aan dat u de verwijdering bevestigt."))],

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
-from zelfzorg.formfields import DateField
+from zelfzorg.formfields import DateField, Form
 
 COMPARATOR_CHOICES = [
     ("<", _l("lager dan (<)")),
@@ -21,7 +20,7 @@ PERIOD_LABELS = {
 }
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     """Date, time and note; the values come per type from the request (see the template)."""
 
     date = DateField(_l("Datum"), validators=[DataRequired()])
@@ -29,33 +28,33 @@ class EntryForm(FlaskForm):
     note = TextAreaField(_l("Opmerking (optioneel)"), validators=[Optional(), Length(max=500)])
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     value = StringField(_l("Juiste waarde"), validators=[DataRequired(), Length(max=40)])
     date = DateField(_l("Datum"), validators=[DataRequired()])
     time = TimeField(_l("Tijd"), validators=[DataRequired()])
     note = TextAreaField(_l("Waarom corrigeert u deze meting?"), validators=[Length(max=500)])
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     type_code = SelectField(_l("Meting"))
     comparator = SelectField(_l("Streefdoel"), choices=COMPARATOR_CHOICES)
     low = StringField(_l("Ondergrens"), validators=[Optional(), Length(max=20)])
     high = StringField(_l("Bovengrens"), validators=[Optional(), Length(max=20)])
 
 
-class EndTargetForm(FlaskForm):
+class EndTargetForm(Form):
     type_code = HiddenField(validators=[DataRequired()])
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(Form):
     note = TextAreaField(_l("Wat heeft u gedaan?"), validators=[Length(max=1000)])
 
 
-class DeviceTokenForm(FlaskForm):
+class DeviceTokenForm(Form):
     label = StringField(
         _l("Naam van het apparaat (bijv. bloeddrukmeter)"), validators=[Length(max=100)]
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Only the CSRF token (revoke buttons)."""
