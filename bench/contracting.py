@@ -160,26 +160,25 @@ latest12 AS (
     FROM pop
 ),
 smoking12 AS (
-    SELECT DISTINCT patient_id AS pid FROM measurement
-    WHERE type_code = 'smoking_status' AND superseded_at IS NULL AND value_code IS NOT NULL
-      AND measured_at >= :m12 AND measured_at < :end_i
+    SELECT pid FROM pop WHERE EXISTS (
+        SELECT 1 FROM measurement m WHERE m.patient_id = pop.pid
+          AND m.type_code = 'smoking_status' AND m.superseded_at IS NULL
+          AND m.value_code IS NOT NULL AND m.measured_at >= :m12 AND m.measured_at < :end_i)
 ),
 -- L2's eligibility facts: the latest current row per code before the end of d (its value
 -- known when not null and not older than 400 days; smoking status whatever its age).
-facts_rows AS (
-    SELECT patient_id AS pid, type_code, value, value_code, measured_at,
-           ROW_NUMBER() OVER (PARTITION BY patient_id, type_code
-                              ORDER BY measured_at DESC, id DESC) AS rn
-    FROM measurement
-    WHERE type_code IN ('bmi', 'waist', 'smoking_status') AND superseded_at IS NULL
-      AND measured_at < :end_i
-),
 facts AS (
     SELECT pid,
-           max(CASE WHEN type_code = 'bmi' AND measured_at >= :fresh THEN value END) AS bmi,
-           max(CASE WHEN type_code = 'waist' AND measured_at >= :fresh THEN value END) AS waist,
-           max(CASE WHEN type_code = 'smoking_status' THEN value_code END) AS smoking
-    FROM facts_rows WHERE rn = 1 GROUP BY pid
+           (SELECT CASE WHEN m.measured_at >= :fresh THEN m.value END FROM measurement m WHERE m.patient_id = pop.pid
+              AND m.type_code = 'bmi' AND m.superseded_at IS NULL AND m.measured_at < :end_i
+            ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS bmi,
+           (SELECT CASE WHEN m.measured_at >= :fresh THEN m.value END FROM measurement m WHERE m.patient_id = pop.pid
+              AND m.type_code = 'waist' AND m.superseded_at IS NULL AND m.measured_at < :end_i
+            ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS waist,
+           (SELECT m.value_code FROM measurement m WHERE m.patient_id = pop.pid
+              AND m.type_code = 'smoking_status' AND m.superseded_at IS NULL AND m.measured_at < :end_i
+            ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS smoking
+    FROM pop
 ),
 eligible AS (
     -- The bench catalogue (leefstijl/demo.py CATALOGUE), active interventions only:
