@@ -169,14 +169,17 @@ smoking12 AS (
 -- known when not null and not older than 400 days; smoking status whatever its age).
 facts AS (
     SELECT pid,
-           (SELECT CASE WHEN m.measured_at >= :fresh THEN m.value END FROM measurement m WHERE m.patient_id = pop.pid
+           (SELECT CASE WHEN m.measured_at >= :fresh THEN m.value END
+            FROM measurement m WHERE m.patient_id = pop.pid
               AND m.type_code = 'bmi' AND m.superseded_at IS NULL AND m.measured_at < :end_i
             ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS bmi,
-           (SELECT CASE WHEN m.measured_at >= :fresh THEN m.value END FROM measurement m WHERE m.patient_id = pop.pid
+           (SELECT CASE WHEN m.measured_at >= :fresh THEN m.value END
+            FROM measurement m WHERE m.patient_id = pop.pid
               AND m.type_code = 'waist' AND m.superseded_at IS NULL AND m.measured_at < :end_i
             ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS waist,
            (SELECT m.value_code FROM measurement m WHERE m.patient_id = pop.pid
-              AND m.type_code = 'smoking_status' AND m.superseded_at IS NULL AND m.measured_at < :end_i
+              AND m.type_code = 'smoking_status' AND m.superseded_at IS NULL
+              AND m.measured_at < :end_i
             ORDER BY m.measured_at DESC, m.id DESC LIMIT 1) AS smoking
     FROM pop
 ),
@@ -391,6 +394,8 @@ def reference_figures(conn, care_group_id: int, start: date, end: date, practice
                     add((indicator, place, key), den, num, vsum, vcount)
 
     levels: dict = defaultdict(int)
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SET LOCAL jit = off"))  # as the report does (engine.compute)
     for row in conn.execute(_bound(FLAGS + GROUPINGS, params), params):
         grouping, practice = row[0], row[1]
         if practice not in wanted:

@@ -130,9 +130,9 @@ def combined_statement(ctx: Context, definitions: list[Definition], *, strata: b
 
     def product(source, names: list[str] | None):
         if names is None:
-            return sa.literal(0)
+            return sa.literal_column("0", sa.Integer)
         if not names:
-            return sa.literal(1)
+            return sa.literal_column("1", sa.Integer)
         out = source.c[names[0]]
         for name in names[1:]:
             out = out * source.c[name]
@@ -155,7 +155,7 @@ def combined_statement(ctx: Context, definitions: list[Definition], *, strata: b
         out = []
         for i, (den, num) in enumerate(plan):
             d, n = product(source, den), product(source, num)
-            v = source.c[f"v{i}"] if f"v{i}" in source.c else sa.null()
+            v = source.c[f"v{i}"] if f"v{i}" in source.c else sa.cast(sa.null(), sa.Float)
             out += [
                 sa.func.sum(d),
                 sa.func.sum(d * n),
@@ -300,6 +300,11 @@ def compute(
     definitions = list(definitions)
     figures: list[Figure] = []
     combined = [d for d in definitions if d.group is None]
+    if combined and session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL's planner overestimates the rows of the per-patient CTE (it cannot see
+        # how few patients a care group has) and would JIT-compile the statement: seconds of
+        # LLVM work for a query that runs in tens of milliseconds. Off for this transaction.
+        session.execute(sa.text("SET LOCAL jit = off"))
     if combined:
         figures += combined_figures(session, ctx, combined, practice_ids, strata=strata)
     for definition in definitions:
