@@ -603,7 +603,7 @@ def run(
 ) -> dict:
     """``url``: the PostgreSQL database to drop and fill (default ``BENCH_DATABASE_URL``).
     ``only_http``: the generated data, the gunicorn scenarios and the audit check only."""
-    from bench import bulk
+    from bench import bulk, contracting
 
     url = database_url(db, url)
     app, engine = build(url, patients, years, echo)
@@ -612,6 +612,12 @@ def run(
     for row in rows:
         echo(f"measured: {row}")
     steps: list[tuple[str, Callable[[], list[Row]]]] = [
+        (
+            "contracting report",
+            lambda: [
+                contracting.scenario(engine, url, who.care_group_id, TODAY, repeat, timed, compare)
+            ],
+        ),
         ("jobs", lambda: bulk.job_scenarios(app, engine, who, TODAY, repeat, compare)),
         ("PDFs", lambda: bulk.pdf_scenarios(app, engine, who, repeat, session_cookie, compare)),
         (

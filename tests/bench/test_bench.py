@@ -5,10 +5,17 @@ with ``TEST_DATABASE_URL`` on PostgreSQL a database of its own next to the suite
 
 from __future__ import annotations
 
-from sqlalchemy.engine import make_url
+from datetime import date
 
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+from bench.contracting import reference_figures, report_figures, report_period
 from bench.runner import run
 from tests.conftest import test_database_url as suite_database_url
+from zelfzorg.accounts.models import CareGroup
+from zelfzorg.contracting.services import compute_report, practices_of
+from zelfzorg.generator import generate
 from zelfzorg.notifications.jobs import INTERVAL_JOBS, JOBS
 
 
@@ -43,6 +50,7 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     jobs += [f"job {name} (interval), nothing queued" for name in INTERVAL_JOBS]
     assert set(jobs) <= set(scenarios)
     for expected in (
+        "contracting report, care group + every practice (1)",
         "L2 eligibility, whole care group",
         "measurement overview page (POH), 5-year patient",
         "measurement overview data (services.overview), 5-year patient",
@@ -60,9 +68,9 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
         assert expected in scenarios
     assert any("gunicorn" in s and "/mijn/plan" in s for s in scenarios)
     assert any("gunicorn" in s and "POH patient page" in s for s in scenarios)
-    # 7 in-process scenarios, every job, 2 PDFs, $everything, 3 HTTP pages, 3 imports, the
-    # audit.
-    assert len(scenarios) == 7 + len(jobs) + 2 + 1 + 3 + 3 + 1
+    # 7 in-process scenarios, the contracting report, every job, 2 PDFs, $everything, 3 HTTP
+    # pages, 3 imports, the audit.
+    assert len(scenarios) == 7 + 1 + len(jobs) + 2 + 1 + 3 + 3 + 1
     table = printed[-1]
     assert table.splitlines()[2].startswith("| scenario | median ms | p95 ms | reference")
     assert all(s in table for s in scenarios)
@@ -81,6 +89,8 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     # The HTTP load ran without errors and the audit chain it appended to verifies.
     http = [row for row in result["rows"] if "gunicorn" in row["scenario"]]
     assert all(", 0 errors" in row["note"] for row in http)
+    report = rows["contracting report, care group + every practice (1)"]["note"]
+    assert "equal to the reference" in report and "peak RSS" in report, report
     audit = result["rows"][-1]
     assert audit["scenario"].startswith("audit chain") and audit["passed"]
 
@@ -104,3 +114,26 @@ def test_only_http_runs_the_gunicorn_pages_and_the_audit_check():
     assert all("gunicorn" in s for s in scenarios[:3])
     assert all(", 0 errors" in row["note"] for row in result["rows"][:3])
     assert scenarios[-1].startswith("audit chain") and result["rows"][-1]["passed"]
+
+
+def test_contracting_reference_sql_gives_the_report_numbers_on_generated_data(engine):
+    """The hand-written SQL the benchmark times the report against is honest: on a generated
+    care group it gives exactly the report's figures (every indicator, the care group and every
+    practice, every stratum, I4's mean and A2's levels)."""
+    today = date(2026, 12, 1)
+    generate(engine, patients_n=300, practices_n=3, years=1, seed=3, today=today)
+    start, end = report_period(today)
+    with Session(engine) as session:
+        care_group_id = session.exec(select(CareGroup.id)).one()
+        practice_ids = [p.id for p in practices_of(session, care_group_id)]
+        report = report_figures(
+            compute_report(session, care_group_id=care_group_id, start=start, end=end)
+        )
+    with engine.connect() as conn:
+        reference = reference_figures(conn, care_group_id, start, end, practice_ids)
+    assert len(practice_ids) == 3
+    # The bench data reaches every indicator family: no numerator is zero for the care group
+    # except the statements the generator does not make (V1, V2, P0).
+    totals = {key[0]: value for key, value in report.items() if key[1:] == (None, None)}
+    assert all(totals[i][0] for i in totals if i not in ("V1", "V2", "P0")), totals
+    assert reference == report

@@ -1,10 +1,13 @@
-"""Compute indicator figures: one SQL statement per patient indicator, grouped by practice
-and stratum (programme, sex, age band), whatever the number of patients or practices.
+"""Compute indicator figures: ONE SQL statement for all patient indicators, grouped by
+practice and stratum (programme, sex, age band), whatever the number of patients or practices.
 
-The statement unions two groupings of the same cell query: by (practice, sex, age band) —
-every patient once, from which the practice totals and the sex and age strata are summed —
-and by (practice, programme), where a multimorbid patient counts once per programme. The
-care-group figures are sums over the practices (a patient belongs to one practice on d).
+One MATERIALIZED row per patient of the population holds a 0/1 column per distinct condition
+(shared conditions once); the statement unions groupings of those rows: by (practice, sex, age
+band) — every patient once, from which the practice totals and the sex and age strata are
+summed —, by (practice, programme), where a multimorbid patient counts once per programme, and
+per split indicator (A2) by (practice, value). The care-group figures are sums over the
+practices (a patient belongs to one practice on d). ``cell_query`` is one indicator's rows per
+patient, for the lists behind a figure.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from zelfzorg.contracting.indicators import Context, Definition
+from zelfzorg.contracting.indicators import Context, Definition, parts
 from zelfzorg.contracting.indicators import years_before as _years_before
 from zelfzorg.contracting.report_data import Figure, Stratum
 from zelfzorg.patients.models import Enrolment, Patient
@@ -77,74 +80,6 @@ def cell_query(ctx: Context, definition: Definition) -> sa.Select:
     )
 
 
-def _sums(cells):
-    return (
-        sa.func.sum(cells.c.den).label("den"),
-        sa.func.sum(cells.c.num).label("num"),
-        sa.func.sum(sa.case((cells.c.num == 1, cells.c.value))).label("value_sum"),
-        sa.func.count(sa.case((cells.c.num == 1, cells.c.value))).label("value_count"),
-    )
-
-
-def grouped_statement(ctx: Context, definition: Definition, *, strata: bool) -> sa.Select:
-    cells = cell_query(ctx, definition).cte("cells")
-    null = sa.null()
-    if definition.split:
-        return (
-            select(
-                sa.literal("split").label("grouping"),
-                cells.c.practice_id,
-                null.label("sex"),
-                null.label("band"),
-                sa.cast(cells.c.value, sa.String).label("other"),
-                *_sums(cells),
-            )
-            .where(cells.c.den == 1)
-            .group_by(cells.c.practice_id, cells.c.value)
-        )
-    band = age_band_sql(col(Patient.date_of_birth), ctx.d)
-    people = (
-        select(
-            sa.literal("people").label("grouping"),
-            cells.c.practice_id,
-            sa.cast(col(Patient.sex), sa.String).label("sex"),
-            band.label("band"),
-            null.label("other"),
-            *_sums(cells),
-        )
-        .join(Patient, col(Patient.id) == cells.c.patient_id)
-        .where(cells.c.den == 1)
-        .group_by(cells.c.practice_id, col(Patient.sex), band)
-    )
-    if not strata:
-        return people
-    # Join the enrolment table itself (indexed by patient), not a materialised subquery;
-    # DISTINCT keeps a patient once per programme even with duplicate enrolment rows.
-    enrolled = (
-        select(
-            cells.c.patient_id,
-            cells.c.practice_id,
-            cells.c.den,
-            cells.c.num,
-            cells.c.value,
-            sa.cast(col(Enrolment.programme), sa.String).label("programme"),
-        )
-        .join(Enrolment, col(Enrolment.patient_id) == cells.c.patient_id)
-        .where(enrolment_active_on(ctx.d), cells.c.den == 1)
-        .distinct()
-        .subquery("enrolled")
-    )
-    by_programme = select(
-        sa.literal("programme").label("grouping"),
-        enrolled.c.practice_id,
-        null.label("sex"),
-        null.label("band"),
-        enrolled.c.programme.label("other"),
-        *_sums(enrolled),
-    ).group_by(enrolled.c.practice_id, enrolled.c.programme)
-    return sa.union_all(people, by_programme)
-
-
 class _Cell:
     __slots__ = ("den", "num", "value_sum", "value_count")
 
@@ -165,85 +100,67 @@ def mean_of(total: float, count: int) -> float | None:
     return float(Decimal(repr(total / count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def patient_figures(
-    session, ctx: Context, definition: Definition, practice_ids: Iterable[int], *, strata: bool
-) -> list[Figure]:
-    """Figures for the care group (practice None) and every practice, whole and per stratum."""
-    cells: dict[tuple[int | None, Stratum | None], _Cell] = defaultdict(_Cell)
-    practice_ids = list(practice_ids)
-    wanted = set(practice_ids)
-    for row in session.execute(grouped_statement(ctx, definition, strata=strata)):
-        grouping, practice_id, sex, band, other = row[:5]
-        if practice_id not in wanted:
-            continue
-        sums = row[5:]
-        if grouping == "people":
-            keys = [None]
-            if strata:
-                keys += [Stratum("sex", sex), Stratum("age_band", band)]
-        elif grouping == "programme":
-            keys = [Stratum("programme", other)]
-        else:  # split (A2's levels): the total plus one stratum per level
-            level = str(int(float(other))) if other is not None else ""
-            keys = [None, Stratum(definition.split or "", level)]
-        for key in keys:
-            for place in (practice_id, None):
-                cells[(place, key)].add(*sums)
-    for place in [None, *practice_ids]:
-        cells[(place, None)]  # every practice gets its total, zero if nobody counts
-    figures = []
-    with_value = definition.value is not None and not definition.split
-    for (place, stratum), cell in cells.items():
-        if definition.split and stratum is not None:
-            total = cells[(place, None)]
-            figures.append(
-                Figure(
-                    definition.info.id, place, stratum, numerator=cell.den, denominator=total.den
-                )
-            )
-            continue
-        figures.append(
-            Figure(
-                definition.info.id,
-                place,
-                stratum,
-                numerator=cell.num,
-                denominator=cell.den,
-                mean=mean_of(cell.value_sum, cell.value_count) if with_value else None,
-            )
-        )
-    return figures
-
-
 def combined_statement(ctx: Context, definitions: list[Definition], *, strata: bool) -> sa.Select:
     """ONE statement for many (non-split) patient indicators: the population is built once,
-    every indicator's den/num flags are columns of one MATERIALIZED row per patient, and the
-    groupings sum them all. Columns: grouping, practice_id, sex, band, other, then per
-    indicator den, num, value_sum, value_count."""
+    every distinct condition is ONE 0/1 column of a MATERIALIZED row per patient (a condition
+    several indicators share, such as I1's numerator that is I1b's denominator or L2's
+    denominator inside L3's, is evaluated once), values (I4's score) are looked up only for
+    the patients they count for, and the groupings sum them all. Columns: grouping,
+    practice_id, sex, band, other, then per indicator den, num, value_sum, value_count."""
     pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
     pid = pop.c.patient_id
+    atoms: dict[object, str] = {}
+
+    def flags_of(condition) -> list[str]:
+        names = []
+        for part in parts(condition):
+            names.append(atoms.setdefault(part, f"c{len(atoms)}"))
+        return names
+
+    plan = [
+        (
+            flags_of(d.den) if d.den is not None else [],
+            flags_of(d.num) if d.num is not None else None,
+        )
+        for d in definitions
+    ]
     columns = [pid.label("patient_id"), pop.c.practice_id.label("practice_id")]
-    for i, definition in enumerate(definitions):
-        den = definition.den(ctx, pid) if definition.den is not None else sa.true()
-        num = definition.num(ctx, pid) if definition.num is not None else sa.false()
-        value = sa.case((den, definition.value(ctx, pid))) if definition.value else sa.null()
-        columns += [
-            sa.case((den, 1), else_=0).label(f"d{i}"),
-            sa.case((num, 1), else_=0).label(f"n{i}"),
-            sa.cast(value, sa.Float).label(f"v{i}"),
-        ]
+    columns += [sa.case((part(ctx, pid), 1), else_=0).label(name) for part, name in atoms.items()]
     flags = select(*columns).cte("flags").prefix_with("MATERIALIZED")
+
+    def product(source, names: list[str] | None):
+        if names is None:
+            return sa.literal_column("0", sa.Integer)
+        if not names:
+            return sa.literal_column("1", sa.Integer)
+        out = source.c[names[0]]
+        for name in names[1:]:
+            out = out * source.c[name]
+        return out
+
+    values = [
+        (i, definition) for i, definition in enumerate(definitions) if definition.value is not None
+    ]
+    rows = flags
+    if values:
+        counted = []
+        for i, definition in values:
+            den, num = plan[i]
+            both = product(flags, den) * product(flags, num)
+            value = definition.value(ctx, flags.c.patient_id)  # type: ignore[misc]
+            counted.append(sa.cast(sa.case((both == 1, value)), sa.Float).label(f"v{i}"))
+        rows = select(flags, *counted).cte("valued").prefix_with("MATERIALIZED")
 
     def sums(source):
         out = []
-        for i in range(len(definitions)):
-            d, n, v = source.c[f"d{i}"], source.c[f"n{i}"], source.c[f"v{i}"]
-            counted = sa.and_(d == 1, n == 1)
+        for i, (den, num) in enumerate(plan):
+            d, n = product(source, den), product(source, num)
+            v = source.c[f"v{i}"] if f"v{i}" in source.c else sa.cast(sa.null(), sa.Float)
             out += [
                 sa.func.sum(d),
                 sa.func.sum(d * n),
-                sa.func.sum(sa.case((counted, v))),
-                sa.func.count(sa.case((counted, v))),
+                sa.func.sum(v),
+                sa.func.count(v),
             ]
         return out
 
@@ -252,20 +169,36 @@ def combined_statement(ctx: Context, definitions: list[Definition], *, strata: b
     people = (
         select(
             sa.literal("people").label("grouping"),
-            flags.c.practice_id,
+            rows.c.practice_id,
             sa.cast(col(Patient.sex), sa.String).label("sex"),
             band.label("band"),
             null.label("other"),
-            *sums(flags),
+            *sums(rows),
         )
-        .join(Patient, col(Patient.id) == flags.c.patient_id)
-        .group_by(flags.c.practice_id, col(Patient.sex), band)
+        .join(Patient, col(Patient.id) == rows.c.patient_id)
+        .group_by(rows.c.practice_id, col(Patient.sex), band)
     )
+    # A split indicator (A2): its denominator counted per value (activation level) instead of
+    # the usual strata, from the same rows.
+    splits = [
+        select(
+            sa.literal(f"split{i}").label("grouping"),
+            rows.c.practice_id,
+            null.label("sex"),
+            null.label("band"),
+            sa.cast(rows.c[f"v{i}"], sa.String).label("other"),
+            *sums(rows),
+        )
+        .where(product(rows, plan[i][0]) == 1)
+        .group_by(rows.c.practice_id, rows.c[f"v{i}"])
+        for i, definition in enumerate(definitions)
+        if definition.split
+    ]
     if not strata:
-        return people
+        return sa.union_all(people, *splits) if splits else people
     enrolled = (
-        select(flags, sa.cast(col(Enrolment.programme), sa.String).label("programme"))
-        .join(Enrolment, col(Enrolment.patient_id) == flags.c.patient_id)
+        select(rows, sa.cast(col(Enrolment.programme), sa.String).label("programme"))
+        .join(Enrolment, col(Enrolment.patient_id) == rows.c.patient_id)
         .where(enrolment_active_on(ctx.d))
         .distinct()
         .subquery("enrolled")
@@ -278,7 +211,7 @@ def combined_statement(ctx: Context, definitions: list[Definition], *, strata: b
         enrolled.c.programme.label("other"),
         *sums(enrolled),
     ).group_by(enrolled.c.practice_id, enrolled.c.programme)
-    return sa.union_all(people, by_programme)
+    return sa.union_all(people, by_programme, *splits)
 
 
 def combined_figures(
@@ -292,16 +225,24 @@ def combined_figures(
         grouping, practice_id, sex, band, other = row[:5]
         if practice_id not in wanted:
             continue
+        if grouping.startswith("split"):
+            i = int(grouping[5:])
+            level = str(int(float(other))) if other is not None else ""
+            sums = row[5 + 4 * i : 9 + 4 * i]
+            for key in (None, Stratum(definitions[i].split or "", level)):
+                for place in (practice_id, None):
+                    cells[i][(place, key)].add(*sums)
+            continue
         if grouping == "people":
             keys = [None]
             if strata:
                 keys += [Stratum("sex", sex), Stratum("age_band", band)]
         else:
             keys = [Stratum("programme", other)]
-        for i in range(len(definitions)):
+        for i, definition in enumerate(definitions):
             sums = row[5 + 4 * i : 9 + 4 * i]
-            if not sums[0]:
-                continue  # nobody in this indicator's denominator here
+            if not sums[0] or definition.split:
+                continue  # nobody in this indicator's denominator here (or a split one)
             for key in keys:
                 for place in (practice_id, None):
                     cells[i][(place, key)].add(*sums)
@@ -311,6 +252,19 @@ def combined_figures(
         for place in [None, *practice_ids]:
             found[(place, None)]  # every practice gets its total, zero if nobody counts
         for (place, stratum), cell in found.items():
+            if definition.split and stratum is not None:
+                total = found[(place, None)]
+                figures.append(
+                    Figure(
+                        definition.info.id,
+                        place,
+                        stratum,
+                        numerator=cell.den,
+                        denominator=total.den,
+                    )
+                )
+                continue
+            with_value = definition.value is not None and not definition.split
             figures.append(
                 Figure(
                     definition.info.id,
@@ -318,7 +272,7 @@ def combined_figures(
                     stratum,
                     numerator=cell.num,
                     denominator=cell.den,
-                    mean=mean_of(cell.value_sum, cell.value_count) if definition.value else None,
+                    mean=mean_of(cell.value_sum, cell.value_count) if with_value else None,
                 )
             )
     return figures
@@ -341,18 +295,21 @@ def group_figures(ctx: Context, definition: Definition) -> list[Figure]:
 def compute(
     session, ctx: Context, definitions: Iterable[Definition], practice_ids, *, strata: bool = True
 ) -> list[Figure]:
-    """Statements: one per care-group indicator, one per split indicator (A2) and one for
-    all other patient indicators together."""
+    """Statements: one per care-group indicator and one for all patient indicators together
+    (split ones such as A2 included)."""
     definitions = list(definitions)
     figures: list[Figure] = []
-    combined = [d for d in definitions if d.group is None and not d.split]
+    combined = [d for d in definitions if d.group is None]
+    if combined and session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL's planner overestimates the rows of the per-patient CTE (it cannot see
+        # how few patients a care group has) and would JIT-compile the statement: seconds of
+        # LLVM work for a query that runs in tens of milliseconds. Off for this transaction.
+        session.execute(sa.text("SET LOCAL jit = off"))
     if combined:
         figures += combined_figures(session, ctx, combined, practice_ids, strata=strata)
     for definition in definitions:
         if definition.group is not None:
             figures += group_figures(ctx, definition)
-        elif definition.split:
-            figures += patient_figures(session, ctx, definition, practice_ids, strata=strata)
     return sorted(figures, key=figure_sort_key)
 
 

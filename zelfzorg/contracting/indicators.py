@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Role, User
 from zelfzorg.assessment.models import AssessmentResponse, InstrumentVersion, ResponseStatus
-from zelfzorg.assessment.services import EXPERIENCE_CODE, latest_levels_subquery
+from zelfzorg.assessment.services import EXPERIENCE_CODE
 from zelfzorg.contracting.history import utc_end, utc_start
 from zelfzorg.contracting.models import (
     DevelopmentAction,
@@ -296,10 +296,6 @@ def _l2_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
     return pid.in_(_offered(ctx, False))
 
 
-def _l3_den(ctx: Context, pid) -> sa.ColumnElement[bool]:
-    return sa.and_(_l2_den(ctx, pid), _l2_num(ctx, pid))
-
-
 def _l3_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
     return pid.in_(_offered(ctx, True))
 
@@ -344,10 +340,26 @@ def _a1_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
 
 
 def _a2_value(ctx: Context, pid) -> sa.ColumnElement:
-    """Level of the patient's latest scored activation assessment up to d (the one query
-    assessment and lifestyle use, a ROW_NUMBER window)."""
-    latest = latest_levels_subquery(_scored_activation(ctx), before=utc_end(ctx.d))
-    return select(latest.c.level).where(latest.c.patient_id == pid).scalar_subquery()
+    """Level of the patient's latest scored activation assessment up to d: the rows and order
+    of ``latest_levels_subquery`` (assessment and lifestyle), as one indexed lookup per
+    patient, because the engine asks it only for A1's patients."""
+    return (
+        select(AssessmentResponse.level)
+        .join(
+            InstrumentVersion, col(InstrumentVersion.id) == AssessmentResponse.instrument_version_id
+        )
+        .where(
+            AssessmentResponse.patient_id == pid,
+            InstrumentVersion.kind == "activation",
+            AssessmentResponse.status == ResponseStatus.completed,
+            AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+            col(AssessmentResponse.level).is_not(None),
+            col(AssessmentResponse.completed_at) < utc_end(ctx.d),
+        )
+        .order_by(col(AssessmentResponse.completed_at).desc(), col(AssessmentResponse.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _enrolled(*programmes: Programme) -> Condition:
@@ -362,14 +374,23 @@ def _enrolled(*programmes: Programme) -> Condition:
     return condition
 
 
-def _measured(ctx: Context, *codes: str) -> sa.Select:
-    stmt = select(Measurement.patient_id).where(
-        col(Measurement.type_code).in_(codes),
-        col(Measurement.superseded_at).is_(None),
-        col(Measurement.measured_at) >= utc_start(ctx.twelve_months_from),
-        col(Measurement.measured_at) < utc_end(ctx.d),
+def _measured(ctx: Context, pid, code: str, column=None) -> sa.ColumnElement[bool]:
+    """The patient has a current ``code`` row in the 12 months up to d with ``column`` (the
+    value unless told) filled in: a correlated EXISTS, one probe of the (patient, type, time)
+    index per patient, never the list of every such reading of the care group."""
+    filled = col(Measurement.value) if column is None else column
+    return (
+        sa.exists()
+        .where(
+            Measurement.patient_id == pid,
+            Measurement.type_code == code,
+            col(Measurement.superseded_at).is_(None),
+            filled.is_not(None),
+            col(Measurement.measured_at) >= utc_start(ctx.twelve_months_from),
+            col(Measurement.measured_at) < utc_end(ctx.d),
+        )
+        .correlate_except(Measurement)
     )
-    return stmt
 
 
 def _latest_value(ctx: Context, pid, code: str) -> sa.ColumnElement:
@@ -391,7 +412,7 @@ def _latest_value(ctx: Context, pid, code: str) -> sa.ColumnElement:
 
 
 def _with_value(code: str) -> Condition:
-    return lambda ctx, pid: pid.in_(_measured(ctx, code).where(col(Measurement.value).is_not(None)))
+    return lambda ctx, pid: _measured(ctx, pid, code)
 
 
 def _o1b_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
@@ -403,10 +424,10 @@ def _o2b_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
 
 
 def _o3_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
-    with_bmi = _measured(ctx, "bmi").where(col(Measurement.value).is_not(None))
-    weight = _measured(ctx, "weight").where(col(Measurement.value).is_not(None))
-    height = _measured(ctx, "height").where(col(Measurement.value).is_not(None))
-    return sa.or_(pid.in_(with_bmi), sa.and_(pid.in_(weight), pid.in_(height)))
+    return sa.or_(
+        _measured(ctx, pid, "bmi"),
+        sa.and_(_measured(ctx, pid, "weight"), _measured(ctx, pid, "height")),
+    )
 
 
 def _o3b_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
@@ -420,7 +441,7 @@ def _o3b_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
 
 
 def _o4_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
-    return pid.in_(_measured(ctx, SMOKING_CODE).where(col(Measurement.value_code).is_not(None)))
+    return _measured(ctx, pid, SMOKING_CODE, col(Measurement.value_code))
 
 
 # --- statements ------------------------------------------------------------------------------
@@ -503,8 +524,23 @@ def _info(id_, clause, kind, title, numerator, denominator, statement=False) -> 
     )
 
 
-def _and(first: Condition, second: Condition) -> Condition:
-    return lambda ctx, pid: sa.and_(first(ctx, pid), second(ctx, pid))
+@dataclass(frozen=True)
+class Both:
+    """Both conditions hold. A condition (function) shared by several indicators, alone or in
+    a ``Both``, is evaluated once per patient by the engine (one flag column) and reused."""
+
+    first: Condition
+    second: Condition
+
+    def __call__(self, ctx: Context, pid) -> sa.ColumnElement[bool]:
+        return sa.and_(self.first(ctx, pid), self.second(ctx, pid))
+
+
+def parts(condition: Condition) -> list[Condition]:
+    """The conditions that all must hold (a ``Both`` split into its parts)."""
+    if isinstance(condition, Both):
+        return parts(condition.first) + parts(condition.second)
+    return [condition]
 
 
 YES_NO = _t("ja/nee", "yes/no")
@@ -666,7 +702,7 @@ DEFINITIONS: list[Definition] = [
             ),
             _t("teller van L2", "L2 numerator"),
         ),
-        den=_l3_den,
+        den=Both(_l2_den, _l2_num),
         num=_l3_num,
     ),
     Definition(
@@ -770,7 +806,7 @@ DEFINITIONS: list[Definition] = [
             ),
             _t("teller van O1", "O1 numerator"),
         ),
-        den=_and(_dm2, _o1),
+        den=Both(_dm2, _o1),
         num=_o1b_num,
     ),
     Definition(
@@ -800,7 +836,7 @@ DEFINITIONS: list[Definition] = [
             ),
             _t("teller van O2", "O2 numerator"),
         ),
-        den=_and(_dm2_cvrm, _o2),
+        den=Both(_dm2_cvrm, _o2),
         num=_o2b_num,
     ),
     Definition(

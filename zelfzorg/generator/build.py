@@ -768,12 +768,104 @@ def _alert(ctx: Context, patient: GeneratedPatient, kind: str) -> dict:
     }
 
 
+def contracting(ctx: Context) -> int:
+    """What the contracting indicators read beyond the plans: each goal's status history (one
+    row from the goal as written, the same rebuild the demo uses), a patient activity day for
+    every day with a logged action, and a shared-decision experience questionnaire in the
+    last year for 30% of the patients with a plan (80% of them completed)."""
+    from types import SimpleNamespace
+
+    from sqlmodel import Session
+
+    from zelfzorg.assessment.services import EXPERIENCE_CODE
+    from zelfzorg.contracting.history import goal_rows_from_revisions
+    from zelfzorg.contracting.models import GoalStatusHistory, PatientActivityDay
+
+    goal = Goal.__table__
+    columns = ("id", "patient_id", "lifecycle", "programmes", "created_at")
+    agreed = ("agreed_by_patient_at", "agreed_by_professional_at")
+    history = []
+    for row in ctx.conn.execute(
+        sa.select(*(goal.c[c] for c in columns + agreed)).order_by(goal.c.id)
+    ).mappings():
+        history += goal_rows_from_revisions(SimpleNamespace(**row), [])
+    ids = iter(ctx.ids(GoalStatusHistory.__table__, len(history)))
+    for row in history:
+        row["id"] = next(ids)
+    ctx.insert(GoalStatusHistory, history)
+
+    log = ActionLog.__table__
+    days = ctx.conn.execute(
+        sa.select(log.c.patient_id, log.c.done_on)
+        .distinct()
+        .order_by(log.c.patient_id, log.c.done_on)
+    ).all()
+    ids = iter(ctx.ids(PatientActivityDay.__table__, len(days)))
+    flags = {"logged_in": False, "measurement": False, "questionnaire": False}
+    ctx.insert(
+        PatientActivityDay,
+        (
+            {
+                "id": next(ids),
+                "patient_id": p,
+                "day": d,
+                "action": True,
+                "review_preparation": False,
+                **flags,
+            }
+            for p, d in days
+        ),
+    )
+
+    rng = ctx.rng
+    with Session(bind=ctx.conn, expire_on_commit=False) as session:
+        version = current_version(session, EXPERIENCE_CODE, ctx.care_group_id)
+        definition = definition_of(version)
+    items = [item.code for item in definition.items]
+    values = [o.value for o in definition.answer_options if not o.not_applicable]
+    responses = []
+    ids = iter(ctx.ids(AssessmentResponse.__table__, len(ctx.plan_goals)))
+    first = max(ctx.start, ctx.today - timedelta(days=330))
+    for patient_id in ctx.plan_goals:
+        if rng.random() >= 0.3:
+            continue
+        at = ctx.moment(ctx.day_between(first, ctx.today - timedelta(days=1)))
+        answers = {c: rng.choice(values) for c in items}
+        done = rng.random() < 0.8
+        result = score(definition, answers)
+        responses.append(
+            {
+                "id": next(ids),
+                "patient_id": patient_id,
+                "instrument_version_id": version.id,
+                "instrument_code": version.code,
+                "instrument_version": version.version,
+                "status": ResponseStatus.completed if done else ResponseStatus.in_progress,
+                "answers": answers if done else {},
+                "answered_count": result.answered_count if done else 0,
+                "scorable": result.scorable if done else None,
+                "not_scorable_reason": result.reason_code if done else None,
+                "raw_score": float(result.raw) if done else None,
+                "score": result.score if done else None,
+                "level": None,
+                "filled_by_role": "patient",
+                "started_at": at - timedelta(minutes=6),
+                "completed_at": at if done else None,
+            }
+        )
+    ctx.insert(AssessmentResponse, responses)
+    ctx.progress("contracting", len(ctx.patients))
+    return len(history)
+
+
 STEPS: list[tuple[str, Callable[[Context], int]]] = [
     ("care plans", care_plans),
     ("assessments", assessments),
     ("referrals", referrals),
     ("activity", activity),
     ("telemonitoring", telemonitoring),
+    # Last, so that the rows of the earlier steps stay the same for a seed.
+    ("contracting", contracting),
 ]
 
 
