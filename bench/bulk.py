@@ -504,6 +504,8 @@ def five_year_patient(engine) -> tuple[int, int]:
     missing = 5 - round((last - first).days / 365)
     if missing > 0:
         readings_history(engine, patient_id, years=missing)
+        with engine.begin() as conn:  # fresh statistics for the planner, as after build()
+            conn.execute(sa.text("ANALYZE measurement"))
     return patient_id, user_id
 
 

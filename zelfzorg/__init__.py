@@ -243,11 +243,12 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_templates(app: Flask) -> None:
-    from flask_babel import format_date, format_datetime
+    from flask_babel import format_datetime
 
     from zelfzorg.labels import label
     from zelfzorg.web import (
         catalog,
+        format_day,
         format_number,
         local,
         nav_links,
@@ -277,7 +278,7 @@ def _init_templates(app: Flask) -> None:
             "unread_notifications": unread,
         }
 
-    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
         format_datetime(local(d), fmt) if d else ""
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from functools import wraps
+from datetime import UTC, date, datetime
+from functools import lru_cache, wraps
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from babel.support import NullTranslations
 from flask import Response, abort, current_app, flash, g, request
 from flask.globals import _cv_app
-from flask_babel import Domain, format_date, format_decimal, get_locale, gettext
+from flask_babel import Domain, format_decimal, get_locale, gettext
 from flask_login import current_user, login_required
 
 from zelfzorg.accounts.models import Role
@@ -144,7 +145,7 @@ def translate(message: str, params: dict | None = None) -> str:
     values = localize_params(params, str(get_locale() or "nl"))
     # A date in a message reads as the user's language writes it (Babel), not 2026-03-01.
     values = {
-        k: format_date(v, "long") if isinstance(v, date) and not isinstance(v, datetime) else v
+        k: format_day(v, "long") if isinstance(v, date) and not isinstance(v, datetime) else v
         for k, v in values.items()
     }
     return fast_gettext(message, **values)
@@ -252,6 +253,24 @@ def format_number(value: float | int | None, decimals: int | None = None) -> str
     return format_decimal(
         round(float(value), decimals), "#,##0" + ("." + "0" * decimals if decimals else "")
     )
+
+
+@lru_cache(maxsize=8192)
+def _day_text(day: date, fmt: str, locale: str) -> str:
+    return babel_dates.format_date(day, fmt, locale=locale)
+
+
+def format_day(value: date | datetime | None, fmt: str = "medium") -> str:
+    """A date in the reader's language (Babel): "2 dec 2026" / "Dec 2, 2026" for "medium"; a
+    datetime by its calendar day in Amsterdam (naive ones are UTC, as Flask-Babel reads them).
+    A day's text is kept per (day, format, language) for the process: a list page shows the
+    same few dates hundreds of times."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = aware.astimezone(AMSTERDAM).date()
+    return _day_text(value, fmt, str(get_locale() or "nl"))
 
 
 def local(dt: datetime | None) -> datetime | None:
