@@ -478,19 +478,22 @@ def _raw_record(engine, practice_id: int, patients_n: int, now: datetime) -> Non
 # --- $everything --------------------------------------------------------------------------------
 
 
-def five_year_patient(engine) -> tuple[int, int]:
-    """A telemonitored patient with an account, with 5 years of device readings: when the
-    care group was generated with fewer years, the generator's bulk path adds the years
-    before their first reading (once: a second call finds 5 years). (patient id, user id)."""
+def five_year_patient(engine, practice_id: int) -> tuple[int, int]:
+    """A telemonitored patient with an account in ``practice_id`` (the POH persona's, so the
+    POH pages may show them), with 5 years of device readings: when the care group was
+    generated with fewer years, the generator's bulk path adds the years before their first
+    reading (once: a second call finds 5 years). (patient id, user id)."""
     from zelfzorg.generator import readings_history
 
     with engine.connect() as conn:
         patient_id, user_id = conn.execute(
             sa.text(
-                "SELECT u.patient_id, u.id FROM user_account u WHERE u.role = 'patient' AND "
+                "SELECT u.patient_id, u.id FROM user_account u JOIN patient p ON "
+                "p.id = u.patient_id WHERE u.role = 'patient' AND p.practice_id = :pr AND "
                 "u.patient_id IN (SELECT patient_id FROM measurement WHERE source = 'device') "
                 "ORDER BY u.patient_id LIMIT 1"
-            )
+            ),
+            {"pr": practice_id},
         ).one()
         first, last = conn.execute(
             sa.text(
@@ -513,7 +516,7 @@ def everything_scenario(app, engine, who, years: int, repeat: int, session_cooki
     """The patient's download (``/mijn/gegevens.json``: every resource, streamed) through the
     test client, consumed chunk by chunk; memory: tracemalloc peak of the full record against
     that of its first 500 resources."""
-    patient_id, user_id = five_year_patient(engine)
+    patient_id, user_id = five_year_patient(engine, who.practice_id)
     client = app.test_client()
     client.set_cookie("session", session_cookie(app, user_id, engine).split("=", 1)[1])
     counted: list[int] = []

@@ -253,7 +253,7 @@ def in_process(app, engine, who: Personas, repeat: int) -> list[Row]:
     from bench.bulk import five_year_patient
     from zelfzorg.telemonitoring.types import load_types
 
-    long_id, long_user = five_year_patient(engine)
+    long_id, long_user = five_year_patient(engine, who.practice_id)
     latest_per_type = " UNION ALL ".join(
         "SELECT * FROM (SELECT * FROM measurement WHERE patient_id = :p AND type_code = "
         f"'{code}' AND superseded_at IS NULL ORDER BY measured_at DESC, id DESC LIMIT 1) t{i}"
