@@ -131,6 +131,22 @@ class Context:
 # --- one function per domain -----------------------------------------------------------------
 
 
+def _reading_row(patient, type_code, value, unit, at, source, reading=None) -> dict:
+    """One measurement row as the bulk inserts write it (a reading's time is its creation)."""
+    return {
+        "patient_id": patient.id,
+        "type_code": type_code,
+        "value": value,
+        "value_code": None,
+        "unit": unit,
+        "measured_at": at,
+        "source": source,
+        "reading_id": reading,
+        "note": "",
+        "created_at": at,
+    }
+
+
 def organisations(ctx: Context, *, n_practices: int) -> int:
     name = f"Gegenereerde zorggroep {ctx.seed}"
     exists = ctx.conn.execute(
@@ -614,21 +630,8 @@ def telemonitoring(ctx: Context) -> int:
         total += ctx.insert(Measurement, rows)
         rows.clear()
 
-    def add(patient, type_code, value, unit, at, source, reading=None) -> None:
-        rows.append(
-            {
-                "patient_id": patient.id,
-                "type_code": type_code,
-                "value": value,
-                "value_code": None,
-                "unit": unit,
-                "measured_at": at,
-                "source": source,
-                "reading_id": reading,
-                "note": "",
-                "created_at": at,
-            }
-        )
+    def add(*reading_args) -> None:
+        rows.append(_reading_row(*reading_args))
 
     for done, patient in enumerate(ctx.patients, 1):
         offset = rng.gauss(0, 1)
@@ -945,21 +948,8 @@ def readings_history(engine: Engine, patient_id: int, *, years: int, seed: int =
         kind = TELEMONITORING.get(programmes[0] if programmes else "", "glucose")
         rows: list[dict] = []
 
-        def add(patient, type_code, value, unit, at, source, reading=None) -> None:
-            rows.append(
-                {
-                    "patient_id": patient.id,
-                    "type_code": type_code,
-                    "value": value,
-                    "value_code": None,
-                    "unit": unit,
-                    "measured_at": at,
-                    "source": source,
-                    "reading_id": reading,
-                    "note": "",
-                    "created_at": at,
-                }
-            )
+        def add(*reading_args) -> None:
+            rows.append(_reading_row(*reading_args))
 
         _device_readings(ctx.rng, patient, kind, ctx.rng.gauss(0, 1), ctx.start, last, add)
         for row, mid in zip(rows, ctx.ids(table, len(rows)), strict=True):

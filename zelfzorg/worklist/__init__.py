@@ -30,7 +30,7 @@ one read.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -305,17 +305,8 @@ def worklist_page(
     (a second statement for just its patients) and described. ``latest_values`` maps
     {patient: [type codes, most relevant first]} to {patient: measurement} in one query.
     """
-    if _BUILD.get() is not None:  # past the end: the last page, within the same build
-        return _worklist_page(
-            session,
-            practice_ids,
-            today,
-            kinds=kinds,
-            page=page,
-            page_size=page_size,
-            latest_values=latest_values,
-        )
-    with _building():
+    # Past the end, the last page is asked for again within the same build.
+    with nullcontext() if _BUILD.get() is not None else _building():
         return _worklist_page(
             session,
             practice_ids,
