@@ -422,6 +422,34 @@ def latest_levels_subquery(
     )
 
 
+def latest_activation_id(
+    patient_id: sa.ColumnElement, *, before: datetime | None = None
+) -> sa.ScalarSelect:
+    """Id of the patient's latest scored activation assessment (completed before ``before``
+    when given): the rows and order of :func:`latest_levels_subquery` as a correlated scalar
+    subquery on ``patient_id`` (a column of the outer query), one probe of the patient's
+    responses per patient. Joining ``latest_levels_subquery`` instead is fine for a few
+    patients, but SQLite materialises it without an index and scans it once per patient:
+    quadratic over a care group (50,000 patients: minutes)."""
+    conditions = [
+        AssessmentResponse.patient_id == patient_id,
+        AssessmentResponse.status == ResponseStatus.completed,
+        AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+        col(AssessmentResponse.level).is_not(None),
+        InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+    ]
+    if before is not None:
+        conditions.append(col(AssessmentResponse.completed_at) < before)
+    return (
+        select(AssessmentResponse.id)
+        .join(InstrumentVersion, _VERSION_JOIN)
+        .where(*conditions)
+        .order_by(col(AssessmentResponse.completed_at).desc(), col(AssessmentResponse.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def latest_levels(session: Session, patient_ids: Iterable[int]) -> dict[int, int]:
     """Latest scored activation level per patient, in one query."""
     ids = list(patient_ids)

@@ -20,7 +20,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import col
 
-from zelfzorg.assessment.services import latest_levels_subquery
+from zelfzorg.assessment.models import AssessmentResponse
+from zelfzorg.assessment.services import latest_activation_id
 from zelfzorg.leefstijl.criteria import (
     OPERATORS,
     SMOKING_STATUSES,
@@ -64,7 +65,7 @@ class Facts:
     fresh_from: datetime  # measurements before this instant are too old
     measurements: dict[str, sa.Alias]  # code -> latest row (value, measured_at)
     smoking: sa.Alias  # latest smoking status (value_code)
-    activation: sa.Subquery  # latest scored activation level (level)
+    activation: sa.Alias  # latest scored activation assessment (level)
 
 
 def _latest_measurement(code: str, before: datetime) -> tuple[sa.Alias, sa.ColumnElement]:
@@ -111,8 +112,11 @@ def facts_query(
         row, on = _latest_measurement(code, end)
         stmt = stmt.outerjoin(row, on)
         per_code[code] = row
-    activation = latest_levels_subquery(patient_ids, before=end)
-    stmt = stmt.outerjoin(activation, activation.c.patient_id == Patient.id)
+    activation = sa.alias(AssessmentResponse.__table__, name="latest_activation")
+    stmt = stmt.outerjoin(
+        activation,
+        activation.c.id == latest_activation_id(Patient.id, before=end).correlate(Patient),
+    )
     fresh_from = local_midnight(reference_date - timedelta(days=max_age_days), zone)
     smoking = per_code.pop(smoking_code)
     return stmt, Facts(reference_date, fresh_from, per_code, smoking, activation)
