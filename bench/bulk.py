@@ -506,9 +506,7 @@ def five_year_patient(engine, practice_id: int) -> tuple[int, int]:
         first, last = datetime.fromisoformat(first), datetime.fromisoformat(last)
     missing = 5 - round((last - first).days / 365)
     if missing > 0:
-        readings_history(engine, patient_id, years=missing)
-        with engine.begin() as conn:  # fresh statistics for the planner, as after build()
-            conn.execute(sa.text("ANALYZE measurement"))
+        readings_history(engine, patient_id, years=missing)  # ends with fresh statistics
     return patient_id, user_id
 
 

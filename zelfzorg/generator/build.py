@@ -36,6 +36,7 @@ from zelfzorg.accounts.models import (
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.assessment.scoring import score
 from zelfzorg.assessment.versions import current_version, definition_of, sync_builtins
+from zelfzorg.db import refresh_statistics
 from zelfzorg.izp.demo import GOALS
 from zelfzorg.izp.models import ActionLog, CarePlan, Goal, GoalAction, GoalReview
 from zelfzorg.leefstijl import referral_states as rs
@@ -904,6 +905,7 @@ def generate(
             # Every step advances the bar by one patient count, whatever it reported.
             progress(name, max(0, patients_n - reported.get(name, 0)))
         ctx.counts["lifestyle_eligibility"] = _eligibility(conn, ctx.today, ctx.now)
+        refresh_statistics(conn)  # a bulk load: the planner must not see empty tables
         if conn.dialect.name == "postgresql":
             for table in ctx._next:
                 conn.execute(
@@ -955,6 +957,7 @@ def readings_history(engine: Engine, patient_id: int, *, years: int, seed: int =
         for row, mid in zip(rows, ctx.ids(table, len(rows)), strict=True):
             row["id"] = mid
         written = ctx.insert(Measurement, rows)
+        refresh_statistics(conn)
         if conn.dialect.name == "postgresql":
             conn.execute(
                 sa.text(

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from zelfzorg.db import session_scope
+from zelfzorg.db import refresh_statistics, session_scope
 from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.services import claim_run, finish_run
 
@@ -121,3 +121,11 @@ def _mail_send(engine: Engine, settings: Mapping) -> str:
 
 
 register_interval_job("mail_send", _mail_send, seconds=30)
+
+
+def _statistics(session: Session, _today: date) -> str:
+    return refresh_statistics(session)
+
+
+# Daily, before the night's reports: the planner's statistics follow the care group's growth.
+register_job("database_statistics", _statistics, hour=2)
