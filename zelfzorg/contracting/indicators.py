@@ -75,6 +75,9 @@ class Context:
     care_group_id: int
     start: date
     end: date
+    # The care group's active lifestyle catalogue when the caller has read it already
+    # (the engine does, for its statement cache); None: read it when needed.
+    interventions: tuple[Intervention, ...] | None = None
 
     @property
     def d(self) -> date:
@@ -278,6 +281,8 @@ def _l2_den(ctx: Context, pid) -> sa.ColumnElement[bool]:
 
 
 def _interventions(ctx: Context) -> list[Intervention]:
+    if ctx.interventions is not None:
+        return list(ctx.interventions)
     return active_interventions(ctx.session, ctx.care_group_id)
 
 
