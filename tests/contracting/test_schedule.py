@@ -236,3 +236,38 @@ def test_a_second_process_storing_the_same_file_is_refused_by_the_database(db, w
             )
         )
         other.commit()
+
+
+def test_job_computes_each_care_group_period_once(db, world, monkeypatch):
+    from zelfzorg.contracting import services
+
+    make_patient(db, world.practice)
+    db.commit()
+    make_schedule(db, world, formats=("csv",))
+    schedule.create_schedule(
+        db,
+        world.actor(world.caregroup_user),
+        ScheduleInput(frequency="monthly", formats=["fhir", "csv"], lang="en", delimiter=","),
+        today=date(2025, 1, 10),
+    )
+    db.commit()
+    computed = []
+    original = services.compute_report
+
+    def counted(session, **kwargs):
+        computed.append((kwargs["start"], kwargs["end"]))
+        return original(session, **kwargs)
+
+    monkeypatch.setattr(services, "compute_report", counted)
+    assert schedule.run_scheduled_exports(db, date(2025, 3, 1)) == "6 export files"
+    db.commit()
+    assert computed == [
+        (date(2025, 1, 1), date(2025, 1, 31)),
+        (date(2025, 2, 1), date(2025, 2, 28)),
+    ]
+    files = db.exec(select(ExportFile)).all()
+    db.commit()
+    by_period: dict = {}
+    for stored in files:
+        by_period.setdefault(stored.period_start, set()).add(stored.fingerprint)
+    assert len(by_period) == 2 and all(len(prints) == 1 for prints in by_period.values())

@@ -12,8 +12,11 @@ patient, for the lists behind a figure.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -23,6 +26,7 @@ from sqlmodel import col, select
 from zelfzorg.contracting.indicators import Context, Definition, parts
 from zelfzorg.contracting.indicators import years_before as _years_before
 from zelfzorg.contracting.report_data import Figure, Stratum
+from zelfzorg.leefstijl.services import active_interventions
 from zelfzorg.patients.models import Enrolment, Patient
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
 
@@ -214,6 +218,51 @@ def combined_statement(ctx: Context, definitions: list[Definition], *, strata: b
     return sa.union_all(people, by_programme, *splits)
 
 
+STATEMENT_CACHE_SIZE = 32  # built statements kept per process (care group x period x options)
+_statements: OrderedDict[tuple, sa.Select] = OrderedDict()
+_statements_lock = threading.Lock()
+
+
+def statement_key(session, ctx: Context, definitions: list[Definition], *, strata: bool) -> tuple:
+    """What :func:`combined_statement` depends on: the dialect, the care group, the period,
+    the definitions (module constants, in order), the strata option and the active catalogue
+    criteria (L2's denominator is compiled from them; ``ctx.interventions`` holds them)."""
+    criteria = tuple(
+        json.dumps(i.criteria, sort_keys=True, default=str) for i in ctx.interventions or ()
+    )
+    return (
+        session.get_bind().dialect.name,
+        ctx.care_group_id,
+        ctx.start,
+        ctx.end,
+        tuple(definitions),
+        strata,
+        criteria,
+    )
+
+
+def cached_statement(session, ctx: Context, definitions: list[Definition], *, strata: bool):
+    """:func:`combined_statement`, built once per :func:`statement_key` (least recently used
+    ones dropped beyond ``STATEMENT_CACHE_SIZE``). The same statement object also keeps its
+    SQLAlchemy cache key, so the compiled form is found in the engine's cache. The catalogue
+    is read once, for the key and the statement alike, so a built or a kept statement costs
+    the same SQL."""
+    if ctx.interventions is None:
+        ctx = replace(ctx, interventions=tuple(active_interventions(session, ctx.care_group_id)))
+    key = statement_key(session, ctx, definitions, strata=strata)
+    with _statements_lock:
+        statement = _statements.get(key)
+        if statement is not None:
+            _statements.move_to_end(key)
+            return statement
+    statement = combined_statement(ctx, definitions, strata=strata)
+    with _statements_lock:
+        _statements[key] = statement
+        while len(_statements) > STATEMENT_CACHE_SIZE:
+            _statements.popitem(last=False)
+    return statement
+
+
 def combined_figures(
     session, ctx: Context, definitions: list[Definition], practice_ids, *, strata: bool
 ) -> list[Figure]:
@@ -221,7 +270,7 @@ def combined_figures(
     practice_ids = list(practice_ids)
     wanted = set(practice_ids)
     cells: list[dict] = [defaultdict(_Cell) for _ in definitions]
-    for row in session.execute(combined_statement(ctx, definitions, strata=strata)):
+    for row in session.execute(cached_statement(session, ctx, definitions, strata=strata)):
         grouping, practice_id, sex, band, other = row[:5]
         if practice_id not in wanted:
             continue

@@ -75,6 +75,9 @@ class Context:
     care_group_id: int
     start: date
     end: date
+    # The care group's active lifestyle catalogue when the caller has read it already
+    # (the engine does, for its statement cache); None: read it when needed.
+    interventions: tuple[Intervention, ...] | None = None
 
     @property
     def d(self) -> date:
@@ -278,6 +281,8 @@ def _l2_den(ctx: Context, pid) -> sa.ColumnElement[bool]:
 
 
 def _interventions(ctx: Context) -> list[Intervention]:
+    if ctx.interventions is not None:
+        return list(ctx.interventions)
     return active_interventions(ctx.session, ctx.care_group_id)
 
 
@@ -311,11 +316,18 @@ def _p1_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
 
 
 def _p2_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
-    active = select(PatientActivityDay.patient_id).where(
-        col(PatientActivityDay.day) >= ctx.d - timedelta(days=89),
-        col(PatientActivityDay.day) <= ctx.d,
+    """Active on a day of the 90 up to d: a correlated EXISTS, one probe of the unique
+    (patient, day) index per patient. ``IN`` listed every active day of those 90 first
+    (~900,000 rows at 50,000 patients on SQLite: ~0.8 s of the report against ~0.1 s)."""
+    return (
+        sa.exists()
+        .where(
+            PatientActivityDay.patient_id == pid,
+            col(PatientActivityDay.day) >= ctx.d - timedelta(days=89),
+            col(PatientActivityDay.day) <= ctx.d,
+        )
+        .correlate_except(PatientActivityDay)
     )
-    return pid.in_(active)
 
 
 def _scored_activation(ctx: Context) -> sa.Select:

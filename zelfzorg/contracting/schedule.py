@@ -19,6 +19,7 @@ from zelfzorg.accounts.models import Role
 from zelfzorg.accounts.scope import Actor, audit, not_found, require_role
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.contracting.exports import FORMATS, SYSTEM_SUBJECT, audit_export, export_report
+from zelfzorg.contracting.report_data import ReportData
 from zelfzorg.contracting.schedule_models import ExportFile, ExportSchedule, Frequency
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.models_base import utcnow
@@ -194,6 +195,9 @@ def run_scheduled_exports(session: Session, today: date) -> str:
         select(ExportSchedule).where(col(ExportSchedule.active)).order_by(col(ExportSchedule.id))
     ).all()
     made = 0
+    # One report per care group and period for the whole run: several schedules of a care
+    # group (monthly and quarterly, another language or delimiter) export the same figures.
+    reports: dict[tuple[int, date, date], ReportData] = {}
     for schedule in schedules:
         existing = {
             (start, fmt)
@@ -207,9 +211,12 @@ def run_scheduled_exports(session: Session, today: date) -> str:
             missing = [f for f in schedule.format_list if (start, f) not in existing]
             if not missing:
                 continue
-            data = compute_report(
-                session, care_group_id=schedule.care_group_id, start=start, end=end
-            )
+            key = (schedule.care_group_id, start, end)
+            data = reports.get(key)
+            if data is None:
+                data = reports[key] = compute_report(
+                    session, care_group_id=schedule.care_group_id, start=start, end=end
+                )
             for fmt in missing:
                 result = export_report(data, fmt, lang=schedule.lang, delimiter=schedule.delimiter)
                 stored = ExportFile(
