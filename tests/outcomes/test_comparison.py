@@ -169,3 +169,30 @@ def test_decimal_values_and_ties_give_the_same_numbers_on_both_databases(db, wor
     result = _result(db, world, "bmi")
     # Lower is better: 10 worse, 5 tied, 5 better -> (10 + 2.5) / 20 = 62.5 -> shown 65.
     assert (result.group_size, result.percentile, result.label) == (20, 65, services.BETTER)
+
+
+def test_a_peer_counts_with_their_newest_current_reading_in_the_window(db, world) -> None:
+    """Each comparable patient's latest value is their newest current reading (measured_at,
+    then id) when it is in the window: corrected readings, older readings, ties in time and
+    a newest reading outside the window (none counts then, not an older one) all as the rule."""
+    old = datetime(2025, 2, 1, 9, 0, tzinfo=UTC)  # before the 12-month window
+    late = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+    peers(db, world.practice, [60] * 17)  # 17 worse
+    (corrected,) = peers(db, world.practice, [40])  # older reading 40 (better) ...
+    newer = measure(db, corrected, 70, at=late)
+    newer.superseded_at = late  # ... its newer reading was corrected away: 40 counts
+    (tied,) = peers(db, world.practice, [None])
+    measure(db, tied, 70, at=late)
+    measure(db, tied, 30, at=late)  # same time, higher id: 30 (better) counts, not 70
+    (stale,) = peers(db, world.practice, [None])
+    measure(db, stale, 30, at=old)  # only an old reading: not in the group
+    (other_type,) = peers(db, world.practice, [None])
+    measure(db, other_type, 30, code="bmi")  # no HbA1c at all
+    (previous,) = peers(db, world.practice, [45])  # an older reading 80, newest 45 (better)
+    measure(db, previous, 80, at=datetime(2025, 12, 1, tzinfo=UTC))
+    measure(db, world.patient, 50)
+    result = _result(db, world)
+    # 20 in the group: 17 worse (60), 3 better (40, 30, 45): 85. Counting the corrected or
+    # the tied 70 would give 90; counting the old reading 21 patients.
+    assert result.group_size == 20
+    assert result.percentile == 85

@@ -767,8 +767,11 @@ def due_assessments(
     PROM follows the activation schedule), ``programmes`` limits to patients enrolled in one.
     """
     months = due_months(session, practice_ids)
-    in_care = in_care_since(today)
-    last = last_activation_completed(kind)
+    # One patient (the dashboard /mijn): their own enrolments and responses only, not a
+    # GROUP BY over the whole care group joined to one row (1.4 s at 50,000 patients).
+    only = select(sa.literal(patient_id, sa.Integer)) if patient_id is not None else None
+    in_care = in_care_since(today, only)
+    last = last_activation_completed(kind, only)
     pop = population_subquery(today, practice_ids=practice_ids, programmes=programmes)
     query = (
         select(

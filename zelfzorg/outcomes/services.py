@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for
@@ -214,6 +215,50 @@ def _no_code() -> sa.ColumnElement:
     return sa.cast(sa.null(), sa.String).label("code")
 
 
+def _others_latest(
+    patient: Patient, cohort: sa.Select, measured: list[str], since: datetime
+) -> sa.Select:
+    """The comparable patients' latest plain measurement of each type, when it is in the window
+    (rn 1): per patient and type one step down ``ix_measurement_patient_type_time_id`` to the
+    newest current reading (measured_at DESC, id DESC), instead of ranking every reading of the
+    cohort in the window. The same rows: the newest current reading in the window is the newest
+    current reading overall when that is in the window, and there is none when it is not."""
+    others = cohort.subquery("others_cohort")
+    kinds = sa.union_all(
+        *(select(sa.literal(code).label("type_code")) for code in measured)
+    ).subquery("kinds")
+    newest = aliased(Measurement, name="newest")
+    newest_id = (
+        select(newest.id)
+        .where(
+            newest.patient_id == others.c.id,
+            newest.type_code == kinds.c.type_code,
+            col(newest.superseded_at).is_(None),
+            col(newest.value).is_not(None),
+        )
+        .order_by(col(newest.measured_at).desc(), col(newest.id).desc())
+        .limit(1)
+        .correlate(others, kinds)
+        .scalar_subquery()
+    )
+    latest_ids = (
+        select(newest_id)
+        .select_from(others)
+        .join(kinds, sa.true())
+        .where(others.c.id != patient.id)
+    )
+    at = col(Measurement.measured_at)
+    return select(
+        col(Measurement.patient_id).label("patient_id"),
+        sa.literal("measurement").label("source"),
+        col(Measurement.type_code).label("reads"),
+        col(Measurement.value).label("value"),
+        _no_code(),
+        at.label("at"),
+        sa.literal(1).label("rn"),
+    ).where(col(Measurement.id).in_(latest_ids), at >= since)
+
+
 def _ranked_parts(
     outcome_set: OutcomeSet, patient: Patient, cohort: sa.Select, today: date, since: datetime
 ) -> list[sa.Select]:
@@ -237,8 +282,10 @@ def _ranked_parts(
     at = col(Measurement.measured_at)
     newest_measurement = (at.desc(), col(Measurement.id).desc())
     parts: list[sa.Select] = []
+    if measured:
+        parts.append(_others_latest(patient, cohort, measured, since))
     for index, who in enumerate(whos):
-        if measured:
+        if measured and not index:
             parts.append(
                 select(
                     col(Measurement.patient_id).label("patient_id"),
@@ -368,7 +415,9 @@ def comparison_statement(
     comparable patients doing worse, the same and better (by value), with their group size."""
     rule = outcome_set.rule
     since = _utc_start(months_before(today, rule.window_months))
-    cohort = comparable_patients(outcome_set, patient, care_group_id, today)
+    # A CTE as well: the population is found once, not once per part that reads it.
+    cohort_rows = comparable_patients(outcome_set, patient, care_group_id, today).cte("cohort")
+    cohort = select(cohort_rows.c.id)
     # A CTE: computed once, read by mine, previous and others.
     ranked = sa.union_all(*_ranked_parts(outcome_set, patient, cohort, today, since)).cte("ranked")
     mine = (
