@@ -26,6 +26,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA mmap_size=268435456",
 )
 # Execution option naming the SQLite transaction start for sessions bound to ``read_engine``.
 BEGIN_OPTION = "zelfzorg_sqlite_begin"
