@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy import event, func, insert
-from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction, configure_mappers
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -127,6 +127,7 @@ def record_many(
         "prev_hash": "",
         "hash": "",
     }
+    configure_mappers()  # as a query would: a new instance needs its attributes set up
     entries = [_entry(values, patient_id) for patient_id in patient_ids]
     if not session.in_transaction():
         session.begin()  # no SQL yet; ties the buffer to this transaction's commit or rollback
