@@ -13,6 +13,7 @@ first write statement (it never upgrades a read snapshot in place, which fails u
 from __future__ import annotations
 
 import functools
+import gc
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -53,6 +54,23 @@ IDLE_PING_SECONDS = 30.0
 
 
 INSERT_BATCH = 10_000  # rows per executemany of ``insert_new``
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a bulk step (an import), as a context
+    manager or a decorator. An import makes and drops hundreds of thousands of small objects
+    (parsed rows, parameter tuples) while the parsed file is alive: each collection walks all
+    of them again, measured at up to half of a 20,000-row import's time. Reference counting
+    still frees everything that is not a cycle; the collector runs again afterwards."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[str]) -> int:

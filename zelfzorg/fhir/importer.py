@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from zelfzorg.accounts.scope import Actor
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
-from zelfzorg.db import insert_new, stored_keys
+from zelfzorg.db import gc_paused, insert_new, stored_keys
 from zelfzorg.errors import N_, DomainError, ValidationError
 from zelfzorg.fhir.models import FhirImportKey
 from zelfzorg.fhir.resources import (
@@ -659,6 +659,7 @@ def check_bundle(
 # --- storing ----------------------------------------------------------------------------------
 
 
+@gc_paused()
 def import_bundle(
     session: Session,
     bundle: object,

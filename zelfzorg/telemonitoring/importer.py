@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
-from zelfzorg.db import insert_rows
+from zelfzorg.db import gc_paused, insert_rows
 from zelfzorg.db import stored_keys as find_stored
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.inputs import (
@@ -446,6 +446,7 @@ def _store(
     return rows
 
 
+@gc_paused()
 def import_readings(
     session: Session,
     rows: Iterable[tuple[int, Mapping[str, object]]],
