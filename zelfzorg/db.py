@@ -13,6 +13,7 @@ first write statement (it never upgrades a read snapshot in place, which fails u
 from __future__ import annotations
 
 import functools
+import gc
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA mmap_size=268435456",
 )
 # Execution option naming the SQLite transaction start for sessions bound to ``read_engine``.
 BEGIN_OPTION = "zelfzorg_sqlite_begin"
@@ -52,43 +56,77 @@ IDLE_PING_SECONDS = 30.0
 INSERT_BATCH = 10_000  # rows per executemany of ``insert_new``
 
 
-def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[str]) -> None:
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a bulk step (an import), as a context
+    manager or a decorator. An import makes and drops hundreds of thousands of small objects
+    (parsed rows, parameter tuples) while the parsed file is alive: each collection walks all
+    of them again, measured at up to half of a 20,000-row import's time. Reference counting
+    still frees everything that is not a cycle; the collector runs again afterwards."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[str]) -> int:
     """Insert ``rows`` by executemany, skipping each row that would break the unique key
-    ``unique`` (``INSERT ... ON CONFLICT DO NOTHING``, on SQLite and PostgreSQL alike): the
-    imports look up what is stored first, and this keeps a concurrent import of the same rows
-    from failing: each row is stored once.
+    ``unique`` (``INSERT ... ON CONFLICT DO NOTHING``, on SQLite and PostgreSQL alike); returns
+    how many were stored. The imports look up what is stored first, or count what was stored
+    (``insert_rows``), and this keeps a concurrent import of the same rows from failing: each
+    row is stored once. Rows with different keys go through Core, so a missing key still gets
+    its column default."""
+    if not rows:
+        return 0
+    keys = rows[0].keys()
+    if any(row.keys() != keys for row in rows):
+        statement = _insert_statement(session.connection().dialect, table, unique)
+        return session.execute(statement, rows).rowcount
+    columns = list(keys)
+    return insert_rows(
+        session, table, columns, [tuple(row.values()) for row in rows], unique=unique
+    )
+
+
+def insert_rows(
+    session: Session,
+    table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    unique: Sequence[str],
+) -> int:
+    """``insert_new`` of plain tuples (the values of ``columns``, in that order); returns how
+    many rows were stored (the rows the unique key skipped are not counted).
 
     The statement is compiled once and the rows go to the DBAPI cursor's ``executemany``
     (``exec_driver_sql``: the engine's events still see it) in batches of ``INSERT_BATCH``,
     each value passed through its column type's bind processing, as Core would; Core's own
-    per-row parameter handling is most of the cost of a large insert. Rows with different
-    keys go through Core, so a missing key still gets its column default."""
+    per-row parameter handling is most of the cost of a large insert."""
     if not rows:
-        return
+        return 0
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=list(unique))
-    keys = rows[0].keys()
-    if any(row.keys() != keys for row in rows):
-        session.execute(statement, rows)
-        return
-    columns = list(keys)
-    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    compiled = _insert_statement(dialect, table, unique).compile(
+        dialect=dialect, column_keys=list(columns)
+    )
     positional = compiled.positiontup is not None
     names = list(compiled.positiontup) if positional else list(compiled.binds)
     # The bind names of an INSERT are its column keys.
+    order = [list(columns).index(name) for name in names]
     converters = [
         (i, convert)
         for i, name in enumerate(names)
         if (convert := table.c[name].type.bind_processor(dialect)) is not None
     ]
     sql = compiled.string
+    stored = 0
     for start in range(0, len(rows), INSERT_BATCH):
-        params = [[row[n] for n in names] for row in rows[start : start + INSERT_BATCH]]
+        params = [[row[n] for n in order] for row in rows[start : start + INSERT_BATCH]]
         for i, convert in converters:
             last, done = _NOTHING, None
             for values in params:
@@ -97,11 +135,21 @@ def insert_new(session: Session, table, rows: list[dict], *, unique: Sequence[st
                     last, done = value, convert(value)
                 values[i] = done
         if positional:
-            connection.exec_driver_sql(sql, [tuple(values) for values in params])
+            result = connection.exec_driver_sql(sql, [tuple(values) for values in params])
         else:
-            connection.exec_driver_sql(
+            result = connection.exec_driver_sql(
                 sql, [dict(zip(names, values, strict=True)) for values in params]
             )
+        stored += result.rowcount
+    return stored
+
+
+def _insert_statement(dialect, table, unique: Sequence[str]):
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
 
 _NOTHING = object()

@@ -161,3 +161,93 @@ def test_a_re_import_adds_nothing_and_sends_as_few_statements(engine, db, world,
         result = runner.invoke(args=["zelfzorg", "import-measurements", str(path)])
     assert "Stored 0 reading(s); 300 already present" in result.output
     assert len(statements) < 20
+
+
+def test_duplicates_in_the_file_and_in_the_database_are_stored_once(
+    engine, db, world, runner, tmp_path
+):
+    """A file that repeats rows of an earlier import and repeats rows within itself: each
+    (patient, source id) is stored once, counted as already present, and only the patients
+    whose readings were stored get an audit entry; as many statements for 100 rows as for
+    1000 (the undone insert and the look-up of the stored keys included)."""
+    from zelfzorg.audit.models import AuditEntry
+
+    def audited() -> dict[int, str]:
+        entries = db.exec(
+            select(AuditEntry.patient_id, AuditEntry.detail).where(
+                AuditEntry.object_type == "Measurement"
+            )
+        ).all()
+        db.rollback()
+        return dict(entries)
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    counts = []
+    db.rollback()
+    for name, pid, n in (("small", world.patient.id, 100), ("large", world.other_patient.id, 1000)):
+        import_csv(runner, tmp_path, name, pid, n)
+        before = audited()
+        lines = ["patient_id,type_code,value,unit,measured_at,source_id"]
+        for k in range(0, n, 2):  # every second row of the first file again
+            at = (now - timedelta(minutes=10 * (k + 1))).isoformat()
+            lines.append(f"{pid},heart_rate,{60 + k % 30},/min,{at},{name}-{k}")
+        for k in range(n, n + 10):  # ten new readings, each twice
+            at = (now - timedelta(minutes=10 * (k + 1))).isoformat()
+            lines += [f"{pid},heart_rate,70,/min,{at},{name}-{k}"] * 2
+        path = tmp_path / f"{name}-mixed.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with count_statements(engine) as statements:
+            result = runner.invoke(args=["zelfzorg", "import-measurements", str(path)])
+        counts.append(len(statements))
+        assert f"Stored 10 reading(s); {n // 2 + 10} already present" in result.output
+        stored = db.exec(select(Measurement.source_id).where(Measurement.patient_id == pid)).all()
+        db.rollback()
+        assert sorted(stored) == sorted(f"{name}-{k}" for k in range(n + 10))
+        assert before[pid] == f"import: {n} readings"
+        entries = db.exec(
+            select(AuditEntry.detail)
+            .where(AuditEntry.object_type == "Measurement", AuditEntry.patient_id == pid)
+            .order_by(AuditEntry.id)
+        ).all()
+        db.rollback()
+        assert entries == [f"import: {n} readings", "import: 10 readings"]
+        again = runner.invoke(args=["zelfzorg", "import-measurements", str(path)])
+        assert f"Stored 0 reading(s); {n // 2 + 20} already present" in again.output
+    assert counts[0] == counts[1], counts
+
+
+def test_an_alert_opened_meanwhile_gets_the_findings_of_the_batch(db, world, monkeypatch):
+    """New alerts of one import are inserted together; when one of them was opened in
+    between (another request), each is opened on its own and that one gets the findings."""
+    from zelfzorg.telemonitoring import alerts
+
+    pid, other = world.patient.id, world.other_patient.id
+    lines = [
+        (
+            1,
+            {
+                "patient_id": str(p),
+                "type_code": "glucose",
+                "value": "25",
+                "unit": "mmol/L",
+                "measured_at": (NOW - timedelta(hours=h)).isoformat(),
+                "source_id": f"g-{p}-{h}",
+            },
+        )
+        for p in (pid, other)
+        for h in (1, 2)
+    ]
+    first = import_readings(db, lines[:1], subject=CLI_SUBJECT, now=NOW)
+    assert first.stored == 1
+    opened = db.exec(select(Alert).where(Alert.patient_id == pid)).one()
+    assert opened.occurrences == 1
+    monkeypatch.setattr(alerts, "_open_alerts", lambda session, keys: {})  # not seen: raced
+    result = import_readings(db, lines[1:], subject=CLI_SUBJECT, now=NOW)
+    assert result.stored == 3
+    found = db.exec(
+        select(Alert.patient_id, Alert.rule_code, Alert.occurrences).where(
+            Alert.rule_code == "urgent"
+        )
+    ).all()
+    assert sorted(found) == [(pid, "urgent", 2), (other, "urgent", 2)]
+    db.rollback()

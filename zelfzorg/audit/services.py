@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy import event, func, insert
-from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction, configure_mappers
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -110,29 +110,43 @@ def record_many(
     """One entry per patient (e.g. every patient a list shows), chained at commit."""
     # Normalised to UTC: the hash covers the ISO text, which must survive a reload.
     moment = (at or utcnow()).astimezone(UTC)
-    entries = [
-        AuditEntry(
-            at=moment,
-            user_id=subject.user_id,
-            user_name=subject.user_name[:200],
-            role=subject.role,
-            organisation=subject.organisation[:200],
-            patient_id=patient_id,
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id)[:50],
-            outcome=outcome,
-            client_address=subject.client_address[:64],
-            detail=detail[:500],
-            prev_hash="",
-            hash="",
-        )
-        for patient_id in patient_ids
-    ]
+    values = {
+        "id": None,
+        "at": moment,
+        "user_id": subject.user_id,
+        "user_name": subject.user_name[:200],
+        "role": subject.role,
+        "organisation": subject.organisation[:200],
+        "patient_id": None,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id)[:50],
+        "outcome": outcome,
+        "client_address": subject.client_address[:64],
+        "detail": detail[:500],
+        "prev_hash": "",
+        "hash": "",
+    }
+    configure_mappers()  # as a query would: a new instance needs its attributes set up
+    entries = [_entry(values, patient_id) for patient_id in patient_ids]
     if not session.in_transaction():
         session.begin()  # no SQL yet; ties the buffer to this transaction's commit or rollback
     session.info.setdefault(_PENDING, []).extend(entries)
     return entries
+
+
+_MANAGER = AuditEntry._sa_class_manager  # type: ignore[attr-defined]
+
+
+def _entry(values: dict, patient_id: int | None) -> AuditEntry:
+    """An entry made the way the ORM makes a loaded row (a new instance, its attributes put
+    in place): a model's ``__init__`` sets each field through the instrumentation, which is
+    most of the cost of an import that touches thousands of patients. The entry is never
+    added to a session: ``append_pending`` inserts its ``model_dump()``."""
+    entry = _MANAGER.new_instance()
+    entry.__dict__.update(values)
+    entry.__dict__["patient_id"] = patient_id
+    return entry
 
 
 def pending(session: Session) -> list[AuditEntry]:
@@ -155,10 +169,9 @@ def append_pending(session: Session) -> int:
         rows = []
         for entry in entries:
             last_id += 1
-            entry.id = last_id
-            entry.prev_hash = prev_hash
-            entry.hash = compute_hash(entry)
-            prev_hash = entry.hash
+            fields = entry.__dict__  # not in a session: no change to track (see ``_entry``)
+            fields["id"], fields["prev_hash"] = last_id, prev_hash
+            fields["hash"] = prev_hash = compute_hash(entry)
             rows.append(entry.model_dump())
         session.connection().execute(_INSERT, rows)
         del session.info[_PENDING]

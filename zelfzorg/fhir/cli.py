@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from zelfzorg.db import session_scope
+from zelfzorg.db import gc_paused, session_scope
 
 
 def register(group: click.Group) -> None:
@@ -71,6 +71,7 @@ def register_import(group: click.Group) -> None:
         "questionnaire responses are imported (they need a care provider, as in the UI).",
     )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @gc_paused()  # the parsed Bundle, the import and its commit
     def fhir_import(practice_id: int, as_email: str | None, file: str):
         """Import a FHIR transaction Bundle (JSON) into a practice: all or nothing,
         conditional on identifiers, so running it again changes nothing."""

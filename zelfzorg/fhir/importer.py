@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from zelfzorg.accounts.scope import Actor
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
-from zelfzorg.db import insert_new, stored_keys
+from zelfzorg.db import gc_paused, insert_new, stored_keys
 from zelfzorg.errors import N_, DomainError, ValidationError
 from zelfzorg.fhir.models import FhirImportKey
 from zelfzorg.fhir.resources import (
@@ -659,6 +659,7 @@ def check_bundle(
 # --- storing ----------------------------------------------------------------------------------
 
 
+@gc_paused()
 def import_bundle(
     session: Session,
     bundle: object,
@@ -732,11 +733,19 @@ def import_bundle(
     session.flush()
     # Patients whose lifestyle eligibility facts may have changed: recomputed in this
     # transaction (the maintained eligibility table, leefstijl/eligibility.py).
-    touched = {outcomes[item.index].rid for item in by_kind.get("Patient", [])}
-    for kind in ("EpisodeOfCare", "Observation", "QuestionnaireResponse"):
-        touched |= {owner(item).id for item in by_kind.get(kind, [])}
+    # An Observation only when it stored a reading a criterion reads (a re-import, or a blood
+    # pressure, changes no criterion).
     from zelfzorg.leefstijl import eligibility
 
+    touched = {outcomes[item.index].rid for item in by_kind.get("Patient", [])}
+    for kind in ("EpisodeOfCare", "QuestionnaireResponse"):
+        touched |= {owner(item).id for item in by_kind.get(kind, [])}
+    touched |= eligibility.criteria_patients(
+        (owner(item).id, code)
+        for item in by_kind.get("Observation", [])
+        if outcomes[item.index].status == "201 Created"
+        for code, _value, _unit in item.values["values"]
+    )
     eligibility.changed_now(session, {pid for pid in touched if pid is not None}, now)
     return ImportResult([outcomes[item.index] for item in checked])
 

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Practice
+from zelfzorg.db import insert_new
 from zelfzorg.leefstijl.criteria import MeasurementCompare, walk
 from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query, local_midnight
 from zelfzorg.leefstijl.models import Eligibility, Intervention
@@ -180,9 +181,21 @@ def _replace(session: Session, patient_ids: Collection[int] | sa.Select, rows: l
         sa.delete(Eligibility).where(col(Eligibility.patient_id).in_(ids)),
         execution_options={"synchronize_session": False},
     )
-    for start in range(0, len(rows), INSERT_BATCH):
-        session.execute(sa.insert(Eligibility), rows[start : start + INSERT_BATCH])
+    _insert(session, rows)
     return len(rows)
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    """The rows by one executemany of plain values per ``INSERT_BATCH`` (``insert_new``; the
+    ORM's bulk insert builds its parameters row by row, most of an import's eligibility cost).
+    The rows of these patients were just deleted: the unique key skips nothing."""
+    for start in range(0, len(rows), INSERT_BATCH):
+        insert_new(
+            session,
+            Eligibility.__table__,  # type: ignore[attr-defined]
+            rows[start : start + INSERT_BATCH],
+            unique=("patient_id", "intervention_id"),
+        )
 
 
 def patients_changed(session: Session, patient_ids: Iterable[int], today: date) -> int:
@@ -230,8 +243,7 @@ def rebuild(session: Session, today: date, *, now: datetime | None = None) -> in
     ).scalars()
     for group in sorted(groups):
         rows = compute(session, group, _group_patients(group), today, now=now)
-        for start in range(0, len(rows), INSERT_BATCH):
-            session.execute(sa.insert(Eligibility), rows[start : start + INSERT_BATCH])
+        _insert(session, rows)
         written += len(rows)
     return written
 
@@ -289,10 +301,14 @@ def measurements_changed(
     """Measurements (patient id, type code) were added, corrected or imported at ``now``:
     recompute the patients with a code criteria can read (readings such as blood pressure
     or glucose from a device change no lifestyle criterion)."""
+    return patients_changed(session, criteria_patients(changed), local_day(now))
+
+
+def criteria_patients(changed: Iterable[tuple[int, str]]) -> set[int]:
+    """The patients of these (patient id, type code) readings whose eligibility they can
+    change: those with a code a criterion reads."""
     codes = _criteria_codes()
-    return patients_changed(
-        session, {pid for pid, code in changed if code in codes}, local_day(now)
-    )
+    return {pid for pid, code in changed if code in codes}
 
 
 def changed_now(session: Session, patient_ids: Iterable[int], now: datetime) -> int:

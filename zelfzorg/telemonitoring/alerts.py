@@ -83,38 +83,27 @@ def _open_alerts(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tupl
     return found
 
 
-def _apply(session: Session, patient: Patient, hits: Sequence[_Hit], existing: Mapping) -> Alert:
+def _bump(session: Session, alert: Alert, hits: Sequence[_Hit]) -> Alert:
     """The findings of one (patient, rule, type), in time order, on its one open alert: as if
     each were recorded in turn (the count grows by one per finding, the last one is shown)."""
+    last = hits[-1]
+    alert.last_at = max(alert.last_at, *(h.at for h in hits))
+    alert.occurrences += len(hits)
+    alert.last_value = last.value
+    alert.measurement_id = last.measurement_id
+    alert.message = last.finding.message
+    alert.params = params_to_json(last.finding.params)
+    session.add(alert)
+    return alert
+
+
+def _new_alert(patient: Patient, hits: Sequence[_Hit]) -> Alert:
     first, last = hits[0], hits[-1]
-    key = first.finding.dedup_key
-    params = params_to_json(last.finding.params)
-
-    def bump(alert: Alert, hits: Sequence[_Hit]) -> Alert:
-        alert.last_at = max(alert.last_at, *(h.at for h in hits))
-        alert.occurrences += len(hits)
-        alert.last_value = last.value
-        alert.measurement_id = last.measurement_id
-        alert.message = last.finding.message
-        alert.params = params
-        session.add(alert)
-        return alert
-
-    def reload() -> Alert | None:
-        return session.exec(
-            select(Alert).where(
-                Alert.patient_id == patient.id, Alert.dedup_key == key, Alert.open_slot == 1
-            )
-        ).first()
-
-    found = existing.get((patient.id, key))
-    if found is not None:
-        return bump(found, hits)
-    alert = Alert(
+    return Alert(
         patient_id=patient.id,
         rule_code=first.finding.rule_code,
         type_code=first.finding.type_code,
-        dedup_key=key,
+        dedup_key=first.finding.dedup_key,
         severity=first.finding.severity,
         status=AlertStatus.open,
         open_slot=1,
@@ -124,29 +113,81 @@ def _apply(session: Session, patient: Patient, hits: Sequence[_Hit], existing: M
         last_value=last.value,
         measurement_id=last.measurement_id,
         message=last.finding.message,
-        params=params,
+        params=params_to_json(last.finding.params),
     )
+
+
+def _open_one(session: Session, patient: Patient, hits: Sequence[_Hit]) -> tuple[Alert, bool]:
+    """A new open alert in its own savepoint; ``(alert, True)``. When another request opened
+    it in between, its findings go on that one: ``(that alert, False)``."""
+    alert = _new_alert(patient, hits)
     try:
         with session.begin_nested():
             session.add(alert)
-    except IntegrityError:  # another request opened it in between: update that one
-        found = reload()
+    except IntegrityError:
+        found = session.exec(
+            select(Alert).where(
+                Alert.patient_id == patient.id,
+                Alert.dedup_key == hits[0].finding.dedup_key,
+                Alert.open_slot == 1,
+            )
+        ).first()
         if found is None:
             raise
-        return bump(found, hits)
-    if first.finding.severity == "urgent":
-        for user_id in _poh_recipients(session, patient.practice_id):
-            notify(
-                session,
-                user_id=user_id,
-                key=f"alert:{alert.id}",
-                kind="urgent_alert",
-                message=N_("Dringend signaal bij %(patient)s: een zeer hoge of lage meting."),
-                params={"patient": patient.full_name},
-                link=endpoint_link("telemonitoring.alert_detail", alert_id=alert.id),
-                patient_id=patient.id,
-            )
-    return alert
+        return _bump(session, found, hits), False
+    return alert, True
+
+
+def _apply_all(
+    session: Session,
+    applied: Sequence[tuple[Patient, Sequence[_Hit]]],
+    existing: Mapping[tuple[int, str], Alert],
+) -> list[Alert]:
+    """Each (patient, findings) on its open alert, or on a new one. The new ones are inserted
+    together in one savepoint (one flush); when one of them was opened by another request
+    in between (the unique open slot), each is opened on its own as ``_open_one`` does."""
+    alerts: list[Alert] = []
+    fresh: list[tuple[int, Patient, Sequence[_Hit]]] = []
+    for patient, hits in applied:
+        found = existing.get((patient.id, hits[0].finding.dedup_key))  # type: ignore[arg-type]
+        if found is not None:
+            alerts.append(_bump(session, found, hits))
+        else:
+            fresh.append((len(alerts), patient, hits))
+            alerts.append(None)  # type: ignore[arg-type]
+    if not fresh:
+        return alerts
+    opened: list[tuple[Alert, Patient]] = []
+    try:
+        with session.begin_nested():
+            made = [_new_alert(patient, hits) for _i, patient, hits in fresh]
+            session.add_all(made)
+        for (i, patient, _hits), alert in zip(fresh, made, strict=True):
+            alerts[i] = alert
+            opened.append((alert, patient))
+    except IntegrityError:
+        for i, patient, hits in fresh:
+            alerts[i], new = _open_one(session, patient, hits)
+            if new:
+                opened.append((alerts[i], patient))
+    for alert, patient in opened:
+        if alert.severity == "urgent":
+            _notify_urgent(session, patient, alert)
+    return alerts
+
+
+def _notify_urgent(session: Session, patient: Patient, alert: Alert) -> None:
+    for user_id in _poh_recipients(session, patient.practice_id):
+        notify(
+            session,
+            user_id=user_id,
+            key=f"alert:{alert.id}",
+            kind="urgent_alert",
+            message=N_("Dringend signaal bij %(patient)s: een zeer hoge of lage meting."),
+            params={"patient": patient.full_name},
+            link=endpoint_link("telemonitoring.alert_detail", alert_id=alert.id),
+            patient_id=patient.id,
+        )
 
 
 def _recent_values(
@@ -262,12 +303,13 @@ def _evaluate(
     for chunk in _chunks(missing):
         for p in session.exec(select(Patient).where(col(Patient.id).in_(chunk))).all():
             patients[p.id] = p  # type: ignore[index]
-    alerts: list[Alert] = []
+    applied: list[tuple[Patient, Sequence[_Hit]]] = []
     for key in groups:
         if key in hits:
-            alerts.append(_apply(session, patients[key[0]], hits[key], existing))
+            applied.append((patients[key[0]], hits[key]))
         if key in trend_hits:
-            alerts.append(_apply(session, patients[key[0]], [trend_hits[key]], existing))
+            applied.append((patients[key[0]], [trend_hits[key]]))
+    alerts = _apply_all(session, applied, existing)
     session.flush()
     return alerts
 

@@ -10,7 +10,7 @@ from flask import current_app
 
 from zelfzorg.audit.services import AuditSubject
 from zelfzorg.csvexport import csv_bytes
-from zelfzorg.db import session_scope
+from zelfzorg.db import gc_paused, session_scope
 from zelfzorg.models_base import utcnow
 
 CLI_SUBJECT = AuditSubject(
@@ -69,6 +69,7 @@ def register(group: click.Group) -> None:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Also write the bad rows (line; reason) to this CSV file (UTF-8 with BOM, ';').",
     )
+    @gc_paused()  # the parsed file, the import and its commit
     def import_measurements(file: Path, partial: bool, lang: str, errors_csv: Path | None):
         """Import readings from a CSV file: patient_id (or practice + his_number), type_code
         (or loinc), value, unit, measured_at (ISO 8601), source_id, and optionally reading_id

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.audit.models import AuditAction
 from zelfzorg.audit.services import AuditSubject, record
-from zelfzorg.db import insert_new
+from zelfzorg.db import gc_paused, insert_rows
 from zelfzorg.db import stored_keys as find_stored
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.inputs import (
@@ -368,6 +368,85 @@ def _slow_row(
     return _check_row(raw, owner.id, now, owner.date_of_birth)  # type: ignore[arg-type]
 
 
+_COLUMNS = (
+    "patient_id",
+    "type_code",
+    "value",
+    "value_code",
+    "unit",
+    "measured_at",
+    "source",
+    "source_id",
+    "reading_id",
+    "entered_by_id",
+    "note",
+    "created_at",
+)
+_UNIQUE = ("patient_id", "source_id")
+
+
+def _store(
+    session: Session,
+    rows: list[_Row],
+    source: MeasurementSource,
+    entered_by_id: int | None,
+    now: datetime,
+) -> list[_Row]:
+    """Insert the rows (each (patient, source id) once in ``rows``); returns those stored.
+
+    The unique key answers which are stored already (``INSERT ... ON CONFLICT DO NOTHING``,
+    counted): all stored (a new file) or none (the same file again) needs no look-up. When
+    only some were stored, the insert is undone (a savepoint) and done again after looking up
+    the stored keys, so the rows this import stored are known exactly."""
+
+    def insert() -> int:
+        return insert_rows(
+            session,
+            Measurement.__table__,
+            _COLUMNS,
+            [
+                (
+                    r.patient_id,
+                    r.type_code,
+                    r.value,
+                    r.value_code,
+                    r.unit,
+                    r.measured_at,
+                    source,
+                    r.source_id,
+                    r.reading_id,
+                    entered_by_id,
+                    "",
+                    now,
+                )
+                for r in rows
+            ],
+            unique=_UNIQUE,
+        )
+
+    if not rows:
+        return rows
+    with session.begin_nested() as savepoint:
+        stored = insert()
+        if stored == len(rows):
+            return rows
+        if stored == 0:
+            return []
+        savepoint.rollback()
+    found = set(
+        find_stored(
+            session,
+            Measurement.__table__,
+            _UNIQUE,
+            {(r.patient_id, r.source_id) for r in rows if r.source_id is not None},
+        )
+    )
+    rows = [r for r in rows if r.source_id is None or (r.patient_id, r.source_id) not in found]
+    insert()  # a row a concurrent import stored meanwhile is skipped
+    return rows
+
+
+@gc_paused()
 def import_readings(
     session: Session,
     rows: Iterable[tuple[int, Mapping[str, object]]],
@@ -420,43 +499,21 @@ def import_readings(
         result.refused = True
         return result
 
-    # Idempotency: drop rows whose (patient, source id) is stored already or came before.
-    keyed = {(r.patient_id, r.source_id) for _l, r in accepted if r.source_id}
-    stored_keys: set[tuple[int, str]] = set(
-        find_stored(session, Measurement.__table__, ("patient_id", "source_id"), keyed)
-    )
+    # Idempotency: a row whose (patient, source id) came before in the batch is dropped here;
+    # one stored already is skipped by the unique key.
+    seen: set[tuple[int, str]] = set()
     new_rows: list[_Row] = []
     for _line, row in accepted:
         if row.source_id is not None:
             key = (row.patient_id, row.source_id)
-            if key in stored_keys:
+            if key in seen:
                 result.duplicates += 1
                 continue
-            stored_keys.add(key)
+            seen.add(key)
         new_rows.append(row)
-    # executemany in batches; a row a concurrent import stored meanwhile is skipped
-    insert_new(
-        session,
-        Measurement.__table__,
-        unique=("patient_id", "source_id"),
-        rows=[
-            {
-                "patient_id": r.patient_id,
-                "type_code": r.type_code,
-                "value": r.value,
-                "value_code": r.value_code,
-                "unit": r.unit,
-                "measured_at": r.measured_at,
-                "source": source,
-                "source_id": r.source_id,
-                "reading_id": r.reading_id,
-                "entered_by_id": entered_by_id,
-                "note": "",
-                "created_at": now,
-            }
-            for r in new_rows
-        ],
-    )
+    stored = _store(session, new_rows, source, entered_by_id, now)
+    result.duplicates += len(new_rows) - len(stored)
+    new_rows = stored
     result.stored = len(new_rows)
     result.patient_ids = {r.patient_id for r in new_rows}
     counts = Counter(r.patient_id for r in new_rows)
