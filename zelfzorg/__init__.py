@@ -215,9 +215,9 @@ def _init_login(app: Flask) -> None:
     def _load_user(user_id: int) -> User | None:
         """The user, (for a patient) their patient record, their unread notifications (every
         page's menu shows the count) and (for staff) their practices and their names in one
-        statement: the
-        record lands in the session, so the page's access check finds it without a query,
-        and ``current_actor`` needs no query of its own."""
+        statement: the record lands in the session, so the page's access check finds it
+        without a query, and neither ``current_actor`` nor ``practice_filter`` needs a query
+        of its own."""
         from zelfzorg.accounts.scope import parse_membership_ids
         from zelfzorg.web import unread_notifications
 
