@@ -150,11 +150,13 @@ def _refuse_served_export_dir(config) -> None:
 
 def _user_statement():
     """The signed-in user's statement (built once): the user, a patient's own record, the
-    count of unread notifications and the practices of the user's memberships."""
+    count of unread notifications, the practices of the user's memberships and (for a
+    professional) one row per practice they work for with its name (the list pages' practice
+    filter), in name order."""
     import sqlalchemy as sa
     from sqlmodel import col, select
 
-    from zelfzorg.accounts.models import User
+    from zelfzorg.accounts.models import Practice, PracticeMembership, Role, User
     from zelfzorg.accounts.scope import membership_ids
     from zelfzorg.notifications.models import Notification
     from zelfzorg.patients.models import Patient
@@ -166,10 +168,23 @@ def _user_statement():
         .correlate(User)
         .scalar_subquery()
     )
+    works_for = sa.and_(
+        User.role == Role.professional,
+        sa.or_(
+            col(Practice.id) == User.practice_id,
+            col(Practice.id).in_(
+                sa.select(PracticeMembership.practice_id).where(
+                    PracticeMembership.user_id == User.id
+                )
+            ),
+        ),
+    )
     return (
-        select(User, Patient, unread, membership_ids(User.id))
+        select(User, Patient, unread, membership_ids(User.id), Practice.id, Practice.name)
         .outerjoin(Patient, col(Patient.id) == User.patient_id)
+        .outerjoin(Practice, works_for)
         .where(User.id == sa.bindparam("user_id"))
+        .order_by(Practice.name, Practice.id)
     )
 
 
@@ -199,16 +214,19 @@ def _init_login(app: Flask) -> None:
 
     def _load_user(user_id: int) -> User | None:
         """The user, (for a patient) their patient record, their unread notifications (every
-        page's menu shows the count) and (for staff) their practices in one statement: the
-        record lands in the session, so the page's access check finds it without a query,
-        and ``current_actor`` needs no query of its own."""
+        page's menu shows the count) and (for staff) their practices and their names in one
+        statement: the record lands in the session, so the page's access check finds it
+        without a query, and neither ``current_actor`` nor ``practice_filter`` needs a query
+        of its own."""
         from zelfzorg.accounts.scope import parse_membership_ids
         from zelfzorg.web import unread_notifications
 
         db = get_session()
-        row = db.exec(_USER_STATEMENT, params={"user_id": user_id}).first()
-        if row is None:
+        rows = db.exec(_USER_STATEMENT, params={"user_id": user_id}).all()
+        if not rows:
             return None
+        row = rows[0]
+        g.practice_names = (row[0].id, {r[4]: r[5] for r in rows if r[4] is not None})
         # The identity map holds objects weakly: keep the record for the request's session.
         db.info["signed_in_patient"] = row[1]
         unread_notifications(row[2])

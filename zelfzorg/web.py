@@ -300,7 +300,12 @@ def practice_filter() -> PracticeFilter:
     from zelfzorg.accounts.services import practice_names
 
     actor = current_actor()
-    names = practice_names(get_session(), actor.practice_ids)
+    # The names read with the signed-in user (``_load_user``), when they are its.
+    read = g.get("practice_names")
+    if read is not None and read[0] == actor.user.id and set(read[1]) == actor.practice_ids:
+        names = read[1]
+    else:
+        names = practice_names(get_session(), actor.practice_ids)
     raw = request.args.get("praktijk", "")
     selected = None
     if raw:

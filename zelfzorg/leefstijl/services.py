@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from zelfzorg.accounts.models import CareGroup, Role
+from zelfzorg.accounts.models import CareGroup, Practice, Role
 from zelfzorg.accounts.scope import (
     Actor,
     audit,
@@ -290,14 +290,18 @@ def parsed(intervention: Intervention) -> Criterion:
 
 
 # --- facts for eligibility --------------------------------------------------------------------
+def _active_catalogue():
+    """The active interventions, in catalogue order (narrow it to a care group)."""
+    return (
+        select(Intervention)
+        .where(col(Intervention.active).is_(True))
+        .order_by(Intervention.name, Intervention.id)
+    )
+
+
 def active_interventions(session: Session, care_group_id: int) -> list[Intervention]:
     return list(
-        session.exec(
-            select(Intervention)
-            .where(Intervention.care_group_id == care_group_id)
-            .where(col(Intervention.active).is_(True))
-            .order_by(Intervention.name, Intervention.id)
-        )
+        session.exec(_active_catalogue().where(Intervention.care_group_id == care_group_id))
     )
 
 
@@ -324,19 +328,25 @@ def load_facts(
     patient_ids: sa.Select | list[int],
     codes: set[str],
     today: date,
+    *,
+    programmes: Mapping[int, set[str]] | None = None,
 ) -> dict[int, PatientFacts]:
     """Facts per patient in three queries, whatever the number of patients.
 
     ``patient_ids`` is the same set as ``patients``, as a list or a subquery (a whole
     practice is better filtered by a subquery than by thousands of bound ids).
+    ``programmes``: each patient's programmes on ``today`` when the caller read them already
+    (:func:`programmes_column`), one query fewer.
     """
-    programmes: dict[int, set[str]] = defaultdict(set)
-    for pid, programme in session.exec(
-        select(Enrolment.patient_id, Enrolment.programme)
-        .where(col(Enrolment.patient_id).in_(patient_ids))
-        .where(enrolment_active_on(today))
-    ):
-        programmes[pid].add(str(programme))
+    if programmes is None:
+        read: dict[int, set[str]] = defaultdict(set)
+        for pid, programme in session.exec(
+            select(Enrolment.patient_id, Enrolment.programme)
+            .where(col(Enrolment.patient_id).in_(patient_ids))
+            .where(enrolment_active_on(today))
+        ):
+            read[pid].add(str(programme))
+        programmes = read
 
     # Facts as they were on ``today``: a past reference date (indicator L2) ignores later data.
     day_end = local_midnight(today + timedelta(days=1), AMSTERDAM)
@@ -389,7 +399,7 @@ def load_facts(
 
     return {
         p.id: PatientFacts(  # type: ignore[misc]
-            programmes=frozenset(programmes[p.id]),
+            programmes=frozenset(programmes.get(p.id, ())),
             age=p.age_on(today),
             sex=str(p.sex) if p.sex in (Sex.female, Sex.male) else None,
             measurements=measurements[p.id],
@@ -480,6 +490,20 @@ def _not_blocked(patient_id, intervention_id, today: date) -> sa.ColumnElement[b
     )
 
 
+def programmes_column(patient_id_column, today: date) -> sa.ScalarSelect:
+    """SQL: a patient's programmes on ``today`` as one text ("DM2,CVRM"; NULL for none), to
+    read with the patient; :func:`parse_programmes` reads it back."""
+    return (
+        sa.select(sa.func.aggregate_strings(sa.cast(Enrolment.programme, sa.String), ","))
+        .where(Enrolment.patient_id == patient_id_column, enrolment_active_on(today))
+        .scalar_subquery()
+    )
+
+
+def parse_programmes(text: str | None) -> set[str]:
+    return set(text.split(",")) if text else set()
+
+
 def _previous_referrals(
     session: Session, patient_ids: list[int], today: date
 ) -> dict[tuple[int, int], Referral]:
@@ -520,9 +544,19 @@ def practice_opportunities(
     if practice_id is not None and practice_id not in actor.practice_ids:
         raise ValidationError(N_("Kies een van uw praktijken."), field="practice")
     practice_ids = [practice_id] if practice_id is not None else sorted(actor.practice_ids)
-    # All of a professional's practices belong to one care group (memberships admin).
-    group = care_group_of_practice(session, practice_ids[0]) if practice_ids else None
-    interventions = active_interventions(session, group) if group is not None else []
+    # All of a professional's practices belong to one care group (memberships admin): the
+    # catalogue of the first practice's group, read with the practice in one statement.
+    interventions = (
+        list(
+            session.exec(
+                _active_catalogue()
+                .join(Practice, col(Practice.care_group_id) == Intervention.care_group_id)
+                .where(Practice.id == practice_ids[0])
+            )
+        )
+        if practice_ids
+        else []
+    )
     opportunities: list[Opportunity] = []
     total = 0
     page = max(1, page)
@@ -577,23 +611,39 @@ def practice_opportunities(
         pairs = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pairs")
         # One pass: the page and the total (a window count) together. The names come with
         # each pair (joined by key inside each part), so nothing joins the whole list again.
-        rows = session.execute(
-            select(pairs.c.id, pairs.c.intervention_id, sa.func.count().over().label("total"))
-            .order_by(pairs.c.family_name, pairs.c.given_name, pairs.c.id, pairs.c.position)
+        order = ("family_name", "given_name", "id", "position")
+        shown_page = (
+            select(pairs, sa.func.count().over().label("total"))
+            .order_by(*[pairs.c[name] for name in order])
             .limit(per_page)
             .offset((page - 1) * per_page)
+            .subquery("shown_page")
+        )
+        # The page's patients and their programmes come with it (joined to the page only).
+        rows = session.execute(
+            select(
+                Patient,
+                shown_page.c.intervention_id,
+                shown_page.c.total,
+                programmes_column(Patient.id, today),
+            )
+            .join(Patient, col(Patient.id) == shown_page.c.id)
+            .order_by(*[shown_page.c[name] for name in order])
         ).all()
-        shown = [(pid, intervention_id) for pid, intervention_id, _total in rows]
+        shown = [(patient.id, intervention_id) for patient, intervention_id, _, _ in rows]
         if rows:
             total = rows[0].total
         elif page > 1:  # past the end: the total still tells how many pages there are
             total = session.exec(select(sa.func.count()).select_from(pairs)).one()
-        patient_ids = list(dict.fromkeys(pid for pid, _ in shown))
-        patients = {
-            p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(patient_ids)))
-        }
+        patients = {patient.id: patient for patient, *_ in rows}
+        patient_ids = list(patients)
         facts_by_patient = load_facts(
-            session, list(patients.values()), patient_ids, measurement_codes(interventions), today
+            session,
+            list(patients.values()),
+            patient_ids,
+            measurement_codes(interventions),
+            today,
+            programmes={patient.id: parse_programmes(text) for patient, _, _, text in rows},
         )
         previous = _previous_referrals(session, patient_ids, today)
         by_id = {i.id: i for i in interventions}
