@@ -251,7 +251,6 @@ def _my_plan_page(*, patient_id=None, plan_form=None, goal_form=None, conflict=N
         view=view,
         plan_form=plan_form,
         goal_form=goal_form or PatientGoalForm(),
-        log_form=LogForm(),
         done_form=AgreementDoneForm(),
         conflict=conflict,
         today=today(),
