@@ -114,3 +114,21 @@ def test_template_texts_are_kept_per_language_and_escaped_as_jinja_does(app):
         )
         with force_locale("nl"):
             assert plain.render(who="<b>Jan</b>") == "Aangepast door <b>Jan</b> op 1."
+
+
+def test_lazy_labels_follow_the_language_they_are_shown_in(app):
+    """Form and choice labels (``zelfzorg.lazytext``) translate when shown, in the reader's
+    language of that moment; outside a request they are their Dutch message."""
+    from zelfzorg.lazytext import lazy_gettext
+
+    label = lazy_gettext("Uitloggen")
+    assert str(label) == "Uitloggen"
+    with app.test_request_context("/"):
+        for _ in range(2):
+            with force_locale("en"):
+                assert str(label) == "Log out"
+            with force_locale("nl"):
+                assert str(label) == "Uitloggen"
+    with_name = lazy_gettext("Aangepast door %(name)s op %(when)s.", name="Ann", when="1 dec")
+    with app.test_request_context("/"), force_locale("nl"):
+        assert str(with_name) == "Aangepast door Ann op 1 dec."
