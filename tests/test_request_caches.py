@@ -88,3 +88,47 @@ def test_wtforms_messages_per_language(app):
     assert seen["en"] == {"This field is required."}
     assert len(seen["nl"]) == 1 and seen["nl"] != seen["en"]
     assert wtforms_catalog("nl") is wtforms_catalog("nl")  # read once per process
+
+
+def test_template_texts_are_kept_per_language_and_escaped_as_jinja_does(app):
+    """The templates' ``_`` keeps a text without variables per catalog (one per language);
+    with variables it formats each time, escaping the values; outside autoescaping it gives
+    plain text; ``%%`` reads as ``%`` as Jinja's newstyle gettext has it."""
+    source = (
+        '{{ _("Uitloggen") }}|{{ _("Aangepast door %(name)s op %(when)s.", name=who, when=1) }}'
+        '|{{ gettext("100%% zeker") }}'
+    )
+    with app.test_request_context("/"):
+        template = app.jinja_env.from_string(source)
+        for _ in range(2):  # the second round from what the first kept
+            with force_locale("en"):
+                english = template.render(who="<b>Ann</b>")
+            with force_locale("nl"):
+                dutch = template.render(who="<b>Jan</b>")
+            assert english.startswith("Log out|") and "&lt;b&gt;Ann&lt;/b&gt;" in english
+            assert dutch.startswith("Uitloggen|") and "&lt;b&gt;Jan&lt;/b&gt;" in dutch
+            assert "Ann" not in dutch and "Jan" not in english
+            assert english.endswith("|100% zeker") and dutch.endswith("|100% zeker")
+        plain = app.jinja_env.overlay(autoescape=False).from_string(
+            '{{ _("Aangepast door %(name)s op %(when)s.", name=who, when=1) }}'
+        )
+        with force_locale("nl"):
+            assert plain.render(who="<b>Jan</b>") == "Aangepast door <b>Jan</b> op 1."
+
+
+def test_lazy_labels_follow_the_language_they_are_shown_in(app):
+    """Form and choice labels (``zelfzorg.lazytext``) translate when shown, in the reader's
+    language of that moment; outside a request they are their Dutch message."""
+    from zelfzorg.lazytext import lazy_gettext
+
+    label = lazy_gettext("Uitloggen")
+    assert str(label) == "Uitloggen"
+    with app.test_request_context("/"):
+        for _ in range(2):
+            with force_locale("en"):
+                assert str(label) == "Log out"
+            with force_locale("nl"):
+                assert str(label) == "Uitloggen"
+    with_name = lazy_gettext("Aangepast door %(name)s op %(when)s.", name="Ann", when="1 dec")
+    with app.test_request_context("/"), force_locale("nl"):
+        assert str(with_name) == "Aangepast door Ann op 1 dec."

@@ -262,6 +262,7 @@ def _init_login(app: Flask) -> None:
 
 def _init_templates(app: Flask) -> None:
     from flask_babel import format_datetime
+    from jinja2 import pass_eval_context
 
     from zelfzorg.labels import label
     from zelfzorg.web import (
@@ -270,6 +271,7 @@ def _init_templates(app: Flask) -> None:
         format_number,
         local,
         nav_links,
+        template_gettext,
         translate,
         unread_notifications,
     )
@@ -283,6 +285,10 @@ def _init_templates(app: Flask) -> None:
         pgettext=lambda c, s: catalog().upgettext(c, s),
         npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
     )
+    # ``_("...")``: straight to the catalog (Jinja's alias resolves ``gettext`` and calls it
+    # through the context on every text); same result, see ``template_gettext``.
+    fast = pass_eval_context(template_gettext)
+    app.jinja_env.globals.update(_=fast, gettext=fast)
 
     @app.context_processor
     def _inject():

@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from zelfzorg import labels
 from zelfzorg.accounts.models import Discipline, Role
 from zelfzorg.formfields import Form, IdField, coerce_id
+from zelfzorg.lazytext import lazy_gettext as _l
 
 
 class LoginForm(Form):

@@ -3,10 +3,10 @@ the page number; answers are read per item code and validated by the service."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField
 
 from zelfzorg.formfields import Form
+from zelfzorg.lazytext import lazy_gettext as _l
 
 ACTIONS = {"previous", "next", "save", "submit"}
 TREND_LABELS = {

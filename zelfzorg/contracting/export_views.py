@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,6 +19,7 @@ from zelfzorg.contracting.exports import audit_export, export_report
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.formfields import Form
+from zelfzorg.lazytext import lazy_gettext as _l
 from zelfzorg.web import (
     NavItem,
     current_actor,

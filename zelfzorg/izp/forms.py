@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import LazyString, get_locale
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
     RadioField,
@@ -28,6 +27,7 @@ from zelfzorg.izp.pdca import (
     ReviewDecision,
 )
 from zelfzorg.izp.targets import MEASUREMENT_TYPES, TargetType
+from zelfzorg.lazytext import lazy_gettext as _l
 from zelfzorg.patients.forms import PROGRAMME_LABELS
 
 MODULE_LABELS = {
@@ -57,7 +57,7 @@ def _programme_choices():
 
 
 def _enum_choices(enum, empty=None):
-    from flask_babel import lazy_gettext
+    from zelfzorg.lazytext import lazy_gettext
 
     choices = [("", empty)] if empty is not None else []
     return choices + [(m.value, lazy_gettext(m.label)) for m in enum]

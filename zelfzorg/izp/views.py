@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from zelfzorg.accounts.models import Role
@@ -56,6 +55,7 @@ from zelfzorg.web import (
     roles_required,
     today,
 )
+from zelfzorg.web import fast_gettext as _
 
 bp = Blueprint("izp", __name__)
 
@@ -251,7 +251,6 @@ def _my_plan_page(*, patient_id=None, plan_form=None, goal_form=None, conflict=N
         view=view,
         plan_form=plan_form,
         goal_form=goal_form or PatientGoalForm(),
-        log_form=LogForm(),
         done_form=AgreementDoneForm(),
         conflict=conflict,
         today=today(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from zelfzorg.errors import ValidationError as DomainValidationError
 from zelfzorg.formfields import IdField, coerce_id
 from zelfzorg.inputs import is_plain_number, json_too_deep, parse_number
+from zelfzorg.lazytext import lazy_gettext as _l
 from zelfzorg.leefstijl import referral_states as rs
 from zelfzorg.patients.forms import PROGRAMME_LABELS
 

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from zelfzorg.formfields import DateField, Form, IdField, coerce_id
+from zelfzorg.lazytext import lazy_gettext as _l
 from zelfzorg.patients.models import CareTeamRole, Programme
 
 SEX_CHOICES = [

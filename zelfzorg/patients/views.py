@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from zelfzorg.accounts import resets
@@ -42,6 +41,7 @@ from zelfzorg.web import (
     today,
     unread_notifications,
 )
+from zelfzorg.web import fast_gettext as _
 
 bp = Blueprint("patients", __name__)
 

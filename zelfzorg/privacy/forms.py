@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from zelfzorg.formfields import Form, IdField
+from zelfzorg.lazytext import lazy_gettext as _l
 from zelfzorg.privacy.erasure import REASON_MAX
 
 

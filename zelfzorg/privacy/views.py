@@ -13,7 +13,6 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
@@ -21,6 +20,7 @@ from zelfzorg.accounts.models import Role, User
 from zelfzorg.db import get_session
 from zelfzorg.errors import N_, Conflict, DomainError, ValidationError
 from zelfzorg.izp.views import FIELD_LABELS, show_value, target_text
+from zelfzorg.lazytext import lazy_gettext as _l
 from zelfzorg.leefstijl.referral_states import STATE_LABELS
 from zelfzorg.patients.forms import CARE_TEAM_LABELS, PROGRAMME_LABELS, SEX_CHOICES
 from zelfzorg.patients.services import open_patient

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from zelfzorg.formfields import DateField, Form
+from zelfzorg.lazytext import lazy_gettext as _l
 
 COMPARATOR_CHOICES = [
     ("<", _l("lager dan (<)")),
