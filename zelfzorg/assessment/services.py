@@ -380,6 +380,20 @@ def latest_activation(session: Session, patient_id: int) -> ActivationSummary | 
     )
 
 
+def _scored_level_conditions(before: datetime | None) -> list[sa.ColumnElement[bool]]:
+    """A completed, scored activation assessment (any activation instrument), completed
+    before ``before`` when given (with the instrument version joined)."""
+    conditions = [
+        AssessmentResponse.status == ResponseStatus.completed,
+        AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
+        col(AssessmentResponse.level).is_not(None),
+        InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+    ]
+    if before is not None:
+        conditions.append(col(AssessmentResponse.completed_at) < before)
+    return conditions
+
+
 def latest_levels_subquery(
     patient_ids: Iterable[int] | sa.Select, *, before: datetime | None = None
 ):
@@ -390,13 +404,8 @@ def latest_levels_subquery(
         col(AssessmentResponse.patient_id).in_(
             patient_ids if isinstance(patient_ids, sa.Select) else list(patient_ids)
         ),
-        AssessmentResponse.status == ResponseStatus.completed,
-        AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
-        col(AssessmentResponse.level).is_not(None),
-        InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
+        *_scored_level_conditions(before),
     ]
-    if before is not None:
-        conditions.append(col(AssessmentResponse.completed_at) < before)
     ranked = (
         select(
             col(AssessmentResponse.patient_id).label("patient_id"),
@@ -431,19 +440,10 @@ def latest_activation_id(
     responses per patient. Joining ``latest_levels_subquery`` instead is fine for a few
     patients, but SQLite materialises it without an index and scans it once per patient:
     quadratic over a care group (50,000 patients: minutes)."""
-    conditions = [
-        AssessmentResponse.patient_id == patient_id,
-        AssessmentResponse.status == ResponseStatus.completed,
-        AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
-        col(AssessmentResponse.level).is_not(None),
-        InstrumentVersion.kind == InstrumentKind.ACTIVATION.value,
-    ]
-    if before is not None:
-        conditions.append(col(AssessmentResponse.completed_at) < before)
     return (
         select(AssessmentResponse.id)
         .join(InstrumentVersion, _VERSION_JOIN)
-        .where(*conditions)
+        .where(AssessmentResponse.patient_id == patient_id, *_scored_level_conditions(before))
         .order_by(col(AssessmentResponse.completed_at).desc(), col(AssessmentResponse.id).desc())
         .limit(1)
         .scalar_subquery()

@@ -247,16 +247,23 @@ def _others_latest(
         .join(kinds, sa.true())
         .where(others.c.id != patient.id)
     )
-    at = col(Measurement.measured_at)
-    return select(
+    return select(*_measurement_columns(sa.literal(1))).where(
+        col(Measurement.id).in_(latest_ids), col(Measurement.measured_at) >= since
+    )
+
+
+def _measurement_columns(rn: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """A plain measurement part's union columns (patient_id, source, reads, value, code, at,
+    rn) with ``rn`` as its rank."""
+    return [
         col(Measurement.patient_id).label("patient_id"),
         sa.literal("measurement").label("source"),
         col(Measurement.type_code).label("reads"),
         col(Measurement.value).label("value"),
         _no_code(),
-        at.label("at"),
-        sa.literal(1).label("rn"),
-    ).where(col(Measurement.id).in_(latest_ids), at >= since)
+        col(Measurement.measured_at).label("at"),
+        rn.label("rn"),
+    ]
 
 
 def _ranked_parts(
@@ -288,18 +295,12 @@ def _ranked_parts(
         if measured and not index:
             parts.append(
                 select(
-                    col(Measurement.patient_id).label("patient_id"),
-                    sa.literal("measurement").label("source"),
-                    col(Measurement.type_code).label("reads"),
-                    col(Measurement.value).label("value"),
-                    _no_code(),
-                    at.label("at"),
-                    func.row_number()
-                    .over(
-                        partition_by=(Measurement.patient_id, Measurement.type_code),
-                        order_by=newest_measurement,
+                    *_measurement_columns(
+                        func.row_number().over(
+                            partition_by=(Measurement.patient_id, Measurement.type_code),
+                            order_by=newest_measurement,
+                        )
                     )
-                    .label("rn"),
                 ).where(
                     who(col(Measurement.patient_id)),
                     col(Measurement.type_code).in_(measured),
