@@ -626,6 +626,7 @@ def pdf_scenarios(app, engine, who, repeat: int, session_cookie, compare) -> lis
     def get(client, path):
         def run():
             response = client.get(path)
+            response.close()  # as a WSGI server does once the answer is sent
             assert response.status_code == 200, (path, response.status_code)
             assert response.data.startswith(b"%PDF")
             pages.append(pdf_pages(response.data))

@@ -105,10 +105,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(exist_ok=True)
     ensure_sqlite_dir(app.config["DATABASE_URL"])  # a SQLite file elsewhere: its folder too
 
-    from zelfzorg import boundary, db
+    from zelfzorg import boundary, db, heap
 
     boundary.init_app(app)
     db.init_app(app)
+    heap.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=babel_locale)
     _init_login(app)

@@ -161,6 +161,9 @@ class Config:
 
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
     SQL_ECHO = False
+    # A worker's long-lived heap leaves the cyclic garbage collector after this many requests
+    # (zelfzorg/heap.py); 0: never.
+    GC_FREEZE_AFTER = int(os.environ.get("GC_FREEZE_AFTER", "50"))
     # Password-reset links by e-mail: queued in ``outbox_email`` for the mail relay to send.
     # Links are built on PUBLIC_BASE_URL (never on the request's Host header, which a visitor
     # chooses); without it no links are sent.
@@ -191,6 +194,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SCHEDULER_ENABLED = False
+    GC_FREEZE_AFTER = 0  # a test process makes and drops hundreds of apps
 
 
 def enforce_secrets(config: dict) -> None:
