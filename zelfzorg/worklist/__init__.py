@@ -20,11 +20,12 @@ today) and :func:`practice_population` (the population of the practices today): 
 the same object for every source of a statement, so the database computes them once and
 every source joins to them by patient id instead of repeating the subquery.
 
-The reasons of the shown page are a second statement: the sources built again while
-:func:`only_patients` is in effect, so both CTEs hold only the page's patients and every
-source reads those few by index (instead of recomputing the practice and filtering after).
-A source reads its settings through :func:`read_once`, so the two builds of one page share
-one read.
+The union of the reasons is itself a CTE that the page's statement reads twice: grouped per
+patient for the order, the page, its total and the counts per kind, then joined to the page's
+patients for their reasons. The sources are built once per page and the database computes
+the reasons once (a CTE used twice is kept by SQLite and PostgreSQL alike). A source reads its
+settings through :func:`read_once`, once for a page (also when past the end the last page is
+asked for again).
 """
 
 from __future__ import annotations
@@ -166,8 +167,6 @@ class _Build:
     """What the statements of one worklist page are built with."""
 
     reads: dict = field(default_factory=dict)  # read_once results
-    only: list[int] | None = None  # the page's patients, for its reasons statement
-    ctes: dict = field(default_factory=dict)  # the CTEs for ``only``, one object per name
 
 
 _BUILD: ContextVar[_Build | None] = ContextVar("worklist_build", default=None)
@@ -181,20 +180,6 @@ def _building() -> Iterator[_Build]:
         yield build
     finally:
         _BUILD.reset(token)
-
-
-@contextmanager
-def only_patients(patient_ids: Collection[int]) -> Iterator[None]:
-    """While in effect (inside :func:`worklist_page`), :func:`practice_place` and
-    :func:`practice_population` keep only these patients, so the sources built meanwhile
-    read just them."""
-    build = _BUILD.get()
-    assert build is not None, "only_patients is for worklist_page"
-    build.only, build.ctes = sorted(set(patient_ids)), {}
-    try:
-        yield
-    finally:
-        build.only, build.ctes = None, {}
 
 
 def read_once(key: tuple, load: Callable[[], object]):
@@ -211,33 +196,13 @@ def practice_place(practice_ids: Collection[int], today: date) -> sa.CTE:
     """CTE (patient_id, practice_id): every patient of the practices on ``today`` by the
     practice history, enrolled or not. The same object for the same arguments, so all sources
     of one worklist statement share one CTE."""
-    key = (tuple(sorted(practice_ids)), today)
-    build = _BUILD.get()
-    if build is None or build.only is None:
-        return _place(*key)
-    if ("place", key) not in build.ctes:
-        place = practice_on(today)
-        build.ctes["place", key] = (
-            select(place.c.patient_id, place.c.practice_id)
-            .where(place.c.practice_id.in_(list(key[0])), place.c.patient_id.in_(build.only))
-            .cte("worklist_place")
-        )
-    return build.ctes["place", key]
+    return _place(tuple(sorted(practice_ids)), today)
 
 
 def practice_population(practice_ids: Collection[int], today: date) -> sa.CTE:
     """CTE (patient_id, practice_id): the population of the practices on ``today``
     (``patients.population``), shared like :func:`practice_place`."""
-    key = (tuple(sorted(practice_ids)), today)
-    build = _BUILD.get()
-    if build is None or build.only is None:
-        return _population(*key)
-    if ("population", key) not in build.ctes:
-        pop = population(today, practice_ids=list(key[0]))
-        build.ctes["population", key] = pop.where(
-            pop.selected_columns.patient_id.in_(build.only)
-        ).cte("worklist_population")
-    return build.ctes["population", key]
+    return _population(tuple(sorted(practice_ids)), today)
 
 
 @lru_cache(maxsize=64)
@@ -279,13 +244,13 @@ def source_items(
     )
 
 
-def _reasons(session: Session, practice_ids: list[int], today: date) -> sa.Subquery:
+def _reasons(session: Session, practice_ids: list[int], today: date) -> sa.CTE:
     selects: list = []
     for source in SOURCES.values():
         stmt = source.reasons(session, practice_ids, today)
         # A source may give a UNION of its own; SQLite refuses nested compound SELECTs.
         selects.extend(stmt.selects if isinstance(stmt, sa.CompoundSelect) else [stmt])
-    return sa.union_all(*selects).subquery("reasons")
+    return sa.union_all(*selects).cte("reasons")
 
 
 def worklist_page(
@@ -331,11 +296,13 @@ def _worklist_page(
     practice_ids = sorted(practice_ids)
     if not practice_ids:
         return WorklistPage([], 0, {}, 1, 1)
+    # The reasons of every source once, a CTE the statement reads twice (the database keeps
+    # it): grouped per patient for the page, then the page's own reasons.
     reasons = _reasons(session, practice_ids, today)
     all_kinds = sorted(KIND_LABELS)
     wanted = sorted(set(kinds or ()) & set(KIND_LABELS))
     # One row per patient with a flag per kind; the counts per kind (whatever the filter) are
-    # window sums over those rows, so the page, its total and the counts are one statement.
+    # window sums over those rows, so the page, its total and the counts come together.
     per_patient = (
         select(
             reasons.c.patient_id,
@@ -358,6 +325,14 @@ def _worklist_page(
         ],
     ).subquery("with_counts")
     count_columns = [with_counts.c[f"count_{i}"] for i in range(len(all_kinds))]
+    order = (
+        with_counts.c.top,
+        with_counts.c.first_due.is_(None),
+        with_counts.c.first_due,
+        Patient.family_name,
+        Patient.given_name,
+        with_counts.c.patient_id,
+    )
     grouped = (
         select(
             with_counts.c.patient_id,
@@ -366,16 +341,10 @@ def _worklist_page(
             Patient.family_name,
             *count_columns,
             sa.func.count().over().label("total"),
+            sa.func.row_number().over(order_by=order).label("position"),
         )
         .join(Patient, col(Patient.id) == with_counts.c.patient_id)
-        .order_by(
-            with_counts.c.top,
-            with_counts.c.first_due.is_(None),
-            with_counts.c.first_due,
-            Patient.family_name,
-            Patient.given_name,
-            with_counts.c.patient_id,
-        )
+        .order_by(*order)
     )
     if wanted:
         grouped = grouped.where(
@@ -384,7 +353,33 @@ def _worklist_page(
     page = max(1, page)
     if page_size is not None:
         grouped = grouped.limit(page_size).offset((page - 1) * page_size)
-    found = session.execute(grouped).all()
+    # The page's rows, then the reasons of its patients: one statement, two parts (``part``
+    # 0 and 1) with the columns of both, the other part's left NULL. The reasons are found by
+    # the page's patient ids (an IN list the database indexes), not by a join to the page.
+    shown_page = grouped.cte("shown_page")
+    reason_types = {"kind": sa.String, "rank": sa.Integer, "ref_id": sa.Integer}
+    reason_types |= {"due": sa.Date, "at": UTCDateTime}
+    page_part = select(
+        sa.literal(0, sa.Integer).label("part"),
+        *shown_page.c,
+        *[sa.cast(sa.null(), t()).label(f"r_{name}") for name, t in reason_types.items()],
+    )
+    reasons_part = select(
+        sa.literal(1, sa.Integer),
+        reasons.c.patient_id,
+        reasons.c.practice_id,
+        *[sa.cast(sa.null(), sa.String)] * 2,  # the names
+        *[sa.cast(sa.null(), sa.Integer)] * (len(all_kinds) + 2),  # counts, total, position
+        *[reasons.c[name] for name in reason_types],
+    ).where(reasons.c.patient_id.in_(select(shown_page.c.patient_id)))
+    both = sa.union_all(page_part, reasons_part).subquery("page_and_reasons")
+    rows = session.execute(select(both).order_by(both.c.part, both.c.position)).all()
+    found = [row for row in rows if row.part == 0]  # in page order
+    shown = [
+        Reason(row.patient_id, row.practice_id, *(row._mapping[f"r_{n}"] for n in reason_types))
+        for row in rows
+        if row.part == 1
+    ]
     if not found and page > 1 and page_size is not None:
         # Past the end (the list got shorter): show the last page.
         total = session.execute(
@@ -402,7 +397,7 @@ def _worklist_page(
                 latest_values=latest_values,
             )
     if found:
-        totals = found[0][4 : 4 + len(all_kinds)]
+        totals = found[0][5 : 5 + len(all_kinds)]
     else:  # nobody on this page (or for this filter): the counts still describe the practice
         totals = session.execute(select(*count_columns).limit(1)).first() or ()
     counts = {kind: int(n) for kind, n in zip(all_kinds, totals, strict=False) if n}
@@ -411,16 +406,6 @@ def _worklist_page(
     ids = [row.patient_id for row in found]
     if not ids:
         return WorklistPage([], total, counts, page, pages)
-    with only_patients(ids):
-        page_reasons = _reasons(session, practice_ids, today)
-    shown = [
-        Reason(*row)
-        for row in session.execute(
-            select(*[page_reasons.c[name] for name in REASON_COLUMNS]).where(
-                page_reasons.c.patient_id.in_(ids)
-            )
-        ).all()
-    ]
     by_source: dict[str, list[Reason]] = {}
     for reason in shown:
         by_source.setdefault(_KIND_SOURCE[reason.kind], []).append(reason)
