@@ -142,9 +142,7 @@ def more_patients(db, world, n: int) -> None:
 def test_list_pages_send_the_same_statements_for_5_and_60_patients(
     engine, db, world, login, path, budget
 ):
-    from tests.leefstijl.helpers import make_intervention
-
-    from tests.leefstijl.helpers import make_referral
+    from tests.leefstijl.helpers import make_intervention, make_referral
     from zelfzorg.leefstijl import referral_states as rs
 
     intervention = make_intervention(db, world.care_group.id)
