@@ -440,8 +440,19 @@ def latest_activation_id(
     responses per patient. Joining ``latest_levels_subquery`` instead is fine for a few
     patients, but SQLite materialises it without an index and scans it once per patient:
     quadratic over a care group (50,000 patients: minutes)."""
+    return _latest_activation(col(AssessmentResponse.id), patient_id, before)
+
+
+def latest_activation_level(
+    patient_id: sa.ColumnElement, *, before: datetime | None = None
+) -> sa.ScalarSelect:
+    """Level of that same assessment (:func:`latest_activation_id`), one probe per patient."""
+    return _latest_activation(col(AssessmentResponse.level), patient_id, before)
+
+
+def _latest_activation(column, patient_id: sa.ColumnElement, before: datetime | None):
     return (
-        select(AssessmentResponse.id)
+        select(column)
         .join(InstrumentVersion, _VERSION_JOIN)
         .where(AssessmentResponse.patient_id == patient_id, *_scored_level_conditions(before))
         .order_by(col(AssessmentResponse.completed_at).desc(), col(AssessmentResponse.id).desc())

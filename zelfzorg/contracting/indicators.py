@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Role, User
 from zelfzorg.assessment.models import AssessmentResponse, InstrumentVersion, ResponseStatus
-from zelfzorg.assessment.services import EXPERIENCE_CODE
+from zelfzorg.assessment.services import EXPERIENCE_CODE, latest_activation_level
 from zelfzorg.contracting.history import utc_end, utc_start
 from zelfzorg.contracting.models import (
     DevelopmentAction,
@@ -355,23 +355,7 @@ def _a2_value(ctx: Context, pid) -> sa.ColumnElement:
     """Level of the patient's latest scored activation assessment up to d: the rows and order
     of ``latest_levels_subquery`` (assessment and lifestyle), as one indexed lookup per
     patient, because the engine asks it only for A1's patients."""
-    return (
-        select(AssessmentResponse.level)
-        .join(
-            InstrumentVersion, col(InstrumentVersion.id) == AssessmentResponse.instrument_version_id
-        )
-        .where(
-            AssessmentResponse.patient_id == pid,
-            InstrumentVersion.kind == "activation",
-            AssessmentResponse.status == ResponseStatus.completed,
-            AssessmentResponse.scorable == True,  # noqa: E712 - SQL expression
-            col(AssessmentResponse.level).is_not(None),
-            col(AssessmentResponse.completed_at) < utc_end(ctx.d),
-        )
-        .order_by(col(AssessmentResponse.completed_at).desc(), col(AssessmentResponse.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return latest_activation_level(pid, before=utc_end(ctx.d))
 
 
 def _enrolled(*programmes: Programme) -> Condition:
