@@ -141,6 +141,11 @@ def build(url: str, patients: int, years: int, echo: Callable[[str], None]):
         f"in {time.perf_counter() - start:.1f} s"
     )
     # The generator ends with the app's own planner statistics (the daily job's ANALYZE).
+    # The heap as a worker has it once it has served its first requests (zelfzorg/heap.py),
+    # so that one-time collection is not inside a timed request.
+    from zelfzorg.heap import freeze_heap
+
+    freeze_heap()
     return app, engine
 
 
