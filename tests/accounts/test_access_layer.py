@@ -241,7 +241,7 @@ def test_load_for_allows_own_denies_other_practice_and_missing_and_audits_the_re
     )
 
     last = last_entry_id(db)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         load_for(db, actor, model, far.id, write=True)
     [entry] = entries_since(db, last)
     assert (entry.outcome, entry.patient_id, entry.action, entry.object_id) == (
@@ -268,7 +268,7 @@ def test_patient_reaches_only_own_records(db, world):
     other = _records(db, world, world.other_patient)[Goal]
     actor = world.actor(world.patient_user)
     assert load_for(db, actor, Goal, own.id) is own
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         load_for(db, actor, Goal, other.id)
 
 
@@ -302,10 +302,10 @@ def test_child_of_another_patient_is_not_found_and_audited_against_its_real_pati
     assert (entry.outcome, entry.patient_id) == (AuditOutcome.allowed, world.patient.id)
 
 
-def test_child_of_a_patient_out_of_scope_is_forbidden_and_audited(db, world):
+def test_child_of_a_patient_out_of_scope_is_not_found_and_audited(db, world):
     token = _records(db, world, world.far_patient)[DeviceToken]
     last = last_entry_id(db)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         load_child_for(
             db, world.actor(world.poh), DeviceToken, token.id, patient_id=world.far_patient.id
         )

@@ -16,7 +16,7 @@ from zelfzorg.accounts.services import (
     create_activation_code,
 )
 from zelfzorg.audit.models import AuditEntry, AuditOutcome
-from zelfzorg.errors import Forbidden, ValidationError
+from zelfzorg.errors import Forbidden, NotFound, ValidationError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NEW_PASSWORD = "mijn-eigen-wachtwoord"
@@ -45,7 +45,7 @@ def test_the_patients_poh_creates_a_code_valid_for_six_weeks(db, world, newcomer
 
 
 def test_poh_of_another_practice_is_denied_and_the_attempt_audited(db, world, newcomer):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         create_activation_code(db, POLICY, world.actor(world.other_poh), newcomer.id, now=T0)
     assert db.exec(select(ActivationCode)).all() == []
     entry = db.exec(select(AuditEntry).where(AuditEntry.outcome == AuditOutcome.denied)).one()
@@ -194,13 +194,13 @@ def test_activation_through_the_web_pages(app, db, world, newcomer, login):
     assert "Account geactiveerd op" in poh.get(detail).get_data(as_text=True)
 
 
-def test_poh_of_another_practice_gets_403_on_the_activation_code_route(db, world, newcomer, login):
+def test_poh_of_another_practice_gets_404_on_the_activation_code_route(db, world, newcomer, login):
     client = login(world.other_poh)
     page = client.get("/patienten").get_data(as_text=True)
     response = client.post(
         f"/patienten/{newcomer.id}/activatiecode", data={"csrf_token": _token(page)}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     db.commit()
     assert db.exec(select(ActivationCode)).all() == []
     denied = db.exec(select(AuditEntry).where(AuditEntry.outcome == AuditOutcome.denied)).all()

@@ -73,7 +73,7 @@ def test_a_weak_password_is_refused_and_the_code_stays_usable(db, world):
 
 
 def test_only_the_patients_own_practice_makes_a_code(db, world):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         resets.issue_patient_code(db, world.actor(world.other_poh), world.patient.id, now=utcnow())
     denied = db.exec(
         select(AuditEntry).where(
@@ -286,9 +286,9 @@ def test_wrong_codes_are_throttled_per_address(app, db, world):
     assert _logs_in(db, world.patient_user, PASSWORD)
 
 
-def test_another_practice_gets_403_audited_on_the_reset_code(app, db, world, login, no_csrf):
+def test_another_practice_gets_404_audited_on_the_reset_code(app, db, world, login, no_csrf):
     response = login(world.other_poh).post(f"/patienten/{world.patient.id}/herstelcode")
-    assert response.status_code == 403
+    assert response.status_code == 404
     db.expire_all()
     denied = db.exec(
         select(AuditEntry).where(

@@ -217,7 +217,7 @@ def test_submitted_response_cannot_change(db, world):
 def test_others_cannot_reach_a_response_and_the_attempt_is_audited(db, world):
     response = complete(db, world, LEVEL_3)
     for user in (world.other_patient_user, world.other_poh, world.caregroup_user, world.admin):
-        with pytest.raises(Forbidden):
+        with pytest.raises(NotFound):
             services.open_response(db, world.actor(user), response.id)
     denied = db.exec(
         select(AuditEntry).where(

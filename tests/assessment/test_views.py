@@ -95,12 +95,18 @@ def test_professional_sees_level_advice_interval_and_fills_in_on_behalf(db, worl
 def test_professional_of_another_practice_and_care_group_staff_are_refused(db, world, login):
     response = complete(db, world, LEVEL_3)
     db.commit()
-    for user in (world.other_poh, world.caregroup_user, world.admin, world.other_patient_user):
+    # Out of scope reads as absent; roles that never see answers are refused outright.
+    for user, status in (
+        (world.other_poh, 404),
+        (world.other_patient_user, 404),
+        (world.caregroup_user, 403),
+        (world.admin, 403),
+    ):
         client = login(user)
-        assert client.get(f"/vragenlijsten/uitslag/{response.id}").status_code == 403
+        assert client.get(f"/vragenlijsten/uitslag/{response.id}").status_code == status
     assert (
         login(world.other_poh).get(f"/patienten/{world.patient.id}/zelfmanagement").status_code
-        == 403
+        == 404
     )
 
 

@@ -90,9 +90,9 @@ def test_patient_cannot_record_or_change_agreements_but_ticks_them_off(db, world
 
 def test_other_patient_and_other_practice_are_denied_and_audited(db, world):
     agreement = add(db, world)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         agreements.mark_done(db, world.actor(world.other_patient_user), agreement.id, today=TODAY)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         agreements.update_agreement(
             db,
             world.actor(world.other_poh),

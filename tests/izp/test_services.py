@@ -161,7 +161,7 @@ def test_patient_editing_another_patients_goal_is_denied_and_audited(db, world):
     goal = active_goal(db, world)
     db.commit()
     intruder = world.actor(world.other_patient_user)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         goals.edit_goal(
             db, intruder, goal.id, goal_input(title="Gehackt"), version=goal.version, today=TODAY
         )
@@ -179,7 +179,7 @@ def test_patient_editing_another_patients_goal_is_denied_and_audited(db, world):
 
 def test_professional_of_other_practice_cannot_read_plan(db, world):
     active_goal(db, world)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         pages.open_plan(db, world.actor(world.other_poh), world.patient.id, today=TODAY)
 
 

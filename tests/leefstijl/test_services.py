@@ -282,8 +282,8 @@ def test_inactive_interventions_and_other_care_groups_are_not_evaluated(db, worl
     assert services.eligibility_for(db, world.actor(world.poh), world.patient.id, TODAY) == []
 
 
-def test_eligibility_of_another_practice_is_forbidden(db, world):
-    with pytest.raises(Forbidden):
+def test_eligibility_of_another_practice_is_not_found(db, world):
+    with pytest.raises(NotFound):
         services.eligibility_for(db, world.actor(world.other_poh), world.patient.id, TODAY)
 
 
@@ -495,7 +495,7 @@ def test_other_patient_cannot_answer_someone_elses_offer(db, world):
     referral = make_referral(
         db, world.patient.id, make_intervention(db, world.care_group.id), rs.OFFERED
     )
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.transition_referral(
             db, world.actor(world.other_patient_user), referral.id, to_state=rs.ACCEPTED, now=NOW
         )

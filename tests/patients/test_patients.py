@@ -209,9 +209,9 @@ def test_professional_opens_a_patient_of_the_own_practice(db, world, login):
     assert "Gerda Willemsen" in response.text
 
 
-def test_patient_of_another_practice_is_403_and_the_attempt_audited(db, world, login):
+def test_patient_of_another_practice_is_404_and_the_attempt_audited(db, world, login):
     response = login(world.other_poh).get(f"/patienten/{world.patient.id}")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert "Willemsen" not in response.text
     entries = db.exec(select(AuditEntry).where(AuditEntry.user_id == world.other_poh.id)).all()
     db.commit()
@@ -230,13 +230,13 @@ def test_unknown_patient_is_404_and_audited(db, world, login):
 
 @pytest.mark.parametrize("persona", ["caregroup_user", "admin", "other_poh"])
 def test_open_patient_service_refuses_everyone_outside_the_practice(db, world, persona):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         open_patient(db, world.actor(getattr(world, persona)), world.patient.id)
 
 
 def test_inactive_professional_is_refused(db, world):
     world.poh.is_active = False
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         open_patient(db, world.actor(world.poh), world.patient.id)
 
 
@@ -252,7 +252,7 @@ def test_patient_reaches_only_their_own_record(db, world):
     actor = world.actor(world.patient_user)
     assert open_patient(db, actor, world.patient.id).patient.id == world.patient.id
     for other in (world.other_patient, world.far_patient):
-        with pytest.raises(Forbidden):
+        with pytest.raises(NotFound):
             open_patient(db, actor, other.id)
 
 
@@ -334,7 +334,7 @@ def test_end_enrolment_rules(db, world):
 
 def test_other_practice_cannot_enrol_or_end_enrolments(db, world):
     actor = world.actor(world.other_poh)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         enrol(
             db,
             actor,
@@ -344,7 +344,7 @@ def test_other_practice_cannot_enrol_or_end_enrolments(db, world):
             today=TODAY,
         )
     enrolment = db.exec(select(Enrolment).where(Enrolment.patient_id == world.patient.id)).first()
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         end_enrolment(db, actor, enrolment.patient_id, enrolment.id, end_date=TODAY, today=TODAY)
     assert enrolment.end_date is None
 
@@ -414,7 +414,7 @@ def test_care_team_members_are_professionals_of_the_patients_practice(db, world)
         assert error.value.field == "user_id"
     with pytest.raises(ValidationError):
         set_care_team_member(db, actor, world.patient.id, user_id=world.poh.id, role="baas")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         set_care_team_member(
             db,
             world.actor(world.other_poh),

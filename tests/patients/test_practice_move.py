@@ -41,7 +41,7 @@ def test_professional_moves_a_patient_and_the_old_practice_loses_the_record(
     assert response.headers["Location"].endswith("/patienten")
     assert "Waalkade" in client.get("/patienten").text  # the flash names the new practice
     # The old practice's POH no longer reaches the record, the new one does.
-    assert client.get(f"/patienten/{world.patient.id}").status_code == 403
+    assert client.get(f"/patienten/{world.patient.id}").status_code == 404
     assert "Willemsen" not in client.get("/patienten").text
     assert "Willemsen" not in client.get("/werklijst").text
     new = login(world.other_poh)
@@ -148,7 +148,7 @@ def test_move_of_a_patient_of_another_practice_is_refused_and_audited(db, world,
         on=today().isoformat(),
         confirm="y",
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     db.expire_all()
     assert db.get(Patient, world.far_patient.id).practice_id == world.other_practice.id
     denied = db.exec(

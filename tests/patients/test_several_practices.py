@@ -55,8 +55,8 @@ def test_dietitian_sees_both_practices_and_nothing_else(db, world, login, dietit
         assert page.status_code == 200
     assert "Waalkade" in client.get(f"/patienten/{world.far_patient.id}").text
     for patient in (world.third_patient, world.outside_patient):
-        assert client.get(f"/patienten/{patient.id}").status_code == 403
-        assert client.get(f"/patienten/{patient.id}/leefstijl").status_code == 403
+        assert client.get(f"/patienten/{patient.id}").status_code == 404
+        assert client.get(f"/patienten/{patient.id}/leefstijl").status_code == 404
     denied = db.exec(
         select(AuditEntry).where(AuditEntry.user_id == dietitian.id, AuditEntry.outcome == "denied")
     ).all()

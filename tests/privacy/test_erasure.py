@@ -200,7 +200,7 @@ def test_one_open_request_at_a_time_with_a_reason(db, world):
     erasure.file_request(db, actor, world.patient.id, reason=REASON)
     with pytest.raises(ValidationError):
         erasure.file_request(db, actor, world.patient.id, reason=REASON)
-    with pytest.raises(Forbidden):  # another patient's record
+    with pytest.raises(NotFound):  # another patient's record
         erasure.file_request(db, actor, world.other_patient.id, reason=REASON)
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from tests.izp.helpers import goal_input
-from zelfzorg.errors import Conflict, Forbidden, ValidationError
+from zelfzorg.errors import Conflict, Forbidden, NotFound, ValidationError
 from zelfzorg.izp import goals, reviews
 from zelfzorg.notifications.models import Notification
 from zelfzorg.telemonitoring import alerts, services, targets
@@ -162,10 +162,10 @@ def test_a_corrected_diastolic_is_checked_against_its_systolic(db, world):
 
 
 def test_another_patient_cannot_enter_or_correct(db, world):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         enter(db, world, world.other_patient_user, weight=80)
     row = enter(db, world, weight=80).measurements[0]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.correct_measurement(
             db,
             world.actor(world.other_poh),

@@ -231,6 +231,9 @@ def audit_shown(
     )
 
 
+PATIENT_NOT_FOUND = N_("Deze patiënt bestaat niet of u heeft er geen toegang toe.")
+
+
 def get_patient_for(
     session: Session,
     actor: Actor,
@@ -258,7 +261,7 @@ def get_patient_for(
             outcome=AuditOutcome.denied,
             detail="not found",
         )
-        raise NotFound(N_("Deze patiënt bestaat niet of u heeft er geen toegang toe."))
+        raise NotFound(PATIENT_NOT_FOUND)
     if not may_access_patient(actor, patient, write=write):
         audit(
             session,
@@ -269,7 +272,9 @@ def get_patient_for(
             patient_id=patient.id,
             outcome=AuditOutcome.denied,
         )
-        raise Forbidden(N_("U heeft geen toegang tot deze patiënt."))
+        # The same answer as for an id that does not exist: a status code must not tell
+        # whether another practice's patient exists (the audit entry does say it).
+        raise NotFound(PATIENT_NOT_FOUND)
     audit(
         session,
         actor,
@@ -340,7 +345,8 @@ def load_for(
     """Load a record of a patient the actor may reach, auditing the attempt either way.
 
     Not found: denied without a patient, NotFound. Another practice's (or patient's) record:
-    denied against the record's real patient, Forbidden. Otherwise one allowed entry.
+    denied against the record's real patient, NotFound too (the same status and message,
+    so ids cannot be probed). Otherwise one allowed entry.
     ``object_type`` overrides the declared audit name (e.g. "ActionLog" when logging an
     action); ``lock`` selects the row FOR UPDATE."""
     declaration = patient_record_of(model)
@@ -365,6 +371,7 @@ def load_for(
         action=action,
         object_type=object_type,
         object_id=record_id,
+        not_found=declaration.not_found,
     )
     return record
 
@@ -417,6 +424,7 @@ def load_child_for(
         action=action,
         object_type=object_type,
         object_id=record_id,
+        not_found=declaration.not_found,
     )
     return record
 
@@ -437,7 +445,10 @@ def _authorise(
     action: AuditAction,
     object_type: str,
     object_id: object,
+    not_found: str,
 ) -> None:
+    """Audit the attempt against the record's real patient; out of scope answers as not
+    found (``not_found``, the model's message), so ids cannot be probed by status code."""
     allowed = may_access_patient(actor, patient, write=write)
     audit(
         session,
@@ -449,7 +460,7 @@ def _authorise(
         outcome=AuditOutcome.allowed if allowed else AuditOutcome.denied,
     )
     if not allowed:
-        raise Forbidden(N_("U heeft geen toegang tot deze patiënt."))
+        raise NotFound(not_found)
 
 
 # --- aggregates over practices ---------------------------------------------------------------
