@@ -162,3 +162,37 @@ def test_a_child_of_another_patient_is_not_found_and_audited_against_its_patient
                 assert not any(
                     e.outcome == AuditOutcome.allowed and e.object_id == child for e in entries
                 ), f"the child was audited as allowed: {where}"
+
+
+MISSING_ID = 987_654_321
+
+
+@pytest.mark.parametrize(
+    ("owner", "outsider"), [("professional", "professional_other"), ("patient", "patient_other")]
+)
+def test_out_of_scope_ids_answer_as_missing_ones(app, db, world, login, no_csrf, owner, outsider):
+    """An id out of the caller's scope and an id that does not exist get the same status, on
+    every route with an id that the owner may use and the outsider (same role) may not:
+    status codes must not tell whether another practice's or patient's record exists."""
+    client = login(world.user_for(outsider))
+    checked = 0
+    for endpoint, rule in sorted(RULES.items()):
+        if owner not in rule.allowed or outsider in rule.allowed:
+            continue
+        for url_rule in [r for r in routes(app) if r.endpoint == endpoint]:
+            ids = _id_args(url_rule)
+            if not ids:
+                continue
+            params = rule.params(world, db)
+            data = rule.data_for(world, db, params)
+            db.commit()
+            for method in sorted(url_rule.methods - {"HEAD", "OPTIONS"}):
+                real = _send(client, method, _url(app, endpoint, params), data)
+                missing_url = _url(app, endpoint, {**params, **dict.fromkeys(ids, MISSING_ID)})
+                missing = _send(client, method, missing_url, data)
+                where = f"{method} {missing_url} as {outsider}"
+                assert real.status_code == missing.status_code == 404, (
+                    f"{where}: out of scope {real.status_code}, missing {missing.status_code}"
+                )
+                checked += 1
+    assert checked > 10, checked
