@@ -142,6 +142,34 @@ def test_insert_new_skips_rows_of_a_unique_key_stored_meanwhile(db, world):
     assert sorted(stored) == [("race-0", 80.0), ("race-1", 81.0), ("race-2", 82.0)]
 
 
+def test_bulk_inserted_moments_are_bound_as_core_binds_them(db, world):
+    """The imports' executemany stores a whole-second moment in the same form as the ORM, so
+    a comparison with a bound moment (a period starting at that second) finds it."""
+    from datetime import UTC, datetime
+
+    from zelfzorg.db import insert_rows
+    from zelfzorg.telemonitoring.models import Measurement
+
+    at = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    columns = ("patient_id", "type_code", "value", "unit", "measured_at", "source")
+    columns += ("source_id", "note", "created_at")
+    row = (world.patient.id, "weight", 80.0, "kg", at, "device", "bulk-1", "", at)
+    insert_rows(db, Measurement.__table__, columns, [row], unique=("patient_id", "source_id"))
+    db.add(Measurement(**dict(zip(columns, row, strict=True)) | {"source_id": "orm-1"}))
+    db.flush()
+    stored = db.exec(
+        text("SELECT source_id, measured_at, created_at FROM measurement ORDER BY source_id")
+    ).all()
+    assert stored[0][1:] == stored[1][1:], stored
+    found = db.exec(
+        select(Measurement.source_id).where(Measurement.measured_at >= at).order_by("source_id")
+    ).all()
+    assert found == ["bulk-1", "orm-1"]
+    equal = select(func.count()).where(Measurement.measured_at == at)
+    assert db.exec(equal).one() == 2
+    db.rollback()
+
+
 def test_a_pooled_connection_is_pinged_only_after_sitting_idle(monkeypatch):
     """No ping round trip per request; an idle connection that fails its ping is replaced."""
     from sqlalchemy import create_engine

@@ -209,3 +209,33 @@ def test_free_text_agreements_become_agreement_rows_and_come_back_on_downgrade(f
         assert left == 0
     finally:
         engine.dispose()
+
+
+def test_short_sqlite_moments_get_the_long_form(fresh_url):
+    """0028: on SQLite a moment stored as "YYYY-MM-DD HH:MM:SS" (the bulk inserts wrote whole
+    seconds so) becomes "... .000000", the form every bound moment has; others are kept."""
+    config = alembic_config(fresh_url)
+    command.upgrade(config, "0027")
+    engine = make_engine(fresh_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO care_group (id, name, created_at) VALUES "
+                    "(1, 'Zorggroep', '2026-11-01 08:00:00'), "
+                    "(2, 'Andere', '2026-11-01 08:00:00.250000')"
+                )
+            )
+        command.upgrade(config, "0028")
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT created_at FROM care_group ORDER BY id")).all()
+        if engine.dialect.name == "sqlite":
+            assert [str(r[0]) for r in stored] == [
+                "2026-11-01 08:00:00.000000",
+                "2026-11-01 08:00:00.250000",
+            ]
+        else:  # timestamps, not text: nothing to change
+            assert [r[0].microsecond for r in stored] == [0, 250000]
+        command.downgrade(config, "0027")
+    finally:
+        engine.dispose()

@@ -121,7 +121,7 @@ def insert_rows(
     converters = [
         (i, convert)
         for i, name in enumerate(names)
-        if (convert := table.c[name].type.bind_processor(dialect)) is not None
+        if (convert := _bind_processor(table.c[name].type, dialect)) is not None
     ]
     sql = compiled.string
     stored = 0
@@ -142,6 +142,15 @@ def insert_rows(
             )
         stored += result.rowcount
     return stored
+
+
+def _bind_processor(column_type, dialect):
+    """What Core applies to a bound value of this type: that of the dialect's own type. A
+    TypeDecorator's ``bind_processor`` alone skips its dialect impl (on SQLite the fixed
+    "YYYY-MM-DD HH:MM:SS.ffffff" text of every DATETIME), and the driver's adapter then
+    writes whole seconds without ".000000", text that sorts before the same moment bound
+    by Core (migration 0028)."""
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _insert_statement(dialect, table, unique: Sequence[str]):
