@@ -11,8 +11,10 @@ from sqlmodel import func, select
 from tests.fhir.helpers import auth, token_for
 from tests.fhir.test_api import validate
 from zelfzorg.audit.models import AuditEntry
+from zelfzorg.models_base import utcnow
+from zelfzorg.notifications.models import Notification
 from zelfzorg.patients.models import Condition, Enrolment, Patient
-from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.models import Alert, Measurement
 
 HIS = "urn:zelfzorg:his-number"
 LOINC = "http://loinc.org"
@@ -237,4 +239,73 @@ def test_a_re_import_with_new_details_raises_the_patients_version(client, db, wo
     db.expire_all()
     saved = db.get(Patient, pid)
     assert (saved.family_name, saved.version) == ("Jansen-Smit", 2)
+    db.commit()
+
+
+def _blood_pressure(patient_ref: str, at: str, systolic: float, diastolic: float) -> dict:
+    return {
+        "fullUrl": f"urn:uuid:bp-{at}",
+        "request": {"method": "POST", "url": "Observation"},
+        "resource": {
+            "resourceType": "Observation",
+            "status": "final",
+            "subject": {"reference": patient_ref},
+            "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
+            "effectiveDateTime": at,
+            "component": [
+                {
+                    "code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+                    "valueQuantity": {"value": systolic, "system": UCUM, "code": "mm[Hg]"},
+                },
+                {
+                    "code": {"coding": [{"system": LOINC, "code": "8462-4"}]},
+                    "valueQuantity": {"value": diastolic, "system": UCUM, "code": "mm[Hg]"},
+                },
+            ],
+        },
+    }
+
+
+def test_an_imported_urgent_observation_opens_an_alert_like_any_other_reading(client, db, world):
+    """A FHIR Observation is a reading like one entered or sent by a device: an urgent value
+    opens an alert on the stored measurement and notifies the POH; a re-import adds none."""
+    token = token_for(db, world, world.poh, ("user/*.write",))
+    now = utcnow().replace(microsecond=0).isoformat()
+    body = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [_blood_pressure(f"Patient/{world.patient.id}", now, 205, 125)],
+    }
+    assert _post(client, token, body).status_code == 200
+    db.expire_all()
+    alerts = db.exec(select(Alert).where(Alert.severity == "urgent")).all()
+    assert {a.type_code for a in alerts} >= {"bp_systolic"}
+    for alert in alerts:
+        assert alert.patient_id == world.patient.id
+        reading = db.get(Measurement, alert.measurement_id)
+        assert reading is not None, alert
+        assert (reading.type_code, reading.value) == (alert.type_code, alert.last_value)
+    notified = db.exec(select(Notification).where(Notification.user_id == world.poh.id)).all()
+    assert notified
+    db.commit()
+    assert _post(client, token, body).status_code == 200  # the same bundle again
+    db.expire_all()
+    again = db.exec(select(Alert).where(Alert.severity == "urgent")).all()
+    assert [(a.id, a.occurrences) for a in again] == [(a.id, a.occurrences) for a in alerts]
+    db.commit()
+
+
+def test_an_old_imported_urgent_observation_is_history_not_an_alert(client, db, world):
+    token = token_for(db, world, world.poh, ("user/*.write",))
+    body = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            _blood_pressure(f"Patient/{world.patient.id}", "2025-01-05T08:00:00+01:00", 205, 125)
+        ],
+    }
+    assert _post(client, token, body).status_code == 200
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(Alert)).one() == 0
+    assert db.exec(select(func.count()).select_from(Measurement)).one() == 2
     db.commit()

@@ -87,7 +87,10 @@ def test_an_imported_urgent_value_opens_an_alert(app, db, world, runner, tmp_pat
     path = write_csv(tmp_path, world, [f"{pid},,,bp_systolic,,200,mm[Hg],{now},u-1"])
     assert runner.invoke(args=["zelfzorg", "import-measurements", str(path)]).exit_code == 0
     db.expire_all()
-    assert db.exec(select(Alert).where(Alert.severity == "urgent")).first() is not None
+    alert = db.exec(select(Alert).where(Alert.severity == "urgent")).one()
+    # The alert points at the reading that raised it, as one raised by entry does.
+    stored = db.exec(select(Measurement).where(Measurement.source_id == "u-1")).one()
+    assert (alert.measurement_id, alert.last_value) == (stored.id, 200)
 
 
 # --- device API ---------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from zelfzorg.patients.models import (
     Sex,
 )
 from zelfzorg.patients.practice_history import open_first_periods
+from zelfzorg.telemonitoring.alerts import Reading, evaluate_rows
 from zelfzorg.telemonitoring.models import Measurement, MeasurementSource
 from zelfzorg.telemonitoring.plausibility import check_value
 from zelfzorg.telemonitoring.types import type_for_loinc
@@ -1047,6 +1048,12 @@ def _store_observations(session, pairs, created_by_id, subject, now):
             )
         outcomes.append(Outcome(item.index, "Observation", "201 Created", None))
     _insert(session, Measurement, new, ("patient_id", "source_id"))
+    # The same alert rules as every other path that stores readings (urgent values, trends).
+    evaluate_rows(
+        session,
+        [Reading(r["patient_id"], r["type_code"], r["value"], r["measured_at"]) for r in new],
+        now=now,
+    )
     stored.update(
         _stored_keys(
             session,

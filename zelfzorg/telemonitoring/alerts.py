@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,18 @@ def _poh_recipients(session: Session, practice_id: int) -> list[int]:
     pohs = [uid for uid, discipline in staff if discipline == Discipline.poh]
     # A practice without a POH account still hears about urgent values.
     return pohs or [uid for uid, _ in staff]
+
+
+class Reading(NamedTuple):
+    """A new reading as a bulk import stored it (no ORM object, maybe no id yet): what
+    :func:`evaluate_rows` reads. An urgent finding on a reading without an id is tied to its
+    stored measurement by (patient, type, time, value)."""
+
+    patient_id: int
+    type_code: str
+    value: float | None
+    measured_at: datetime
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +245,46 @@ def _recent_values(
     return found
 
 
+def _with_measurement_ids(
+    session: Session, hits: dict[tuple[int, str], list[_Hit]]
+) -> dict[tuple[int, str], list[_Hit]]:
+    """Urgent findings on readings a bulk import stored without reading their ids back: the
+    id of the stored (current) measurement of that patient, type, time and value, one
+    statement per chunk of findings. Findings are few; the import's rows are not read back."""
+    wanted = [(pid, code, h) for (pid, code), found in hits.items() for h in found]
+    wanted = [w for w in wanted if w[2].measurement_id is None]
+    if not wanted:
+        return hits
+    ids: dict[tuple[int, str, datetime, float | None], int] = {}
+    for chunk in _chunks(wanted):
+        query = select(
+            Measurement.id,
+            Measurement.patient_id,
+            Measurement.type_code,
+            Measurement.measured_at,
+            Measurement.value,
+        ).where(
+            col(Measurement.superseded_at).is_(None),
+            sa.tuple_(
+                col(Measurement.patient_id),
+                col(Measurement.type_code),
+                col(Measurement.measured_at),
+            ).in_([(pid, code, h.at) for pid, code, h in chunk]),
+        )
+        for mid, pid, code, at, value in session.exec(query):
+            key = (pid, code, at, value)
+            ids[key] = max(mid, ids.get(key, mid))  # type: ignore[arg-type]
+    return {
+        (pid, code): [
+            h
+            if h.measurement_id is not None
+            else replace(h, measurement_id=ids.get((pid, code, h.at, h.value)))
+            for h in found
+        ]
+        for (pid, code), found in hits.items()
+    }
+
+
 def evaluate_new_readings(
     session: Session,
     patient: Patient,
@@ -244,10 +297,13 @@ def evaluate_new_readings(
     return _evaluate(session, {(patient.id, type_code): list(new_rows)}, {patient.id: patient}, now)  # type: ignore[dict-item]
 
 
-def evaluate_rows(session: Session, rows: Iterable[Measurement], *, now: datetime) -> list[Alert]:
+def evaluate_rows(
+    session: Session, rows: Iterable[Measurement | Reading], *, now: datetime
+) -> list[Alert]:
     """Group new rows per (patient, type) and evaluate the groups together: the statement
     count grows with the number of (patient, type) pairs divided by the chunk and with the
-    alerts found, not with the rows."""
+    alerts found, not with the rows. Every path that stores readings (entry, correction,
+    device API, CSV and FHIR import) calls this once with what it stored."""
     groups: dict[tuple[int, str], list[Measurement]] = {}
     for row in rows:
         groups.setdefault((row.patient_id, row.type_code), []).append(row)
@@ -296,6 +352,7 @@ def _evaluate(
             trend_hits[key] = _Hit(finding, latest_value, latest_id, latest_at)
     if not hits and not trend_hits:
         return []
+    hits = _with_measurement_ids(session, hits)
     found_keys = [(pid, h[0].finding.dedup_key) for (pid, _c), h in hits.items()]
     found_keys += [(pid, h.finding.dedup_key) for (pid, _c), h in trend_hits.items()]
     existing = _open_alerts(session, found_keys)
