@@ -79,3 +79,41 @@ def _missing_postgres_database_is_created(database_url):
 # Collected only in the PostgreSQL run of the suite (make test runs both): never a skip.
 if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"):
     test_missing_postgres_database_is_created = _missing_postgres_database_is_created
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["generate", "--patients", "1"],
+        ["import-measurements", "{csv}"],
+        ["fhir-import", "--practice", "1", "{bundle}"],
+        ["lifestyle-eligibility"],
+        ["instruments", "list"],
+        ["audit-verify"],
+        ["demo-logins"],
+        ["run-job", "izp_review_reminders"],
+    ],
+)
+def test_every_database_command_on_an_unmigrated_database_says_what_to_do(tmp_path, command):
+    """Each command that opens the database goes through the same check (zelfzorg.cli.engine),
+    so a command typed on a fresh clone gets the message, not a traceback, and writes nothing."""
+    from zelfzorg import create_app
+    from zelfzorg.config import TestConfig
+
+    (tmp_path / "m.csv").write_text("patient_id,type_code,value,unit,measured_at\n")
+    (tmp_path / "b.json").write_text('{"resourceType": "Bundle", "type": "transaction"}')
+
+    class Config(TestConfig):
+        DATABASE_URL = f"sqlite:///{tmp_path}/empty.db"
+
+    app = create_app(Config)
+    args = [a.format(csv=tmp_path / "m.csv", bundle=tmp_path / "b.json") for a in command]
+    try:
+        result = app.test_cli_runner().invoke(args=["zelfzorg", *args])
+        engine = app.extensions["zelfzorg_engine"]
+        assert inspect(engine).get_table_names() == []
+    finally:
+        app.extensions["zelfzorg_engine"].dispose()
+    assert result.exit_code == 1, result.output
+    assert "has no tables yet" in result.output, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+import pytest
 from sqlalchemy import event, inspect, text
 from sqlmodel import Session, func, select
 
@@ -128,3 +129,40 @@ def test_cli_refuses_a_second_care_group_with_the_same_seed(engine, runner):
     again = runner.invoke(args=args)
     assert again.exit_code == 1
     assert "bestaat al" in again.output
+
+
+def test_a_second_care_group_with_another_seed_goes_beside_the_first(engine):
+    """Steps that read back what they wrote (goal history, activity days) read only this
+    run's care group, so a second one in the same database is stored beside the first."""
+    generate(engine, seed=11, **SMALL)
+    generate(engine, seed=12, **SMALL)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Patient)).one() == 120
+        # Each patient's activity days once: the unique key would have refused a second copy.
+        days = session.exec(
+            text(
+                "SELECT (SELECT count(*) FROM patient_activity_day), (SELECT count(*) FROM "
+                "(SELECT DISTINCT patient_id, day FROM patient_activity_day) d)"
+            )
+        ).one()
+        assert days[0] == days[1] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--patients", "0"], "minstens 1"),
+        (["--years", "0"], "minstens 1"),
+        (["--years", "100000"], "--years is hoogstens 50"),
+        (["--patients", "100000000"], "--patients is hoogstens 1.000.000"),
+        (["--patients", "10", "--practices", "20"], "--practices is hoogstens"),
+    ],
+)
+def test_cli_refuses_impossible_sizes_with_a_message_and_writes_nothing(
+    engine, runner, args, message
+):
+    result = runner.invoke(args=["zelfzorg", "generate", "--seed", "3", *args])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Patient)).one() == 0

@@ -6,14 +6,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
-from flask import current_app
 
+from zelfzorg.cli import engine as cli_engine
 from zelfzorg.db import session_scope
 from zelfzorg.errors import DomainError
-
-
-def _engine():
-    return current_app.extensions["zelfzorg_engine"]
 
 
 def _fail(error: DomainError) -> None:
@@ -44,7 +40,7 @@ def register(group) -> None:
         from zelfzorg.assessment.versions import load_instrument_file
 
         try:
-            with session_scope(_engine()) as session:
+            with session_scope(cli_engine()) as session:
                 result = load_instrument_file(session, file, care_group_id=care_group_id)
                 row = result.version
                 text = f"{row.code} {row.version} ({row.kind})"
@@ -63,7 +59,7 @@ def register(group) -> None:
         from zelfzorg.assessment.models import AssessmentResponse, InstrumentVersion
         from zelfzorg.assessment.versions import sync_builtins
 
-        with session_scope(_engine()) as session:
+        with session_scope(cli_engine()) as session:
             sync_builtins(session)
             counts = dict(
                 session.exec(
@@ -122,7 +118,7 @@ def register(group) -> None:
             except InvalidOperation:
                 raise click.BadParameter(f"expected MIN:MAX, got {value!r}") from None
         try:
-            with session_scope(_engine()) as session:
+            with session_scope(cli_engine()) as session:
                 if due_months is not None or weeks or cutoffs:
                     set_care_group_settings(
                         session,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
+from zelfzorg.cli import engine as cli_engine
 from zelfzorg.db import gc_paused, session_scope
 
 
@@ -33,7 +33,7 @@ def register(group: click.Group) -> None:
         from zelfzorg.errors import DomainError
         from zelfzorg.models_base import utcnow
 
-        engine = current_app.extensions["zelfzorg_engine"]
+        engine = cli_engine()
         try:
             with session_scope(engine) as session:
                 user = session.exec(select(User).where(User.email == email.strip())).first()
@@ -91,7 +91,7 @@ def register_import(group: click.Group) -> None:
             bundle = json.loads(Path(file).read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
             raise click.ClickException(f"{file} is not JSON: {error}") from error
-        engine = current_app.extensions["zelfzorg_engine"]
+        engine = cli_engine()
         try:
             with session_scope(engine) as session:
                 if session.get(Practice, practice_id) is None:
@@ -179,7 +179,7 @@ def register_csv(group: click.Group) -> None:
             organisation=f"practice:{practice_id}",
             client_address="",
         )
-        engine = current_app.extensions["zelfzorg_engine"]
+        engine = cli_engine()
         with Session(engine, expire_on_commit=False) as session:
             if session.get(Practice, practice_id) is None:
                 raise click.ClickException(f"No practice {practice_id}.")

@@ -785,12 +785,20 @@ def contracting(ctx: Context) -> int:
     from zelfzorg.contracting.history import goal_rows_from_revisions
     from zelfzorg.contracting.models import GoalStatusHistory, PatientActivityDay
 
+    # This run's care group only: the database may hold earlier generated care groups.
+    own = (
+        sa.select(Patient.id)  # type: ignore[call-overload]
+        .join(Practice, Practice.id == Patient.practice_id)
+        .where(Practice.care_group_id == ctx.care_group_id)
+    )
     goal = Goal.__table__
     columns = ("id", "patient_id", "lifecycle", "programmes", "created_at")
     agreed = ("agreed_by_patient_at", "agreed_by_professional_at")
     history = []
     for row in ctx.conn.execute(
-        sa.select(*(goal.c[c] for c in columns + agreed)).order_by(goal.c.id)
+        sa.select(*(goal.c[c] for c in columns + agreed))
+        .where(goal.c.patient_id.in_(own))
+        .order_by(goal.c.id)
     ).mappings():
         history += goal_rows_from_revisions(SimpleNamespace(**row), [])
     ids = iter(ctx.ids(GoalStatusHistory.__table__, len(history)))
@@ -801,6 +809,7 @@ def contracting(ctx: Context) -> int:
     log = ActionLog.__table__
     days = ctx.conn.execute(
         sa.select(log.c.patient_id, log.c.done_on)
+        .where(log.c.patient_id.in_(own))
         .distinct()
         .order_by(log.c.patient_id, log.c.done_on)
     ).all()
@@ -873,6 +882,12 @@ STEPS: list[tuple[str, Callable[[Context], int]]] = [
 ]
 
 
+#: A care group is tens of thousands of patients; beyond these the command is a typing error
+#: (and 5 years of history is the benchmark's case; dates before 1900 make no sense).
+MAX_PATIENTS = 1_000_000
+MAX_YEARS = 50
+
+
 class GeneratorError(Exception):
     """Generation refused (e.g. bad sizes or a database that is not empty); shown by the CLI."""
 
@@ -890,6 +905,12 @@ def generate(
     """Build the care group in one transaction; returns rows written per table."""
     if patients_n < 1 or practices_n < 1 or years < 1:
         raise GeneratorError("--patients, --practices en --years moeten minstens 1 zijn.")
+    if patients_n > MAX_PATIENTS:
+        raise GeneratorError(f"--patients is hoogstens {MAX_PATIENTS:,}.".replace(",", "."))
+    if practices_n > patients_n:
+        raise GeneratorError("--practices is hoogstens het aantal patiënten.")
+    if years > MAX_YEARS:
+        raise GeneratorError(f"--years is hoogstens {MAX_YEARS}.")
     reported: dict[str, int] = {}
 
     def tick(step: str, n: int) -> None:
@@ -922,8 +943,8 @@ def readings_history(engine: Engine, patient_id: int, *, years: int, seed: int =
     reading (or before the generator's today), through the same bulk path as ``generate``:
     a long telemonitored record (the benchmark's 5-year overview) without generating years
     for the whole care group. Returns the rows written."""
-    if years < 1:
-        raise GeneratorError("--years moet minstens 1 zijn.")
+    if years < 1 or years > MAX_YEARS:
+        raise GeneratorError(f"--years ligt tussen 1 en {MAX_YEARS}.")
     table = Measurement.__table__
     with engine.begin() as conn:
         practice_id, born, sex = conn.execute(

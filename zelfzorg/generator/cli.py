@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from flask import current_app
+
+from zelfzorg.cli import engine as cli_engine
 
 
 def register(group) -> None:
@@ -24,11 +25,12 @@ def register(group) -> None:
         """Build a generated care group through bulk inserts (benchmarks, load tests)."""
         from zelfzorg.generator.build import STEPS, GeneratorError, generate
 
+        engine = cli_engine()  # a database without tables: a message, before any progress
         steps = 1 + len(STEPS)
         with click.progressbar(length=patients_n * steps, label="Genereren") as bar:
             try:
                 counts = generate(
-                    current_app.extensions["zelfzorg_engine"],
+                    engine,
                     patients_n=patients_n,
                     practices_n=practices_n,
                     years=years,

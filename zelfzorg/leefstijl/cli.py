@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+
+from zelfzorg.cli import engine as cli_engine
 
 
 def register(group) -> None:
@@ -20,6 +21,6 @@ def register(group) -> None:
         from zelfzorg.leefstijl import eligibility
 
         day = today.date() if today else eligibility.local_day(eligibility.utcnow())
-        with session_scope(current_app.extensions["zelfzorg_engine"]) as session:
+        with session_scope(cli_engine()) as session:
             written = eligibility.rebuild(session, day)
         click.echo(f"{written} eligibility rows for {day.isoformat()}.")

@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 
 import click
-from flask import current_app
 
 from zelfzorg.audit.services import AuditSubject
+from zelfzorg.cli import engine as cli_engine
 from zelfzorg.csvexport import csv_bytes
 from zelfzorg.db import gc_paused, session_scope
 from zelfzorg.models_base import utcnow
@@ -81,7 +81,7 @@ def register(group: click.Group) -> None:
 
         rows = read_csv(file)
         click.echo(f"{len(rows)} rows read from {file.name}; checking ...")
-        engine = current_app.extensions["zelfzorg_engine"]
+        engine = cli_engine()
         with (
             session_scope(engine) as session,
             click.progressbar(length=len(rows), label="Checking", show_pos=True) as bar,
