@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
@@ -137,3 +138,25 @@ def test_contracting_reference_sql_gives_the_report_numbers_on_generated_data(en
     totals = {key[0]: value for key, value in report.items() if key[1:] == (None, None)}
     assert all(totals[i][0] for i in totals if i not in ("V1", "V2", "P0")), totals
     assert reference == report
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--patients", "0"], "from 1 to 1,000,000"),
+        (["--years", "100"], "from 1 to 50"),
+        (["--import-rows", "-1"], "at least 1"),
+        (["--repeat", "x"], "not a whole number"),
+    ],
+)
+def test_bad_sizes_are_refused_before_anything_is_built(args, message, capsys, monkeypatch):
+    import sys
+
+    from bench import __main__ as cli
+
+    monkeypatch.setattr(sys, "argv", ["python -m bench", *args])
+    monkeypatch.setattr(cli, "run", lambda **_: pytest.fail("the bench ran"))
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
