@@ -7,21 +7,18 @@ import argparse
 from bench.runner import run
 from zelfzorg.generator.build import MAX_PATIENTS, MAX_YEARS
 
-# The generator's own bounds, checked before anything is built.
-LIMITS = {"--patients": MAX_PATIENTS, "--years": MAX_YEARS}
 
-
-def count(name: str, low: int = 1):
-    """An argparse type: a whole number from ``low`` up to the option's limit (if any)."""
+def count(high: int | None = None):
+    """An argparse type: a whole number from 1, up to ``high`` (the generator's own bounds for
+    sizes), checked before anything is built."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        high = LIMITS.get(name)
-        if value < low or (high is not None and value > high):
-            bound = f"from {low:,} to {high:,}" if high is not None else f"at least {low:,}"
+        if value < 1 or (high is not None and value > high):
+            bound = f"from 1 to {high:,}" if high is not None else "at least 1"
             raise argparse.ArgumentTypeError(f"{value:,} is not allowed: {bound}")
         return value
 
@@ -31,18 +28,14 @@ def count(name: str, low: int = 1):
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--patients", type=count("--patients"), default=5000)
-    parser.add_argument("--years", type=count("--years"), default=1)
-    parser.add_argument(
-        "--repeat", type=count("--repeat"), default=20, help="timed runs per scenario"
-    )
-    parser.add_argument(
-        "--requests", type=count("--requests"), default=480, help="HTTP requests per page"
-    )
-    parser.add_argument("--workers", type=count("--workers"), default=4, help="gunicorn workers")
+    parser.add_argument("--patients", type=count(MAX_PATIENTS), default=5000)
+    parser.add_argument("--years", type=count(MAX_YEARS), default=1)
+    parser.add_argument("--repeat", type=count(), default=20, help="timed runs per scenario")
+    parser.add_argument("--requests", type=count(), default=480, help="HTTP requests per page")
+    parser.add_argument("--workers", type=count(), default=4, help="gunicorn workers")
     parser.add_argument(
         "--import-rows",
-        type=count("--import-rows"),
+        type=count(),
         default=1_000_000,
         help="readings per import scenario",
     )

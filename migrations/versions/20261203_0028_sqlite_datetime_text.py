@@ -44,4 +44,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass
+    """Nothing to undo: the long form names the same moments, and the older code reads it."""

@@ -51,6 +51,7 @@ from zelfzorg.patients.models import (
     PracticePeriod,
 )
 from zelfzorg.telemonitoring.models import Alert, Measurement
+from zelfzorg.texts import format_fixed
 
 BATCH = 5000
 TELEMONITORED_SHARE = 0.20
@@ -906,7 +907,7 @@ def generate(
     if patients_n < 1 or practices_n < 1 or years < 1:
         raise GeneratorError("--patients, --practices en --years moeten minstens 1 zijn.")
     if patients_n > MAX_PATIENTS:
-        raise GeneratorError(f"--patients is hoogstens {MAX_PATIENTS:,}.".replace(",", "."))
+        raise GeneratorError(f"--patients is hoogstens {format_fixed(MAX_PATIENTS, 0, 'nl')}.")
     if practices_n > patients_n:
         raise GeneratorError("--practices is hoogstens het aantal patiënten.")
     if years > MAX_YEARS:
