@@ -32,7 +32,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -101,10 +101,14 @@ class Client:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
             text = response.read().decode("utf-8", "replace")
-        except OSError:
+        except (OSError, HTTPException) as error:
+            # A worker killed mid-answer cuts the body short (IncompleteRead is no OSError):
+            # every broken connection is one kind of failure for the callers, counted as such.
             self.conn.close()
             self.conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
-            raise
+            if isinstance(error, OSError):
+                raise
+            raise ConnectionError(f"{type(error).__name__}: {error}") from error
         for header, value in response.getheaders():
             if header.lower() == "set-cookie" and value.startswith("session="):
                 self.cookie = value.split(";", 1)[0]

@@ -6,6 +6,7 @@ reliability")."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -59,3 +60,33 @@ def test_killed_worker_loses_no_acknowledged_write_and_the_chain_verifies():
         assert not probe.passed
     finally:
         engine.dispose()
+
+
+def test_a_response_cut_short_is_a_connection_failure_for_the_load_client():
+    """A worker killed while it writes a page leaves a body shorter than its Content-Length
+    (http.client's IncompleteRead, not an OSError): the client counts it as a broken
+    connection, as a refused or reset one, and opens a fresh connection."""
+    import socket
+    import threading
+
+    from bench.loadtest import Client
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer_half():
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf")
+
+    thread = threading.Thread(target=answer_half)
+    thread.start()
+    client = Client(port, "session=x")
+    try:
+        with pytest.raises(ConnectionError, match="IncompleteRead"):
+            client.request("GET", "/mijn/plan")
+    finally:
+        thread.join(5)
+        client.close()
+        server.close()
