@@ -77,6 +77,7 @@ OBJECT_TYPES = {
     "DevelopmentAction": N_("ontwikkelactie"),
     "DeviceToken": N_("koppeling met een meetapparaat"),
     "Eligibility": N_("wie mee kan doen aan een leefstijlprogramma"),
+    "EligibilityQueue": N_("wie mee kan doen aan een leefstijlprogramma"),
     "Enrolment": N_("zorgprogramma"),
     "EpisodeOfCare": N_("zorgprogramma"),
     "ExportFile": N_("exportbestand"),

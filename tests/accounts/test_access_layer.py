@@ -36,7 +36,7 @@ from zelfzorg.izp.models import (
     Proposer,
     Revision,
 )
-from zelfzorg.leefstijl.models import Referral, ReferralEvent
+from zelfzorg.leefstijl.models import EligibilityQueue, Referral, ReferralEvent
 from zelfzorg.models_base import PatientRecord
 from zelfzorg.patients.models import (
     CareTeamMember,
@@ -154,6 +154,7 @@ def _records(db: Session, world: World, patient: Patient) -> dict[type, SQLModel
         )
     )  # fmt: skip
     add(FhirImportKey(resource_type="Goal", patient_id=pid, key="k" * 64, record_id=goal.id))
+    add(EligibilityQueue(patient_id=pid))
     return made
 
 

@@ -26,8 +26,11 @@ def fingerprint(engine) -> str:
         for table in sorted(inspect(engine).get_table_names()):
             if table in ("alembic_version", "instrument_version"):
                 continue
-            # The eligibility table is keyed by (patient, intervention), not an id.
-            order = "patient_id, intervention_id" if table == "lifestyle_eligibility" else "id"
+            # The eligibility tables are keyed by patient (and intervention), not an id.
+            order = {
+                "lifestyle_eligibility": "patient_id, intervention_id",
+                "lifestyle_eligibility_queue": "patient_id",
+            }.get(table, "id")
             for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}")):
                 digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()

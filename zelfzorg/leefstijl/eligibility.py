@@ -4,9 +4,9 @@ evaluating 7 interventions' criteria for a whole practice per request.
 
 Computing is set-based and the same SQL as the live evaluation (``criteria.sql``): one
 SELECT of the facts with one outcome column per intervention for any number of patients,
-then the rows replaced (delete + one executemany). It runs, in the same transaction,
+then the rows replaced (delete + one executemany). It runs
 
-- for the patient whose facts changed: a measurement (recorded, corrected, imported), an
+- for the patients whose facts changed: a measurement (recorded, corrected, imported), an
   enrolment (added, ended, imported), an activation assessment completed, the patient's date
   of birth, sex or practice (:func:`patients_changed`);
 - for the whole care group when its catalogue changes (:func:`care_group_changed`);
@@ -15,10 +15,24 @@ then the rows replaced (delete + one executemany). It runs, in the same transact
   ``lifestyle_eligibility``), and for everyone with ``flask --app wsgi zelfzorg
   lifestyle-eligibility`` (:func:`rebuild`); the generator fills it.
 
+A change to at most ``INLINE_LIMIT`` patients is recomputed in the change's own transaction.
+A larger one (an import, a catalogue change of a large care group, a day with many expired
+rows) only takes the patients' rows away and queues them (``lifestyle_eligibility_queue``,
+:func:`queue`): the interval job ``lifestyle_eligibility_queue`` (:func:`drain_queue`)
+recomputes them ``QUEUE_CHUNK`` at a time, each chunk its own short transaction, so neither
+the change nor the job holds SQLite's write lock for seconds. Until then the queued patients
+have no rows and are evaluated live, the same answer.
+
 A row answers for a reference date d when ``computed_on <= d < valid_until``. Readers
 (:func:`uncovered_patients`) evaluate live whoever has no such row for every active
 intervention, so a stale or missing row is never read as an answer. Referrals are not facts
 of the criteria: "not yet offered" checks them at read time (an index seek per pair).
+
+Concurrency (PostgreSQL, read committed): the job locks the queue entries it computes
+(``FOR UPDATE SKIP LOCKED``) and removes only the generation it read. A change first writes
+(queue) or removes (inline) the patients' queue entries, so it waits for a job computing them
+and its own delete of their rows, a statement after that wait, also removes what the job
+wrote from older facts; a job never picks up an entry a change holds.
 """
 
 from __future__ import annotations
@@ -30,10 +44,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Practice
-from zelfzorg.db import insert_new
+from zelfzorg.db import insert_new, session_scope
 from zelfzorg.leefstijl.criteria import MeasurementCompare, walk
 from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query, local_midnight
-from zelfzorg.leefstijl.models import Eligibility, Intervention
+from zelfzorg.leefstijl.models import Eligibility, EligibilityQueue, Intervention
 from zelfzorg.models_base import utcnow
 from zelfzorg.patients.models import Enrolment, Patient
 from zelfzorg.telemonitoring.models import Measurement
@@ -42,6 +56,12 @@ ELIGIBLE, UNKNOWN, NOT_ELIGIBLE = "eligible", "unknown", "not_eligible"
 # Without any boundary a row is still recomputed once a year (the daily job).
 LONGEST_DAYS = 366
 INSERT_BATCH = 5000
+#: A change to more patients than this queues them instead of recomputing them in its own
+#: transaction (about 0.3 ms a patient on SQLite: at most some 60 ms inside a request).
+INLINE_LIMIT = 200
+#: Patients per transaction of the queue job (a short hold of SQLite's write lock).
+QUEUE_CHUNK = 500
+IDS_PER_STATEMENT = 5000  # bound ids per IN list (SQLite allows 32,766 parameters)
 
 
 def _services():
@@ -199,11 +219,24 @@ def _insert(session: Session, rows: list[dict]) -> None:
 
 
 def patients_changed(session: Session, patient_ids: Iterable[int], today: date) -> int:
-    """Recompute the rows of these patients (their facts changed); returns the rows written."""
+    """These patients' facts changed: recompute their rows now (at most ``INLINE_LIMIT``;
+    returns the rows written) or queue them (more; returns 0)."""
     ids = sorted({int(p) for p in patient_ids if p is not None})
     if not ids:
         return 0
+    if len(ids) > INLINE_LIMIT:
+        queue(session, ids)
+        return 0
     session.flush()
+    # Their queue entries first (PostgreSQL: waits for a job computing them, see above).
+    session.execute(
+        sa.delete(EligibilityQueue).where(col(EligibilityQueue.patient_id).in_(ids)),
+        execution_options={"synchronize_session": False},
+    )
+    return _recompute(session, ids, today)
+
+
+def _recompute(session: Session, ids: list[int], today: date) -> int:
     groups: dict[int, list[int]] = {}
     for pid, group in session.execute(
         select(Patient.id, Practice.care_group_id)
@@ -217,6 +250,92 @@ def patients_changed(session: Session, patient_ids: Iterable[int], today: date) 
     return _replace(session, ids, rows)
 
 
+def queue(
+    session: Session, patient_ids: Collection[int] | sa.Select, *, now: datetime | None = None
+) -> None:
+    """Take these patients' rows away and queue them for :func:`drain_queue` (in the
+    caller's transaction: the change and its queue entries commit together)."""
+    session.flush()
+    ids = _ids_select(patient_ids)
+    chunks = (
+        [ids]
+        if isinstance(ids, sa.Select)
+        else [ids[i : i + IDS_PER_STATEMENT] for i in range(0, len(ids), IDS_PER_STATEMENT)]
+    )
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = EligibilityQueue.__table__  # type: ignore[attr-defined]
+    moment = now or utcnow()
+    for chunk in chunks:
+        source = (
+            chunk
+            if isinstance(chunk, sa.Select)
+            else select(col(Patient.id)).where(col(Patient.id).in_(chunk))
+        ).subquery("queued")
+        wanted = select(
+            source.c[list(source.c.keys())[0]],
+            sa.literal(1, sa.Integer),
+            sa.literal(moment, table.c.queued_at.type),
+        ).where(sa.true())  # SQLite: an upsert's SELECT needs a WHERE (parsing ambiguity)
+        upsert = insert(table).from_select(["patient_id", "generation", "queued_at"], wanted)
+        session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["patient_id"],
+                set_={
+                    "generation": table.c.generation + 1,
+                    "queued_at": upsert.excluded.queued_at,
+                },
+            )
+        )
+        session.execute(
+            sa.delete(Eligibility).where(
+                col(Eligibility.patient_id).in_(
+                    chunk if isinstance(chunk, sa.Select) else list(chunk)
+                )
+            ),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def drain_queue(engine, today: date | None = None, *, chunk: int | None = None) -> str:
+    """Recompute the queued patients, ``QUEUE_CHUNK`` per transaction, until none is left
+    (the interval job; one indexed look-up when the queue is empty)."""
+    size = chunk or QUEUE_CHUNK
+    day = today or local_day(utcnow())
+    done = 0
+    while True:
+        with session_scope(engine) as session:
+            picked = (
+                select(EligibilityQueue.patient_id, EligibilityQueue.generation)
+                .order_by(col(EligibilityQueue.patient_id))
+                .limit(size)
+            )
+            if session.connection().dialect.name == "postgresql":
+                picked = picked.with_for_update(skip_locked=True)
+            entries = session.execute(picked).all()
+            if not entries:
+                break
+            _recompute(session, [pid for pid, _ in entries], day)
+            session.connection().execute(
+                sa.delete(EligibilityQueue).where(
+                    col(EligibilityQueue.patient_id) == sa.bindparam("p"),
+                    col(EligibilityQueue.generation) == sa.bindparam("g"),
+                ),
+                [{"p": pid, "g": generation} for pid, generation in entries],
+            )
+        done += len(entries)
+        if len(entries) < size:
+            break
+    return f"{done} queued patients recomputed"
+
+
+def queued_count(session: Session) -> int:
+    return session.execute(select(sa.func.count()).select_from(EligibilityQueue)).scalar_one()
+
+
 def _group_patients(care_group_id: int) -> sa.Select:
     return select(col(Patient.id)).where(
         col(Patient.practice_id).in_(
@@ -226,9 +345,14 @@ def _group_patients(care_group_id: int) -> sa.Select:
 
 
 def care_group_changed(session: Session, care_group_id: int, today: date) -> int:
-    """Recompute every patient of the care group (its catalogue changed), set-based."""
+    """Recompute every patient of the care group (its catalogue changed), set-based; a care
+    group of more than ``INLINE_LIMIT`` patients is queued instead (returns 0)."""
     session.flush()
     ids = _group_patients(care_group_id)
+    size = session.execute(select(sa.func.count()).select_from(ids.subquery())).scalar_one()
+    if size > INLINE_LIMIT:
+        queue(session, ids)
+        return 0
     return _replace(session, ids, compute(session, care_group_id, ids, today))
 
 
@@ -237,6 +361,7 @@ def rebuild(session: Session, today: date, *, now: datetime | None = None) -> in
     the computed_at stamp, for a generator that must be deterministic)."""
     session.flush()
     session.execute(sa.delete(Eligibility), execution_options={"synchronize_session": False})
+    session.execute(sa.delete(EligibilityQueue), execution_options={"synchronize_session": False})
     written = 0
     groups = session.execute(
         select(Intervention.care_group_id).where(col(Intervention.active).is_(True)).distinct()
@@ -249,7 +374,8 @@ def rebuild(session: Session, today: date, *, now: datetime | None = None) -> in
 
 
 def refresh_expired(session: Session, today: date) -> str:
-    """Daily job: recompute the patients whose rows no longer answer for ``today``."""
+    """Daily job: recompute the patients whose rows no longer answer for ``today`` (more than
+    ``INLINE_LIMIT``: queued for the interval job)."""
     expired = (
         select(Eligibility.patient_id)
         .where(sa.or_(col(Eligibility.valid_until) <= today, col(Eligibility.computed_on) > today))
@@ -257,6 +383,8 @@ def refresh_expired(session: Session, today: date) -> str:
     )
     ids = list(session.execute(expired).scalars())
     written = patients_changed(session, ids, today) if ids else 0
+    if len(ids) > INLINE_LIMIT:
+        return f"{len(ids)} patients queued"
     return f"{len(ids)} patients, {written} eligibility rows recomputed"
 
 

@@ -117,3 +117,20 @@ class Eligibility(SQLModel, table=True):
     computed_on: date
     valid_until: date
     computed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
+
+
+class EligibilityQueue(SQLModel, table=True):
+    """Patients whose eligibility rows were taken away by a change too large to recompute in
+    its own transaction (an import, a catalogue change of a large care group): until the
+    interval job ``lifestyle_eligibility_queue`` has recomputed them, readers evaluate them
+    live (they have no rows). ``generation`` grows with every new change to the patient, so
+    the job removes only the entries it computed (``leefstijl.eligibility``)."""
+
+    __tablename__ = "lifestyle_eligibility_queue"
+
+    patient_record: ClassVar[PatientRecord] = PatientRecord(
+        "LifestyleEligibility", RECORD_NOT_FOUND
+    )
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
+    generation: int = Field(default=1)
+    queued_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
