@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Practice, User
@@ -75,31 +75,37 @@ class PeriodRow:
     end_date: date | None  # first day at the next practice; None: still there
 
 
+_HISTORY = (
+    select(PracticePeriod, Practice.name)
+    .join(Practice, col(Practice.id) == PracticePeriod.practice_id)
+    .where(PracticePeriod.patient_id == bindparam("patient_id"))
+    .order_by(col(PracticePeriod.start_date).desc())
+)
+
+
 def history_of(session: Session, patient_id: int) -> list[PeriodRow]:
     """The patient's practices over time with their names, latest first (one query).
 
     No audit entry: callers loaded the patient through ``get_patient_for`` already."""
-    rows = session.exec(
-        select(PracticePeriod, Practice.name)
-        .join(Practice, col(Practice.id) == PracticePeriod.practice_id)
-        .where(PracticePeriod.patient_id == patient_id)
-        .order_by(col(PracticePeriod.start_date).desc())
-    ).all()
+    rows = session.exec(_HISTORY, params={"patient_id": patient_id}).all()
     return [PeriodRow(p.practice_id, name, p.start_date, p.end_date) for p, name in rows]
+
+
+_CURRENT = bindparam("practice_id")
+_MOVE_TARGETS = (
+    select(Practice)
+    .where(
+        Practice.care_group_id
+        == select(Practice.care_group_id).where(Practice.id == _CURRENT).scalar_subquery(),
+        Practice.id != _CURRENT,
+    )
+    .order_by(Practice.name, Practice.id)
+)
 
 
 def move_targets(session: Session, patient: Patient) -> list[Practice]:
     """The other practices of the patient's care group, by name (one statement)."""
-    group = (
-        select(Practice.care_group_id).where(Practice.id == patient.practice_id).scalar_subquery()
-    )
-    return list(
-        session.exec(
-            select(Practice)
-            .where(Practice.care_group_id == group, Practice.id != patient.practice_id)
-            .order_by(Practice.name, Practice.id)
-        ).all()
-    )
+    return list(session.exec(_MOVE_TARGETS, params={"practice_id": patient.practice_id}).all())
 
 
 def move_patient(

@@ -356,21 +356,27 @@ class PatientRecord:
         return [e.programme for e in self.enrolments if is_enrolment_active(e, today)]
 
 
+# Built once (a record page sends them on every view); the patient's id is bound per call.
+_PATIENT = sa.bindparam("patient_id")
+_CONDITIONS = select(Condition).where(Condition.patient_id == _PATIENT).order_by(Condition.code)
+_ENROLMENTS = (
+    select(Enrolment)
+    .where(Enrolment.patient_id == _PATIENT)
+    .order_by(col(Enrolment.start_date).desc(), Enrolment.id)
+)
+_CARE_TEAM = (
+    select(CareTeamMember, User)
+    .join(User, col(User.id) == CareTeamMember.user_id)
+    .where(CareTeamMember.patient_id == _PATIENT)
+    .order_by(CareTeamMember.role, User.name)
+)
+
+
 def load_record(session: Session, patient: Patient) -> PatientRecord:
-    conditions = session.exec(
-        select(Condition).where(Condition.patient_id == patient.id).order_by(Condition.code)
-    ).all()
-    enrolments = session.exec(
-        select(Enrolment)
-        .where(Enrolment.patient_id == patient.id)
-        .order_by(col(Enrolment.start_date).desc(), Enrolment.id)
-    ).all()
-    team = session.exec(
-        select(CareTeamMember, User)
-        .join(User, col(User.id) == CareTeamMember.user_id)
-        .where(CareTeamMember.patient_id == patient.id)
-        .order_by(CareTeamMember.role, User.name)
-    ).all()
+    params = {"patient_id": patient.id}
+    conditions = session.exec(_CONDITIONS, params=params).all()
+    enrolments = session.exec(_ENROLMENTS, params=params).all()
+    team = session.exec(_CARE_TEAM, params=params).all()
     return PatientRecord(patient, list(conditions), list(enrolments), list(team))
 
 
