@@ -3,6 +3,7 @@ message); plain wording for patients."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from babel.dates import format_date
@@ -163,9 +164,13 @@ def resolve_lang(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def format_number(value: Number, lang: str = "nl") -> str:
     """A number as people write it: ``27,4`` in Dutch, ``27.4`` in English. A number beyond
-    Babel's decimal precision (stored before the form bounded them) is still shown."""
+    Babel's decimal precision (stored before the form bounded them) is still shown.
+
+    Kept per (value, language): a list of 50 patients' explanations formats the same
+    thresholds and values hundreds of times, and Babel parses its pattern on every call."""
     try:
         return format_decimal(value, locale=_LOCALES[resolve_lang(lang)])
     except (ArithmeticError, ValueError):
