@@ -34,6 +34,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Queued patients have no rows; without the queue they are evaluated live until the daily
-    # job or ``lifestyle-eligibility`` recomputes them (readers never need the queue).
+    # Queued patients have no rows; without the queue they are evaluated live (readers never
+    # need the queue) until ``flask --app wsgi zelfzorg lifestyle-eligibility`` rebuilds.
     op.drop_table("lifestyle_eligibility_queue")
