@@ -126,3 +126,27 @@ def test_the_job_keeps_an_entry_queued_again_while_it_computed(engine, monkeypat
 def test_the_queue_job_is_registered_for_the_scheduler():
     job = INTERVAL_JOBS["lifestyle_eligibility_queue"]
     assert 0 < job.seconds <= 60
+
+
+def test_an_edited_catalogue_entry_takes_only_its_own_rows_away(engine, monkeypatch):
+    """Queued for one changed entry: the other interventions' rows stay, yet the patients are
+    evaluated live (not covered for every active intervention) and the job restores all."""
+    generate(engine, patients_n=40, practices_n=1, years=1, seed=5, today=GEN_TODAY)
+    monkeypatch.setattr(eligibility, "INLINE_LIMIT", 10)
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            group = db.execute(sa.text("SELECT id FROM care_group")).scalar_one()
+            before = _table(db)
+            edited = min(i for _, i in before)
+            stored = indicators.eligible_patient_ids(db, group, GEN_TODAY)
+            eligibility.care_group_changed(db, group, GEN_TODAY, intervention_id=edited)
+            db.commit()
+            assert _table(db) == {k: v for k, v in before.items() if k[1] != edited}
+            assert len(_queue(db)) == len({p for p, _ in before})
+            assert indicators.eligible_patient_ids(db, group, GEN_TODAY) == stored
+            db.commit()
+        eligibility.drain_queue(engine, GEN_TODAY)
+        with Session(engine) as db:
+            assert _table(db) == before and _queue(db) == {}
+    finally:
+        empty_database(engine)

@@ -251,10 +251,17 @@ def _recompute(session: Session, ids: list[int], today: date) -> int:
 
 
 def queue(
-    session: Session, patient_ids: Collection[int] | sa.Select, *, now: datetime | None = None
+    session: Session,
+    patient_ids: Collection[int] | sa.Select,
+    *,
+    intervention_id: int | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Take these patients' rows away and queue them for :func:`drain_queue` (in the
-    caller's transaction: the change and its queue entries commit together)."""
+    caller's transaction: the change and its queue entries commit together). With
+    ``intervention_id`` (its catalogue entry changed) only that intervention's rows go: a
+    patient without a row for every active intervention is not covered, so is evaluated live
+    all the same, and the job replaces all of their rows."""
     session.flush()
     ids = _ids_select(patient_ids)
     chunks = (
@@ -290,14 +297,12 @@ def queue(
                 },
             )
         )
-        session.execute(
-            sa.delete(Eligibility).where(
-                col(Eligibility.patient_id).in_(
-                    chunk if isinstance(chunk, sa.Select) else list(chunk)
-                )
-            ),
-            execution_options={"synchronize_session": False},
+        stale = sa.delete(Eligibility).where(
+            col(Eligibility.patient_id).in_(chunk if isinstance(chunk, sa.Select) else list(chunk))
         )
+        if intervention_id is not None:
+            stale = stale.where(Eligibility.intervention_id == intervention_id)
+        session.execute(stale, execution_options={"synchronize_session": False})
 
 
 def drain_queue(engine, today: date | None = None, *, chunk: int | None = None) -> str:
@@ -332,10 +337,6 @@ def drain_queue(engine, today: date | None = None, *, chunk: int | None = None) 
     return f"{done} queued patients recomputed"
 
 
-def queued_count(session: Session) -> int:
-    return session.execute(select(sa.func.count()).select_from(EligibilityQueue)).scalar_one()
-
-
 def _group_patients(care_group_id: int) -> sa.Select:
     return select(col(Patient.id)).where(
         col(Patient.practice_id).in_(
@@ -344,14 +345,17 @@ def _group_patients(care_group_id: int) -> sa.Select:
     )
 
 
-def care_group_changed(session: Session, care_group_id: int, today: date) -> int:
-    """Recompute every patient of the care group (its catalogue changed), set-based; a care
-    group of more than ``INLINE_LIMIT`` patients is queued instead (returns 0)."""
+def care_group_changed(
+    session: Session, care_group_id: int, today: date, *, intervention_id: int | None = None
+) -> int:
+    """Recompute every patient of the care group (its catalogue changed: the entry
+    ``intervention_id`` added or edited), set-based; a care group of more than
+    ``INLINE_LIMIT`` patients is queued instead (returns 0)."""
     session.flush()
     ids = _group_patients(care_group_id)
     size = session.execute(select(sa.func.count()).select_from(ids.subquery())).scalar_one()
     if size > INLINE_LIMIT:
-        queue(session, ids)
+        queue(session, ids, intervention_id=intervention_id)
         return 0
     return _replace(session, ids, compute(session, care_group_id, ids, today))
 

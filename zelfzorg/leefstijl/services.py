@@ -184,7 +184,7 @@ def create_intervention(
     )
     session.add(intervention)
     session.flush()
-    _catalogue_changed(session, intervention.care_group_id, now)
+    _catalogue_changed(session, intervention, now)
     audit(
         session,
         actor,
@@ -220,7 +220,7 @@ def update_intervention(
     session.refresh(intervention)
     if result.rowcount != 1:
         raise Conflict(E_INTERVENTION_CONFLICT, current=intervention)
-    _catalogue_changed(session, intervention.care_group_id, now)
+    _catalogue_changed(session, intervention, now)
     audit(
         session,
         actor,
@@ -231,11 +231,13 @@ def update_intervention(
     return intervention
 
 
-def _catalogue_changed(session: Session, care_group_id: int, now: datetime) -> None:
+def _catalogue_changed(session: Session, intervention: Intervention, now: datetime) -> None:
     """Every patient of the care group gets the catalogue's new outcomes (set-based)."""
     from zelfzorg.leefstijl import eligibility
 
-    eligibility.care_group_changed(session, care_group_id, local_day(now))
+    eligibility.care_group_changed(
+        session, intervention.care_group_id, local_day(now), intervention_id=intervention.id
+    )
 
 
 def care_group_of(session: Session, actor: Actor) -> int | None:
