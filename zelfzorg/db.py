@@ -153,12 +153,18 @@ def _bind_processor(column_type, dialect):
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _insert_statement(dialect, table, unique: Sequence[str]):
+def dialect_insert(dialect, table):
+    """``INSERT`` of the dialect's own construct (PostgreSQL or SQLite), which has the
+    ``ON CONFLICT`` clauses both databases share."""
     if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    return insert(table)
+
+
+def _insert_statement(dialect, table, unique: Sequence[str]):
+    return dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(unique))
 
 
 _NOTHING = object()

@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import Practice
-from zelfzorg.db import insert_new, session_scope
+from zelfzorg.db import dialect_insert, insert_new, session_scope
 from zelfzorg.leefstijl.criteria import MeasurementCompare, walk
 from zelfzorg.leefstijl.criteria.sql import compile_criteria, facts_query, local_midnight
 from zelfzorg.leefstijl.models import Eligibility, EligibilityQueue, Intervention
@@ -255,7 +255,6 @@ def queue(
     patient_ids: Collection[int] | sa.Select,
     *,
     intervention_id: int | None = None,
-    now: datetime | None = None,
 ) -> None:
     """Take these patients' rows away and queue them for :func:`drain_queue` (in the
     caller's transaction: the change and its queue entries commit together). With
@@ -269,13 +268,9 @@ def queue(
         if isinstance(ids, sa.Select)
         else [ids[i : i + IDS_PER_STATEMENT] for i in range(0, len(ids), IDS_PER_STATEMENT)]
     )
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    dialect = session.connection().dialect
     table = EligibilityQueue.__table__  # type: ignore[attr-defined]
-    moment = now or utcnow()
+    moment = utcnow()
     for chunk in chunks:
         source = (
             chunk
@@ -287,7 +282,9 @@ def queue(
             sa.literal(1, sa.Integer),
             sa.literal(moment, table.c.queued_at.type),
         ).where(sa.true())  # SQLite: an upsert's SELECT needs a WHERE (parsing ambiguity)
-        upsert = insert(table).from_select(["patient_id", "generation", "queued_at"], wanted)
+        upsert = dialect_insert(dialect, table).from_select(
+            ["patient_id", "generation", "queued_at"], wanted
+        )
         session.execute(
             upsert.on_conflict_do_update(
                 index_elements=["patient_id"],
@@ -297,9 +294,7 @@ def queue(
                 },
             )
         )
-        stale = sa.delete(Eligibility).where(
-            col(Eligibility.patient_id).in_(chunk if isinstance(chunk, sa.Select) else list(chunk))
-        )
+        stale = sa.delete(Eligibility).where(col(Eligibility.patient_id).in_(chunk))
         if intervention_id is not None:
             stale = stale.where(Eligibility.intervention_id == intervention_id)
         session.execute(stale, execution_options={"synchronize_session": False})
