@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import insert, tuple_
 from sqlmodel import Session, col, select
 
@@ -178,6 +179,8 @@ class _Checker:
         self.issues: list[Issue] = []
         self.patient_urls: dict[str, int] = {}  # fullUrl -> index of the Patient entry
         self.known: dict[int, Patient | None] = {}
+        # "Patient/{id}" references found valid (a bundle names each patient many times).
+        self.good_references: set[str] = set()
 
     def patient_by_id(self, patient_id: int) -> Patient | None:
         """The referenced patient, loaded once per bundle (the session's identity map holds
@@ -210,10 +213,10 @@ class _Checker:
         if not raw:
             self.bad(index, path, N_("Verwijzing naar de patiënt ontbreekt."))
             return None
-        if raw in self.patient_urls:
+        if raw in self.patient_urls or raw in self.good_references:
             return raw
-        if raw.startswith("Patient/") and parse_id(raw[8:]) is not None:
-            patient = self.patient_by_id(parse_id(raw[8:]))  # type: ignore[arg-type]
+        if raw.startswith("Patient/") and (patient_id := parse_id(raw[8:])) is not None:
+            patient = self.patient_by_id(patient_id)
             if patient is None:
                 self.bad(index, path, N_("Patiënt %(ref)s bestaat niet."), ref=raw[:60])
                 return None
@@ -222,6 +225,7 @@ class _Checker:
                     index, path, N_("Patiënt %(ref)s hoort bij een andere praktijk."), ref=raw[:60]
                 )
                 return None
+            self.good_references.add(raw)
             return raw
         self.bad(index, path, N_("Verwijzing %(ref)s staat niet in de bundel."), ref=raw[:60])
         return None
@@ -766,6 +770,22 @@ def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) 
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
+def _stored_since(session: Session, columns: tuple, keys, table_id, highest: int) -> dict:
+    """``{key: row id}`` of the rows with one of ``keys`` and an id above ``highest``: the
+    rows an insert just stored, when ``highest`` was the largest id before it (every id
+    given out later is larger, on SQLite and by a PostgreSQL sequence); one range of the
+    primary key instead of a look-up per key."""
+    wanted = set(keys)
+    found: dict = {}
+    if not wanted:
+        return found
+    for row in session.execute(select(*columns, table_id).where(table_id > highest)):
+        key = tuple(row[:-1])
+        if key in wanted:
+            found[key] = row[-1]
+    return found
+
+
 def _insert(session: Session, model, rows: list[dict], unique: tuple[str, ...] = ()) -> None:
     """Insert ``rows`` as one executemany per chunk (no RETURNING: with it SQLAlchemy sends one
     statement per row on SQLite, to keep the ids in order); ids are looked up by natural key.
@@ -1004,32 +1024,30 @@ def _observation_base(item: _Checked, patient: Patient) -> str:
 def _store_observations(session, pairs, created_by_id, subject, now):
     """One Observation is one measurement (a BP panel two, sharing a reading id); its source
     id is a hash of its identifier (or content), so a re-import stores nothing. Audited per
-    patient (one entry naming the count, as the CSV import does)."""
+    patient (one entry naming the count, as the CSV import does).
+
+    The rows are inserted first (the unique key skips what is stored already, ``ON CONFLICT
+    DO NOTHING``); the rows just stored are read back by their ids, above the largest before
+    the insert (one range of the primary key), and only what was not stored now is looked up
+    by its natural key: a new bundle costs no look-up of thousands of keys, a repeated one
+    the same look-up as before."""
     firsts = []
     for item, patient in pairs:
         base = _observation_base(item, patient)
         firsts.append((patient.id, f"{base}:{item.values['values'][0][0]}", base))
-    stored = _stored_keys(
-        session,
-        (Measurement.patient_id, Measurement.source_id),
-        [(pid, first) for pid, first, _b in firsts],
-        col(Measurement.id),
-    )
-    outcomes: list[Outcome] = []
+    first_at: dict[tuple[int, str], int] = {}  # key -> position of its first entry
+    rows_of: dict[tuple[int, str], tuple[int, int]] = {}  # key -> its rows in ``new``
     new: list[dict] = []
-    repeats: list[tuple[int, tuple[int, str]]] = []  # (position, key): again in this bundle
-    per_patient: dict[int, int] = {}
-    for (item, _patient), (pid, first, base) in zip(pairs, firsts, strict=True):
+    for position, ((item, _patient), (pid, first, base)) in enumerate(
+        zip(pairs, firsts, strict=True)
+    ):
         key = (pid, first)
-        if key in stored:
-            if stored[key] is None:
-                repeats.append((len(outcomes), key))
-            outcomes.append(Outcome(item.index, "Observation", "200 OK", stored[key]))
-            continue
-        stored[key] = None  # type: ignore[assignment]
-        per_patient[pid] = per_patient.get(pid, 0) + 1
+        if key in first_at:
+            continue  # again in this bundle: 200 OK, the first one's id
+        first_at[key] = position
         v = item.values
         reading = uuid.uuid4().hex if len(v["values"]) > 1 else None
+        begin = len(new)
         for code, value, unit in v["values"]:
             new.append(
                 {
@@ -1046,28 +1064,38 @@ def _store_observations(session, pairs, created_by_id, subject, now):
                     "created_at": now,
                 }
             )
-        outcomes.append(Outcome(item.index, "Observation", "201 Created", None))
+        rows_of[key] = (begin, len(new))
+    columns = (Measurement.patient_id, Measurement.source_id)
+    highest = session.exec(select(sa.func.max(Measurement.id))).one() or 0
     _insert(session, Measurement, new, ("patient_id", "source_id"))
+    created = _stored_since(session, columns, first_at, col(Measurement.id), highest)
+    stored = dict(created)
+    stored.update(
+        _stored_keys(
+            session, columns, [k for k in first_at if k not in created], col(Measurement.id)
+        )
+    )
     # The same alert rules as every other path that stores readings (urgent values, trends).
     evaluate_rows(
         session,
-        [Reading(r["patient_id"], r["type_code"], r["value"], r["measured_at"]) for r in new],
+        [
+            Reading(r["patient_id"], r["type_code"], r["value"], r["measured_at"])
+            for key in created
+            for r in new[slice(*rows_of[key])]
+        ],
         now=now,
     )
-    stored.update(
-        _stored_keys(
-            session,
-            (Measurement.patient_id, Measurement.source_id),
-            [firsts[n][:2] for n, o in enumerate(outcomes) if o.status == "201 Created"],
-            col(Measurement.id),
-        )
-    )
-    for n, outcome in enumerate(outcomes):
-        if outcome.status == "201 Created":
-            pid, first, _b = firsts[n]
-            outcomes[n] = Outcome(outcome.index, "Observation", "201 Created", stored[(pid, first)])
-    for n, key in repeats:
-        outcomes[n] = Outcome(outcomes[n].index, "Observation", "200 OK", stored[key])
+    outcomes: list[Outcome] = []
+    per_patient: dict[int, int] = {}
+    for position, ((item, _patient), (pid, first, _base)) in enumerate(
+        zip(pairs, firsts, strict=True)
+    ):
+        key = (pid, first)
+        if key in created and first_at[key] == position:
+            per_patient[pid] = per_patient.get(pid, 0) + 1
+            outcomes.append(Outcome(item.index, "Observation", "201 Created", created[key]))
+        else:
+            outcomes.append(Outcome(item.index, "Observation", "200 OK", stored[key]))
     for pid, count in sorted(per_patient.items()):
         record(
             session,

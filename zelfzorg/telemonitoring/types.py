@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -427,6 +427,8 @@ class Catalog:
     types: Mapping[str, MeasurementType]
     panels: Mapping[str, Panel]
     document: Mapping[str, Any]
+    #: Each LOINC code (a type's own or an alias) to the first type in file order that has it.
+    by_loinc: Mapping[str, MeasurementType] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _default_path() -> Path:
@@ -473,8 +475,16 @@ def _build_catalog(document: object) -> Catalog:
     for mtype in types.values():
         if mtype.entered_with is not None and mtype.entered_with not in panels:
             raise CatalogError(f"{mtype.code}.entered_with: unknown panel {mtype.entered_with!r}")
+    by_loinc: dict[str, MeasurementType] = {}
+    for mtype in types.values():
+        for loinc in (mtype.loinc, *mtype.loinc_aliases):
+            if loinc:
+                by_loinc.setdefault(loinc, mtype)
     return Catalog(
-        types=MappingProxyType(types), panels=MappingProxyType(panels), document=root.data
+        types=MappingProxyType(types),
+        panels=MappingProxyType(panels),
+        document=root.data,
+        by_loinc=MappingProxyType(by_loinc),
     )
 
 
@@ -510,7 +520,6 @@ def get_panel(code: str) -> Panel:
 
 
 def type_for_loinc(loinc: str) -> MeasurementType | None:
-    """The type a LOINC code (its own or an alias) imports into, for CSV/FHIR import."""
-    return next(
-        (t for t in load_types().values() if loinc == t.loinc or loinc in t.loinc_aliases), None
-    )
+    """The type a LOINC code (its own or an alias) imports into, for CSV/FHIR import (the
+    catalogue's index: an import asks for every row)."""
+    return load_catalog(None).by_loinc.get(loinc)  # the same cached catalogue as load_types()
