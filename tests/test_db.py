@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from zelfzorg.audit.models import AuditAction, AuditEntry
 from zelfzorg.audit.services import AuditSubject, record, verify
+from zelfzorg.notifications.jobs import INTERVAL_JOBS
 
 THREADS = 4
 PER_THREAD = 25
@@ -20,17 +22,54 @@ def test_sqlite_connections_get_the_pragmas_and_postgres_is_postgres(engine):
         if engine.dialect.name == "sqlite":
             pragmas = {
                 name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+                for name in (
+                    "journal_mode",
+                    "foreign_keys",
+                    "busy_timeout",
+                    "synchronous",
+                    "wal_autocheckpoint",
+                )
             }
             assert pragmas == {
                 "journal_mode": "wal",
                 "foreign_keys": 1,
                 "busy_timeout": 5000,
                 "synchronous": 1,
+                "wal_autocheckpoint": 16384,  # the checkpoint job's work, see the next test
             }
         else:
             assert engine.dialect.name == "postgresql"
             assert conn.execute(text("SHOW server_encoding")).scalar() == "UTF8"
+
+
+def test_the_checkpoint_job_copies_the_write_ahead_log_outside_any_request(engine):
+    """A commit leaves its pages in the log (no checkpoint inside it below 64 MiB); the
+    interval job copies them into the database file, on SQLite only."""
+    job = INTERVAL_JOBS["database_checkpoint"]
+    if engine.dialect.name != "sqlite":
+        assert job.func(engine, {}) == "not SQLite: nothing to do"
+        return
+    job.func(engine, {})  # what earlier tests wrote
+    with engine.connect() as conn:
+        path = conn.exec_driver_sql("PRAGMA database_list").all()[0][2]
+    size_before = Path(path).stat().st_size
+    with engine.begin() as conn:  # 6 MB: past the 4 MB at which SQLite would copy by itself
+        conn.exec_driver_sql("CREATE TABLE checkpoint_probe (x TEXT)")  # dropped below
+        conn.exec_driver_sql(
+            "INSERT INTO checkpoint_probe SELECT hex(randomblob(500)) FROM "
+            "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) "
+            "SELECT i FROM n)"
+        )
+    try:
+        assert Path(path + "-wal").stat().st_size > 5_000_000  # the commit's pages, in the log
+        assert Path(path).stat().st_size == size_before  # nothing copied by the commit
+        result = job.func(engine, {})
+        copied, _of, logged = result.split()[:3]
+        assert int(copied) == int(logged) > 0, result
+        assert Path(path).stat().st_size > size_before
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE checkpoint_probe")
 
 
 def test_foreign_keys_are_enforced(engine):

@@ -81,6 +81,7 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
         note = rows[f"measurement import, {name}, 300 rows"]["note"]
         assert "stored 300;" in note and "+0 rows;" in note, note
         assert "queued patients recomputed by the queue job afterwards" in note, note
+        assert ("log copied by the checkpoint job afterwards" in note) == (db == "sqlite"), note
     # The PDFs were real PDFs with pages; the download streamed a 5-year record.
     assert "0 page(s)" not in rows["care plan PDF"]["note"]
     everything = rows["$everything streamed (/mijn/gegevens.json), 5-year patient"]["note"]

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from zelfzorg.db import refresh_statistics, session_scope
+from zelfzorg.db import checkpoint_wal, refresh_statistics, session_scope
 from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.services import claim_run, finish_run
 
@@ -129,3 +129,11 @@ def _statistics(session: Session, _today: date) -> str:
 
 # Daily, before the night's reports: the planner's statistics follow the care group's growth.
 register_job("database_statistics", _statistics, hour=2)
+
+
+def _checkpoint(engine: Engine, _settings: Mapping) -> str:
+    return checkpoint_wal(engine)
+
+
+# SQLite: the write-ahead log is copied into the database here, not inside a request's commit.
+register_interval_job("database_checkpoint", _checkpoint, seconds=10)
