@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 
 from sqlmodel import func, select
 
@@ -308,4 +309,51 @@ def test_an_old_imported_urgent_observation_is_history_not_an_alert(client, db, 
     db.expire_all()
     assert db.exec(select(func.count()).select_from(Alert)).one() == 0
     assert db.exec(select(func.count()).select_from(Measurement)).one() == 2
+    db.commit()
+
+
+def test_a_bundle_of_stored_new_and_repeated_observations(client, db, world):
+    """Stored before: 200 OK with the stored id; new: 201 Created with its own id; the same
+    new one twice in the bundle: created once, the repeat 200 OK with that id. Only the new
+    readings raise alerts and are audited as created."""
+    token = token_for(db, world, world.poh, ("user/*.write",))
+    ref = f"Patient/{world.patient.id}"
+    now = utcnow().replace(microsecond=0)
+    earlier = _blood_pressure(ref, (now - timedelta(hours=2)).isoformat(), 205, 125)
+    assert (
+        _post(
+            client, token, {"resourceType": "Bundle", "type": "transaction", "entry": [earlier]}
+        ).status_code
+        == 200
+    )
+    db.expire_all()
+    stored_ids = {m.id for m in db.exec(select(Measurement)).all()}
+    alerts_before = [(a.id, a.occurrences) for a in db.exec(select(Alert)).all()]
+    audited_before = db.exec(select(func.max(AuditEntry.id))).one() or 0
+    db.commit()
+    new = _blood_pressure(ref, (now - timedelta(hours=1)).isoformat(), 120, 80)
+    body = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [earlier, new, copy.deepcopy(new)],
+    }
+    response = _post(client, token, body)
+    assert response.status_code == 200, response.get_json(force=True)
+    entries = response.get_json(force=True)["entry"]
+    statuses = [e["response"]["status"] for e in entries]
+    assert statuses == ["200 OK", "201 Created", "200 OK"]
+    ids = [int(e["response"]["location"].split("/")[1]) for e in entries]
+    db.expire_all()
+    rows = {m.id: m for m in db.exec(select(Measurement)).all()}
+    assert ids[0] in stored_ids and ids[1] not in stored_ids and ids[2] == ids[1]
+    assert (rows[ids[1]].type_code, rows[ids[1]].value) == ("bp_systolic", 120)
+    assert len(rows) == len(stored_ids) + 2  # the new reading's two halves, once
+    # the stored urgent reading raised nothing again; the new one is not urgent
+    assert [(a.id, a.occurrences) for a in db.exec(select(Alert)).all()] == alerts_before
+    created = db.exec(
+        select(AuditEntry).where(
+            AuditEntry.id > audited_before, AuditEntry.object_type == "Measurement"
+        )
+    ).all()
+    assert [e.detail for e in created] == ["FHIR import: 1 Observation(s)"]
     db.commit()
