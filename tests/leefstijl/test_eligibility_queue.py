@@ -19,6 +19,7 @@ from zelfzorg.accounts.scope import actor_for
 from zelfzorg.generator import generate
 from zelfzorg.leefstijl import eligibility, indicators
 from zelfzorg.leefstijl.models import Eligibility, EligibilityQueue
+from zelfzorg.models_base import utcnow
 from zelfzorg.notifications.jobs import INTERVAL_JOBS
 
 
@@ -52,12 +53,20 @@ def test_a_large_change_is_queued_read_live_and_recomputed_by_the_job(engine, mo
             assert indicators.eligible_patient_ids(db, group, GEN_TODAY) == stored
             assert _pairs(db, actor, day) == listed
 
-            # The job: 30 patients per transaction, until the queue is empty.
+            # The job: 30 patients per transaction, until the queue is empty; one patient
+            # has waited 90 s (the job says how long the longest waited).
+            db.execute(
+                sa.update(EligibilityQueue)
+                .where(EligibilityQueue.patient_id == min(patients))
+                .values(queued_at=utcnow() - timedelta(seconds=90))
+            )
             db.commit()
             with count_statements(engine) as statements:
-                assert eligibility.drain_queue(engine, GEN_TODAY, chunk=30) == (
-                    "80 queued patients recomputed"
-                )
+                done = eligibility.drain_queue(engine, GEN_TODAY, chunk=30)
+            # How long the longest waited is said (the queue's moment is read back).
+            head, _, tail = done.partition(", the longest after ")
+            assert head == "80 queued patients recomputed", done
+            assert tail.endswith(" s in the queue") and 90 <= int(tail.split()[0]) < 600, done
             picks = [
                 s
                 for s in statements

@@ -306,10 +306,15 @@ def drain_queue(engine, today: date | None = None, *, chunk: int | None = None) 
     size = chunk or QUEUE_CHUNK
     day = today or local_day(utcnow())
     done = 0
+    waited = 0.0  # the longest any recomputed patient stood in the queue (seconds)
     while True:
         with session_scope(engine) as session:
             picked = (
-                select(EligibilityQueue.patient_id, EligibilityQueue.generation)
+                select(
+                    EligibilityQueue.patient_id,
+                    EligibilityQueue.generation,
+                    EligibilityQueue.queued_at,
+                )
                 .order_by(col(EligibilityQueue.patient_id))
                 .limit(size)
             )
@@ -318,18 +323,22 @@ def drain_queue(engine, today: date | None = None, *, chunk: int | None = None) 
             entries = session.execute(picked).all()
             if not entries:
                 break
-            _recompute(session, [pid for pid, _ in entries], day)
+            _recompute(session, [pid for pid, _g, _at in entries], day)
             session.connection().execute(
                 sa.delete(EligibilityQueue).where(
                     col(EligibilityQueue.patient_id) == sa.bindparam("p"),
                     col(EligibilityQueue.generation) == sa.bindparam("g"),
                 ),
-                [{"p": pid, "g": generation} for pid, generation in entries],
+                [{"p": pid, "g": generation} for pid, generation, _at in entries],
             )
+            oldest = min(at for _p, _g, at in entries)
+            waited = max(waited, (utcnow() - oldest).total_seconds())
         done += len(entries)
         if len(entries) < size:
             break
-    return f"{done} queued patients recomputed"
+    if not done:
+        return "0 queued patients recomputed"
+    return f"{done} queued patients recomputed, the longest after {waited:.0f} s in the queue"
 
 
 def _group_patients(care_group_id: int) -> sa.Select:
