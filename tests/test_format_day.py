@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import refresh as refresh_babel
 
-from zelfzorg.web import format_day
+from zelfzorg.web import AMSTERDAM, format_day, format_moment
 
 VALUES = [
     date(2026, 12, 2),
@@ -44,3 +44,18 @@ def test_the_memo_keeps_languages_apart_and_empty_is_empty(app):
             assert format_day(day, "long") == dutch == "1 mei 2026"
     assert english == "May 1, 2026"
     assert format_day(None) == format_day("") == ""
+
+
+@pytest.mark.parametrize("fmt", ["short", "medium", "long", "HH:mm"])
+def test_format_moment_is_flask_babels_datetime_in_amsterdam(app, fmt):
+    """The templates' ``datetime`` filter: Babel with the request's locale gives the same text
+    as Flask-Babel's ``format_datetime`` (Amsterdam time; naive moments read as UTC)."""
+    moments = [v for v in VALUES if isinstance(v, datetime)]
+    with app.test_request_context("/"):
+        for lang in ("nl", "en"):
+            with force_locale(lang):
+                for value in moments:
+                    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+                    expected = format_datetime(aware.astimezone(AMSTERDAM), fmt)
+                    assert format_moment(value, fmt) == expected, (lang, value)
+                assert format_moment(None) == ""

@@ -262,15 +262,14 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_templates(app: Flask) -> None:
-    from flask_babel import format_datetime
     from jinja2 import pass_eval_context
 
     from zelfzorg.labels import label
     from zelfzorg.web import (
         catalog,
         format_day,
+        format_moment,
         format_number,
-        local,
         nav_links,
         template_gettext,
         translate,
@@ -304,9 +303,7 @@ def _init_templates(app: Flask) -> None:
         }
 
     app.jinja_env.filters["date"] = format_day
-    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
-        format_datetime(local(d), fmt) if d else ""
-    )
+    app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.globals["t"] = translate
     app.jinja_env.globals["label"] = label
     app.jinja_env.filters["sentence"] = lambda s: str(s)[:1].upper() + str(s)[1:]

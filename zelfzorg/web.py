@@ -293,6 +293,17 @@ def format_day(value: date | datetime | None, fmt: str = "medium") -> str:
     return _day_text(value, fmt, str(get_locale() or "nl"))
 
 
+def format_moment(value: datetime | None, fmt: str = "medium") -> str:
+    """A moment in the reader's language and Amsterdam time (Babel): "3 nov 2026, 09:15:00"
+    for "medium" (naive ones are UTC). Babel itself with the request's locale: Flask-Babel's
+    ``format_datetime`` looks up the locale and time zone again for every value (a third of
+    the time on a page of readings)."""
+    if not value:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return babel_dates.format_datetime(aware, fmt, tzinfo=AMSTERDAM, locale=get_locale() or "nl")
+
+
 def local(dt: datetime | None) -> datetime | None:
     return dt.astimezone(AMSTERDAM) if dt else None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import Blueprint, render_template, request
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +18,15 @@ from zelfzorg.db import get_session
 from zelfzorg.errors import N_, ValidationError
 from zelfzorg.inputs import check_text, parse_date, parse_id
 from zelfzorg.labels import label
-from zelfzorg.web import AMSTERDAM, NavItem, current_actor, download, local, roles_required
+from zelfzorg.web import (
+    AMSTERDAM,
+    NavItem,
+    current_actor,
+    download,
+    format_moment,
+    local,
+    roles_required,
+)
 
 bp = Blueprint("audit", __name__)
 
@@ -156,7 +163,7 @@ def admin_export():
             e.client_address,
             e.detail,
             e.hash,
-            format_datetime(local(e.at), "medium"),
+            format_moment(e.at),
             label("role", e.role),
             label("object_type", e.object_type),
             label("audit_action", e.action),

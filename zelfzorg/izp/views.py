@@ -50,8 +50,8 @@ from zelfzorg.web import (
     error_text,
     flash_error,
     form_errors,
+    format_moment,
     language,
-    local,
     roles_required,
     today,
 )
@@ -131,10 +131,8 @@ def show_value(field: str, value) -> str:
     if field == "target_unit":
         return display_unit(value, language())
     if field.endswith("_at") and isinstance(value, str):
-        from flask_babel import format_datetime
-
         try:
-            return format_datetime(local(datetime.fromisoformat(value)), "short")
+            return format_moment(datetime.fromisoformat(value), "short")
         except ValueError:
             return value
     if field.endswith("_date") and isinstance(value, str):
