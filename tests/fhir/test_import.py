@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from datetime import timedelta
 
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from tests.fhir.helpers import auth, token_for
 from tests.fhir.test_api import validate
@@ -356,4 +357,74 @@ def test_a_bundle_of_stored_new_and_repeated_observations(client, db, world):
         )
     ).all()
     assert [e.detail for e in created] == ["FHIR import: 1 Observation(s)"]
+    db.commit()
+
+
+def test_two_imports_of_the_same_bundle_at_once_store_it_once(engine, db, world):
+    """Both transactions run at the same time (the second one's insert meets the first one's
+    rows): the readings are stored once, one import says 201 Created and audits them, the
+    other 200 OK with the same ids (on PostgreSQL the second waits on the unique key; on
+    SQLite it waits for the write lock)."""
+    import threading
+
+    from zelfzorg.audit.services import AuditSubject
+    from zelfzorg.fhir.importer import import_bundle
+
+    moment = utcnow().replace(microsecond=0)
+    entries = [
+        _blood_pressure(
+            f"Patient/{world.patient.id}", (moment - timedelta(hours=h)).isoformat(), 120 + h, 80
+        )
+        for h in range(1, 4)
+    ]
+    body = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    practice = world.patient.practice_id
+    before = db.exec(select(func.count()).select_from(Measurement)).one()
+    audited = db.exec(select(func.max(AuditEntry.id))).one() or 0
+    db.commit()
+    first_stored = threading.Event()
+    results: dict[str, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, hold: bool) -> None:
+        try:
+            with Session(engine) as session:
+                result = import_bundle(
+                    session,
+                    body,
+                    practice_id=practice,
+                    subject=AuditSubject(None, f"test {name}", "system", "", ""),
+                    created_by_id=None,
+                    now=utcnow(),
+                )
+                if hold:  # keep the rows uncommitted while the other import starts
+                    first_stored.set()
+                    time.sleep(0.5)
+                session.commit()
+                results[name] = [(o.status, o.rid) for o in result.outcomes]
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+            first_stored.set()
+
+    first = threading.Thread(target=run, args=("first", True))
+    first.start()
+    assert first_stored.wait(10)
+    second = threading.Thread(target=run, args=("second", False))
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert not errors, errors
+    assert [s for s, _ in results["first"]] == ["201 Created"] * 3
+    assert [s for s, _ in results["second"]] == ["200 OK"] * 3
+    assert [r for _, r in results["second"]] == [r for _, r in results["first"]]
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(Measurement)).one() == before + 6
+    created = db.exec(
+        select(AuditEntry.user_name).where(
+            AuditEntry.id > audited,
+            AuditEntry.object_type == "Measurement",
+            AuditEntry.action == "create",
+        )
+    ).all()
+    assert created == ["test first"]
     db.commit()

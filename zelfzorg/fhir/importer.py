@@ -770,16 +770,20 @@ def _stored_keys(session: Session, columns: tuple, keys: list[tuple], table_id) 
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
-def _stored_since(session: Session, columns: tuple, keys, table_id, highest: int) -> dict:
-    """``{key: row id}`` of the rows with one of ``keys`` and an id above ``highest``: the
-    rows an insert just stored, when ``highest`` was the largest id before it (every id
-    given out later is larger, on SQLite and by a PostgreSQL sequence); one range of the
-    primary key instead of a look-up per key."""
+def _stored_since(session: Session, columns: tuple, keys, table_id, highest: int, stamp) -> dict:
+    """``{key: row id}`` of the rows with one of ``keys``, an id above ``highest`` and
+    ``stamp`` (``(column, value)``, the insert's created_at): the rows an insert just stored,
+    when ``highest`` was the largest id before it (every id given out later is larger, on
+    SQLite and by a PostgreSQL sequence); one range of the primary key instead of a look-up
+    per key. The stamp leaves out a row a concurrent import of the same data committed
+    meanwhile (PostgreSQL): the unique key skipped ours, so it is not "created" here."""
     wanted = set(keys)
     found: dict = {}
     if not wanted:
         return found
-    for row in session.execute(select(*columns, table_id).where(table_id > highest)):
+    column, value = stamp
+    rows = session.execute(select(*columns, table_id).where(table_id > highest, column == value))
+    for row in rows:
         key = tuple(row[:-1])
         if key in wanted:
             found[key] = row[-1]
@@ -1068,7 +1072,9 @@ def _store_observations(session, pairs, created_by_id, subject, now):
     columns = (Measurement.patient_id, Measurement.source_id)
     highest = session.exec(select(sa.func.max(Measurement.id))).one() or 0
     _insert(session, Measurement, new, ("patient_id", "source_id"))
-    created = _stored_since(session, columns, first_at, col(Measurement.id), highest)
+    created = _stored_since(
+        session, columns, first_at, col(Measurement.id), highest, (col(Measurement.created_at), now)
+    )
     stored = dict(created)
     stored.update(
         _stored_keys(
