@@ -95,3 +95,20 @@ def test_statement_cache_keeps_the_latest_ones(db, builds, monkeypatch):
         compute_report(db, care_group_id=group.id, start=date(2025, month, 1), end=END)
     assert len(builds) == 4  # January was dropped for March
     assert len(report_engine._statements) == 2
+
+
+def test_each_latest_value_is_looked_up_once_per_patient(db, engine):
+    """O1 ("has an HbA1c") and O1b ("the latest on target"), O3b's BMI, weight and height
+    read one shared latest value per patient (a MATERIALIZED row), not a probe each: the
+    statement names each of those codes once."""
+    from zelfzorg.contracting.indicators import DEFINITIONS, Context
+
+    group = make_care_group(db)
+    make_patient(db, make_practice(db, group), born=date(1960, 1, 1))
+    db.commit()
+    ctx = Context(db, group.id, START, END, interventions=())
+    compiled = report_engine.combined_statement(ctx, DEFINITIONS, strata=True).compile(engine)
+    named = [value for value in compiled.params.values() if isinstance(value, str)]
+    for code in ("hba1c", "bp_systolic", "bmi", "weight", "height"):
+        assert named.count(code) == 1, (code, named.count(code))
+    assert "latest_values" in str(compiled)

@@ -23,7 +23,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from zelfzorg.contracting.indicators import Context, Definition, parts
+from zelfzorg.contracting.indicators import (
+    Context,
+    Definition,
+    LatestValues,
+    latest_value_subquery,
+    parts,
+)
 from zelfzorg.contracting.indicators import years_before as _years_before
 from zelfzorg.contracting.report_data import Figure, Stratum
 from zelfzorg.leefstijl.services import active_interventions
@@ -104,15 +110,13 @@ def mean_of(total: float, count: int) -> float | None:
     return float(Decimal(repr(total / count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def combined_statement(ctx: Context, definitions: list[Definition], *, strata: bool) -> sa.Select:
-    """ONE statement for many (non-split) patient indicators: the population is built once,
-    every distinct condition is ONE 0/1 column of a MATERIALIZED row per patient (a condition
-    several indicators share, such as I1's numerator that is I1b's denominator or L2's
-    denominator inside L3's, is evaluated once), values (I4's score) are looked up only for
-    the patients they count for, and the groupings sum them all. Columns: grouping,
-    practice_id, sex, band, other, then per indicator den, num, value_sum, value_count."""
-    pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
-    pid = pop.c.patient_id
+def _flag_rows(ctx: Context, definitions: list[Definition], *, base=None):
+    """The MATERIALIZED row of 0/1 flags per patient (every distinct condition once) and the
+    plan: per definition the flag names of its denominator and numerator. ``base`` gives the
+    patients (patient_id, practice_id); the care group's population when None."""
+    if base is None:
+        base = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
+    pid = base.c.patient_id
     atoms: dict[object, str] = {}
 
     def flags_of(condition) -> list[str]:
@@ -128,9 +132,48 @@ def combined_statement(ctx: Context, definitions: list[Definition], *, strata: b
         )
         for d in definitions
     ]
-    columns = [pid.label("patient_id"), pop.c.practice_id.label("practice_id")]
+    columns = [pid.label("patient_id"), base.c.practice_id.label("practice_id")]
     columns += [sa.case((part(ctx, pid), 1), else_=0).label(name) for part, name in atoms.items()]
-    flags = select(*columns).cte("flags").prefix_with("MATERIALIZED")
+    return select(*columns).cte("flags").prefix_with("MATERIALIZED"), plan
+
+
+def _with_latest_values(ctx: Context, definitions: list[Definition], wanted: list[str]):
+    """``_flag_rows`` over one MATERIALIZED row per patient of the population with the
+    latest values ``wanted`` (each looked up once), and the context whose conditions read
+    them from it."""
+    pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
+    latest = (
+        select(
+            pop.c.patient_id.label("patient_id"),
+            pop.c.practice_id.label("practice_id"),
+            *[
+                latest_value_subquery(ctx, pop.c.patient_id, code).label(f"latest_{n}")
+                for n, code in enumerate(wanted)
+            ],
+        )
+        .cte("latest_values")
+        .prefix_with("MATERIALIZED")
+    )
+    shared = replace(
+        ctx, latest=LatestValues({code: latest.c[f"latest_{n}"] for n, code in enumerate(wanted)})
+    )
+    flags, plan = _flag_rows(shared, definitions, base=latest)
+    return flags, plan, shared
+
+
+def combined_statement(ctx: Context, definitions: list[Definition], *, strata: bool) -> sa.Select:
+    """ONE statement for many (non-split) patient indicators: the population is built once,
+    every distinct condition is ONE 0/1 column of a MATERIALIZED row per patient (a condition
+    several indicators share, such as I1's numerator that is I1b's denominator or L2's
+    denominator inside L3's, is evaluated once), values (I4's score) are looked up only for
+    the patients they count for, and the groupings sum them all. Columns: grouping,
+    practice_id, sex, band, other, then per indicator den, num, value_sum, value_count."""
+    # The values several conditions read, looked up once per patient: a first build notes
+    # which (``LatestValues.wanted``), then one MATERIALIZED row per patient holds them.
+    collecting = LatestValues()
+    flags, plan = _flag_rows(replace(ctx, latest=collecting), definitions)
+    if collecting.wanted:
+        flags, plan, ctx = _with_latest_values(ctx, definitions, collecting.wanted)
 
     def product(source, names: list[str] | None):
         if names is None:

@@ -78,6 +78,9 @@ class Context:
     # The care group's active lifestyle catalogue when the caller has read it already
     # (the engine does, for its statement cache); None: read it when needed.
     interventions: tuple[Intervention, ...] | None = None
+    # The engine's shared latest values (see ``LatestValues``): None, each condition reads
+    # its own.
+    latest: LatestValues | None = None
 
     @property
     def d(self) -> date:
@@ -89,6 +92,27 @@ class Context:
 
 
 Condition = Callable[[Context, sa.ColumnElement], sa.ColumnElement[bool]]
+
+
+class LatestValues(dict):
+    """``{code: column}``: each patient's latest current value of ``code`` in the 12 months
+    up to d, looked up once per patient for every condition of a statement that reads it.
+
+    Several indicators read the same value (O1's "has an HbA1c" and O1b's "latest HbA1c on
+    target"; O3b's BMI twice, its height twice): as separate subqueries each was a probe of
+    the (patient, type, time) index per patient, 13 probes where 5 values are read. The
+    engine builds its statement twice: first with an empty ``LatestValues``,
+    which notes the codes asked for (``wanted``) while the conditions read their own, then
+    with the columns of one MATERIALIZED row per patient."""
+
+    def __init__(self, columns: dict | None = None) -> None:
+        super().__init__(columns or {})
+        self.wanted: list[str] = []
+
+    def column(self, code: str) -> sa.ColumnElement | None:
+        if code not in self.wanted:
+            self.wanted.append(code)
+        return self.get(code)
 
 
 @dataclass(frozen=True)
@@ -373,7 +397,10 @@ def _enrolled(*programmes: Programme) -> Condition:
 def _measured(ctx: Context, pid, code: str, column=None) -> sa.ColumnElement[bool]:
     """The patient has a current ``code`` row in the 12 months up to d with ``column`` (the
     value unless told) filled in: a correlated EXISTS, one probe of the (patient, type, time)
-    index per patient, never the list of every such reading of the care group."""
+    index per patient, never the list of every such reading of the care group. With the
+    engine's shared latest values, a value is there when the latest one is (the same rows)."""
+    if column is None and ctx.latest is not None:
+        return _latest_value(ctx, pid, code).is_not(None)
     filled = col(Measurement.value) if column is None else column
     return (
         sa.exists()
@@ -390,7 +417,17 @@ def _measured(ctx: Context, pid, code: str, column=None) -> sa.ColumnElement[boo
 
 
 def _latest_value(ctx: Context, pid, code: str) -> sa.ColumnElement:
-    """The patient's latest current value of ``code`` in the 12 months up to d."""
+    """The patient's latest current value of ``code`` in the 12 months up to d (the engine's
+    shared column when it has one)."""
+    if ctx.latest is not None:
+        shared = ctx.latest.column(code)
+        if shared is not None:
+            return shared
+    return latest_value_subquery(ctx, pid, code)
+
+
+def latest_value_subquery(ctx: Context, pid, code: str) -> sa.ColumnElement:
+    """:func:`_latest_value` as its own correlated subquery (one index probe per patient)."""
     return (
         select(Measurement.value)
         .where(
