@@ -237,8 +237,9 @@ def checkpoint_wal(engine: Engine) -> str:
     interval job ``database_checkpoint``. PostgreSQL checkpoints by itself."""
     if engine.dialect.name != "sqlite":
         return "not SQLite: nothing to do"
-    # Outside a transaction (the engine's connections begin one with their first statement;
-    # a checkpoint inside one copies nothing): the pooled connection's own cursor.
+    # Outside a transaction (the engine's connections begin one with their first statement,
+    # and SQLite refuses a checkpoint inside one: "database table is locked"): the pooled
+    # connection's own cursor.
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
