@@ -34,7 +34,11 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/zelfzorg_bench"
-TODAY = date(2026, 12, 1)
+# The care group is generated as of the day of the run, the day the app's pages (the wall
+# clock) and every scenario read; a fixed day made the lifestyle eligibility rows of some
+# patients expire by the day of a later run, so the pages evaluated them live on every request,
+# which the nightly job prevents in production.
+TODAY = date.today()
 SECRET = "bench-secret-key-for-loopback-only-0123456789"
 
 

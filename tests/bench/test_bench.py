@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bench.contracting import reference_figures, report_figures, report_period
-from bench.runner import run
+from bench.runner import TODAY, run
 from tests.conftest import test_database_url as suite_database_url
 from zelfzorg.accounts.models import CareGroup
 from zelfzorg.contracting.services import compute_report, practices_of
@@ -85,7 +85,7 @@ def test_reduced_benchmark_runs_and_prints_every_scenario():
     # The PDFs were real PDFs with pages; the download streamed a 5-year record.
     assert "0 page(s)" not in rows["care plan PDF"]["note"]
     everything = rows["$everything streamed (/mijn/gegevens.json), 5-year patient"]["note"]
-    assert "(2021-" in everything, everything
+    assert f"({TODAY.year - 5}-" in everything, everything
     # The overview and the dashboard were timed on that same 5-year record.
     overview = rows["measurement overview page (POH), 5-year patient"]["note"]
     assert int(overview.split()[0].replace(",", "")) >= 5 * 365 * 4 - 400, overview
