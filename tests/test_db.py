@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from zelfzorg.audit.models import AuditAction, AuditEntry
 from zelfzorg.audit.services import AuditSubject, record, verify
+from zelfzorg.db import make_engine
 from zelfzorg.notifications.jobs import INTERVAL_JOBS
 
 THREADS = 4
@@ -42,34 +43,35 @@ def test_sqlite_connections_get_the_pragmas_and_postgres_is_postgres(engine):
             assert conn.execute(text("SHOW server_encoding")).scalar() == "UTF8"
 
 
-def test_the_checkpoint_job_copies_the_write_ahead_log_outside_any_request(engine):
+def test_the_checkpoint_job_copies_the_write_ahead_log_outside_any_request(engine, tmp_path):
     """A commit leaves its pages in the log (no checkpoint inside it below 64 MiB); the
-    interval job copies them into the database file, on SQLite only."""
+    interval job copies them into the database file, on SQLite only. A database file of its
+    own: the suite's has free pages, which a checkpoint fills without growing the file."""
     job = INTERVAL_JOBS["database_checkpoint"]
     if engine.dialect.name != "sqlite":
         assert job.func(engine, {}) == "not SQLite: nothing to do"
         return
-    job.func(engine, {})  # what earlier tests wrote
-    with engine.connect() as conn:
-        path = conn.exec_driver_sql("PRAGMA database_list").all()[0][2]
-    size_before = Path(path).stat().st_size
-    with engine.begin() as conn:  # 6 MB: past the 4 MB at which SQLite would copy by itself
-        conn.exec_driver_sql("CREATE TABLE checkpoint_probe (x TEXT)")  # dropped below
-        conn.exec_driver_sql(
-            "INSERT INTO checkpoint_probe SELECT hex(randomblob(500)) FROM "
-            "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) "
-            "SELECT i FROM n)"
-        )
+    path = tmp_path / "checkpoint.db"
+    own = make_engine(f"sqlite:///{path}")
     try:
-        assert Path(path + "-wal").stat().st_size > 5_000_000  # the commit's pages, in the log
-        assert Path(path).stat().st_size == size_before  # nothing copied by the commit
-        result = job.func(engine, {})
+        with own.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE probe (x TEXT)")
+        assert job.func(own, {}).endswith("log pages in the database")
+        size_before = path.stat().st_size
+        with own.begin() as conn:  # 6 MB: past the 4 MB at which SQLite would copy by itself
+            conn.exec_driver_sql(
+                "INSERT INTO probe SELECT hex(randomblob(500)) FROM "
+                "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) "
+                "SELECT i FROM n)"
+            )
+        assert Path(f"{path}-wal").stat().st_size > 5_000_000  # the commit's pages, in the log
+        assert path.stat().st_size == size_before  # nothing copied by the commit
+        result = job.func(own, {})
         copied, _of, logged = result.split()[:3]
         assert int(copied) == int(logged) > 0, result
-        assert Path(path).stat().st_size > size_before
+        assert path.stat().st_size > size_before + 5_000_000  # now in the database file
     finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE checkpoint_probe")
+        own.dispose()
 
 
 def test_foreign_keys_are_enforced(engine):
