@@ -219,16 +219,36 @@ def _keys_statement(table, columns: tuple[str, ...], extra: str, size: int):
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
-def refresh_statistics(connection: Connection | Session) -> str:
-    """Fresh planner statistics for every table (the daily job ``database_statistics``, and
-    the generator after its bulk load). SQLite never gathers them by itself: without them it
-    plans a care group's queries as if every table were small. PostgreSQL's ANALYZE samples
-    by itself (autovacuum runs it too; the job keeps both databases alike)."""
+# PostgreSQL: the tables whose rows changed since their last analysis, or never analysed.
+_PG_CHANGED_TABLES = text(
+    "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables "
+    "WHERE schemaname = current_schema() AND (n_mod_since_analyze > 0 "
+    "OR coalesce(last_analyze, last_autoanalyze) IS NULL) ORDER BY relname"
+)
+
+
+def refresh_statistics(connection: Connection | Session, *, changed_only: bool = False) -> str:
+    """Fresh planner statistics for every table (the generator after its bulk load) or, with
+    ``changed_only``, on PostgreSQL for the tables whose rows changed since their last
+    analysis (the daily job ``database_statistics``: at 50,000 patients a full ANALYZE took
+    1.4 s whether or not anything had changed). SQLite never gathers statistics by itself:
+    without them it plans a care group's queries as if every table were small; its ANALYZE
+    reads ``SQLITE_ANALYSIS_LIMIT`` rows per index (about 10 ms at 50,000 patients).
+    PostgreSQL's counts of changed rows reach ``pg_stat_user_tables`` when a connection is
+    idle, up to seconds later (a daily job does not mind; the generator, whose own load is
+    not counted there yet, analyses everything)."""
     bind = connection.get_bind() if isinstance(connection, Session) else connection
     if bind.dialect.name == "sqlite":
         connection.execute(text(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}"))
-    connection.execute(text("ANALYZE"))
-    return "planner statistics refreshed"
+        connection.execute(text("ANALYZE"))
+        return "planner statistics refreshed"
+    if not changed_only:
+        connection.execute(text("ANALYZE"))
+        return "planner statistics refreshed"
+    tables = list(connection.execute(_PG_CHANGED_TABLES).scalars())
+    for table in tables:
+        connection.execute(text(f"ANALYZE {table}"))  # a name from the catalogue, quoted
+    return f"planner statistics refreshed ({len(tables)} changed tables)"
 
 
 def checkpoint_wal(engine: Engine) -> str:

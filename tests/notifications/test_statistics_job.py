@@ -31,6 +31,13 @@ def _planner_rows(session: Session, table: str) -> int:
     )
 
 
+def _flush_counts(session: Session) -> None:
+    """PostgreSQL: this connection's counts of changed rows reach ``pg_stat_user_tables``
+    when its transaction ends (they may wait up to seconds otherwise)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_stat_force_next_flush()"))
+
+
 def test_the_job_gives_the_planner_the_tables_row_counts_once_a_day(app, engine):
     now = utcnow()
     with Session(engine) as session:
@@ -38,9 +45,60 @@ def test_the_job_gives_the_planner_the_tables_row_counts_once_a_day(app, engine)
             ThrottleHit(scope="login", key=f"addr:{i}", at=now - timedelta(seconds=i))
             for i in range(37)
         )
+        _flush_counts(session)
         session.commit()
         assert _planner_rows(session, "throttle_hit") != 37
-    assert run_job(engine, "database_statistics", now=now) == "planner statistics refreshed"
+    assert run_job(engine, "database_statistics", now=now).startswith(
+        "planner statistics refreshed"
+    )
     assert run_job(engine, "database_statistics", now=now) is None  # claimed for today
     with Session(engine) as session:
         assert _planner_rows(session, "throttle_hit") == 37
+
+
+def test_on_postgresql_the_job_analyses_only_the_tables_that_changed(engine):
+    """A rerun over unchanged data reads (almost) no table again: a full ANALYZE of a
+    50,000-patient care group took 1.4 s each time. A table whose rows changed is analysed.
+    (Other connections of the pool may still report earlier changes, so the rerun is
+    compared with the number of tables, not with 0.)"""
+    from zelfzorg.db import refresh_statistics
+
+    if engine.dialect.name != "postgresql":
+        with Session(engine) as session:  # SQLite: every table, a bounded sample each
+            assert refresh_statistics(session, changed_only=True) == "planner statistics refreshed"
+        return
+
+    def analysed(result: str) -> int:
+        return int(result.split("(")[1].split()[0])
+
+    def last_analysed(session: Session):
+        return session.execute(
+            sa.text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'throttle_hit'")
+        ).scalar_one()
+
+    with Session(engine) as session:
+        tables = session.execute(
+            sa.text("SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = current_schema()")
+        ).scalar_one()
+        refresh_statistics(session, changed_only=True)
+        session.commit()
+    with Session(engine) as session:
+        again = refresh_statistics(session, changed_only=True)
+        session.commit()
+        assert analysed(again) < tables / 4, (again, tables)
+        before = last_analysed(session)
+        session.commit()
+    now = utcnow()
+    with Session(engine) as session:
+        session.add_all(
+            ThrottleHit(scope="login", key=f"again:{i}", at=now - timedelta(seconds=i))
+            for i in range(12)
+        )
+        _flush_counts(session)
+        session.commit()
+    with Session(engine) as session:
+        assert analysed(refresh_statistics(session, changed_only=True)) >= 1
+        session.commit()
+        assert last_analysed(session) > before
+        stored = session.execute(sa.text("SELECT count(*) FROM throttle_hit")).scalar_one()
+        assert _planner_rows(session, "throttle_hit") == stored

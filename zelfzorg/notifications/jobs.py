@@ -124,7 +124,7 @@ register_interval_job("mail_send", _mail_send, seconds=30)
 
 
 def _statistics(session: Session, _today: date) -> str:
-    return refresh_statistics(session)
+    return refresh_statistics(session, changed_only=True)
 
 
 # Daily, before the night's reports: the planner's statistics follow the care group's growth.
