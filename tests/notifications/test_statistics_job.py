@@ -31,22 +31,25 @@ def _planner_rows(session: Session, table: str) -> int:
     )
 
 
-def _flush_counts(session: Session) -> None:
-    """PostgreSQL: this connection's counts of changed rows reach ``pg_stat_user_tables``
-    when its transaction ends (they may wait up to seconds otherwise)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_stat_force_next_flush()"))
+def _add_hits(engine, prefix: str, count: int) -> None:
+    """``count`` throttle hits, committed; on PostgreSQL this connection's counts of changed
+    rows reach ``pg_stat_user_tables`` when its transaction ends (they may wait up to
+    seconds otherwise)."""
+    now = utcnow()
+    with Session(engine) as session:
+        session.add_all(
+            ThrottleHit(scope="login", key=f"{prefix}:{i}", at=now - timedelta(seconds=i))
+            for i in range(count)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SELECT pg_stat_force_next_flush()"))
+        session.commit()
 
 
 def test_the_job_gives_the_planner_the_tables_row_counts_once_a_day(app, engine):
     now = utcnow()
+    _add_hits(engine, "addr", 37)
     with Session(engine) as session:
-        session.add_all(
-            ThrottleHit(scope="login", key=f"addr:{i}", at=now - timedelta(seconds=i))
-            for i in range(37)
-        )
-        _flush_counts(session)
-        session.commit()
         assert _planner_rows(session, "throttle_hit") != 37
     assert run_job(engine, "database_statistics", now=now).startswith(
         "planner statistics refreshed"
@@ -88,14 +91,7 @@ def test_on_postgresql_the_job_analyses_only_the_tables_that_changed(engine):
         assert analysed(again) < tables / 4, (again, tables)
         before = last_analysed(session)
         session.commit()
-    now = utcnow()
-    with Session(engine) as session:
-        session.add_all(
-            ThrottleHit(scope="login", key=f"again:{i}", at=now - timedelta(seconds=i))
-            for i in range(12)
-        )
-        _flush_counts(session)
-        session.commit()
+    _add_hits(engine, "again", 12)
     with Session(engine) as session:
         assert analysed(refresh_statistics(session, changed_only=True)) >= 1
         session.commit()
