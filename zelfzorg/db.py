@@ -238,11 +238,10 @@ def refresh_statistics(connection: Connection | Session, *, changed_only: bool =
     idle, up to seconds later (a daily job does not mind; the generator, whose own load is
     not counted there yet, analyses everything)."""
     bind = connection.get_bind() if isinstance(connection, Session) else connection
-    if bind.dialect.name == "sqlite":
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:
         connection.execute(text(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}"))
-        connection.execute(text("ANALYZE"))
-        return "planner statistics refreshed"
-    if not changed_only:
+    if sqlite or not changed_only:
         connection.execute(text("ANALYZE"))
         return "planner statistics refreshed"
     tables = list(connection.execute(_PG_CHANGED_TABLES).scalars())
