@@ -262,6 +262,36 @@ def test_outcomes(db, group):
     assert counts(rep, "O4") == (1, 1)
 
 
+def test_readings_after_d_leave_an_earlier_period_as_it_was(db, group):
+    """Each patient's latest value comes from ``measurement_latest`` (the newest reading of
+    all); a reading after d must leave the period's figures as they were: the patient's value
+    on d is looked up in ``measurement`` then."""
+    from zelfzorg.telemonitoring.models import MeasurementLatest
+
+    def outcome_figures():
+        rep = report(db, group)
+        return {
+            (f.indicator, f.practice_id, f.stratum, f.numerator, f.denominator)
+            for f in rep.figures
+            if f.indicator.startswith("O")
+        }
+
+    before = outcome_figures()
+    p = group["p"]
+    later = noon(date(2026, 3, 1))
+    add_measurement(db, p[1].id, "hba1c", 40, at=later, unit="mmol/mol")  # on target after d
+    add_measurement(db, p[5].id, "hba1c", 40, at=later, unit="mmol/mol")  # none in the year
+    add_measurement(db, p[2].id, "bp_systolic", 150, at=later, unit="mm[Hg]")
+    add_measurement(db, p[3].id, "bmi", 30, at=later)
+    add_measurement(db, p[7].id, "weight", 60, at=later, unit="kg")
+    add_measurement(db, p[4].id, "smoking_status", value_code="current", at=later, unit="")
+    db.commit()
+    kept = db.get(MeasurementLatest, (p[1].id, "hba1c"))
+    assert (kept.value, kept.measured_at) == (40, later)
+    assert outcome_figures() == before
+    assert counts(report(db, group, start=date(2026, 1, 1), end=date(2026, 12, 31)), "O1b")[0]
+
+
 def test_strata(db, group):
     rep = report(db, group)
     a = group["a"]

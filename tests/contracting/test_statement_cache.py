@@ -99,8 +99,11 @@ def test_statement_cache_keeps_the_latest_ones(db, builds, monkeypatch):
 
 def test_each_latest_value_is_looked_up_once_per_patient(db, engine):
     """O1 ("has an HbA1c") and O1b ("the latest on target"), O3b's BMI, weight and height
+    (and the smoking status, a coded value)
     read one shared latest value per patient (a MATERIALIZED row), not a probe each: the
-    statement names each of those codes once."""
+    statement names each of those codes twice, in the join of the patient's
+    ``measurement_latest`` row and in the probe of ``measurement`` for a patient whose newest
+    reading is after d."""
     from zelfzorg.contracting.indicators import DEFINITIONS, Context
 
     group = make_care_group(db)
@@ -109,6 +112,7 @@ def test_each_latest_value_is_looked_up_once_per_patient(db, engine):
     ctx = Context(db, group.id, START, END, interventions=())
     compiled = report_engine.combined_statement(ctx, DEFINITIONS, strata=True).compile(engine)
     named = [value for value in compiled.params.values() if isinstance(value, str)]
-    for code in ("hba1c", "bp_systolic", "bmi", "weight", "height"):
-        assert named.count(code) == 1, (code, named.count(code))
+    for code in ("hba1c", "bp_systolic", "bmi", "weight", "height", "smoking_status"):
+        assert named.count(code) == 2, (code, named.count(code))
     assert "latest_values" in str(compiled)
+    assert str(compiled).count("measurement_latest AS kept_") == 6

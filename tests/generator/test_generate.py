@@ -26,10 +26,11 @@ def fingerprint(engine) -> str:
         for table in sorted(inspect(engine).get_table_names()):
             if table in ("alembic_version", "instrument_version"):
                 continue
-            # The eligibility tables are keyed by patient (and intervention), not an id.
+            # The eligibility and latest-reading tables are keyed by patient, not an id.
             order = {
                 "lifestyle_eligibility": "patient_id, intervention_id",
                 "lifestyle_eligibility_queue": "patient_id",
+                "measurement_latest": "patient_id, type_code",
             }.get(table, "id")
             for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}")):
                 digest.update(repr(tuple(row)).encode())

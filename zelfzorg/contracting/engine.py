@@ -27,7 +27,7 @@ from zelfzorg.contracting.indicators import (
     Context,
     Definition,
     LatestValues,
-    latest_value_subquery,
+    kept_latest_value,
     parts,
 )
 from zelfzorg.contracting.indicators import years_before as _years_before
@@ -35,6 +35,7 @@ from zelfzorg.contracting.report_data import Figure, Stratum
 from zelfzorg.leefstijl.services import active_interventions
 from zelfzorg.patients.models import Enrolment, Patient
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
+from zelfzorg.telemonitoring.models import MeasurementLatest
 
 AGE_BANDS = ("<70", "70-79", ">=80")
 
@@ -137,25 +138,34 @@ def _flag_rows(ctx: Context, definitions: list[Definition], *, base=None):
     return select(*columns).cte("flags").prefix_with("MATERIALIZED"), plan
 
 
-def _with_latest_values(ctx: Context, definitions: list[Definition], wanted: list[str]):
+def _with_latest_values(ctx: Context, definitions: list[Definition], wanted: list[tuple[str, str]]):
     """``_flag_rows`` over one MATERIALIZED row per patient of the population with the
-    latest values ``wanted`` (each looked up once), and the context whose conditions read
-    them from it."""
+    latest values ``wanted`` (each read once, from the patient's ``measurement_latest`` row,
+    outer-joined), and the context whose conditions read them from it."""
     pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
+    kept = MeasurementLatest.__table__
+    rows = pop
+    values = []
+    for n, (code, field) in enumerate(wanted):
+        row = kept.alias(f"kept_{n}")
+        rows = rows.outerjoin(
+            row, sa.and_(row.c.patient_id == pop.c.patient_id, row.c.type_code == code)
+        )
+        values.append(
+            kept_latest_value(ctx, pop.c.patient_id, code, field, row).label(f"latest_{n}")
+        )
     latest = (
         select(
             pop.c.patient_id.label("patient_id"),
             pop.c.practice_id.label("practice_id"),
-            *[
-                latest_value_subquery(ctx, pop.c.patient_id, code).label(f"latest_{n}")
-                for n, code in enumerate(wanted)
-            ],
+            *values,
         )
+        .select_from(rows)
         .cte("latest_values")
         .prefix_with("MATERIALIZED")
     )
     shared = replace(
-        ctx, latest=LatestValues({code: latest.c[f"latest_{n}"] for n, code in enumerate(wanted)})
+        ctx, latest=LatestValues({key: latest.c[f"latest_{n}"] for n, key in enumerate(wanted)})
     )
     flags, plan = _flag_rows(shared, definitions, base=latest)
     return flags, plan, shared

@@ -107,12 +107,12 @@ class LatestValues(dict):
 
     def __init__(self, columns: dict | None = None) -> None:
         super().__init__(columns or {})
-        self.wanted: list[str] = []
+        self.wanted: list[tuple[str, str]] = []  # (code, "value" or "value_code")
 
-    def column(self, code: str) -> sa.ColumnElement | None:
-        if code not in self.wanted:
-            self.wanted.append(code)
-        return self.get(code)
+    def column(self, code: str, field: str = "value") -> sa.ColumnElement | None:
+        if (code, field) not in self.wanted:
+            self.wanted.append((code, field))
+        return self.get((code, field))
 
 
 @dataclass(frozen=True)
@@ -394,14 +394,15 @@ def _enrolled(*programmes: Programme) -> Condition:
     return condition
 
 
-def _measured(ctx: Context, pid, code: str, column=None) -> sa.ColumnElement[bool]:
-    """The patient has a current ``code`` row in the 12 months up to d with ``column`` (the
-    value unless told) filled in: a correlated EXISTS, one probe of the (patient, type, time)
-    index per patient, never the list of every such reading of the care group. With the
-    engine's shared latest values, a value is there when the latest one is (the same rows)."""
-    if column is None and ctx.latest is not None:
-        return _latest_value(ctx, pid, code).is_not(None)
-    filled = col(Measurement.value) if column is None else column
+def _measured(ctx: Context, pid, code: str, field: str = "value") -> sa.ColumnElement[bool]:
+    """The patient has a current ``code`` row in the 12 months up to d with ``field`` (the
+    value, or the coded value) filled in: a correlated EXISTS, one probe of the (patient,
+    type, time) index per patient, never the list of every such reading of the care group.
+    With the engine's shared latest values, a value is there when the latest one is (the same
+    rows: a type's readings are all numbers or all codes)."""
+    if ctx.latest is not None:
+        return _latest_value(ctx, pid, code, field).is_not(None)
+    filled = col(getattr(Measurement, field))
     return (
         sa.exists()
         .where(
@@ -416,31 +417,48 @@ def _measured(ctx: Context, pid, code: str, column=None) -> sa.ColumnElement[boo
     )
 
 
-def _latest_value(ctx: Context, pid, code: str) -> sa.ColumnElement:
-    """The patient's latest current value of ``code`` in the 12 months up to d (the engine's
-    shared column when it has one)."""
+def _latest_value(ctx: Context, pid, code: str, field: str = "value") -> sa.ColumnElement:
+    """The patient's latest current value (``field``: or coded value) of ``code`` in the 12
+    months up to d (the engine's shared column when it has one)."""
     if ctx.latest is not None:
-        shared = ctx.latest.column(code)
+        shared = ctx.latest.column(code, field)
         if shared is not None:
             return shared
-    return latest_value_subquery(ctx, pid, code)
+    return latest_value_subquery(ctx, pid, code, field)
 
 
-def latest_value_subquery(ctx: Context, pid, code: str) -> sa.ColumnElement:
+def latest_value_subquery(ctx: Context, pid, code: str, field: str = "value") -> sa.ColumnElement:
     """:func:`_latest_value` as its own correlated subquery (one index probe per patient)."""
+    filled = col(getattr(Measurement, field))
     return (
-        select(Measurement.value)
+        select(filled)
         .where(
             Measurement.patient_id == pid,
             Measurement.type_code == code,
             col(Measurement.superseded_at).is_(None),
-            col(Measurement.value).is_not(None),
+            filled.is_not(None),
             col(Measurement.measured_at) >= utc_start(ctx.twelve_months_from),
             col(Measurement.measured_at) < utc_end(ctx.d),
         )
         .order_by(col(Measurement.measured_at).desc(), col(Measurement.id).desc())
         .limit(1)
         .scalar_subquery()
+    )
+
+
+def kept_latest_value(
+    ctx: Context, pid, code: str, field: str, kept: sa.FromClause
+) -> sa.ColumnElement:
+    """:func:`latest_value_subquery` read from ``kept``: the patient's ``measurement_latest``
+    row of ``code``, outer-joined (NULL columns without one). That row is the newest current
+    reading of all, so before the end of d it answers at once (its value when it is in the 12
+    months, else none); a newer reading (a report of an earlier period) leaves the patient to
+    the probe of ``measurement``."""
+    at = kept.c.measured_at
+    return sa.case(
+        (at.is_(None), sa.null()),
+        (at < utc_end(ctx.d), sa.case((at >= utc_start(ctx.twelve_months_from), kept.c[field]))),
+        else_=latest_value_subquery(ctx, pid, code, field),
     )
 
 
@@ -474,7 +492,7 @@ def _o3b_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
 
 
 def _o4_num(ctx: Context, pid) -> sa.ColumnElement[bool]:
-    return _measured(ctx, pid, SMOKING_CODE, col(Measurement.value_code))
+    return _measured(ctx, pid, SMOKING_CODE, "value_code")
 
 
 # --- statements ------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for
@@ -44,7 +43,7 @@ from zelfzorg.errors import N_, Forbidden
 from zelfzorg.outcomes.sets import ComparisonRule, Outcome, OutcomeSet, outcome_sets
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
-from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.models import Measurement, MeasurementLatest
 from zelfzorg.telemonitoring.types import load_types
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -219,36 +218,30 @@ def _others_latest(
     patient: Patient, cohort: sa.Select, measured: list[str], since: datetime
 ) -> sa.Select:
     """The comparable patients' latest plain measurement of each type, when it is in the window
-    (rn 1): per patient and type one step down ``ix_measurement_patient_type_time_id`` to the
-    newest current reading (measured_at DESC, id DESC), instead of ranking every reading of the
-    cohort in the window. The same rows: the newest current reading in the window is the newest
-    current reading overall when that is in the window, and there is none when it is not."""
+    (rn 1), read from ``measurement_latest`` (each patient's newest current reading per type,
+    kept by triggers): one row per patient and type instead of a step down the measurement
+    index. The same rows: the newest current reading in the window is the newest current
+    reading overall when that is in the window, and there is none when it is not."""
     others = cohort.subquery("others_cohort")
-    kinds = sa.union_all(
-        *(select(sa.literal(code).label("type_code")) for code in measured)
-    ).subquery("kinds")
-    newest = aliased(Measurement, name="newest")
-    newest_id = (
-        select(newest.id)
-        .where(
-            newest.patient_id == others.c.id,
-            newest.type_code == kinds.c.type_code,
-            col(newest.superseded_at).is_(None),
-            col(newest.value).is_not(None),
+    latest = MeasurementLatest.__table__
+    return (
+        select(
+            latest.c.patient_id.label("patient_id"),
+            sa.literal("measurement").label("source"),
+            latest.c.type_code.label("reads"),
+            latest.c.value.label("value"),
+            _no_code(),
+            latest.c.measured_at.label("at"),
+            sa.literal(1).label("rn"),
         )
-        .order_by(col(newest.measured_at).desc(), col(newest.id).desc())
-        .limit(1)
-        .correlate(others, kinds)
-        .scalar_subquery()
-    )
-    latest_ids = (
-        select(newest_id)
         .select_from(others)
-        .join(kinds, sa.true())
-        .where(others.c.id != patient.id)
-    )
-    return select(*_measurement_columns(sa.literal(1))).where(
-        col(Measurement.id).in_(latest_ids), col(Measurement.measured_at) >= since
+        .join(latest, latest.c.patient_id == others.c.id)
+        .where(
+            latest.c.type_code.in_(measured),
+            latest.c.value.is_not(None),
+            latest.c.measured_at >= since,
+            others.c.id != patient.id,
+        )
     )
 
 

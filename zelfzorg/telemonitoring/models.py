@@ -53,6 +53,30 @@ class Measurement(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
 
 
+class MeasurementLatest(SQLModel, table=True):
+    """Each patient's newest current reading of each type (``measured_at`` DESC, ``id`` DESC;
+    not superseded, with a value or a coded value): what "the latest value" of a whole care
+    group reads (the outcome comparison, the contracting report) instead of one index probe of
+    ``measurement`` per patient and type.
+
+    Kept by database triggers on ``measurement`` (migration 0030), so every writer keeps it:
+    the record, corrections, both imports, the device API, erasure, the generator's bulk path
+    and SQL typed by hand. An insert raises the pair's row to the new reading when it is newer;
+    a correction (``superseded_at`` set) or a delete of the pair's newest reading moves the row
+    to the newest current reading left, or removes it. Readers of a moment before the newest
+    reading (a report of an earlier period) look that patient up in ``measurement`` itself."""
+
+    __tablename__ = "measurement_latest"
+
+    patient_record: ClassVar[PatientRecord] = PatientRecord("Measurement", RECORD_NOT_FOUND)
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
+    type_code: str = Field(max_length=40, primary_key=True)
+    measurement_id: int  # no foreign key: the triggers move it before the row goes
+    measured_at: datetime = Field(sa_column=utc_column(nullable=False))
+    value: float | None = None
+    value_code: str | None = Field(default=None, max_length=40)
+
+
 class TargetOrigin(StrEnum):
     poh = "poh"  # set by a professional on the measurements page
     goal = "goal"  # the measurable target of a care-plan goal
