@@ -97,6 +97,7 @@ OBJECT_TYPES = {
     "LifestyleReferral": N_("verwijzing naar een leefstijlprogramma"),
     "Measurement": N_("metingen"),
     "MeasurementChart": N_("grafiek van metingen"),
+    "MeasurementLatest": N_("laatste meting van elk soort"),
     "Notification": N_("melding"),
     "Observation": N_("metingen"),
     "Patient": N_("persoonsgegevens"),

@@ -62,8 +62,11 @@ DAY = date(2026, 11, 30)
 
 # Tables with a patient_id that are not records of the patient's care: the audit log itself,
 # the user account (reached through login, not by id), and a user's own notifications.
-# lifestyle_eligibility: derived rows (recomputed, erased with the patient), never loaded by id.
-NOT_PATIENT_RECORDS = {"audit_entry", "user_account", "notification", "lifestyle_eligibility"}
+# lifestyle_eligibility and measurement_latest: derived rows (recomputed, or kept by triggers;
+# erased with the patient), never loaded by id.
+NOT_PATIENT_RECORDS = {
+    "audit_entry", "user_account", "notification", "lifestyle_eligibility", "measurement_latest",
+}  # fmt: skip
 
 
 def _records(db: Session, world: World, patient: Patient) -> dict[type, SQLModel]:

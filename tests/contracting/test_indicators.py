@@ -28,6 +28,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col, select
 
 from tests.contracting.helpers import (
     END,
@@ -233,6 +235,45 @@ def test_lifestyle(db, group):
     assert counts(rep, "L2", group["a"]) == (1, 2)
     assert counts(rep, "L2", group["b"]) == (0, 1)
     assert counts(rep, "L3") == (1, 1)
+
+
+def test_lifestyle_denominator_reads_the_eligibility_table_where_it_answers(db, group):
+    """L2's denominator is the maintained eligibility table's answer for the patients it
+    answers for on d, the live criteria for the others: the same figures either way, and a
+    row that says otherwise is what counts (so the table is what is read)."""
+    from zelfzorg.leefstijl import eligibility
+    from zelfzorg.leefstijl.models import Eligibility
+    from zelfzorg.patients.population import population_subquery
+
+    live = report(db, group)
+    assert eligibility.rebuild(db, END)  # every patient answered for on d
+    db.commit()
+    stored = report(db, group)
+    for practice in (None, group["a"], group["b"]):
+        assert counts(stored, "L2", practice) == counts(live, "L2", practice)
+    assert counts(stored, "L3") == counts(live, "L3")
+    population = population_subquery(END, care_group_id=group["group"].id)
+    flipped = db.exec(
+        select(Eligibility).where(
+            Eligibility.outcome != eligibility.ELIGIBLE,
+            col(Eligibility.patient_id).in_(select(population.c.patient_id)),
+            col(Eligibility.patient_id).not_in(
+                select(Eligibility.patient_id).where(Eligibility.outcome == eligibility.ELIGIBLE)
+            ),
+        )
+    ).first()
+    flipped.outcome = eligibility.ELIGIBLE
+    db.commit()
+    numerator, denominator = counts(report(db, group), "L2")
+    assert denominator == counts(live, "L2")[1] + 1
+    # Its rows no longer valid on d: that patient is evaluated live again.
+    db.execute(
+        sa.update(Eligibility)
+        .where(Eligibility.patient_id == flipped.patient_id)
+        .values(computed_on=END + timedelta(days=1))
+    )
+    db.commit()
+    assert counts(report(db, group), "L2") == counts(live, "L2")
 
 
 def test_platform_and_activation(db, group):

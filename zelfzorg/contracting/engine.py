@@ -253,11 +253,20 @@ def combined_statement(ctx: Context, definitions: list[Definition], *, strata: b
     ]
     if not strata:
         return sa.union_all(people, *splits) if splits else people
-    enrolled = (
-        select(rows, sa.cast(col(Enrolment.programme), sa.String).label("programme"))
-        .join(Enrolment, col(Enrolment.patient_id) == rows.c.patient_id)
+    # Each patient's programmes on d (distinct pairs), then joined to the patient's one row:
+    # a DISTINCT over the whole row of flags per enrolment hashed every column.
+    programmes = (
+        select(
+            col(Enrolment.patient_id).label("patient_id"),
+            sa.cast(col(Enrolment.programme), sa.String).label("programme"),
+        )
         .where(enrolment_active_on(ctx.d))
         .distinct()
+        .subquery("programmes")
+    )
+    enrolled = (
+        select(rows, programmes.c.programme)
+        .join(programmes, programmes.c.patient_id == rows.c.patient_id)
         .subquery("enrolled")
     )
     by_programme = select(
@@ -279,9 +288,10 @@ _statements_lock = threading.Lock()
 def statement_key(session, ctx: Context, definitions: list[Definition], *, strata: bool) -> tuple:
     """What :func:`combined_statement` depends on: the dialect, the care group, the period,
     the definitions (module constants, in order), the strata option and the active catalogue
-    criteria (L2's denominator is compiled from them; ``ctx.interventions`` holds them)."""
+    interventions with their criteria (L2's denominator reads the eligibility rows of those
+    ids and is compiled from those criteria; ``ctx.interventions`` holds them)."""
     criteria = tuple(
-        json.dumps(i.criteria, sort_keys=True, default=str) for i in ctx.interventions or ()
+        (i.id, json.dumps(i.criteria, sort_keys=True, default=str)) for i in ctx.interventions or ()
     )
     return (
         session.get_bind().dialect.name,

@@ -287,21 +287,34 @@ def _l1_group(ctx: Context) -> tuple[int | None, int | None, bool | None]:
 
 
 def _l2_den(ctx: Context, pid) -> sa.ColumnElement[bool]:
-    """Eligible on d for >= 1 active catalogue intervention (criteria compiled to SQL, as the
-    lifestyle screens judge them: unknown is not eligible)."""
-    trees = [parse_criteria(i.criteria) for i in _interventions(ctx)]
-    if not trees:
+    """Eligible on d for >= 1 active catalogue intervention, as the lifestyle screens judge it
+    (unknown is not eligible): the maintained eligibility table's answer for a patient it
+    answers for on d (``leefstijl.eligibility``: every active intervention has a row valid on
+    d), else the criteria compiled to SQL, evaluated only for the patients it does not answer
+    for (a report of an earlier period, a patient queued after an import). The same patients
+    as ``leefstijl.indicators.eligible_patients``."""
+    from zelfzorg.leefstijl import eligibility
+
+    interventions = _interventions(ctx)
+    if not interventions:
         return sa.false()
-    ids = select(population_subquery(ctx.d, care_group_id=ctx.care_group_id).c.patient_id)
+    ids = [i.id for i in interventions]
+    trees = [parse_criteria(i.criteria) for i in interventions]
+    pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
+    unanswered = select(pop.c.patient_id).where(
+        sa.not_(eligibility.answered(pop.c.patient_id, ids, ctx.d))
+    )
     stmt, facts = facts_query(
         trees,
-        ids,
+        unanswered,
         ctx.d,
         zone=AMSTERDAM,
         max_age_days=MAX_MEASUREMENT_AGE_DAYS,
         smoking_code=SMOKING_CODE,
     )
-    return pid.in_(stmt.where(sa.or_(sa.false(), *(compile_criteria(t, facts)[0] for t in trees))))
+    live = pid.in_(stmt.where(sa.or_(sa.false(), *(compile_criteria(t, facts)[0] for t in trees))))
+    # COALESCE stops at the table's answer: the live part runs only for the others.
+    return sa.func.coalesce(eligibility.table_answer(pid, ids, ctx.d) == 1, live)
 
 
 def _interventions(ctx: Context) -> list[Intervention]:

@@ -401,28 +401,61 @@ def valid_on(day: date) -> sa.ColumnElement[bool]:
     return sa.and_(col(Eligibility.computed_on) <= day, col(Eligibility.valid_until) > day)
 
 
-def uncovered_patients(
-    session: Session, patient_ids: sa.Select, intervention_ids: Collection[int], day: date
-) -> list[int]:
-    """Those of ``patient_ids`` the table cannot answer for on ``day`` (evaluate them live);
-    one query, usually empty. Each patient is checked by key (a count over the primary key
-    (patient_id, intervention_id)), so a practice's list does not read the care group's
-    table."""
-    if not intervention_ids:
-        return []
-    inner = patient_ids.subquery("wanted")
-    first = inner.c[list(inner.c.keys())[0]]
+def answered(patient_id, intervention_ids: Collection[int], day: date) -> sa.ColumnElement[bool]:
+    """SQL: the table answers for ``patient_id`` (a column) on ``day`` for every one of
+    ``intervention_ids``: a count over the primary key (patient_id, intervention_id), so a
+    patient is checked by key, never by reading the care group's table."""
     wanted = sorted(set(intervention_ids))
-    answered = (
+    count = (
         select(sa.func.count())
         .where(
-            Eligibility.patient_id == first,
+            Eligibility.patient_id == patient_id,
             col(Eligibility.intervention_id).in_(wanted),
             valid_on(day),
         )
         .scalar_subquery()
     )
-    return list(session.execute(select(first).where(answered < len(wanted))).scalars())
+    return count == len(wanted)
+
+
+def table_answer(patient_id, intervention_ids: Collection[int], day: date) -> sa.ColumnElement:
+    """SQL: the table's answer for ``patient_id`` (a column) on ``day``, in one look-up of its
+    rows by key: 1 eligible for at least one of ``intervention_ids``, 0 not, NULL when the
+    table does not answer for the patient (:func:`answered`: not every intervention has a
+    row valid on ``day``)."""
+    wanted = sorted(set(intervention_ids))
+    return (
+        select(
+            sa.case(
+                (
+                    sa.func.count() == len(wanted),
+                    sa.func.max(sa.case((Eligibility.outcome == ELIGIBLE, 1), else_=0)),
+                )
+            )
+        )
+        .where(
+            Eligibility.patient_id == patient_id,
+            col(Eligibility.intervention_id).in_(wanted),
+            valid_on(day),
+        )
+        .scalar_subquery()
+    )
+
+
+def uncovered_patients(
+    session: Session, patient_ids: sa.Select, intervention_ids: Collection[int], day: date
+) -> list[int]:
+    """Those of ``patient_ids`` the table cannot answer for on ``day`` (evaluate them live);
+    one query, usually empty (:func:`answered` per patient)."""
+    if not intervention_ids:
+        return []
+    inner = patient_ids.subquery("wanted")
+    first = inner.c[list(inner.c.keys())[0]]
+    return list(
+        session.execute(
+            select(first).where(sa.not_(answered(first, intervention_ids, day)))
+        ).scalars()
+    )
 
 
 def _criteria_codes() -> set[str]:

@@ -49,7 +49,7 @@ from zelfzorg.leefstijl.criteria.sql import local_midnight
 from zelfzorg.leefstijl.models import Eligibility, Intervention, Referral, ReferralEvent
 from zelfzorg.patients.models import Enrolment, Patient, Programme, Sex
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
-from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.models import Measurement, current_reading
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A yearly check-up plus some slack: older values no longer describe the patient.
@@ -374,7 +374,7 @@ def load_facts(
         )
         .where(col(Measurement.patient_id).in_(patient_ids))
         .where(col(Measurement.type_code).in_(wanted))
-        .where(col(Measurement.superseded_at).is_(None))
+        .where(current_reading())
         .where(col(Measurement.measured_at) < day_end)
         .subquery()
     )

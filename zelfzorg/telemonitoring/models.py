@@ -53,6 +53,16 @@ class Measurement(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
 
 
+def current_reading(table: sa.FromClause | None = None) -> sa.ColumnElement[bool]:
+    """A reading that counts as a patient's value: not superseded, with a value or a coded
+    value (``table``: an alias of ``measurement``). What ``measurement_latest`` holds the
+    newest of; a row with neither is no reading."""
+    c = (table if table is not None else Measurement.__table__).c
+    return sa.and_(
+        c.superseded_at.is_(None), sa.or_(c.value.is_not(None), c.value_code.is_not(None))
+    )
+
+
 class MeasurementLatest(SQLModel, table=True):
     """Each patient's newest current reading of each type (``measured_at`` DESC, ``id`` DESC;
     not superseded, with a value or a coded value): what "the latest value" of a whole care

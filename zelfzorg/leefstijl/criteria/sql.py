@@ -38,7 +38,7 @@ from zelfzorg.leefstijl.criteria import (
 )
 from zelfzorg.patients.models import Enrolment, Patient
 from zelfzorg.patients.population import enrolment_active_on
-from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.models import Measurement, MeasurementLatest, current_reading
 
 ACTIVATION_LEVELS = (1, 2, 3, 4)
 
@@ -58,39 +58,71 @@ def last_birth_date(reference: date, years: int) -> date:
 
 
 @dataclass(frozen=True)
+class LatestColumns:
+    value: sa.ColumnElement
+    measured_at: sa.ColumnElement
+    value_code: sa.ColumnElement
+
+
+@dataclass(frozen=True)
+class LatestRow:
+    """A patient's latest current row of one code before a moment, as the compiled criteria
+    read it (``row.c.value``, ``row.c.measured_at``, ``row.c.value_code``)."""
+
+    c: LatestColumns
+
+
+@dataclass(frozen=True)
 class Facts:
     """The SQL columns the compiled criteria read; built by :func:`facts_query`."""
 
     reference_date: date
     fresh_from: datetime  # measurements before this instant are too old
-    measurements: dict[str, sa.Alias]  # code -> latest row (value, measured_at)
-    smoking: sa.Alias  # latest smoking status (value_code)
+    measurements: dict[str, LatestRow]  # code -> latest row (value, measured_at)
+    smoking: LatestRow  # latest smoking status (value_code)
     activation: sa.Alias  # latest scored activation assessment (level)
 
 
-def _latest_measurement(code: str, before: datetime) -> tuple[sa.Alias, sa.ColumnElement]:
-    """The patient's latest current ``code`` row before ``before``, joined by primary key.
+def _latest_measurement(
+    stmt: sa.Select, code: str, before: datetime
+) -> tuple[sa.Select, LatestRow]:
+    """``stmt`` joined to the patient's latest current ``code`` row before ``before``.
 
-    The id comes from a correlated ``ORDER BY measured_at DESC LIMIT 1`` that seeks the
-    (patient_id, type_code, measured_at) index: one index probe per patient. A LEFT JOIN on a
-    ranked (window) subquery of all rows gets no index on SQLite and is scanned per patient.
-    """
-    row = sa.alias(Measurement.__table__, name=f"latest_{code}")
+    Read from ``measurement_latest`` (the newest current reading of all, kept by triggers;
+    outer-joined by primary key, a hash join on PostgreSQL): when that is before ``before``
+    it is the answer. Otherwise (a reference date before the patient's newest reading) each
+    column comes from a correlated ``ORDER BY measured_at DESC LIMIT 1`` that seeks the
+    (patient_id, type_code, measured_at) index, evaluated only for those patients (the ELSE of
+    a CASE; a join on such an id made PostgreSQL hash all of ``measurement``). A row with
+    neither a value nor a code is no reading (``current_reading``), here as in
+    ``services.load_facts``."""
+    kept = sa.alias(MeasurementLatest.__table__, name=f"kept_{code}")
     candidate = sa.alias(Measurement.__table__, name=f"candidate_{code}")
-    latest_id = (
-        sa.select(candidate.c.id)
-        .where(
-            candidate.c.patient_id == Patient.id,
-            candidate.c.type_code == code,
-            candidate.c.superseded_at.is_(None),
-            candidate.c.measured_at < before,
+    stmt = stmt.outerjoin(kept, sa.and_(kept.c.patient_id == Patient.id, kept.c.type_code == code))
+    answers = kept.c.measured_at < before
+
+    def column(name: str) -> sa.ColumnElement:
+        earlier = (
+            sa.select(candidate.c[name])
+            .where(
+                candidate.c.patient_id == Patient.id,
+                candidate.c.type_code == code,
+                current_reading(candidate),
+                candidate.c.measured_at < before,
+            )
+            .order_by(candidate.c.measured_at.desc(), candidate.c.id.desc())
+            .limit(1)
+            .correlate(Patient)
+            .scalar_subquery()
         )
-        .order_by(candidate.c.measured_at.desc(), candidate.c.id.desc())
-        .limit(1)
-        .correlate(Patient)
-        .scalar_subquery()
+        # The first branch gives the CASE its type (a moment bound against it is converted).
+        return sa.case(
+            (answers, kept.c[name]), (kept.c.measured_at.is_(None), sa.null()), else_=earlier
+        )
+
+    return stmt, LatestRow(
+        LatestColumns(column("value"), column("measured_at"), column("value_code"))
     )
-    return row, row.c.id == latest_id
 
 
 def facts_query(
@@ -107,11 +139,9 @@ def facts_query(
     codes = sorted({n.code for t in trees for n in walk(t) if isinstance(n, MeasurementCompare)})
     end = local_midnight(reference_date + timedelta(days=1), zone)
     stmt = sa.select(col(Patient.id)).select_from(Patient).where(col(Patient.id).in_(patient_ids))
-    per_code: dict[str, sa.Alias] = {}
+    per_code: dict[str, LatestRow] = {}
     for code in [*codes, smoking_code]:
-        row, on = _latest_measurement(code, end)
-        stmt = stmt.outerjoin(row, on)
-        per_code[code] = row
+        stmt, per_code[code] = _latest_measurement(stmt, code, end)
     activation = sa.alias(AssessmentResponse.__table__, name="latest_activation")
     stmt = stmt.outerjoin(
         activation,
