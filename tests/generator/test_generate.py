@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event, inspect, text
 from sqlmodel import Session, func, select
 
 from tests.conftest import empty_database
+from tests.telemonitoring.latest_helpers import kept, truth
 from zelfzorg.accounts.models import User
 from zelfzorg.generator import generate
 from zelfzorg.izp.models import CarePlan, Goal
@@ -86,6 +88,27 @@ def test_the_same_seed_gives_the_same_rows_and_another_seed_does_not(engine):
     empty_database(engine)
     generate(engine, seed=8, **SMALL)
     assert fingerprint(engine) != first
+
+
+def test_the_bulk_load_leaves_the_latest_readings_kept_and_the_trigger_back(engine):
+    """The generator sets the insert trigger of measurement_latest aside for its load and
+    works the table out once: afterwards it holds every patient's newest reading, and an
+    ordinary insert keeps it again."""
+    generate(engine, seed=11, **SMALL)
+    with Session(engine) as session:
+        assert kept(session) == truth(session)
+        assert kept(session)
+        patient_id, code = session.execute(
+            sa.text("SELECT patient_id, type_code FROM measurement_latest LIMIT 1")
+        ).one()
+        session.execute(
+            sa.insert(Measurement.__table__).values(
+                patient_id=patient_id, type_code=code, value=1.0, unit="x", source="device",
+                measured_at=datetime(2100, 1, 1, tzinfo=UTC), created_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+        assert kept(session) == truth(session)
+        session.rollback()
 
 
 def test_the_app_works_on_generated_data(engine, login):

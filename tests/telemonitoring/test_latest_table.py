@@ -12,42 +12,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from tests.telemonitoring.latest_helpers import kept, truth
 from zelfzorg.privacy import erasure
 from zelfzorg.telemonitoring import services
 from zelfzorg.telemonitoring.models import Measurement, MeasurementLatest
 from zelfzorg.telemonitoring.services import ReadingsInput
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-TRUTH = sa.text(
-    """
-    SELECT patient_id, type_code, id, value, value_code FROM (
-        SELECT patient_id, type_code, id, value, value_code,
-               ROW_NUMBER() OVER (PARTITION BY patient_id, type_code
-                                  ORDER BY measured_at DESC, id DESC) AS rn
-        FROM measurement
-        WHERE superseded_at IS NULL AND (value IS NOT NULL OR value_code IS NOT NULL)
-    ) AS ranked WHERE rn = 1
-    """
-)
-
-
-def truth(session) -> set[tuple]:
-    return {tuple(row) for row in session.execute(TRUTH)}
-
-
-def kept(session) -> set[tuple]:
-    table = MeasurementLatest.__table__
-    rows = session.execute(
-        sa.select(
-            table.c.patient_id,
-            table.c.type_code,
-            table.c.measurement_id,
-            table.c.value,
-            table.c.value_code,
-        )
-    )
-    return {tuple(row) for row in rows}
 
 
 def insert(session, patient_id: int, code: str, at: datetime, value=None, value_code=None):
