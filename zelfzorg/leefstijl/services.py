@@ -565,7 +565,15 @@ def practice_opportunities(
     if interventions:
         from zelfzorg.leefstijl import eligibility
 
-        ids = select(population_subquery(today, practice_ids=practice_ids).c.patient_id)
+        # The practices' population first, then its rows (a MATERIALIZED CTE joined by key):
+        # as an IN, PostgreSQL walked every patient of the care group in name order to fill
+        # the page and checked the practice last (0.4 s at 50,000 patients).
+        population = (
+            select(population_subquery(today, practice_ids=practice_ids).c.patient_id)
+            .cte("practice_population")
+            .prefix_with("MATERIALIZED")
+        )
+        ids = select(population.c.patient_id)
         by_position = {i.id: position for position, i in enumerate(interventions)}
         # The maintained table answers for the population it covers; whoever it does not
         # (a row outside its window, or none yet) is evaluated live, as before.
@@ -579,8 +587,8 @@ def practice_opportunities(
                 col(Patient.family_name),
                 col(Patient.given_name),
             )
+            .join(population, population.c.patient_id == row.patient_id)
             .join(Patient, col(Patient.id) == row.patient_id)
-            .where(col(row.patient_id).in_(ids))
             .where(col(row.intervention_id).in_(list(by_position)))
             .where(row.outcome == eligibility.ELIGIBLE, eligibility.valid_on(today))
             .where(_not_blocked(row.patient_id, row.intervention_id, today))

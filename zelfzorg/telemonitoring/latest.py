@@ -49,16 +49,28 @@ def bulk_insert(conn: sa.Connection) -> Iterator[None]:
     ``measurement_latest`` alone; on leaving it, the trigger is back and the table holds the
     newest reading of every patient who got readings (the ids above the largest before)."""
     since = conn.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM measurement")).scalar_one()
+    # A schema made without the migrations (``create_all``) has no trigger to set aside.
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text(f"ALTER TABLE measurement DISABLE TRIGGER {INSERT_TRIGGER}"))
+        present = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = :name "
+                "AND tgrelid = 'measurement'::regclass"
+            ),
+            {"name": INSERT_TRIGGER},
+        ).scalar_one()
+        if present:
+            conn.execute(sa.text(f"ALTER TABLE measurement DISABLE TRIGGER {INSERT_TRIGGER}"))
         yield
-        conn.execute(sa.text(f"ALTER TABLE measurement ENABLE TRIGGER {INSERT_TRIGGER}"))
+        if present:
+            conn.execute(sa.text(f"ALTER TABLE measurement ENABLE TRIGGER {INSERT_TRIGGER}"))
     else:
         definition = conn.execute(
             sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
             {"name": INSERT_TRIGGER},
-        ).scalar_one()
-        conn.execute(sa.text(f"DROP TRIGGER {INSERT_TRIGGER}"))
+        ).scalar()
+        if definition is not None:
+            conn.execute(sa.text(f"DROP TRIGGER {INSERT_TRIGGER}"))
         yield
-        conn.execute(sa.text(definition))
+        if definition is not None:
+            conn.execute(sa.text(definition))
     refresh_since(conn, since)
