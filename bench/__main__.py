@@ -45,6 +45,13 @@ def main() -> None:
         action="store_true",
         help="only the gunicorn scenarios (and the audit check after them)",
     )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="measure a database generated before (an earlier run's, or `zelfzorg generate`): "
+        "migrated to head, not dropped and not filled again; the imports and the jobs' first "
+        "runs write to it, so a second run finds less to send",
+    )
     args = parser.parse_args()
     run(
         db=args.db,
@@ -56,6 +63,7 @@ def main() -> None:
         import_rows=args.import_rows,
         http=not args.no_http,
         only_http=args.only_http,
+        existing=args.database,
     )
 
 

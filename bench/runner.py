@@ -113,7 +113,9 @@ def fresh_database(db: str, url: str) -> str:
     return url
 
 
-def build(url: str, patients: int, years: int, echo: Callable[[str], None]):
+def build(url: str, patients: int, years: int, echo: Callable[[str], None], *, fill: bool = True):
+    """The app on ``url``, migrated to head and (``fill``) filled with a generated care group
+    of ``patients``; ``fill=False`` measures a database generated before as it is."""
     from zelfzorg import create_app
     from zelfzorg.config import Config as AppConfig
     from zelfzorg.config import TestConfig
@@ -131,19 +133,20 @@ def build(url: str, patients: int, years: int, echo: Callable[[str], None]):
 
     app = create_app(Config)
     engine = app.extensions["zelfzorg_engine"]
-    start = time.perf_counter()
-    counts = generate(
-        engine,
-        patients_n=patients,
-        practices_n=max(1, patients // 2000),
-        years=years,
-        seed=1,
-        today=TODAY,
-    )
-    echo(
-        f"generated {patients} patients, {counts.get('measurement', 0):,} measurements "
-        f"in {time.perf_counter() - start:.1f} s"
-    )
+    if fill:
+        start = time.perf_counter()
+        counts = generate(
+            engine,
+            patients_n=patients,
+            practices_n=max(1, patients // 2000),
+            years=years,
+            seed=1,
+            today=TODAY,
+        )
+        echo(
+            f"generated {patients} patients, {counts.get('measurement', 0):,} measurements "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
     # The generator ends with the app's own planner statistics (the daily job's ANALYZE).
     # The heap as a worker has it once it has served its first requests (zelfzorg/heap.py),
     # so that one-time collection is not inside a timed request.
@@ -623,13 +626,20 @@ def run(
     echo: Callable[[str], None] = print,
     save: bool = True,
     url: str | None = None,
+    existing: str | None = None,
 ) -> dict:
     """``url``: the PostgreSQL database to drop and fill (default ``BENCH_DATABASE_URL``).
     ``only_http``: the generated data, the gunicorn scenarios and the audit check only."""
     from bench import bulk, contracting
 
-    url = database_url(db, url)
-    app, engine = build(url, patients, years, echo)
+    if existing:  # a database generated before: measured as it is (not dropped, not filled)
+        url = existing
+        app, engine = build(url, patients, years, echo, fill=False)
+        with engine.connect() as conn:
+            patients = conn.execute(sa.text("SELECT count(*) FROM patient")).scalar_one()
+    else:
+        url = database_url(db, url)
+        app, engine = build(url, patients, years, echo)
     who = personas(engine)
     rows = [] if only_http else in_process(app, engine, who, repeat)
     for row in rows:

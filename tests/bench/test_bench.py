@@ -119,6 +119,29 @@ def test_only_http_runs_the_gunicorn_pages_and_the_audit_check():
     assert scenarios[-1].startswith("audit chain") and result["rows"][-1]["passed"]
 
 
+def test_an_existing_database_is_measured_as_it_is():
+    """``--database URL``: a care group generated before is measured without being dropped or
+    generated again (the patients counted from it)."""
+    from bench.runner import build, database_url
+
+    db, url = bench_target()
+    url = database_url(db, url)
+    _app, engine = build(url, 30, 1, lambda _line: None)
+    engine.dispose()
+    result = run(
+        existing=url,
+        repeat=1,
+        import_rows=100,
+        http=False,
+        echo=lambda _line: None,
+        save=False,
+    )
+    assert result["patients"] == 30
+    scenarios = [row["scenario"] for row in result["rows"]]
+    assert "contracting report, care group + every practice (1)" in scenarios
+    assert result["rows"][-1]["passed"]  # the audit chain of the runs verifies
+
+
 def test_contracting_reference_sql_gives_the_report_numbers_on_generated_data(engine):
     """The hand-written SQL the benchmark times the report against is honest: on a generated
     care group it gives exactly the report's figures (every indicator, the care group and every
