@@ -130,6 +130,9 @@ def import_scenarios(app, engine, who, import_rows: int, compare) -> list:
     patients with their conditions, episodes of care and observations (``fhir-import``)."""
     rows_out = []
     now = datetime.now(UTC).replace(microsecond=0)
+    # Source ids and identifiers of this run: a database measured again (``--database``)
+    # must get new readings and patients, not the last run's again.
+    token = now.strftime("%Y%m%d%H%M%S")
     with engine.connect() as conn:
         practice_patients = [
             r[0]
@@ -142,7 +145,7 @@ def import_scenarios(app, engine, who, import_rows: int, compare) -> list:
     practice = str(who.practice_id)
 
     # --- CSV -------------------------------------------------------------------------------
-    readings = _readings(practice_patients, import_rows, "csv", now)
+    readings = _readings(practice_patients, import_rows, f"csv{token}", now)
     files = _write_csv_files(folder, readings)
     rows_out.append(
         _import_scenario(
@@ -159,7 +162,7 @@ def import_scenarios(app, engine, who, import_rows: int, compare) -> list:
     )
 
     # --- FHIR transaction of Observations --------------------------------------------------
-    readings = _readings(practice_patients, import_rows, "fhir", now)
+    readings = _readings(practice_patients, import_rows, f"fhir{token}", now)
     entries = observation_entries(readings)
     bundles = _write_bundles(folder, "observations", entries)
     rows_out.append(
@@ -188,7 +191,7 @@ def import_scenarios(app, engine, who, import_rows: int, compare) -> list:
                 "resource": {
                     "resourceType": "Patient",
                     "identifier": [
-                        {"system": "https://zelfzorg.example/his", "value": f"bench-{k}"}
+                        {"system": "https://zelfzorg.example/his", "value": f"bench-{token}-{k}"}
                     ],
                     "name": [{"family": f"Bench{k}", "given": ["Import"]}],
                     "birthDate": f"{1940 + k % 50}-0{1 + k % 9}-1{k % 9}",
@@ -429,7 +432,7 @@ def _raw_record(engine, practice_id: int, patients_n: int, now: datetime) -> Non
                     "family_name": f"Ref{k}",
                     "date_of_birth": datetime(1940 + k % 50, 1 + k % 9, 10 + k % 9).date(),
                     "sex": "female",
-                    "his_number": f"ref-{k}",
+                    "his_number": f"ref-{now:%Y%m%d%H%M%S}-{k}",
                     "version": 1,
                     "is_demo": False,
                     "created_at": now,
@@ -440,10 +443,8 @@ def _raw_record(engine, practice_id: int, patients_n: int, now: datetime) -> Non
         ids = [
             r[0]
             for r in conn.execute(
-                sa.text(
-                    "SELECT id FROM patient WHERE practice_id = :p AND his_number LIKE 'ref-%'"
-                ),
-                {"p": practice_id},
+                sa.text("SELECT id FROM patient WHERE practice_id = :p AND his_number LIKE :run"),
+                {"p": practice_id, "run": f"ref-{now:%Y%m%d%H%M%S}-%"},
             )
         ]
         conn.execute(

@@ -121,22 +121,26 @@ def test_only_http_runs_the_gunicorn_pages_and_the_audit_check():
 
 def test_an_existing_database_is_measured_as_it_is():
     """``--database URL``: a care group generated before is measured without being dropped or
-    generated again (the patients counted from it)."""
+    generated again (the patients counted from it); measured again, its imports store new
+    readings and patients (not the last run's again, which would add nothing)."""
     from bench.runner import build, database_url
 
     db, url = bench_target()
     url = database_url(db, url)
     _app, engine = build(url, 30, 1, lambda _line: None)
     engine.dispose()
-    result = run(
-        existing=url,
-        repeat=1,
-        import_rows=100,
-        http=False,
-        echo=lambda _line: None,
-        save=False,
-    )
-    assert result["patients"] == 30
+    for _ in range(2):
+        result = run(
+            existing=url,
+            repeat=1,
+            import_rows=100,
+            http=False,
+            echo=lambda _line: None,
+            save=False,
+        )
+        imports = [r for r in result["rows"] if r["scenario"].startswith("measurement import")]
+        assert len(imports) == 2 and all("stored 100;" in r["note"] for r in imports), imports
+    assert result["patients"] == 30 + 2 * 10  # each run's FHIR import adds 10 patients
     scenarios = [row["scenario"] for row in result["rows"]]
     assert "contracting report, care group + every practice (1)" in scenarios
     assert result["rows"][-1]["passed"]  # the audit chain of the runs verifies
