@@ -58,64 +58,47 @@ def _newest(patient: str, type_code: str) -> str:
     )
 
 
-def _m(column: str) -> str:
-    return f"measurement.{column}"
-
+# SQLite, inside a row trigger: the pair of OLD worked out again when OLD was its newest
+# reading (the row moves to the newest current reading left, possibly OLD itself), and removed
+# when no current reading is left; NEW raising its pair's row when it is newer.
+_SQLITE_AGAIN = f"""
+        UPDATE measurement_latest
+            SET (measurement_id, measured_at, value, value_code) =
+                ({_newest("OLD.patient_id", "OLD.type_code")})
+            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
+              AND measurement_id = OLD.id;"""
+_SQLITE_MOVE = f"""
+        DELETE FROM measurement_latest
+            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
+              AND measurement_id = OLD.id
+              AND NOT EXISTS (SELECT 1 FROM measurement
+                            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
+                              AND {CURRENT});{_SQLITE_AGAIN}"""
+_SQLITE_RAISE = f"""
+        INSERT INTO measurement_latest ({COLUMNS})
+        VALUES (NEW.patient_id, NEW.type_code, NEW.id, NEW.measured_at, NEW.value,
+                NEW.value_code)
+        {UPSERT};"""
+_NEW_CURRENT = "NEW.superseded_at IS NULL AND (NEW.value IS NOT NULL OR NEW.value_code IS NOT NULL)"
 
 SQLITE = [
     f"""CREATE TRIGGER measurement_latest_insert AFTER INSERT ON measurement
-    WHEN NEW.superseded_at IS NULL AND (NEW.value IS NOT NULL OR NEW.value_code IS NOT NULL)
-    BEGIN
-        INSERT INTO measurement_latest ({COLUMNS})
-        VALUES (NEW.patient_id, NEW.type_code, NEW.id, NEW.measured_at, NEW.value,
-                NEW.value_code)
-        {UPSERT};
+    WHEN {_NEW_CURRENT}
+    BEGIN{_SQLITE_RAISE}
     END""",
-    # A reading that is no longer current (a correction, a change of its value): the pair's row
-    # moves to the newest current reading left, or goes.
+    # A reading that is no longer current (a correction, a change of its value).
     f"""CREATE TRIGGER measurement_latest_update_gone AFTER UPDATE ON measurement
-    WHEN NOT (NEW.superseded_at IS NULL AND (NEW.value IS NOT NULL OR NEW.value_code IS NOT NULL))
-    BEGIN
-        DELETE FROM measurement_latest
-            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
-              AND measurement_id = OLD.id
-              AND NOT EXISTS (SELECT 1 FROM measurement
-                            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
-                              AND {CURRENT});
-        UPDATE measurement_latest
-            SET (measurement_id, measured_at, value, value_code) =
-                ({_newest("OLD.patient_id", "OLD.type_code")})
-            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
-              AND measurement_id = OLD.id;
+    WHEN NOT ({_NEW_CURRENT})
+    BEGIN{_SQLITE_MOVE}
     END""",
-    # A reading that is (still) current after an update: as an insert, and when its own time
-    # went back, the pair's row is worked out again.
+    # A reading that is (still) current after an update: its pair worked out again (its time
+    # may have gone back), then as an insert.
     f"""CREATE TRIGGER measurement_latest_update_current AFTER UPDATE ON measurement
-    WHEN NEW.superseded_at IS NULL AND (NEW.value IS NOT NULL OR NEW.value_code IS NOT NULL)
-    BEGIN
-        UPDATE measurement_latest
-            SET (measurement_id, measured_at, value, value_code) =
-                ({_newest("OLD.patient_id", "OLD.type_code")})
-            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
-              AND measurement_id = OLD.id;
-        INSERT INTO measurement_latest ({COLUMNS})
-        VALUES (NEW.patient_id, NEW.type_code, NEW.id, NEW.measured_at, NEW.value,
-                NEW.value_code)
-        {UPSERT};
+    WHEN {_NEW_CURRENT}
+    BEGIN{_SQLITE_AGAIN}{_SQLITE_RAISE}
     END""",
     f"""CREATE TRIGGER measurement_latest_delete AFTER DELETE ON measurement
-    BEGIN
-        DELETE FROM measurement_latest
-            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
-              AND measurement_id = OLD.id
-              AND NOT EXISTS (SELECT 1 FROM measurement
-                            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
-                              AND {CURRENT});
-        UPDATE measurement_latest
-            SET (measurement_id, measured_at, value, value_code) =
-                ({_newest("OLD.patient_id", "OLD.type_code")})
-            WHERE patient_id = OLD.patient_id AND type_code = OLD.type_code
-              AND measurement_id = OLD.id;
+    BEGIN{_SQLITE_MOVE}
     END""",
 ]
 
