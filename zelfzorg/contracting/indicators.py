@@ -301,8 +301,10 @@ def _l2_den(ctx: Context, pid) -> sa.ColumnElement[bool]:
     ids = [i.id for i in interventions]
     trees = [parse_criteria(i.criteria) for i in interventions]
     pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
+    # Set-based: with a few patients unanswered (new ones, an import's queue), a look-up per
+    # patient of the population cost PostgreSQL 0.7 s at 50,000 patients.
     unanswered = select(pop.c.patient_id).where(
-        sa.not_(eligibility.answered(pop.c.patient_id, ids, ctx.d))
+        pop.c.patient_id.not_in(eligibility.answered_patients(ids, ctx.d))
     )
     stmt, facts = facts_query(
         trees,

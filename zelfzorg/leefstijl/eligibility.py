@@ -418,6 +418,19 @@ def answered(patient_id, intervention_ids: Collection[int], day: date) -> sa.Col
     return count == len(wanted)
 
 
+def answered_patients(intervention_ids: Collection[int], day: date) -> sa.Select:
+    """SELECT patient_id of every patient the table answers for on ``day`` (:func:`answered`,
+    set-based: one pass over the rows of these interventions, for a whole population whose
+    few unanswered patients are wanted)."""
+    wanted = sorted(set(intervention_ids))
+    return (
+        select(col(Eligibility.patient_id))
+        .where(col(Eligibility.intervention_id).in_(wanted), valid_on(day))
+        .group_by(col(Eligibility.patient_id))
+        .having(sa.func.count() == len(wanted))
+    )
+
+
 def table_answer(patient_id, intervention_ids: Collection[int], day: date) -> sa.ColumnElement:
     """SQL: the table's answer for ``patient_id`` (a column) on ``day``, in one look-up of its
     rows by key: 1 eligible for at least one of ``intervention_ids``, 0 not, NULL when the
