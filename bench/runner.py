@@ -637,6 +637,13 @@ def run(
         app, engine = build(url, patients, years, echo, fill=False)
         with engine.connect() as conn:
             patients = conn.execute(sa.text("SELECT count(*) FROM patient")).scalar_one()
+        if not patients:
+            engine.dispose()
+            raise SystemExit(
+                f"{make_url(url).render_as_string()} holds no care group to measure: run the "
+                "benchmark without --database, or fill it first with "
+                "`flask --app wsgi zelfzorg generate`."
+            )
     else:
         url = database_url(db, url)
         app, engine = build(url, patients, years, echo)

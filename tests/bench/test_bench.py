@@ -146,6 +146,14 @@ def test_an_existing_database_is_measured_as_it_is():
     assert result["rows"][-1]["passed"]  # the audit chain of the runs verifies
 
 
+def test_an_existing_database_without_a_care_group_is_refused_with_a_clear_message():
+    from bench.runner import database_url
+
+    db, url = bench_target()
+    with pytest.raises(SystemExit, match="holds no care group to measure"):
+        run(existing=database_url(db, url), repeat=1, http=False, echo=lambda _l: None)
+
+
 def test_contracting_reference_sql_gives_the_report_numbers_on_generated_data(engine):
     """The hand-written SQL the benchmark times the report against is honest: on a generated
     care group it gives exactly the report's figures (every indicator, the care group and every

@@ -50,7 +50,7 @@ from zelfzorg.leefstijl.services import (
 )
 from zelfzorg.patients.models import Enrolment, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
-from zelfzorg.telemonitoring.models import Measurement
+from zelfzorg.telemonitoring.models import Measurement, kept_or_earlier
 
 DEFINITION_VERSION = 2015
 HBA1C_TARGET = 53.0  # mmol/mol, O1b
@@ -470,10 +470,9 @@ def kept_latest_value(
     months, else none); a newer reading (a report of an earlier period) leaves the patient to
     the probe of ``measurement``."""
     at = kept.c.measured_at
-    return sa.case(
-        (at.is_(None), sa.null()),
-        (at < utc_end(ctx.d), sa.case((at >= utc_start(ctx.twelve_months_from), kept.c[field]))),
-        else_=latest_value_subquery(ctx, pid, code, field),
+    in_window = sa.case((at >= utc_start(ctx.twelve_months_from), kept.c[field]))
+    return kept_or_earlier(
+        at, in_window, utc_end(ctx.d), latest_value_subquery(ctx, pid, code, field)
     )
 
 

@@ -51,7 +51,7 @@ from zelfzorg.patients.models import (
     PracticePeriod,
 )
 from zelfzorg.telemonitoring import latest
-from zelfzorg.telemonitoring.models import Alert, Measurement, MeasurementLatest
+from zelfzorg.telemonitoring.models import Alert, Measurement
 from zelfzorg.texts import format_fixed
 
 BATCH = 5000
@@ -925,14 +925,12 @@ def generate(
         patients(ctx, n_patients=patients_n)
         # Millions of readings: measurement_latest is worked out once at the end, not per
         # insert statement (telemonitoring/latest.py).
-        with latest.bulk_insert(conn):
+        with latest.bulk_insert(conn) as load:
             for name, step in STEPS:
                 step(ctx)
                 # Every step advances the bar by one patient count, whatever it reported.
                 progress(name, max(0, patients_n - reported.get(name, 0)))
-        ctx.counts["measurement_latest"] = conn.execute(
-            sa.select(sa.func.count()).select_from(MeasurementLatest)
-        ).scalar_one()
+        ctx.counts["measurement_latest"] = load.written
         ctx.counts["lifestyle_eligibility"] = _eligibility(conn, ctx.today, ctx.now)
         refresh_statistics(conn)  # a bulk load: the planner must not see empty tables
         if conn.dialect.name == "postgresql":

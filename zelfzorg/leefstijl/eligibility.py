@@ -401,27 +401,11 @@ def valid_on(day: date) -> sa.ColumnElement[bool]:
     return sa.and_(col(Eligibility.computed_on) <= day, col(Eligibility.valid_until) > day)
 
 
-def answered(patient_id, intervention_ids: Collection[int], day: date) -> sa.ColumnElement[bool]:
-    """SQL: the table answers for ``patient_id`` (a column) on ``day`` for every one of
-    ``intervention_ids``: a count over the primary key (patient_id, intervention_id), so a
-    patient is checked by key, never by reading the care group's table."""
-    wanted = sorted(set(intervention_ids))
-    count = (
-        select(sa.func.count())
-        .where(
-            Eligibility.patient_id == patient_id,
-            col(Eligibility.intervention_id).in_(wanted),
-            valid_on(day),
-        )
-        .scalar_subquery()
-    )
-    return count == len(wanted)
-
-
 def answered_patients(intervention_ids: Collection[int], day: date) -> sa.Select:
-    """SELECT patient_id of every patient the table answers for on ``day`` (:func:`answered`,
-    set-based: one pass over the rows of these interventions, for a whole population whose
-    few unanswered patients are wanted)."""
+    """SELECT patient_id of every patient the table answers for on ``day`` (every one of
+    ``intervention_ids`` has a row valid on ``day``), set-based: one pass over the rows of
+    these interventions, for a whole population whose few unanswered patients are wanted.
+    :func:`table_answer` is the same question for one patient, by key."""
     wanted = sorted(set(intervention_ids))
     return (
         select(col(Eligibility.patient_id))
@@ -433,9 +417,10 @@ def answered_patients(intervention_ids: Collection[int], day: date) -> sa.Select
 
 def table_answer(patient_id, intervention_ids: Collection[int], day: date) -> sa.ColumnElement:
     """SQL: the table's answer for ``patient_id`` (a column) on ``day``, in one look-up of its
-    rows by key: 1 eligible for at least one of ``intervention_ids``, 0 not, NULL when the
-    table does not answer for the patient (:func:`answered`: not every intervention has a
-    row valid on ``day``)."""
+    rows by key (a count over the primary key (patient_id, intervention_id), so a patient is
+    checked without reading the care group's table): 1 eligible for at least one of
+    ``intervention_ids``, 0 not, NULL when the table does not answer for the patient (not
+    every intervention has a row valid on ``day``)."""
     wanted = sorted(set(intervention_ids))
     return (
         select(
@@ -459,14 +444,14 @@ def uncovered_patients(
     session: Session, patient_ids: sa.Select, intervention_ids: Collection[int], day: date
 ) -> list[int]:
     """Those of ``patient_ids`` the table cannot answer for on ``day`` (evaluate them live);
-    one query, usually empty (:func:`answered` per patient)."""
+    one query, usually empty (:func:`table_answer` per patient)."""
     if not intervention_ids:
         return []
     inner = patient_ids.subquery("wanted")
     first = inner.c[list(inner.c.keys())[0]]
     return list(
         session.execute(
-            select(first).where(sa.not_(answered(first, intervention_ids, day)))
+            select(first).where(table_answer(first, intervention_ids, day).is_(None))
         ).scalars()
     )
 

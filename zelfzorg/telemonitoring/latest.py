@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -38,16 +39,23 @@ WHERE (excluded.measured_at, excluded.measurement_id)
 """
 
 
-def refresh_since(conn: sa.Connection, since_id: int) -> None:
-    """Work out the rows of every patient with a reading whose id is above ``since_id``."""
-    conn.execute(sa.text(_REFRESH), {"since": since_id})
+def refresh_since(conn: sa.Connection, since_id: int) -> int:
+    """Work out the rows of every patient with a reading whose id is above ``since_id``;
+    returns the rows written."""
+    return conn.execute(sa.text(_REFRESH), {"since": since_id}).rowcount
+
+
+@dataclass
+class BulkLoad:
+    written: int = 0  # measurement_latest rows written on leaving the block
 
 
 @contextmanager
-def bulk_insert(conn: sa.Connection) -> Iterator[None]:
+def bulk_insert(conn: sa.Connection) -> Iterator[BulkLoad]:
     """Inserts into ``measurement`` inside this block (within ``conn``'s transaction) leave
     ``measurement_latest`` alone; on leaving it, the trigger is back and the table holds the
     newest reading of every patient who got readings (the ids above the largest before)."""
+    load = BulkLoad()
     since = conn.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM measurement")).scalar_one()
     # A schema made without the migrations (``create_all``) has no trigger to set aside.
     if conn.dialect.name == "postgresql":
@@ -60,7 +68,7 @@ def bulk_insert(conn: sa.Connection) -> Iterator[None]:
         ).scalar_one()
         if present:
             conn.execute(sa.text(f"ALTER TABLE measurement DISABLE TRIGGER {INSERT_TRIGGER}"))
-        yield
+        yield load
         if present:
             conn.execute(sa.text(f"ALTER TABLE measurement ENABLE TRIGGER {INSERT_TRIGGER}"))
     else:
@@ -70,7 +78,7 @@ def bulk_insert(conn: sa.Connection) -> Iterator[None]:
         ).scalar()
         if definition is not None:
             conn.execute(sa.text(f"DROP TRIGGER {INSERT_TRIGGER}"))
-        yield
+        yield load
         if definition is not None:
             conn.execute(sa.text(definition))
-    refresh_since(conn, since)
+    load.written = refresh_since(conn, since)

@@ -63,6 +63,22 @@ def current_reading(table: sa.FromClause | None = None) -> sa.ColumnElement[bool
     )
 
 
+def kept_or_earlier(
+    kept_at: sa.ColumnElement,
+    kept: sa.ColumnElement,
+    before: datetime,
+    earlier: sa.ColumnElement,
+) -> sa.ColumnElement:
+    """A column read from a patient's ``measurement_latest`` row (``kept``; its moment
+    ``kept_at``, NULL without one) as of ``before``: that row is the newest reading of all,
+    so when it is before ``before`` it answers; without one there is none; otherwise (a
+    reading after ``before``: a report of an earlier period, criteria as of a past date)
+    ``earlier``, the probe of ``measurement``, evaluated only for those patients (the ELSE of
+    the CASE). The first branch gives the CASE its type, so a moment bound against it is
+    converted."""
+    return sa.case((kept_at < before, kept), (kept_at.is_(None), sa.null()), else_=earlier)
+
+
 class MeasurementLatest(SQLModel, table=True):
     """Each patient's newest current reading of each type (``measured_at`` DESC, ``id`` DESC;
     not superseded, with a value or a coded value): what "the latest value" of a whole care

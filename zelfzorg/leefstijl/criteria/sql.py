@@ -38,7 +38,12 @@ from zelfzorg.leefstijl.criteria import (
 )
 from zelfzorg.patients.models import Enrolment, Patient
 from zelfzorg.patients.population import enrolment_active_on
-from zelfzorg.telemonitoring.models import Measurement, MeasurementLatest, current_reading
+from zelfzorg.telemonitoring.models import (
+    Measurement,
+    MeasurementLatest,
+    current_reading,
+    kept_or_earlier,
+)
 
 ACTIVATION_LEVELS = (1, 2, 3, 4)
 
@@ -92,14 +97,13 @@ def _latest_measurement(
     outer-joined by primary key, a hash join on PostgreSQL): when that is before ``before``
     it is the answer. Otherwise (a reference date before the patient's newest reading) each
     column comes from a correlated ``ORDER BY measured_at DESC LIMIT 1`` that seeks the
-    (patient_id, type_code, measured_at) index, evaluated only for those patients (the ELSE of
-    a CASE; a join on such an id made PostgreSQL hash all of ``measurement``). A row with
+    (patient_id, type_code, measured_at) index, for those patients only (``kept_or_earlier``;
+    a join on such an id made PostgreSQL hash all of ``measurement``). A row with
     neither a value nor a code is no reading (``current_reading``), here as in
     ``services.load_facts``."""
     kept = sa.alias(MeasurementLatest.__table__, name=f"kept_{code}")
     candidate = sa.alias(Measurement.__table__, name=f"candidate_{code}")
     stmt = stmt.outerjoin(kept, sa.and_(kept.c.patient_id == Patient.id, kept.c.type_code == code))
-    answers = kept.c.measured_at < before
 
     def column(name: str) -> sa.ColumnElement:
         earlier = (
@@ -115,10 +119,7 @@ def _latest_measurement(
             .correlate(Patient)
             .scalar_subquery()
         )
-        # The first branch gives the CASE its type (a moment bound against it is converted).
-        return sa.case(
-            (answers, kept.c[name]), (kept.c.measured_at.is_(None), sa.null()), else_=earlier
-        )
+        return kept_or_earlier(kept.c.measured_at, kept.c[name], before, earlier)
 
     return stmt, LatestRow(
         LatestColumns(column("value"), column("measured_at"), column("value_code"))
