@@ -30,6 +30,7 @@ and PostgreSQL alike (integer counts, so both give the same numbers).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -261,9 +262,11 @@ def _measurement_columns(rn: sa.ColumnElement) -> list[sa.ColumnElement]:
 
 def _ranked_parts(
     outcome_set: OutcomeSet, patient: Patient, cohort: sa.Select, today: date, since: datetime
-) -> list[sa.Select]:
+) -> tuple[list[sa.Select], list[sa.Select]]:
     """The rows of every outcome, ranked newest first per patient (``rn``), as union parts with
-    the columns patient_id, source, reads, value, code, at, rn.
+    the columns patient_id, source, reads, value, code, at, rn: the patient's own parts and the
+    comparable patients' parts apart, so the patient's few rows are never looked for among the
+    others' thousands.
 
     Plain measurements and questionnaires: the patient's own rows (any age: the previous value
     may be old) and the comparable patients' rows in the window only (their latest in the window
@@ -281,10 +284,12 @@ def _ranked_parts(
     )
     at = col(Measurement.measured_at)
     newest_measurement = (at.desc(), col(Measurement.id).desc())
-    parts: list[sa.Select] = []
+    own: list[sa.Select] = []
+    others: list[sa.Select] = []
     if measured:
-        parts.append(_others_latest(patient, cohort, measured, since))
+        others.append(_others_latest(patient, cohort, measured, since))
     for index, who in enumerate(whos):
+        parts = others if index else own
         if measured and not index:
             parts.append(
                 select(
@@ -354,11 +359,14 @@ def _ranked_parts(
                     done >= since if index else done.is_not(None),
                 )
             )
-    for outcome in (o for o in outcome_set.outcomes if o.is_trend):
+    for (index, who), outcome in itertools.product(
+        enumerate(whos), (o for o in outcome_set.outcomes if o.is_trend)
+    ):
         recent_from, earlier_from = _trend_bounds(today, outcome.days)
+        whose = "others_" if index else ""
 
         def newest(
-            low: datetime, high: datetime | None, name: str, reads: str = outcome.reads
+            low: datetime, high: datetime | None, name: str, reads: str = outcome.reads, who=who
         ) -> sa.Subquery:
             return (
                 select(
@@ -370,10 +378,7 @@ def _ranked_parts(
                     .label("rn"),
                 )
                 .where(
-                    sa.or_(
-                        Measurement.patient_id == patient.id,
-                        col(Measurement.patient_id).in_(cohort),
-                    ),
+                    who(col(Measurement.patient_id)),
                     Measurement.type_code == reads,
                     col(Measurement.superseded_at).is_(None),
                     col(Measurement.value).is_not(None),
@@ -383,9 +388,9 @@ def _ranked_parts(
                 .subquery(name)
             )
 
-        now = newest(recent_from, None, f"trend_now_{outcome.code}")
-        before = newest(earlier_from, recent_from, f"trend_before_{outcome.code}")
-        parts.append(
+        now = newest(recent_from, None, f"{whose}trend_now_{outcome.code}")
+        before = newest(earlier_from, recent_from, f"{whose}trend_before_{outcome.code}")
+        (others if index else own).append(
             select(
                 now.c.patient_id,
                 sa.literal("trend").label("source"),
@@ -399,7 +404,7 @@ def _ranked_parts(
             .join(before, before.c.patient_id == now.c.patient_id)
             .where(now.c.rn == 1, before.c.rn == 1)
         )
-    return parts
+    return own, others
 
 
 def comparison_statement(
@@ -412,21 +417,23 @@ def comparison_statement(
     # A CTE as well: the population is found once, not once per part that reads it.
     cohort_rows = comparable_patients(outcome_set, patient, care_group_id, today).cte("cohort")
     cohort = select(cohort_rows.c.id)
-    # A CTE: computed once, read by mine, previous and others.
-    ranked = sa.union_all(*_ranked_parts(outcome_set, patient, cohort, today, since)).cte("ranked")
+    own_parts, others_parts = _ranked_parts(outcome_set, patient, cohort, today, since)
+    # CTEs: the patient's own rows (a few) read by mine and previous, the others' rows once.
+    ranked = sa.union_all(*own_parts).cte("ranked")
+    others_ranked = sa.union_all(*others_parts).cte("others_ranked")
     mine = (
         select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.code, ranked.c.at)
-        .where(ranked.c.patient_id == patient.id, ranked.c.rn == 1)
+        .where(ranked.c.rn == 1)
         .subquery("mine")
     )
     previous = (
         select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.code, ranked.c.at)
-        .where(ranked.c.patient_id == patient.id, ranked.c.rn == 2)
+        .where(ranked.c.rn == 2)
         .subquery("previous")
     )
     others = (
-        select(ranked.c.source, ranked.c.reads, ranked.c.value)
-        .where(ranked.c.patient_id != patient.id, ranked.c.rn == 1, ranked.c.at >= since)
+        select(others_ranked.c.source, others_ranked.c.reads, others_ranked.c.value)
+        .where(others_ranked.c.rn == 1, others_ranked.c.at >= since)
         .subquery("others")
     )
 
