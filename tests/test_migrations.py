@@ -239,3 +239,92 @@ def test_short_sqlite_moments_get_the_long_form(fresh_url):
         command.downgrade(config, "0027")
     finally:
         engine.dispose()
+
+
+def _latest_rows(conn) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            text("SELECT patient_id, type_code, value FROM measurement_latest ORDER BY 1, 2")
+        )
+    ]
+
+
+def test_sqlite_key_ordered_tables_keep_their_rows_indexes_and_triggers(fresh_url):
+    """0031: on SQLite measurement_latest and lifestyle_eligibility become WITHOUT ROWID
+    tables with their rows and indexes, and the triggers of 0030 on measurement keep filling
+    measurement_latest after the rebuild (and after the downgrade's); on PostgreSQL nothing
+    changes and the same rows come through."""
+    config = alembic_config(fresh_url)
+    command.upgrade(config, "0030")
+    engine = make_engine(fresh_url)
+    sqlite = engine.dialect.name == "sqlite"
+
+    def definitions(conn) -> dict[str, str]:
+        rows = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE tbl_name IN "
+                "('measurement_latest', 'lifestyle_eligibility') AND sql IS NOT NULL"
+            )
+        )
+        return {name: sql for name, sql in rows}
+
+    def reading(conn, id_: int, value: float) -> None:
+        conn.execute(
+            text(
+                "INSERT INTO measurement (id, patient_id, type_code, value, unit, measured_at, "
+                "source, note, created_at) VALUES (:id, 1, 'weight', :v, 'kg', :at, 'patient', "
+                "'', :at)"
+            ),
+            {"id": id_, "v": value, "at": f"2026-11-0{id_} 08:00:00.000000"},
+        )
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO care_group (id, name, created_at) VALUES "
+                    "(1, 'Zorggroep', '2026-11-01 08:00:00.000000')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO practice (id, care_group_id, name, city, agb_code, phone, "
+                    "version, created_at) VALUES (1, 1, 'Praktijk', 'Utrecht', '01000001', '', "
+                    "1, '2026-11-01 08:00:00.000000')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO patient (id, practice_id, given_name, family_name, "
+                    "date_of_birth, sex, his_number, created_at, is_demo, version) VALUES "
+                    "(1, 1, 'An', 'Jansen', '1960-01-01', 'female', 'H1', "
+                    "'2026-11-01 08:00:00.000000', false, 1)"
+                )
+            )
+            reading(conn, 1, 80.0)
+            before = _latest_rows(conn)
+            if sqlite:
+                old = definitions(conn)
+        assert before == [(1, "weight", 80.0)]
+        command.upgrade(config, "0031")
+        with engine.begin() as conn:
+            assert _latest_rows(conn) == before
+            reading(conn, 2, 79.0)  # the trigger still keeps the table
+            assert _latest_rows(conn) == [(1, "weight", 79.0)]
+            if sqlite:
+                new = definitions(conn)
+                assert set(new) == set(old)  # every index made again
+                for table in ("measurement_latest", "lifestyle_eligibility"):
+                    assert new[table].endswith("WITHOUT ROWID")
+                    assert not old[table].endswith("WITHOUT ROWID")
+        command.downgrade(config, "0030")
+        with engine.begin() as conn:
+            reading(conn, 3, 78.0)
+            assert _latest_rows(conn) == [(1, "weight", 78.0)]
+            if sqlite:
+                assert {n: s.replace('"', "") for n, s in definitions(conn).items()} == {
+                    n: s.replace('"', "") for n, s in old.items()
+                }
+    finally:
+        engine.dispose()

@@ -301,10 +301,12 @@ def _l2_den(ctx: Context, pid) -> sa.ColumnElement[bool]:
     ids = [i.id for i in interventions]
     trees = [parse_criteria(i.criteria) for i in interventions]
     pop = population_subquery(ctx.d, care_group_id=ctx.care_group_id)
-    # Set-based: with a few patients unanswered (new ones, an import's queue), a look-up per
-    # patient of the population cost PostgreSQL 0.7 s at 50,000 patients.
+    # Set-based: the table's answers in one pass over its rows, read twice (a look-up per
+    # patient of the population cost PostgreSQL 0.4 s at 50,000 patients, finding the
+    # unanswered ones in a pass of their own another 0.1 s; SQLite 0.2 and 0.3 s).
+    answers = eligibility.table_answers(ids, ctx.d, name="l2_table_answers")
     unanswered = select(pop.c.patient_id).where(
-        pop.c.patient_id.not_in(eligibility.answered_patients(ids, ctx.d))
+        pop.c.patient_id.not_in(select(answers.c.patient_id))
     )
     stmt, facts = facts_query(
         trees,
@@ -315,8 +317,10 @@ def _l2_den(ctx: Context, pid) -> sa.ColumnElement[bool]:
         smoking_code=SMOKING_CODE,
     )
     live = pid.in_(stmt.where(sa.or_(sa.false(), *(compile_criteria(t, facts)[0] for t in trees))))
-    # COALESCE stops at the table's answer: the live part runs only for the others.
-    return sa.func.coalesce(eligibility.table_answer(pid, ids, ctx.d) == 1, live)
+    # Two sets, each read as a hashed IN: those the table answers "eligible" for, and those
+    # the criteria find eligible among the patients it does not answer for. Disjoint by
+    # construction, so their union is the table's answer where it has one, else the criteria.
+    return sa.or_(pid.in_(select(answers.c.patient_id).where(answers.c.eligible == 1)), live)
 
 
 def _interventions(ctx: Context) -> list[Intervention]:

@@ -401,18 +401,29 @@ def valid_on(day: date) -> sa.ColumnElement[bool]:
     return sa.and_(col(Eligibility.computed_on) <= day, col(Eligibility.valid_until) > day)
 
 
-def answered_patients(intervention_ids: Collection[int], day: date) -> sa.Select:
-    """SELECT patient_id of every patient the table answers for on ``day`` (every one of
-    ``intervention_ids`` has a row valid on ``day``), set-based: one pass over the rows of
-    these interventions, for a whole population whose few unanswered patients are wanted.
-    :func:`table_answer` is the same question for one patient, by key."""
+def table_answers(intervention_ids: Collection[int], day: date, *, name: str) -> sa.CTE:
+    """A MATERIALIZED CTE ``name`` (patient_id, eligible) of every patient the table answers
+    for on ``day`` (every one of ``intervention_ids`` has a row valid on ``day``), ``eligible``
+    1 when eligible for at least one of them, else 0; set-based: one pass over the rows of
+    these interventions for a whole population, read as a hashed set by those who ask (the
+    patients it answers "eligible" for, and its unanswered ones to evaluate live) instead of a
+    look-up per patient. :func:`table_answer` is the same question for one patient, by key."""
     wanted = sorted(set(intervention_ids))
     return (
-        select(col(Eligibility.patient_id))
+        select(
+            col(Eligibility.patient_id).label("patient_id"),
+            sa.func.max(_eligible_flag()).label("eligible"),
+        )
         .where(col(Eligibility.intervention_id).in_(wanted), valid_on(day))
         .group_by(col(Eligibility.patient_id))
         .having(sa.func.count() == len(wanted))
+        .cte(name)
+        .prefix_with("MATERIALIZED")
     )
+
+
+def _eligible_flag() -> sa.ColumnElement[int]:
+    return sa.case((Eligibility.outcome == ELIGIBLE, 1), else_=0)
 
 
 def table_answer(patient_id, intervention_ids: Collection[int], day: date) -> sa.ColumnElement:
@@ -427,7 +438,7 @@ def table_answer(patient_id, intervention_ids: Collection[int], day: date) -> sa
             sa.case(
                 (
                     sa.func.count() == len(wanted),
-                    sa.func.max(sa.case((Eligibility.outcome == ELIGIBLE, 1), else_=0)),
+                    sa.func.max(_eligible_flag()),
                 )
             )
         )

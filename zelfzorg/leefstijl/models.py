@@ -106,6 +106,9 @@ class Eligibility(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_lifestyle_eligibility_intervention", "intervention_id", "outcome"),
         sa.Index("ix_lifestyle_eligibility_valid_until", "valid_until"),
+        # SQLite: the rows stored in the key's order (migration 0031), so a patient's rows
+        # lie together and a pass grouped by patient reads them in order.
+        {"sqlite_with_rowid": False},
     )
 
     patient_record: ClassVar[PatientRecord] = PatientRecord(

@@ -93,6 +93,8 @@ class MeasurementLatest(SQLModel, table=True):
     reading (a report of an earlier period) look that patient up in ``measurement`` itself."""
 
     __tablename__ = "measurement_latest"
+    # SQLite: the rows stored in the key's order (migration 0031), one step per look-up.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     patient_record: ClassVar[PatientRecord] = PatientRecord("Measurement", RECORD_NOT_FOUND)
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)
