@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from http.client import HTTPConnection
 from pathlib import Path
 
@@ -31,14 +30,19 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from zelfzorg.web import today
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/zelfzorg_bench"
 # The care group is generated as of the day of the run, the day the app's pages (the wall
 # clock) and every scenario read; a fixed day made the lifestyle eligibility rows of some
 # patients expire by the day of a later run, so the pages evaluated them live on every request,
-# which the nightly job prevents in production.
-TODAY = date.today()
+# which the nightly job prevents in production. The app's day is Amsterdam's (``web.today``,
+# the scheduler's too), not the machine's: a run between 23:00 and 24:00 UTC in winter
+# generated the rows as of the day before the pages' day, so rows ending that day were
+# expired for every page and the jobs, run for the machine's day, found nothing to recompute.
+TODAY = today()
 SECRET = "bench-secret-key-for-loopback-only-0123456789"
 
 
@@ -338,7 +342,7 @@ def in_process(app, engine, who: Personas, repeat: int) -> list[Row]:
         )
     # The worklist's page by hand: every kind of reason of the practice's patients, one row per
     # patient, most urgent first, the page of 50 with the total (plain SQL, same data).
-    day = "'" + date.today().isoformat() + "'"
+    day = "'" + TODAY.isoformat() + "'"
     place = (
         "SELECT patient_id FROM patient_practice_period WHERE practice_id = :pr AND "
         f"start_date <= {day} AND (end_date IS NULL OR end_date > {day})"

@@ -193,3 +193,30 @@ def test_cli_refuses_impossible_sizes_with_a_message_and_writes_nothing(
     assert message in result.output and "Traceback" not in result.output
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Patient)).one() == 0
+
+
+def test_cli_default_day_is_the_apps_amsterdam_day_not_the_machines(engine, runner, monkeypatch):
+    """Without --today the care group is generated as of the day the pages and the scheduler
+    read (Amsterdam's): at 23:30 UTC on 7 December that is already 8 December, and rows made
+    for the machine's day would have expired for every page."""
+    import zelfzorg.generator.build as build
+    import zelfzorg.web as web
+
+    late_evening = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return late_evening.astimezone(tz) if tz else late_evening.replace(tzinfo=None)
+
+    seen = {}
+
+    def fake_generate(_engine, **kwargs):
+        seen.update(kwargs)
+        return {}
+
+    monkeypatch.setattr(web, "datetime", Clock)
+    monkeypatch.setattr(build, "generate", fake_generate)
+    result = runner.invoke(args=["zelfzorg", "generate", "--patients", "5", "--seed", "9"])
+    assert result.exit_code == 0, result.output
+    assert seen["today"] == date(2026, 12, 8)

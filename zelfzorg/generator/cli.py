@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from zelfzorg.cli import engine as cli_engine
+from zelfzorg.web import today as app_today
 
 
 def register(group) -> None:
@@ -35,7 +34,7 @@ def register(group) -> None:
                     practices_n=practices_n,
                     years=years,
                     seed=seed,
-                    today=today.date() if today else date.today(),
+                    today=today.date() if today else app_today(),  # the app's (Amsterdam) day
                     progress=lambda _step, n: bar.update(n),
                 )
             except GeneratorError as error:
