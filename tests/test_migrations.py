@@ -267,7 +267,7 @@ def test_sqlite_key_ordered_tables_keep_their_rows_indexes_and_triggers(fresh_ur
                 "('measurement_latest', 'lifestyle_eligibility') AND sql IS NOT NULL"
             )
         )
-        return {name: sql for name, sql in rows}
+        return {row[0]: row[1] for row in rows}
 
     def reading(conn, id_: int, value: float) -> None:
         conn.execute(

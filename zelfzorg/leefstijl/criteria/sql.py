@@ -151,8 +151,10 @@ def facts_query(
         joined = joined.outerjoin(kept, on)
         rows = rows.add_columns(*columns)
     latest = rows.select_from(joined).cte(name).prefix_with("MATERIALIZED")
-    stmt = sa.select(col(Patient.id)).select_from(Patient).join(
-        latest, latest.c.patient_id == Patient.id
+    stmt = (
+        sa.select(col(Patient.id))
+        .select_from(Patient)
+        .join(latest, latest.c.patient_id == Patient.id)
     )
 
     def row(code: str) -> LatestRow:
