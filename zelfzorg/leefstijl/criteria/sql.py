@@ -88,9 +88,10 @@ class Facts:
     activation: sa.Alias  # latest scored activation assessment (level)
 
 
-def _latest_columns(code: str, before: datetime, fields: tuple[str, ...]) -> tuple:
-    """The outer join of the patient's ``measurement_latest`` row of ``code`` and the columns
-    ``fields`` of their latest current ``code`` row before ``before``.
+def _latest_measurement(
+    stmt: sa.Select, code: str, before: datetime
+) -> tuple[sa.Select, LatestRow]:
+    """``stmt`` joined to the patient's latest current ``code`` row before ``before``.
 
     Read from ``measurement_latest`` (the newest current reading of all, kept by triggers;
     outer-joined by primary key, a hash join on PostgreSQL): when that is before ``before``
@@ -102,7 +103,7 @@ def _latest_columns(code: str, before: datetime, fields: tuple[str, ...]) -> tup
     ``services.load_facts``."""
     kept = sa.alias(MeasurementLatest.__table__, name=f"kept_{code}")
     candidate = sa.alias(Measurement.__table__, name=f"candidate_{code}")
-    on = sa.and_(kept.c.patient_id == Patient.id, kept.c.type_code == code)
+    stmt = stmt.outerjoin(kept, sa.and_(kept.c.patient_id == Patient.id, kept.c.type_code == code))
 
     def column(name: str) -> sa.ColumnElement:
         earlier = (
@@ -120,7 +121,9 @@ def _latest_columns(code: str, before: datetime, fields: tuple[str, ...]) -> tup
         )
         return kept_or_earlier(kept.c.measured_at, kept.c[name], before, earlier)
 
-    return kept, on, [column(name).label(f"{code}__{name}") for name in fields]
+    return stmt, LatestRow(
+        LatestColumns(column("value"), column("measured_at"), column("value_code"))
+    )
 
 
 def facts_query(
@@ -131,40 +134,15 @@ def facts_query(
     zone,
     max_age_days: int,
     smoking_code: str,
-    name: str = "criteria_facts",
 ) -> tuple[sa.Select, Facts]:
-    """``SELECT patient.id`` for ``patient_ids`` joined to the facts the ``trees`` read.
-
-    The latest readings are one MATERIALIZED row per patient (the CTE ``name``): a
-    criterion reads a value several times (known, met, not met; each intervention), and a
-    reading looked up in ``measurement`` (a reference date before the patient's newest one)
-    is looked up once per patient and column, not once per mention."""
+    """``SELECT patient.id`` for ``patient_ids`` joined to the facts the ``trees`` read."""
     trees = list(trees)
     codes = sorted({n.code for t in trees for n in walk(t) if isinstance(n, MeasurementCompare)})
     end = local_midnight(reference_date + timedelta(days=1), zone)
-    rows = sa.select(col(Patient.id).label("patient_id")).where(col(Patient.id).in_(patient_ids))
-    joined: sa.FromClause = Patient.__table__
-    wanted = [(code, ("value", "measured_at")) for code in codes]
-    wanted.append((smoking_code, ("value_code",)))
-    for code, fields in wanted:
-        kept, on, columns = _latest_columns(code, end, fields)
-        joined = joined.outerjoin(kept, on)
-        rows = rows.add_columns(*columns)
-    latest = rows.select_from(joined).cte(name).prefix_with("MATERIALIZED")
-    stmt = (
-        sa.select(col(Patient.id))
-        .select_from(Patient)
-        .join(latest, latest.c.patient_id == Patient.id)
-    )
-
-    def row(code: str) -> LatestRow:
-        def c(name: str) -> sa.ColumnElement:
-            key = f"{code}__{name}"
-            return latest.c[key] if key in latest.c else sa.null()
-
-        return LatestRow(LatestColumns(c("value"), c("measured_at"), c("value_code")))
-
-    per_code = {code: row(code) for code, _fields in wanted}
+    stmt = sa.select(col(Patient.id)).select_from(Patient).where(col(Patient.id).in_(patient_ids))
+    per_code: dict[str, LatestRow] = {}
+    for code in [*codes, smoking_code]:
+        stmt, per_code[code] = _latest_measurement(stmt, code, end)
     activation = sa.alias(AssessmentResponse.__table__, name="latest_activation")
     stmt = stmt.outerjoin(
         activation,
