@@ -49,8 +49,7 @@ def _rebuild(table: str, *, clustered: bool) -> None:
             {"t": table},
         ).scalars()
     )
-    head, body = created.split("(", 1)
-    body = "(" + body.rstrip()
+    body = "(" + created.split("(", 1)[1].rstrip()  # the columns and constraints, as made
     if body.endswith(SUFFIX):
         body = body[: -len(SUFFIX)].rstrip()
     new = f"{table}_rebuilt"

@@ -390,7 +390,8 @@ def _ranked_parts(
 
         now = newest(recent_from, None, f"{whose}trend_now_{outcome.code}")
         before = newest(earlier_from, recent_from, f"{whose}trend_before_{outcome.code}")
-        (others if index else own).append(
+        parts = others if index else own
+        parts.append(
             select(
                 now.c.patient_id,
                 sa.literal("trend").label("source"),
