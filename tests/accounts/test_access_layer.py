@@ -38,6 +38,7 @@ from zelfzorg.izp.models import (
 )
 from zelfzorg.leefstijl.models import EligibilityQueue, Referral, ReferralEvent
 from zelfzorg.models_base import PatientRecord
+from zelfzorg.outcomes.models import CohortMember, CohortValue
 from zelfzorg.patients.models import (
     CareTeamMember,
     Condition,
@@ -158,6 +159,12 @@ def _records(db: Session, world: World, patient: Patient) -> dict[type, SQLModel
     )  # fmt: skip
     add(FhirImportKey(resource_type="Goal", patient_id=pid, key="k" * 64, record_id=goal.id))
     add(EligibilityQueue(patient_id=pid))
+    cohort = {
+        "care_group_id": world.care_group.id, "day": NOW.date(), "programme": "DM2",
+        "sex": str(patient.sex), "date_of_birth": patient.date_of_birth, "patient_id": pid,
+    }  # fmt: skip
+    add(CohortMember(**cohort))
+    add(CohortValue(**cohort, source="measurement", reads="hba1c", value=50.0))
     return made
 
 

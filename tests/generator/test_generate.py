@@ -28,11 +28,14 @@ def fingerprint(engine) -> str:
         for table in sorted(inspect(engine).get_table_names()):
             if table in ("alembic_version", "instrument_version"):
                 continue
-            # The eligibility and latest-reading tables are keyed by patient, not an id.
+            # The eligibility, latest-reading and snapshot tables have no id.
             order = {
                 "lifestyle_eligibility": "patient_id, intervention_id",
                 "lifestyle_eligibility_queue": "patient_id",
                 "measurement_latest": "patient_id, type_code",
+                "outcome_snapshot": "care_group_id, day",
+                "outcome_cohort_member": "programme, patient_id",
+                "outcome_cohort_value": "programme, patient_id, source, reads",
             }.get(table, "id")
             for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}")):
                 digest.update(repr(tuple(row)).encode())

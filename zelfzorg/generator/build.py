@@ -932,6 +932,9 @@ def generate(
                 progress(name, max(0, patients_n - reported.get(name, 0)))
         ctx.counts["measurement_latest"] = load.written
         ctx.counts["lifestyle_eligibility"] = _eligibility(conn, ctx.today, ctx.now)
+        ctx.counts["outcome_cohort_value"] = _outcome_snapshot(
+            conn, ctx.care_group_id, ctx.today, ctx.now
+        )
         refresh_statistics(conn)  # a bulk load: the planner must not see empty tables
         if conn.dialect.name == "postgresql":
             for table in ctx._next:
@@ -1005,6 +1008,21 @@ def _eligibility(conn, today: date, now: datetime) -> int:
     try:
         written = eligibility.rebuild(session, today, now=now)
         session.flush()
+    finally:
+        session.close()
+    return written
+
+
+def _outcome_snapshot(conn, care_group_id: int, today: date, now: datetime) -> int:
+    """The generated care group's snapshot of the comparison groups for ``today`` (the daily
+    job's own code), so the day's screens read it as they would after the night."""
+    from sqlmodel import Session
+
+    from zelfzorg.outcomes import snapshot
+
+    session = Session(bind=conn)
+    try:
+        written = snapshot.take(session, care_group_id, today, now=now)[1]
     finally:
         session.close()
     return written

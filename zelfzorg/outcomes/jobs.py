@@ -1,5 +1,6 @@
-"""Daily reminders to patients whose well-being or symptom questionnaire (the outcome sets' PROMs)
-is due.
+"""Daily jobs of the outcomes: the night's snapshot of the comparison groups
+(``outcomes.snapshot``, before the other nightly jobs), and reminders to patients whose
+well-being or symptom questionnaire (the outcome sets' PROMs) is due.
 
 The PROM follows the programme's assessment schedule: the care group's interval after the last
 completed one, or the enrolment start when there is none (``due_assessments``), for patients
@@ -18,6 +19,8 @@ from zelfzorg.assessment.services import due_assessments
 from zelfzorg.errors import N_
 from zelfzorg.notifications.jobs import register_job
 from zelfzorg.outcomes.sets import outcome_sets
+from zelfzorg.outcomes.snapshot import JOB_NAME as SNAPSHOT_JOB_NAME
+from zelfzorg.outcomes.snapshot import take_missing
 
 JOB_NAME = "wellbeing_due_reminders"
 KIND = "wellbeing_due"
@@ -67,3 +70,6 @@ def remind_due_symptoms(session: Session, today: date) -> str:
 
 
 register_job(SYMPTOMS_JOB_NAME, remind_due_symptoms)
+
+# At 01:00, after the day has begun: the day's screens read the comparable patients from it.
+register_job(SNAPSHOT_JOB_NAME, take_missing, hour=1)

@@ -124,20 +124,26 @@ def _meets(value: sa.ColumnElement, comparator, target: sa.ColumnElement) -> sa.
 
 
 def like_me_statement(
-    keys: list[tuple[OutcomeSet, str, str]], patient: Patient, care_group_id: int, today: date
+    keys: list[tuple[OutcomeSet, str, str]],
+    patient: Patient,
+    care_group_id: int,
+    today: date,
+    *,
+    snapshot: bool = False,
 ) -> sa.Select:
     """One SELECT: per (programme, type, direction) in ``keys`` the number of comparable
-    patients with a similar goal started at least a year ago, and of those who reached it."""
+    patients with a similar goal started at least a year ago, and of those who reached it.
+    ``snapshot``: the cohorts come from the night's snapshot of ``today``."""
     sets = {s.programme: s for s, _type, _direction in keys}
-    cohorts = sa.union_all(
-        *(
-            comparable_patients(s, patient, care_group_id, today).with_only_columns(
-                col(Patient.id).label("patient_id"),
-                sa.literal(programme.value).label("programme"),
-            )
-            for programme, s in sets.items()
+
+    def cohort(programme, s: OutcomeSet) -> sa.Select:
+        found = comparable_patients(s, patient, care_group_id, today, snapshot=snapshot)
+        return found.with_only_columns(
+            found.selected_columns.id.label("patient_id"),
+            sa.literal(programme.value).label("programme"),
         )
-    ).cte("cohorts")
+
+    cohorts = sa.union_all(*(cohort(p, s) for p, s in sets.items())).cte("cohorts")
     started_by = _utc_start(years_before(today, 1))
     way = sa.case(
         (col(Goal.target_comparator).in_(("<", "<=")), sa.literal(LOWER)),
@@ -203,6 +209,8 @@ def patients_like_me(
     patient: Patient,
     care_group_id: int,
     today: date,
+    *,
+    snapshot: bool = False,
 ) -> list[LikeMe]:
     """For each goal (open, measurable, of ``patient``) the like-me figure, in one query.
     The caller has loaded the patient through the access layer."""
@@ -215,7 +223,9 @@ def patients_like_me(
     )
     counts = {
         (row.programme, row.type_code, row.direction): (int(row.patients), int(row.reached or 0))
-        for row in session.execute(like_me_statement(keys, patient, care_group_id, today))
+        for row in session.execute(
+            like_me_statement(keys, patient, care_group_id, today, snapshot=snapshot)
+        )
     }
     found = []
     for goal, s, way in chosen:

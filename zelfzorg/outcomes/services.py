@@ -25,12 +25,15 @@ patient's own values, the percentile rounded to a multiple of 5 and "at least 20
 One SQL statement per programme computes every outcome at once: ``ROW_NUMBER()`` over the
 measurements and questionnaire scores of the cohort (per patient and outcome) picks the latest
 and previous values, and conditional counts per outcome give worse / equal / better, on SQLite
-and PostgreSQL alike (integer counts, so both give the same numbers).
+and PostgreSQL alike (integer counts, so both give the same numbers). On a day with the
+night's snapshot of the care group (``outcomes.snapshot``) the comparable patients' values are
+read from it (one key range) and only the patient's own rows are ranked live.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +44,7 @@ from sqlmodel import Session, col, func, select
 from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.errors import N_, Forbidden
+from zelfzorg.outcomes.models import CohortMember, CohortValue
 from zelfzorg.outcomes.sets import ComparisonRule, Outcome, OutcomeSet, outcome_sets
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
@@ -184,26 +188,74 @@ def shown_share(good: int, total: int) -> int:
     return min(100 - step, max(step, shown_percentile(good / total * 100)))
 
 
-def comparable_patients(
-    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
-) -> sa.Select:
-    """SELECT patient.id of the patients comparable with ``patient`` (the patient included):
-    the programme's population of the care group today, same sex and age band by the rule."""
+def cohort_filters(
+    outcome_set: OutcomeSet, patient: Patient, today: date, sex, date_of_birth
+) -> list[sa.ColumnElement[bool]]:
+    """The rule's conditions on a comparable patient's ``sex`` and ``date_of_birth`` columns
+    (the patient table's, or the night's snapshot's): same sex, same age band."""
     rule = outcome_set.rule
-    pop = population_subquery(
-        today, care_group_id=care_group_id, programmes=[outcome_set.programme]
-    )
-    cohort = select(Patient.id).join(pop, pop.c.patient_id == Patient.id)
+    conditions: list[sa.ColumnElement[bool]] = []
     if rule.same_sex:
-        cohort = cohort.where(Patient.sex == patient.sex)
+        conditions.append(sex == str(patient.sex))
     band = age_band(patient, today, rule.age_band_years)
     if band is not None:
         low, high = band
-        cohort = cohort.where(
-            col(Patient.date_of_birth) <= years_before(today, low),
-            col(Patient.date_of_birth) > years_before(today, high),
+        conditions += [
+            date_of_birth <= years_before(today, low),
+            date_of_birth > years_before(today, high),
+        ]
+    return conditions
+
+
+def comparable_patients(
+    outcome_set: OutcomeSet,
+    patient: Patient,
+    care_group_id: int,
+    today: date,
+    *,
+    snapshot: bool = False,
+) -> sa.Select:
+    """SELECT id of the patients comparable with ``patient`` (the patient included): the
+    programme's population of the care group today, same sex and age band by the rule. With
+    ``snapshot`` read from the night's snapshot of today (``outcomes.snapshot``), one key range,
+    instead of worked out from the population."""
+    if snapshot:
+        member = CohortMember
+        return select(col(member.patient_id).label("id")).where(
+            member.care_group_id == care_group_id,
+            member.day == today,
+            member.programme == str(outcome_set.programme),
+            *cohort_filters(
+                outcome_set, patient, today, col(member.sex), col(member.date_of_birth)
+            ),
         )
-    return cohort
+    pop = population_subquery(
+        today, care_group_id=care_group_id, programmes=[outcome_set.programme]
+    )
+    return (
+        select(col(Patient.id).label("id"))
+        .join(pop, pop.c.patient_id == Patient.id)
+        .where(*cohort_filters(outcome_set, patient, today, Patient.sex, Patient.date_of_birth))
+    )
+
+
+def snapshot_values(
+    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+) -> sa.Select:
+    """SELECT source, reads, value of the comparable patients (the patient left out) from the
+    night's snapshot of today: the rows the live statement's ``others`` part works out."""
+    value = CohortValue
+    return select(
+        col(value.source).label("source"),
+        col(value.reads).label("reads"),
+        col(value.value).label("value"),
+    ).where(
+        value.care_group_id == care_group_id,
+        value.day == today,
+        value.programme == str(outcome_set.programme),
+        *cohort_filters(outcome_set, patient, today, col(value.sex), col(value.date_of_birth)),
+        value.patient_id != patient.id,
+    )
 
 
 def _trend_bounds(today: date, days: int) -> tuple[datetime, datetime]:
@@ -216,7 +268,7 @@ def _no_code() -> sa.ColumnElement:
 
 
 def _others_latest(
-    patient: Patient, cohort: sa.Select, measured: list[str], since: datetime
+    cohort: sa.Select, measured: list[str], since: datetime, leave_out: int | None
 ) -> sa.Select:
     """The comparable patients' latest plain measurement of each type, when it is in the window
     (rn 1), read from ``measurement_latest`` (each patient's newest current reading per type,
@@ -241,7 +293,7 @@ def _others_latest(
             latest.c.type_code.in_(measured),
             latest.c.value.is_not(None),
             latest.c.measured_at >= since,
-            others.c.id != patient.id,
+            *([others.c.id != leave_out] if leave_out is not None else []),
         )
     )
 
@@ -261,12 +313,18 @@ def _measurement_columns(rn: sa.ColumnElement) -> list[sa.ColumnElement]:
 
 
 def _ranked_parts(
-    outcome_set: OutcomeSet, patient: Patient, cohort: sa.Select, today: date, since: datetime
+    outcome_set: OutcomeSet,
+    today: date,
+    since: datetime,
+    *,
+    patient_id: int | None,
+    cohort: sa.Select | None,
 ) -> tuple[list[sa.Select], list[sa.Select]]:
     """The rows of every outcome, ranked newest first per patient (``rn``), as union parts with
     the columns patient_id, source, reads, value, code, at, rn: the patient's own parts and the
     comparable patients' parts apart, so the patient's few rows are never looked for among the
-    others' thousands.
+    others' thousands. Without ``patient_id`` there are no own parts and nobody is left out of
+    ``cohort`` (the night's snapshot of a whole population); without ``cohort`` no others'.
 
     Plain measurements and questionnaires: the patient's own rows (any age: the previous value
     may be old) and the comparable patients' rows in the window only (their latest in the window
@@ -278,17 +336,25 @@ def _ranked_parts(
     """
     measured = sorted({o.reads for o in outcome_set.outcomes if o.source == "measurement"})
     asked = sorted({o.reads for o in outcome_set.outcomes if o.source == "questionnaire"})
-    whos = (
-        lambda c: c == patient.id,
-        lambda c: sa.and_(c.in_(cohort), c != patient.id),
-    )
+    whos: list[tuple[int, Callable[[sa.ColumnElement], sa.ColumnElement[bool]]]] = []
+    if patient_id is not None:
+        whos.append((0, lambda c: c == patient_id))
+    if cohort is not None:
+        whos.append(
+            (
+                1,
+                (lambda c: c.in_(cohort))
+                if patient_id is None
+                else (lambda c: sa.and_(c.in_(cohort), c != patient_id)),
+            )
+        )
     at = col(Measurement.measured_at)
     newest_measurement = (at.desc(), col(Measurement.id).desc())
     own: list[sa.Select] = []
     others: list[sa.Select] = []
-    if measured:
-        others.append(_others_latest(patient, cohort, measured, since))
-    for index, who in enumerate(whos):
+    if measured and cohort is not None:
+        others.append(_others_latest(cohort, measured, since, patient_id))
+    for index, who in whos:
         parts = others if index else own
         if measured and not index:
             parts.append(
@@ -360,7 +426,7 @@ def _ranked_parts(
                 )
             )
     for (index, who), outcome in itertools.product(
-        enumerate(whos), (o for o in outcome_set.outcomes if o.is_trend)
+        whos, (o for o in outcome_set.outcomes if o.is_trend)
     ):
         recent_from, earlier_from = _trend_bounds(today, outcome.days)
         whose = "others_" if index else ""
@@ -409,19 +475,37 @@ def _ranked_parts(
 
 
 def comparison_statement(
-    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+    outcome_set: OutcomeSet,
+    patient: Patient,
+    care_group_id: int,
+    today: date,
+    *,
+    snapshot: bool = False,
 ) -> sa.Select:
     """One SELECT: per outcome the patient's latest and previous value and the counts of
-    comparable patients doing worse, the same and better (by value), with their group size."""
+    comparable patients doing worse, the same and better (by value), with their group size.
+    With ``snapshot`` the comparable patients' values are the night's snapshot of today (one
+    key range), else worked out live; the patient's own values are live either way."""
     rule = outcome_set.rule
     since = _utc_start(months_before(today, rule.window_months))
-    # A CTE as well: the population is found once, not once per part that reads it.
-    cohort_rows = comparable_patients(outcome_set, patient, care_group_id, today).cte("cohort")
-    cohort = select(cohort_rows.c.id)
-    own_parts, others_parts = _ranked_parts(outcome_set, patient, cohort, today, since)
-    # CTEs: the patient's own rows (a few) read by mine and previous, the others' rows once.
+    if snapshot:
+        own_parts, _ = _ranked_parts(outcome_set, today, since, patient_id=patient.id, cohort=None)
+        others = snapshot_values(outcome_set, patient, care_group_id, today).subquery("others")
+    else:
+        # A CTE as well: the population is found once, not once per part that reads it.
+        cohort_rows = comparable_patients(outcome_set, patient, care_group_id, today).cte("cohort")
+        own_parts, others_parts = _ranked_parts(
+            outcome_set, today, since, patient_id=patient.id, cohort=select(cohort_rows.c.id)
+        )
+        # The others' rows once (a CTE), their latest in the window.
+        others_ranked = sa.union_all(*others_parts).cte("others_ranked")
+        others = (
+            select(others_ranked.c.source, others_ranked.c.reads, others_ranked.c.value)
+            .where(others_ranked.c.rn == 1, others_ranked.c.at >= since)
+            .subquery("others")
+        )
+    # A CTE: the patient's own rows (a few) read by mine and previous.
     ranked = sa.union_all(*own_parts).cte("ranked")
-    others_ranked = sa.union_all(*others_parts).cte("others_ranked")
     mine = (
         select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.code, ranked.c.at)
         .where(ranked.c.rn == 1)
@@ -431,11 +515,6 @@ def comparison_statement(
         select(ranked.c.source, ranked.c.reads, ranked.c.value, ranked.c.code, ranked.c.at)
         .where(ranked.c.rn == 2)
         .subquery("previous")
-    )
-    others = (
-        select(others_ranked.c.source, others_ranked.c.reads, others_ranked.c.value)
-        .where(others_ranked.c.rn == 1, others_ranked.c.at >= since)
-        .subquery("others")
     )
 
     def count_when(condition) -> sa.ColumnElement:
@@ -507,15 +586,20 @@ def _change(outcome: Outcome, value: float, row) -> Change | None:
 
 
 def programme_outcomes(
-    session: Session, outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
+    session: Session,
+    outcome_set: OutcomeSet,
+    patient: Patient,
+    care_group_id: int,
+    today: date,
+    *,
+    snapshot: bool = False,
 ) -> ProgrammeOutcomes:
-    """The comparison for one programme, in one query (the patient is loaded and audited)."""
+    """The comparison for one programme, in one query (the patient is loaded and audited);
+    ``snapshot``: the care group has the night's snapshot of ``today``."""
     rule = outcome_set.rule
     since = _utc_start(months_before(today, rule.window_months))
-    rows = {
-        _key(row.source, row.reads): row
-        for row in session.execute(comparison_statement(outcome_set, patient, care_group_id, today))
-    }
+    statement = comparison_statement(outcome_set, patient, care_group_id, today, snapshot=snapshot)
+    rows = {_key(row.source, row.reads): row for row in session.execute(statement)}
     results = []
     for outcome in outcome_set.outcomes:
         row = rows.get(outcome_key(outcome))
@@ -597,12 +681,17 @@ def dashboard(session: Session, actor: Actor, *, patient_id: int, today: date) -
     chosen.sort(key=lambda s: list(Programme).index(s.programme))
     if care_group_id is None:
         return Dashboard(patient, [])
-    # Imported here: likeme builds on this module's cohort and rounding.
+    # Imported here: likeme and snapshot build on this module's cohort and rounding.
     from zelfzorg.outcomes.likeme import open_measurable_goals, patients_like_me
+    from zelfzorg.outcomes.snapshot import taken
 
     goals = open_measurable_goals(session, patient.id) if chosen else []
+    snapshot = bool(chosen) and taken(session, care_group_id, today)
     return Dashboard(
         patient,
-        [programme_outcomes(session, s, patient, care_group_id, today) for s in chosen],
-        patients_like_me(session, goals, chosen, patient, care_group_id, today),
+        [
+            programme_outcomes(session, s, patient, care_group_id, today, snapshot=snapshot)
+            for s in chosen
+        ],
+        patients_like_me(session, goals, chosen, patient, care_group_id, today, snapshot=snapshot),
     )

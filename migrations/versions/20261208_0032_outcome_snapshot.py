@@ -1,0 +1,75 @@
+"""The night's snapshot of the outcome comparison groups
+
+Revision ID: 0032
+Revises: 0031
+Create Date: 2026-12-08
+
+``outcome_snapshot`` marks a care group's day as complete; ``outcome_cohort_member`` holds each
+programme's population of that day (sex, birth date) and ``outcome_cohort_value`` each
+member's latest value per outcome (``zelfzorg/outcomes/snapshot.py``). Both are keyed in the
+order a screen reads a cohort (care group, day, programme, sex, birth date), and SQLite keeps
+them in that order (``WITHOUT ROWID``). New tables, empty: the daily job fills them.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import zelfzorg.models_base
+
+revision: str = "0032"
+down_revision: str | None = "0031"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+KEY = ("care_group_id", "day", "programme", "sex", "date_of_birth", "patient_id")
+
+
+def _cohort_columns() -> list[sa.Column]:
+    return [
+        sa.Column("care_group_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("programme", sa.String(length=16), nullable=False),
+        sa.Column("sex", sa.String(length=16), nullable=False),
+        sa.Column("date_of_birth", sa.Date(), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "outcome_snapshot",
+        sa.Column("care_group_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("member_count", sa.Integer(), nullable=False),
+        sa.Column("value_count", sa.Integer(), nullable=False),
+        sa.Column("made_at", zelfzorg.models_base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
+        sa.PrimaryKeyConstraint("care_group_id", "day"),
+    )
+    op.create_table(
+        "outcome_cohort_member",
+        *_cohort_columns(),
+        sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
+        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
+        sa.PrimaryKeyConstraint(*KEY),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "outcome_cohort_value",
+        *_cohort_columns(),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("reads", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
+        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
+        sa.PrimaryKeyConstraint(*KEY, "source", "reads"),
+        sqlite_with_rowid=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("outcome_cohort_value")
+    op.drop_table("outcome_cohort_member")
+    op.drop_table("outcome_snapshot")

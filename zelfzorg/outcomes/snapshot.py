@@ -1,0 +1,162 @@
+"""The night's snapshot of the comparison groups: what the outcome comparison and "patients
+like me" read for the comparable patients, instead of working them out on every screen.
+
+**What it holds** (``outcomes.models``), per care group and day d: each programme with an
+outcome set, its population on d (``outcome_cohort_member``: patient, sex, birth date) and each
+member's latest value of each outcome of the set in the set's window on d
+(``outcome_cohort_value``), computed by the same SQL parts as the live comparison
+(``services._ranked_parts`` with the whole population as the cohort, nobody left out). Sex and
+age band are not fixed in the snapshot: a screen selects its cohort from it with the rule's
+conditions on the stored sex and birth date, and leaves the patient themself out, exactly as
+the live statement does. ``outcome_snapshot`` marks a care group's day as complete (it is
+written in the same transaction as the rows).
+
+**When it answers.** On day d, for a care group with a snapshot of d; otherwise (the first
+hours of a day before the job, a new care group) the screen works the cohort out live. The
+patient's own values are always live. So the others' values are those of the night: a reading
+or a questionnaire another patient adds during the day counts from the next night on, as does a
+change of population (an enrolment, a move to another practice). Nothing about an individual
+is shown from it either way: only counts of the comparable patients.
+
+**The job** ``outcome_cohorts`` (daily, before the other nightly jobs; once at a scheduler's
+start) writes today's snapshot of each care group that has none yet and removes the older days,
+so a rerun on the same day costs one look-up. Erasure removes a patient's rows as it does every
+patient-owned table (``patient_record``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from zelfzorg.accounts.models import CareGroup
+from zelfzorg.models_base import utcnow
+from zelfzorg.outcomes.models import CohortMember, CohortSnapshot, CohortValue
+from zelfzorg.outcomes.services import _ranked_parts, _utc_start, months_before
+from zelfzorg.outcomes.sets import OutcomeSet, outcome_sets
+from zelfzorg.patients.models import Patient
+from zelfzorg.patients.population import population
+
+JOB_NAME = "outcome_cohorts"
+
+
+def taken(session: Session, care_group_id: int, day: date) -> bool:
+    """The care group has the snapshot of ``day``."""
+    found = session.execute(
+        select(CohortSnapshot.day).where(
+            CohortSnapshot.care_group_id == care_group_id, CohortSnapshot.day == day
+        )
+    ).first()
+    return found is not None
+
+
+def _members(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select:
+    """The programme's population of the care group on ``day`` with sex and birth date, as the
+    member table's columns."""
+    pop = population(day, care_group_id=care_group_id, programmes=[outcome_set.programme]).cte(
+        f"population_{outcome_set.programme.value}"
+    )
+    return (
+        select(
+            sa.literal(care_group_id).label("care_group_id"),
+            sa.literal(day).label("day"),
+            sa.literal(outcome_set.programme.value).label("programme"),
+            col(Patient.sex).label("sex"),
+            col(Patient.date_of_birth).label("date_of_birth"),
+            col(Patient.id).label("patient_id"),
+        )
+        .select_from(pop)
+        .join(Patient, col(Patient.id) == pop.c.patient_id)
+    )
+
+
+def _values(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select:
+    """Each member's latest value per outcome in the window, as the value table's columns."""
+    since = _utc_start(months_before(day, outcome_set.rule.window_months))
+    pop = population(day, care_group_id=care_group_id, programmes=[outcome_set.programme]).cte(
+        f"cohort_{outcome_set.programme.value}"
+    )
+    _, parts = _ranked_parts(
+        outcome_set, day, since, patient_id=None, cohort=select(pop.c.patient_id.label("id"))
+    )
+    ranked = sa.union_all(*parts).subquery("ranked")
+    return (
+        select(
+            sa.literal(care_group_id).label("care_group_id"),
+            sa.literal(day).label("day"),
+            sa.literal(outcome_set.programme.value).label("programme"),
+            col(Patient.sex).label("sex"),
+            col(Patient.date_of_birth).label("date_of_birth"),
+            ranked.c.patient_id,
+            ranked.c.source,
+            ranked.c.reads,
+            ranked.c.value,
+        )
+        .select_from(ranked)
+        .join(Patient, col(Patient.id) == ranked.c.patient_id)
+        .where(ranked.c.rn == 1, ranked.c.at >= since, ranked.c.value.is_not(None))
+    )
+
+
+_COLUMNS = ["care_group_id", "day", "programme", "sex", "date_of_birth", "patient_id"]
+
+
+def take(
+    session: Session, care_group_id: int, day: date, *, now: datetime | None = None
+) -> tuple[int, int]:
+    """Write the care group's snapshot of ``day`` (its older days removed); returns the
+    (members, values) written. The caller commits."""
+    for model in (CohortValue, CohortMember, CohortSnapshot):
+        session.execute(sa.delete(model).where(col(model.care_group_id) == care_group_id))
+    for outcome_set in outcome_sets().values():
+        session.execute(
+            sa.insert(CohortMember).from_select(_COLUMNS, _members(outcome_set, care_group_id, day))
+        )
+        session.execute(
+            sa.insert(CohortValue).from_select(
+                [*_COLUMNS, "source", "reads", "value"],
+                _values(outcome_set, care_group_id, day),
+            )
+        )
+    # Counted afterwards: an INSERT ... SELECT's row count is not reported on every driver.
+    members, values = (
+        session.execute(
+            select(sa.func.count())
+            .select_from(model)
+            .where(col(model.care_group_id) == care_group_id)
+        ).scalar_one()
+        for model in (CohortMember, CohortValue)
+    )
+    session.add(
+        CohortSnapshot(
+            care_group_id=care_group_id,
+            day=day,
+            member_count=members,
+            value_count=values,
+            made_at=now or utcnow(),
+        )
+    )
+    session.flush()
+    return members, values
+
+
+def take_missing(session: Session, today: date) -> str:
+    """The daily job: today's snapshot of every care group that has none yet."""
+    have = set(
+        session.execute(select(CohortSnapshot.care_group_id).where(CohortSnapshot.day == today))
+        .scalars()
+        .all()
+    )
+    written = []
+    for care_group_id in (
+        session.execute(select(CareGroup.id).order_by(CareGroup.id)).scalars().all()
+    ):
+        if care_group_id not in have:
+            written.append(take(session, care_group_id, today))
+    if not written:
+        return "every care group has today's snapshot"
+    members = sum(m for m, _v in written)
+    values = sum(v for _m, v in written)
+    return f"{len(written)} care group(s): {members} members, {values} values"
