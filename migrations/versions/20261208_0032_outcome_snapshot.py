@@ -5,10 +5,12 @@ Revises: 0031
 Create Date: 2026-12-08
 
 ``outcome_snapshot`` marks a care group's day as complete; ``outcome_cohort_member`` holds each
-programme's population of that day (sex, birth date) and ``outcome_cohort_value`` each
-member's latest value per outcome (``zelfzorg/outcomes/snapshot.py``). Both are keyed in the
-order a screen reads a cohort (care group, day, programme, sex, birth date), and SQLite keeps
-them in that order (``WITHOUT ROWID``). New tables, empty: the daily job fills them.
+programme's population of that day (sex, birth date), ``outcome_cohort_value`` each member's
+latest value per outcome and ``outcome_cohort_count`` per cohort (sex, age band) how many
+members have each value (``zelfzorg/outcomes/snapshot.py``). They are keyed in the order a
+screen reads a cohort (care group, day, programme, sex, then birth date or band), and SQLite
+keeps them in that order (``WITHOUT ROWID``); an index by patient finds a patient's own rows
+(left out of their cohort's counts; erasure). New tables, empty: the daily job fills them.
 """
 
 from collections.abc import Sequence
@@ -67,9 +69,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(*KEY, "source", "reads"),
         sqlite_with_rowid=False,
     )
+    op.create_index("ix_outcome_cohort_member_patient", "outcome_cohort_member", ["patient_id"])
+    op.create_index("ix_outcome_cohort_value_patient", "outcome_cohort_value", ["patient_id"])
+    op.create_table(
+        "outcome_cohort_count",
+        sa.Column("care_group_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("programme", sa.String(length=16), nullable=False),
+        sa.Column("sex", sa.String(length=16), nullable=False),
+        sa.Column("band", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("reads", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("patients", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
+        sa.PrimaryKeyConstraint(
+            "care_group_id", "day", "programme", "sex", "band", "source", "reads", "value"
+        ),
+        sqlite_with_rowid=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("outcome_cohort_count")
+    op.drop_index("ix_outcome_cohort_value_patient", table_name="outcome_cohort_value")
+    op.drop_index("ix_outcome_cohort_member_patient", table_name="outcome_cohort_member")
     op.drop_table("outcome_cohort_value")
     op.drop_table("outcome_cohort_member")
     op.drop_table("outcome_snapshot")

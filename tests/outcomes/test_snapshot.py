@@ -5,9 +5,11 @@ patient's own values are always live; the job writes each care group once a day.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -16,6 +18,7 @@ from tests.outcomes.helpers import TODAY, goal, measure, questionnaire
 from tests.queries import count_statements
 from zelfzorg.outcomes import services, snapshot
 from zelfzorg.outcomes.models import CohortMember, CohortSnapshot, CohortValue
+from zelfzorg.outcomes.sets import outcome_sets
 from zelfzorg.patients.models import Enrolment, Programme, Sex
 from zelfzorg.privacy.erasure import erase_patient_data
 
@@ -116,6 +119,18 @@ def _random_care_group(db, world, rng: random.Random, n: int = 160) -> list:
             enrolment = db.exec(select(Enrolment).where(Enrolment.patient_id == patient.id)).first()
             enrolment.end_date = TODAY - timedelta(days=10)
         made.append(patient)
+    # Born on a band's first or last day (70 and 65 on TODAY, or the day after): the bands'
+    # boundaries are the live rule's.
+    for years in (65, 70):
+        for shift in (0, 1):
+            for _ in range(3):
+                born = date(TODAY.year - years, TODAY.month, TODAY.day) + timedelta(days=shift)
+                edge = make_patient(
+                    db, world.practice, sex=Sex.female, born=born,
+                    programmes=(Programme.DM2, Programme.CVRM),
+                )  # fmt: skip
+                measure(db, edge, rng.randint(40, 70), at=_moment(rng))
+                measure(db, edge, rng.randint(115, 165), code="bp_systolic", at=_moment(rng))
     # Another care group's patients, like the others: never comparable.
     elsewhere = make_practice(db, make_care_group(db))
     for _ in range(25):
@@ -127,9 +142,29 @@ def _random_care_group(db, world, rng: random.Random, n: int = 160) -> list:
     return made
 
 
-def test_the_snapshot_gives_the_live_answers_for_every_outcome_and_like_me(db, world) -> None:
+RULES = [
+    {},
+    {"same_sex": False},
+    {"age_band_years": 0},
+    {"same_sex": False, "age_band_years": 0},
+    {"age_band_years": 5},
+]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: ",".join(f"{k}={v}" for k, v in r.items()))
+def test_the_snapshot_gives_the_live_answers_for_every_outcome_and_like_me(
+    db, world, monkeypatch, rule
+) -> None:
+    """Every outcome kind and "patients like me", for the default rule and rules that do not
+    compare by sex or by age, or by another band width."""
+    changed = {
+        programme: dataclasses.replace(s, rule=dataclasses.replace(s.rule, **rule))
+        for programme, s in outcome_sets().items()
+    }
+    for module in (services, snapshot):
+        monkeypatch.setattr(module, "outcome_sets", lambda: changed)
     rng = random.Random(12)
-    patients = _random_care_group(db, world, rng)
+    patients = _random_care_group(db, world, rng, n=160 if not rule else 100)
     subjects = [p for p in patients if p.practice_id == world.practice.id][:12] + [world.patient]
     for subject in subjects[:6]:
         goal(db, subject, created=datetime(2026, 2, 1, 9, tzinfo=UTC), programmes=("CVRM",))

@@ -1,21 +1,23 @@
 """The night's snapshot of the comparison groups (``outcomes.snapshot``).
 
 Every night the daily job ``outcome_cohorts`` writes, per care group, each programme's
-population of that day (``outcome_cohort_member``: patient, sex, birth date) and the latest
-value of each of its outcomes per patient (``outcome_cohort_value``), as the comparison reads
-them for the others; ``outcome_snapshot`` says which care group has a snapshot of which day.
-The outcome comparison and "patients like me" read the comparable patients from it on that
-day (one key range per cohort) and work them out live on a day without one. The patient's own
-values are always live.
+population of that day (``outcome_cohort_member``: patient, sex, birth date), each member's
+latest value of each outcome (``outcome_cohort_value``) and, per cohort of the programme's rule
+(sex, age band), how many members have each value (``outcome_cohort_count``);
+``outcome_snapshot`` says which care group has a snapshot of which day. The outcome comparison
+counts the comparable patients from the counts (the patient's own row taken off) and "patients
+like me" selects them from the members, on that day; on a day without one both work them out
+live. The patient's own values are always live.
 
-The rows are keyed in the order they are read: care group, day, programme, sex, birth date;
-SQLite keeps them in that order (``WITHOUT ROWID``), so a cohort is one range of the key."""
+The rows are keyed in the order they are read (care group, day, programme, sex, then birth date
+or band); SQLite keeps them in that order (``WITHOUT ROWID``), so a cohort is one key range."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import ClassVar
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from zelfzorg.models_base import RECORD_NOT_FOUND, PatientRecord, utc_column, utcnow
@@ -37,7 +39,10 @@ class CohortMember(SQLModel, table=True):
     """A patient of a programme's population of the care group on ``day``."""
 
     __tablename__ = "outcome_cohort_member"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        sa.Index("ix_outcome_cohort_member_patient", "patient_id"),  # erasure
+        {"sqlite_with_rowid": False},
+    )
 
     patient_record: ClassVar[PatientRecord] = PatientRecord("OutcomeCohort", RECORD_NOT_FOUND)
     care_group_id: int = Field(foreign_key="care_group.id", primary_key=True)
@@ -53,7 +58,11 @@ class CohortValue(SQLModel, table=True):
     a questionnaire score, a coded state as 1 or 0, a trend), as the comparison counts it."""
 
     __tablename__ = "outcome_cohort_value"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # The patient's own row, to leave them out of their cohort's counts (and erasure).
+        sa.Index("ix_outcome_cohort_value_patient", "patient_id"),
+        {"sqlite_with_rowid": False},
+    )
 
     patient_record: ClassVar[PatientRecord] = PatientRecord("OutcomeCohort", RECORD_NOT_FOUND)
     care_group_id: int = Field(foreign_key="care_group.id", primary_key=True)
@@ -65,3 +74,23 @@ class CohortValue(SQLModel, table=True):
     source: str = Field(max_length=16, primary_key=True)
     reads: str = Field(max_length=40, primary_key=True)
     value: float
+
+
+class CohortCount(SQLModel, table=True):
+    """How many members of one cohort (a programme's sex and age band by its rule on ``day``)
+    have ``value`` as their latest value of one outcome: what a screen counts, a few hundred
+    rows per cohort instead of a row per member. ``sex`` is empty when the rule does not
+    compare by sex, ``band`` (the band's lowest age) -1 when it does not compare by age."""
+
+    __tablename__ = "outcome_cohort_count"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    care_group_id: int = Field(foreign_key="care_group.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    programme: str = Field(max_length=16, primary_key=True)
+    sex: str = Field(max_length=16, primary_key=True)
+    band: int = Field(primary_key=True)
+    source: str = Field(max_length=16, primary_key=True)
+    reads: str = Field(max_length=40, primary_key=True)
+    value: float = Field(primary_key=True)
+    patients: int

@@ -44,7 +44,7 @@ from sqlmodel import Session, col, func, select
 from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.errors import N_, Forbidden
-from zelfzorg.outcomes.models import CohortMember, CohortValue
+from zelfzorg.outcomes.models import CohortCount, CohortMember, CohortValue
 from zelfzorg.outcomes.sets import ComparisonRule, Outcome, OutcomeSet, outcome_sets
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
@@ -54,6 +54,7 @@ from zelfzorg.telemonitoring.types import load_types
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BETTER, AS, WORSE = "better", "as", "worse"
 PERCENTILE_STEP = 5  # shown percentiles are rounded to this step (privacy)
+NO_BAND = -1  # the snapshot's counts of a rule that does not compare by age
 
 
 def months_before(day: date, months: int) -> date:
@@ -239,23 +240,42 @@ def comparable_patients(
     )
 
 
-def snapshot_values(
+def snapshot_others(
     outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
 ) -> sa.Select:
-    """SELECT source, reads, value of the comparable patients (the patient left out) from the
-    night's snapshot of today: the rows the live statement's ``others`` part works out."""
-    value = CohortValue
-    return select(
+    """SELECT source, reads, value, weight of the comparable patients from the night's snapshot
+    of today: the counts of the patient's cohort (weight: how many have that value), and the
+    patient's own row of the snapshot with weight -1 when it lies in that cohort, so they are
+    left out as the live statement leaves them out. A few hundred rows instead of one per
+    comparable patient."""
+    rule = outcome_set.rule
+    band = age_band(patient, today, rule.age_band_years)
+    count, value = CohortCount, CohortValue
+    counts = select(
+        col(count.source).label("source"),
+        col(count.reads).label("reads"),
+        col(count.value).label("value"),
+        col(count.patients).label("weight"),
+    ).where(
+        count.care_group_id == care_group_id,
+        count.day == today,
+        count.programme == str(outcome_set.programme),
+        count.sex == (str(patient.sex) if rule.same_sex else ""),
+        count.band == (band[0] if band is not None else NO_BAND),
+    )
+    own = select(
         col(value.source).label("source"),
         col(value.reads).label("reads"),
         col(value.value).label("value"),
+        sa.literal(-1).label("weight"),
     ).where(
+        value.patient_id == patient.id,
         value.care_group_id == care_group_id,
         value.day == today,
         value.programme == str(outcome_set.programme),
         *cohort_filters(outcome_set, patient, today, col(value.sex), col(value.date_of_birth)),
-        value.patient_id != patient.id,
     )
+    return sa.union_all(counts, own)
 
 
 def _trend_bounds(today: date, days: int) -> tuple[datetime, datetime]:
@@ -484,13 +504,13 @@ def comparison_statement(
 ) -> sa.Select:
     """One SELECT: per outcome the patient's latest and previous value and the counts of
     comparable patients doing worse, the same and better (by value), with their group size.
-    With ``snapshot`` the comparable patients' values are the night's snapshot of today (one
+    With ``snapshot`` the comparable patients' values are the night's counts of today (one
     key range), else worked out live; the patient's own values are live either way."""
     rule = outcome_set.rule
     since = _utc_start(months_before(today, rule.window_months))
     if snapshot:
         own_parts, _ = _ranked_parts(outcome_set, today, since, patient_id=patient.id, cohort=None)
-        others = snapshot_values(outcome_set, patient, care_group_id, today).subquery("others")
+        others = snapshot_others(outcome_set, patient, care_group_id, today).subquery("others")
     else:
         # A CTE as well: the population is found once, not once per part that reads it.
         cohort_rows = comparable_patients(outcome_set, patient, care_group_id, today).cte("cohort")
@@ -500,7 +520,12 @@ def comparison_statement(
         # The others' rows once (a CTE), their latest in the window.
         others_ranked = sa.union_all(*others_parts).cte("others_ranked")
         others = (
-            select(others_ranked.c.source, others_ranked.c.reads, others_ranked.c.value)
+            select(
+                others_ranked.c.source,
+                others_ranked.c.reads,
+                others_ranked.c.value,
+                sa.literal(1).label("weight"),
+            )
             .where(others_ranked.c.rn == 1, others_ranked.c.at >= since)
             .subquery("others")
         )
@@ -517,8 +542,9 @@ def comparison_statement(
         .subquery("previous")
     )
 
+    # Each row of ``others`` stands for ``weight`` patients (1 live; the snapshot's counts).
     def count_when(condition) -> sa.ColumnElement:
-        return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
+        return func.coalesce(func.sum(sa.case((condition, others.c.weight), else_=0)), 0)
 
     return (
         select(
@@ -530,7 +556,7 @@ def comparison_statement(
             previous.c.value.label("previous_value"),
             previous.c.code.label("previous_code"),
             previous.c.at.label("previous_at"),
-            func.count(others.c.value).label("group_size"),
+            func.coalesce(func.sum(others.c.weight), 0).label("group_size"),
             count_when(others.c.value < mine.c.value).label("lower"),
             count_when(others.c.value == mine.c.value).label("equal"),
             count_when(others.c.value > mine.c.value).label("higher"),

@@ -5,10 +5,12 @@ like me" read for the comparable patients, instead of working them out on every 
 outcome set, its population on d (``outcome_cohort_member``: patient, sex, birth date) and each
 member's latest value of each outcome of the set in the set's window on d
 (``outcome_cohort_value``), computed by the same SQL parts as the live comparison
-(``services._ranked_parts`` with the whole population as the cohort, nobody left out). Sex and
-age band are not fixed in the snapshot: a screen selects its cohort from it with the rule's
-conditions on the stored sex and birth date, and leaves the patient themself out, exactly as
-the live statement does. ``outcome_snapshot`` marks a care group's day as complete (it is
+(``services._ranked_parts`` with the whole population as the cohort, nobody left out), and per
+cohort of the programme's rule (sex, age band on d) how many members have each value
+(``outcome_cohort_count``). The comparison counts a patient's cohort from those counts and
+takes the patient's own row off when it lies in that cohort (by the rule's conditions on the
+stored sex and birth date), so they are left out exactly as the live statement leaves them
+out; "patients like me" selects its cohort from the members by the same conditions. ``outcome_snapshot`` marks a care group's day as complete (it is
 written in the same transaction as the rows).
 
 **When it answers.** On day d, for a care group with a snapshot of d; otherwise (the first
@@ -33,8 +35,14 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import CareGroup
 from zelfzorg.models_base import utcnow
-from zelfzorg.outcomes.models import CohortMember, CohortSnapshot, CohortValue
-from zelfzorg.outcomes.services import _ranked_parts, _utc_start, months_before
+from zelfzorg.outcomes.models import CohortCount, CohortMember, CohortSnapshot, CohortValue
+from zelfzorg.outcomes.services import (
+    NO_BAND,
+    _ranked_parts,
+    _utc_start,
+    months_before,
+    years_before,
+)
 from zelfzorg.outcomes.sets import OutcomeSet, outcome_sets
 from zelfzorg.patients.models import Patient
 from zelfzorg.patients.population import population
@@ -101,6 +109,54 @@ def _values(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select
 
 
 _COLUMNS = ["care_group_id", "day", "programme", "sex", "date_of_birth", "patient_id"]
+OLDEST = 150  # years: the last age band reaches this far
+
+
+def band_of(date_of_birth: sa.ColumnElement, day: date, width: int) -> sa.ColumnElement[int]:
+    """SQL: the lowest age of the ``width``-year band a birth date is in on ``day``, by the
+    same boundaries as ``services.cohort_filters`` (born after ``years_before(day, low +
+    width)``: younger than low + width)."""
+    return sa.case(
+        *((date_of_birth > years_before(day, low + width), low) for low in range(0, OLDEST, width)),
+        else_=OLDEST // width * width,
+    )
+
+
+def _counts(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select:
+    """Per cohort of the rule (sex, age band) and outcome, how many members have each value,
+    from the value rows just written, as the count table's columns."""
+    rule = outcome_set.rule
+    value = CohortValue
+    keyed = (
+        select(
+            (col(value.sex) if rule.same_sex else sa.literal("")).label("sex"),
+            (
+                band_of(col(value.date_of_birth), day, rule.age_band_years)
+                if rule.age_band_years > 0
+                else sa.literal(NO_BAND)
+            ).label("band"),
+            value.source,
+            value.reads,
+            value.value,
+        )
+        .where(
+            value.care_group_id == care_group_id,
+            value.day == day,
+            value.programme == outcome_set.programme.value,
+        )
+        .subquery("keyed")
+    )
+    return select(
+        sa.literal(care_group_id).label("care_group_id"),
+        sa.literal(day).label("day"),
+        sa.literal(outcome_set.programme.value).label("programme"),
+        keyed.c.sex,
+        keyed.c.band,
+        keyed.c.source,
+        keyed.c.reads,
+        keyed.c.value,
+        sa.func.count().label("patients"),
+    ).group_by(keyed.c.sex, keyed.c.band, keyed.c.source, keyed.c.reads, keyed.c.value)
 
 
 def take(
@@ -108,7 +164,7 @@ def take(
 ) -> tuple[int, int]:
     """Write the care group's snapshot of ``day`` (its older days removed); returns the
     (members, values) written. The caller commits."""
-    for model in (CohortValue, CohortMember, CohortSnapshot):
+    for model in (CohortCount, CohortValue, CohortMember, CohortSnapshot):
         session.execute(sa.delete(model).where(col(model.care_group_id) == care_group_id))
     for outcome_set in outcome_sets().values():
         session.execute(
@@ -120,6 +176,15 @@ def take(
                 _values(outcome_set, care_group_id, day),
             )
         )
+        session.execute(
+            sa.insert(CohortCount).from_select(
+                [
+                    "care_group_id", "day", "programme", "sex", "band", "source", "reads",
+                    "value", "patients",
+                ],
+                _counts(outcome_set, care_group_id, day),
+            )
+        )  # fmt: skip
     # Counted afterwards: an INSERT ... SELECT's row count is not reported on every driver.
     members, values = (
         session.execute(
