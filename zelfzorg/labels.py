@@ -70,6 +70,7 @@ OBJECT_TYPES = {
     "CareTeam": N_("zorgteam"),
     "CareTeamMember": N_("zorgteam"),
     "CohortCount": N_("vergelijkbare patiënten van vannacht"),
+    "CohortGoal": N_("vergelijkbare patiënten van vannacht"),
     "CohortMember": N_("vergelijkbare patiënten van vannacht"),
     "CohortSnapshot": N_("vergelijkbare patiënten van vannacht"),
     "CohortValue": N_("vergelijkbare patiënten van vannacht"),

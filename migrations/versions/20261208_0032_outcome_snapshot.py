@@ -6,8 +6,9 @@ Create Date: 2026-12-08
 
 ``outcome_snapshot`` marks a care group's day as complete; ``outcome_cohort_member`` holds each
 programme's population of that day (sex, birth date), ``outcome_cohort_value`` each member's
-latest value per outcome and ``outcome_cohort_count`` per cohort (sex, age band) how many
-members have each value (``zelfzorg/outcomes/snapshot.py``). They are keyed in the order a
+latest value per outcome, ``outcome_cohort_count`` per cohort (sex, age band) how many members
+have each value and ``outcome_cohort_goal`` the members' similar goals for "patients like me"
+(``zelfzorg/outcomes/snapshot.py``). They are keyed in the order a
 screen reads a cohort (care group, day, programme, sex, then birth date or band), and SQLite
 keeps them in that order (``WITHOUT ROWID``); an index by patient finds a patient's own rows
 (left out of their cohort's counts; erasure). New tables, empty: the daily job fills them.
@@ -89,8 +90,23 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
 
+    op.create_table(
+        "outcome_cohort_goal",
+        *_cohort_columns(),
+        sa.Column("type_code", sa.String(length=40), nullable=False),
+        sa.Column("direction", sa.String(length=8), nullable=False),
+        sa.Column("reached", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
+        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
+        sa.PrimaryKeyConstraint(*KEY, "type_code", "direction"),
+        sqlite_with_rowid=False,
+    )
+    op.create_index("ix_outcome_cohort_goal_patient", "outcome_cohort_goal", ["patient_id"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_outcome_cohort_goal_patient", table_name="outcome_cohort_goal")
+    op.drop_table("outcome_cohort_goal")
     op.drop_table("outcome_cohort_count")
     op.drop_index("ix_outcome_cohort_value_patient", table_name="outcome_cohort_value")
     op.drop_index("ix_outcome_cohort_member_patient", table_name="outcome_cohort_member")

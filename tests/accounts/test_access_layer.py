@@ -38,7 +38,7 @@ from zelfzorg.izp.models import (
 )
 from zelfzorg.leefstijl.models import EligibilityQueue, Referral, ReferralEvent
 from zelfzorg.models_base import PatientRecord
-from zelfzorg.outcomes.models import CohortMember, CohortValue
+from zelfzorg.outcomes.models import CohortGoal, CohortMember, CohortValue
 from zelfzorg.patients.models import (
     CareTeamMember,
     Condition,
@@ -165,6 +165,7 @@ def _records(db: Session, world: World, patient: Patient) -> dict[type, SQLModel
     }  # fmt: skip
     add(CohortMember(**cohort))
     add(CohortValue(**cohort, source="measurement", reads="hba1c", value=50.0))
+    add(CohortGoal(**cohort, type_code="bp_systolic", direction="lower", reached=1))
     return made
 
 

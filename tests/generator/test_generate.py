@@ -36,6 +36,8 @@ def fingerprint(engine) -> str:
                 "outcome_snapshot": "care_group_id, day",
                 "outcome_cohort_member": "programme, patient_id",
                 "outcome_cohort_value": "programme, patient_id, source, reads",
+                "outcome_cohort_count": "programme, sex, band, source, reads, value",
+                "outcome_cohort_goal": "programme, patient_id, type_code, direction",
             }.get(table, "id")
             for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}")):
                 digest.update(repr(tuple(row)).encode())

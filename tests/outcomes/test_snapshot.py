@@ -17,7 +17,7 @@ from tests.factories import make_care_group, make_patient, make_practice
 from tests.outcomes.helpers import TODAY, goal, measure, questionnaire
 from tests.queries import count_statements
 from zelfzorg.outcomes import services, snapshot
-from zelfzorg.outcomes.models import CohortMember, CohortSnapshot, CohortValue
+from zelfzorg.outcomes.models import CohortGoal, CohortMember, CohortSnapshot, CohortValue
 from zelfzorg.outcomes.sets import outcome_sets
 from zelfzorg.patients.models import Enrolment, Programme, Sex
 from zelfzorg.privacy.erasure import erase_patient_data
@@ -251,7 +251,7 @@ def test_the_job_writes_each_care_group_once_a_day_and_keeps_only_the_newest(db,
     db.commit()
     days = set(db.exec(select(CohortSnapshot.day)).all())
     assert days == {TODAY}
-    for model in (CohortMember, CohortValue):
+    for model in (CohortMember, CohortValue, CohortGoal):
         assert set(db.exec(select(model.day).distinct()).all()) == {TODAY}
     marked = db.exec(
         select(CohortSnapshot).where(CohortSnapshot.care_group_id == world.care_group.id)
@@ -268,12 +268,13 @@ def test_the_job_writes_each_care_group_once_a_day_and_keeps_only_the_newest(db,
 
 def test_erasure_removes_the_patients_snapshot_rows(db, world) -> None:
     measure(db, world.patient, 50, at=datetime(2026, 2, 2, tzinfo=UTC))
+    goal(db, world.patient, created=datetime(2024, 6, 1, 9, tzinfo=UTC))  # a like-me row
     db.commit()
     snapshot.take(db, world.care_group.id, TODAY)
     db.commit()
-    for model in (CohortMember, CohortValue):
+    for model in (CohortMember, CohortValue, CohortGoal):
         assert db.exec(select(model).where(model.patient_id == world.patient.id)).first()
     erase_patient_data(db, world.patient.id, now=datetime.now(UTC))
     db.commit()
-    for model in (CohortMember, CohortValue):
+    for model in (CohortMember, CohortValue, CohortGoal):
         assert db.exec(select(model).where(model.patient_id == world.patient.id)).first() is None

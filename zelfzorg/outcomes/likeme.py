@@ -25,6 +25,7 @@ between two timestamps are computed per database (``days_between``), with the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,8 +36,10 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.errors import N_
 from zelfzorg.izp.models import Goal
+from zelfzorg.outcomes.models import CohortGoal
 from zelfzorg.outcomes.services import (
     _utc_start,
+    cohort_filters,
     comparable_patients,
     shown_share,
     years_before,
@@ -123,42 +126,26 @@ def _meets(value: sa.ColumnElement, comparator, target: sa.ColumnElement) -> sa.
     )
 
 
-def like_me_statement(
-    keys: list[tuple[OutcomeSet, str, str]],
-    patient: Patient,
-    care_group_id: int,
-    today: date,
-    *,
-    snapshot: bool = False,
-) -> sa.Select:
-    """One SELECT: per (programme, type, direction) in ``keys`` the number of comparable
-    patients with a similar goal started at least a year ago, and of those who reached it.
-    ``snapshot``: the cohorts come from the night's snapshot of ``today``."""
-    sets = {s.programme: s for s, _type, _direction in keys}
-
-    def cohort(programme, s: OutcomeSet) -> sa.Select:
-        found = comparable_patients(s, patient, care_group_id, today, snapshot=snapshot)
-        return found.with_only_columns(
-            found.selected_columns.id.label("patient_id"),
-            sa.literal(programme.value).label("programme"),
-        )
-
-    cohorts = sa.union_all(*(cohort(p, s) for p, s in sets.items())).cte("cohorts")
-    started_by = _utc_start(years_before(today, 1))
-    way = sa.case(
+def _way() -> sa.ColumnElement[str]:
+    return sa.case(
         (col(Goal.target_comparator).in_(("<", "<=")), sa.literal(LOWER)),
         else_=sa.literal(HIGHER),
     )
-    wanted = sa.or_(
-        *(
-            sa.and_(
-                cohorts.c.programme == s.programme.value,
-                Goal.target_type == type_code,
-                way == way_wanted,
-            )
-            for s, type_code, way_wanted in keys
-        )
-    )
+
+
+def similar_goals(
+    cohorts: sa.CTE,
+    today: date,
+    *,
+    wanted: Callable[[sa.ColumnElement], sa.ColumnElement[bool]] | None = None,
+    leave_out: int | None = None,
+) -> sa.Select:
+    """SELECT per cohort patient (``cohorts``: patient_id, programme, and any further columns,
+    grouped with them) and (type, direction) of their goals started at least a year before
+    ``today`` whether they reached it within a year (``reached`` 1 or 0). ``wanted(way)``
+    limits the (programme, type, direction); ``leave_out`` the patient to leave out."""
+    started_by = _utc_start(years_before(today, 1))
+    way = _way()
     reached = (
         select(Measurement.id)
         .where(
@@ -172,27 +159,90 @@ def like_me_statement(
         )
         .exists()
     )
-    per_patient = (
+    carried = [c for c in cohorts.c if c.name not in ("patient_id", "programme")]
+    return (
         select(
             cohorts.c.programme,
             col(Goal.target_type).label("type_code"),
             way.label("direction"),
-            Goal.patient_id,
+            col(Goal.patient_id).label("patient_id"),
+            *carried,
             sa.func.max(sa.case((reached, 1), else_=0)).label("reached"),
         )
         .select_from(Goal)
         .join(cohorts, cohorts.c.patient_id == Goal.patient_id)
         .where(
-            Goal.patient_id != patient.id,
+            *([Goal.patient_id != leave_out] if leave_out is not None else []),
             col(Goal.target_comparator).in_(("<", "<=", ">", ">=")),
             col(Goal.target_value).is_not(None),
             Goal.lifecycle != "proposed",
             col(Goal.created_at) < started_by,
-            wanted,
+            *([wanted(way)] if wanted is not None else []),
         )
-        .group_by(cohorts.c.programme, Goal.target_type, way, Goal.patient_id)
-        .subquery("per_patient")
+        .group_by(cohorts.c.programme, Goal.target_type, way, Goal.patient_id, *carried)
     )
+
+
+def _from_snapshot(
+    keys: list[tuple[OutcomeSet, str, str]], patient: Patient, care_group_id: int, today: date
+) -> sa.Subquery:
+    """The night's goal rows of each key's cohort (the patient left out): one key range each."""
+    row = CohortGoal
+    parts = [
+        select(row.programme, row.type_code, row.direction, row.reached).where(
+            row.care_group_id == care_group_id,
+            row.day == today,
+            row.programme == s.programme.value,
+            *cohort_filters(s, patient, today, col(row.sex), col(row.date_of_birth)),
+            row.type_code == type_code,
+            row.direction == way,
+            row.patient_id != patient.id,
+        )
+        for s, type_code, way in keys
+    ]
+    return sa.union_all(*parts).subquery("per_patient")
+
+
+def like_me_statement(
+    keys: list[tuple[OutcomeSet, str, str]],
+    patient: Patient,
+    care_group_id: int,
+    today: date,
+    *,
+    snapshot: bool = False,
+) -> sa.Select:
+    """One SELECT: per (programme, type, direction) in ``keys`` the number of comparable
+    patients with a similar goal started at least a year ago, and of those who reached it.
+    ``snapshot``: read from the night's snapshot of ``today`` (``outcome_cohort_goal``)."""
+    if snapshot:
+        per_patient = _from_snapshot(keys, patient, care_group_id, today)
+    else:
+        sets = {s.programme: s for s, _type, _direction in keys}
+
+        def cohort(programme, s: OutcomeSet) -> sa.Select:
+            found = comparable_patients(s, patient, care_group_id, today)
+            return found.with_only_columns(
+                found.selected_columns.id.label("patient_id"),
+                sa.literal(programme.value).label("programme"),
+            )
+
+        cohorts = sa.union_all(*(cohort(p, s) for p, s in sets.items())).cte("cohorts")
+
+        def wanted(way: sa.ColumnElement) -> sa.ColumnElement[bool]:
+            return sa.or_(
+                *(
+                    sa.and_(
+                        cohorts.c.programme == s.programme.value,
+                        Goal.target_type == type_code,
+                        way == way_wanted,
+                    )
+                    for s, type_code, way_wanted in keys
+                )
+            )
+
+        per_patient = similar_goals(cohorts, today, wanted=wanted, leave_out=patient.id).subquery(
+            "per_patient"
+        )
     return select(
         per_patient.c.programme,
         per_patient.c.type_code,

@@ -3,10 +3,11 @@
 Every night the daily job ``outcome_cohorts`` writes, per care group, each programme's
 population of that day (``outcome_cohort_member``: patient, sex, birth date), each member's
 latest value of each outcome (``outcome_cohort_value``) and, per cohort of the programme's rule
-(sex, age band), how many members have each value (``outcome_cohort_count``);
+(sex, age band), how many members have each value (``outcome_cohort_count``), and the members'
+similar goals for "patients like me" (``outcome_cohort_goal``);
 ``outcome_snapshot`` says which care group has a snapshot of which day. The outcome comparison
 counts the comparable patients from the counts (the patient's own row taken off) and "patients
-like me" selects them from the members, on that day; on a day without one both work them out
+like me" from the goal rows, on that day; on a day without one both work them out
 live. The patient's own values are always live.
 
 The rows are keyed in the order they are read (care group, day, programme, sex, then birth date
@@ -94,3 +95,26 @@ class CohortCount(SQLModel, table=True):
     reads: str = Field(max_length=40, primary_key=True)
     value: float = Field(primary_key=True)
     patients: int
+
+
+class CohortGoal(SQLModel, table=True):
+    """A member with a goal "patients like me" counts (a measurable target of ``type_code`` in
+    ``direction``, agreed, started at least a year before ``day``) and whether they reached it
+    within a year (1 or 0; any of their similar goals)."""
+
+    __tablename__ = "outcome_cohort_goal"
+    __table_args__ = (
+        sa.Index("ix_outcome_cohort_goal_patient", "patient_id"),  # erasure
+        {"sqlite_with_rowid": False},
+    )
+
+    patient_record: ClassVar[PatientRecord] = PatientRecord("OutcomeCohort", RECORD_NOT_FOUND)
+    care_group_id: int = Field(foreign_key="care_group.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    programme: str = Field(max_length=16, primary_key=True)
+    sex: str = Field(max_length=16, primary_key=True)
+    date_of_birth: date = Field(primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
+    type_code: str = Field(max_length=40, primary_key=True)
+    direction: str = Field(max_length=8, primary_key=True)
+    reached: int

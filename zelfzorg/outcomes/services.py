@@ -44,7 +44,7 @@ from sqlmodel import Session, col, func, select
 from zelfzorg.accounts.scope import Actor, care_group_of_practice, get_patient_for
 from zelfzorg.assessment.models import AssessmentResponse, ResponseStatus
 from zelfzorg.errors import N_, Forbidden
-from zelfzorg.outcomes.models import CohortCount, CohortMember, CohortValue
+from zelfzorg.outcomes.models import CohortCount, CohortValue
 from zelfzorg.outcomes.sets import ComparisonRule, Outcome, OutcomeSet, outcome_sets
 from zelfzorg.patients.models import Enrolment, Patient, Programme
 from zelfzorg.patients.population import enrolment_active_on, population_subquery
@@ -209,27 +209,10 @@ def cohort_filters(
 
 
 def comparable_patients(
-    outcome_set: OutcomeSet,
-    patient: Patient,
-    care_group_id: int,
-    today: date,
-    *,
-    snapshot: bool = False,
+    outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
 ) -> sa.Select:
     """SELECT id of the patients comparable with ``patient`` (the patient included): the
-    programme's population of the care group today, same sex and age band by the rule. With
-    ``snapshot`` read from the night's snapshot of today (``outcomes.snapshot``), one key range,
-    instead of worked out from the population."""
-    if snapshot:
-        member = CohortMember
-        return select(col(member.patient_id).label("id")).where(
-            member.care_group_id == care_group_id,
-            member.day == today,
-            member.programme == str(outcome_set.programme),
-            *cohort_filters(
-                outcome_set, patient, today, col(member.sex), col(member.date_of_birth)
-            ),
-        )
+    programme's population of the care group today, same sex and age band by the rule."""
     pop = population_subquery(
         today, care_group_id=care_group_id, programmes=[outcome_set.programme]
     )

@@ -10,8 +10,10 @@ cohort of the programme's rule (sex, age band on d) how many members have each v
 (``outcome_cohort_count``). The comparison counts a patient's cohort from those counts and
 takes the patient's own row off when it lies in that cohort (by the rule's conditions on the
 stored sex and birth date), so they are left out exactly as the live statement leaves them
-out; "patients like me" selects its cohort from the members by the same conditions. ``outcome_snapshot`` marks a care group's day as complete (it is
-written in the same transaction as the rows).
+out; and each member's similar goals for "patients like me" (``outcome_cohort_goal``: per
+programme, type and direction whether they reached it, by ``likeme.similar_goals``), which a
+screen counts by the same conditions with the patient left out. ``outcome_snapshot`` marks a
+care group's day as complete (it is written in the same transaction as the rows).
 
 **When it answers.** On day d, for a care group with a snapshot of d; otherwise (the first
 hours of a day before the job, a new care group) the screen works the cohort out live. The
@@ -35,7 +37,14 @@ from sqlmodel import Session, col, select
 
 from zelfzorg.accounts.models import CareGroup
 from zelfzorg.models_base import utcnow
-from zelfzorg.outcomes.models import CohortCount, CohortMember, CohortSnapshot, CohortValue
+from zelfzorg.outcomes.likeme import similar_goals
+from zelfzorg.outcomes.models import (
+    CohortCount,
+    CohortGoal,
+    CohortMember,
+    CohortSnapshot,
+    CohortValue,
+)
 from zelfzorg.outcomes.services import (
     NO_BAND,
     _ranked_parts,
@@ -164,7 +173,7 @@ def take(
 ) -> tuple[int, int]:
     """Write the care group's snapshot of ``day`` (its older days removed); returns the
     (members, values) written. The caller commits."""
-    for model in (CohortCount, CohortValue, CohortMember, CohortSnapshot):
+    for model in (CohortGoal, CohortCount, CohortValue, CohortMember, CohortSnapshot):
         session.execute(sa.delete(model).where(col(model.care_group_id) == care_group_id))
     for outcome_set in outcome_sets().values():
         session.execute(
@@ -185,6 +194,23 @@ def take(
                 _counts(outcome_set, care_group_id, day),
             )
         )  # fmt: skip
+    member = CohortMember
+    cohorts = (
+        select(
+            member.patient_id,
+            member.programme,
+            member.care_group_id,
+            member.day,
+            member.sex,
+            member.date_of_birth,
+        )
+        .where(member.care_group_id == care_group_id, member.day == day)
+        .cte("cohorts")
+    )
+    goals = similar_goals(cohorts, day)
+    session.execute(
+        sa.insert(CohortGoal).from_select([c.name for c in goals.selected_columns], goals)
+    )
     # Counted afterwards: an INSERT ... SELECT's row count is not reported on every driver.
     members, values = (
         session.execute(
