@@ -36,14 +36,9 @@ class CohortSnapshot(SQLModel, table=True):
     made_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
 
 
-class CohortMember(SQLModel, table=True):
-    """A patient of a programme's population of the care group on ``day``."""
-
-    __tablename__ = "outcome_cohort_member"
-    __table_args__ = (
-        sa.Index("ix_outcome_cohort_member_patient", "patient_id"),  # erasure
-        {"sqlite_with_rowid": False},
-    )
+class CohortKey(SQLModel):
+    """The key a member's rows begin with, in the order a screen reads a cohort: care group,
+    day, programme, sex, birth date, patient (the tables' own columns follow)."""
 
     patient_record: ClassVar[PatientRecord] = PatientRecord("OutcomeCohort", RECORD_NOT_FOUND)
     care_group_id: int = Field(foreign_key="care_group.id", primary_key=True)
@@ -54,7 +49,17 @@ class CohortMember(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)
 
 
-class CohortValue(SQLModel, table=True):
+class CohortMember(CohortKey, table=True):
+    """A patient of a programme's population of the care group on ``day``."""
+
+    __tablename__ = "outcome_cohort_member"
+    __table_args__ = (
+        sa.Index("ix_outcome_cohort_member_patient", "patient_id"),  # erasure
+        {"sqlite_with_rowid": False},
+    )
+
+
+class CohortValue(CohortKey, table=True):
     """A member's latest value of one outcome in the programme's window on ``day`` (a reading,
     a questionnaire score, a coded state as 1 or 0, a trend), as the comparison counts it."""
 
@@ -65,13 +70,6 @@ class CohortValue(SQLModel, table=True):
         {"sqlite_with_rowid": False},
     )
 
-    patient_record: ClassVar[PatientRecord] = PatientRecord("OutcomeCohort", RECORD_NOT_FOUND)
-    care_group_id: int = Field(foreign_key="care_group.id", primary_key=True)
-    day: date = Field(primary_key=True)
-    programme: str = Field(max_length=16, primary_key=True)
-    sex: str = Field(max_length=16, primary_key=True)
-    date_of_birth: date = Field(primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
     source: str = Field(max_length=16, primary_key=True)
     reads: str = Field(max_length=40, primary_key=True)
     value: float
@@ -97,7 +95,7 @@ class CohortCount(SQLModel, table=True):
     patients: int
 
 
-class CohortGoal(SQLModel, table=True):
+class CohortGoal(CohortKey, table=True):
     """A member with a goal "patients like me" counts (a measurable target of ``type_code`` in
     ``direction``, agreed, started at least a year before ``day``) and whether they reached it
     within a year (1 or 0; any of their similar goals)."""
@@ -108,13 +106,6 @@ class CohortGoal(SQLModel, table=True):
         {"sqlite_with_rowid": False},
     )
 
-    patient_record: ClassVar[PatientRecord] = PatientRecord("OutcomeCohort", RECORD_NOT_FOUND)
-    care_group_id: int = Field(foreign_key="care_group.id", primary_key=True)
-    day: date = Field(primary_key=True)
-    programme: str = Field(max_length=16, primary_key=True)
-    sex: str = Field(max_length=16, primary_key=True)
-    date_of_birth: date = Field(primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
     type_code: str = Field(max_length=40, primary_key=True)
     direction: str = Field(max_length=8, primary_key=True)
     reached: int

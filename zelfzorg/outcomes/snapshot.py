@@ -69,6 +69,18 @@ def taken(session: Session, care_group_id: int, day: date) -> bool:
     return found is not None
 
 
+def _key(outcome_set: OutcomeSet, care_group_id: int, day: date) -> list[sa.ColumnElement]:
+    """The first columns of a snapshot row: care group, day, programme, and the patient's sex
+    and birth date."""
+    return [
+        sa.literal(care_group_id).label("care_group_id"),
+        sa.literal(day).label("day"),
+        sa.literal(outcome_set.programme.value).label("programme"),
+        col(Patient.sex).label("sex"),
+        col(Patient.date_of_birth).label("date_of_birth"),
+    ]
+
+
 def _members(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select:
     """The programme's population of the care group on ``day`` with sex and birth date, as the
     member table's columns."""
@@ -77,11 +89,7 @@ def _members(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Selec
     )
     return (
         select(
-            sa.literal(care_group_id).label("care_group_id"),
-            sa.literal(day).label("day"),
-            sa.literal(outcome_set.programme.value).label("programme"),
-            col(Patient.sex).label("sex"),
-            col(Patient.date_of_birth).label("date_of_birth"),
+            *_key(outcome_set, care_group_id, day),
             col(Patient.id).label("patient_id"),
         )
         .select_from(pop)
@@ -101,11 +109,7 @@ def _values(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select
     ranked = sa.union_all(*parts).subquery("ranked")
     return (
         select(
-            sa.literal(care_group_id).label("care_group_id"),
-            sa.literal(day).label("day"),
-            sa.literal(outcome_set.programme.value).label("programme"),
-            col(Patient.sex).label("sex"),
-            col(Patient.date_of_birth).label("date_of_birth"),
+            *_key(outcome_set, care_group_id, day),
             ranked.c.patient_id,
             ranked.c.source,
             ranked.c.reads,
@@ -156,9 +160,7 @@ def _counts(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select
         .subquery("keyed")
     )
     return select(
-        sa.literal(care_group_id).label("care_group_id"),
-        sa.literal(day).label("day"),
-        sa.literal(outcome_set.programme.value).label("programme"),
+        *_key(outcome_set, care_group_id, day)[:3],
         keyed.c.sex,
         keyed.c.band,
         keyed.c.source,
