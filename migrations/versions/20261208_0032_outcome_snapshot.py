@@ -8,10 +8,12 @@ Create Date: 2026-12-08
 programme's population of that day (sex, birth date), ``outcome_cohort_value`` each member's
 latest value per outcome, ``outcome_cohort_count`` per cohort (sex, age band) how many members
 have each value and ``outcome_cohort_goal`` the members' similar goals for "patients like me"
-(``zelfzorg/outcomes/snapshot.py``). They are keyed in the order a
-screen reads a cohort (care group, day, programme, sex, then birth date or band), and SQLite
-keeps them in that order (``WITHOUT ROWID``); an index by patient finds a patient's own rows
-(left out of their cohort's counts; erasure). New tables, empty: the daily job fills them.
+(``zelfzorg/outcomes/snapshot.py``). The counts and the goal rows are
+keyed in the order a screen reads a cohort (care group, day, programme, sex, then band or birth
+date); the members and values, written by the tens of thousands every night and read per
+patient (the patient's own row, left out of their cohort's counts; erasure), by patient. SQLite
+keeps each table in its key's order (``WITHOUT ROWID``). New tables, empty: the daily job fills
+them.
 """
 
 from collections.abc import Sequence
@@ -25,19 +27,6 @@ revision: str = "0032"
 down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-KEY = ("care_group_id", "day", "programme", "sex", "date_of_birth", "patient_id")
-
-
-def _cohort_columns() -> list[sa.Column]:
-    return [
-        sa.Column("care_group_id", sa.Integer(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("programme", sa.String(length=16), nullable=False),
-        sa.Column("sex", sa.String(length=16), nullable=False),
-        sa.Column("date_of_birth", sa.Date(), nullable=False),
-        sa.Column("patient_id", sa.Integer(), nullable=False),
-    ]
 
 
 def upgrade() -> None:
@@ -53,25 +42,29 @@ def upgrade() -> None:
     )
     op.create_table(
         "outcome_cohort_member",
-        *_cohort_columns(),
-        sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
-        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
-        sa.PrimaryKeyConstraint(*KEY),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("programme", sa.String(length=16), nullable=False),
+        sa.Column("care_group_id", sa.Integer(), nullable=False),
+        sa.Column("sex", sa.String(length=16), nullable=False),
+        sa.Column("date_of_birth", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("patient_id", "day", "programme"),
         sqlite_with_rowid=False,
     )
     op.create_table(
         "outcome_cohort_value",
-        *_cohort_columns(),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("programme", sa.String(length=16), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("reads", sa.String(length=40), nullable=False),
+        sa.Column("care_group_id", sa.Integer(), nullable=False),
+        sa.Column("sex", sa.String(length=16), nullable=False),
+        sa.Column("date_of_birth", sa.Date(), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
-        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
-        sa.PrimaryKeyConstraint(*KEY, "source", "reads"),
+        sa.PrimaryKeyConstraint("patient_id", "day", "programme", "source", "reads"),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_outcome_cohort_member_patient", "outcome_cohort_member", ["patient_id"])
-    op.create_index("ix_outcome_cohort_value_patient", "outcome_cohort_value", ["patient_id"])
     op.create_table(
         "outcome_cohort_count",
         sa.Column("care_group_id", sa.Integer(), nullable=False),
@@ -92,13 +85,27 @@ def upgrade() -> None:
 
     op.create_table(
         "outcome_cohort_goal",
-        *_cohort_columns(),
+        sa.Column("care_group_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("programme", sa.String(length=16), nullable=False),
+        sa.Column("sex", sa.String(length=16), nullable=False),
+        sa.Column("date_of_birth", sa.Date(), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
         sa.Column("type_code", sa.String(length=40), nullable=False),
         sa.Column("direction", sa.String(length=8), nullable=False),
         sa.Column("reached", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["care_group_id"], ["care_group.id"]),
         sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
-        sa.PrimaryKeyConstraint(*KEY, "type_code", "direction"),
+        sa.PrimaryKeyConstraint(
+            "care_group_id",
+            "day",
+            "programme",
+            "sex",
+            "date_of_birth",
+            "patient_id",
+            "type_code",
+            "direction",
+        ),
         sqlite_with_rowid=False,
     )
     op.create_index("ix_outcome_cohort_goal_patient", "outcome_cohort_goal", ["patient_id"])
@@ -108,8 +115,6 @@ def downgrade() -> None:
     op.drop_index("ix_outcome_cohort_goal_patient", table_name="outcome_cohort_goal")
     op.drop_table("outcome_cohort_goal")
     op.drop_table("outcome_cohort_count")
-    op.drop_index("ix_outcome_cohort_value_patient", table_name="outcome_cohort_value")
-    op.drop_index("ix_outcome_cohort_member_patient", table_name="outcome_cohort_member")
     op.drop_table("outcome_cohort_value")
     op.drop_table("outcome_cohort_member")
     op.drop_table("outcome_snapshot")
