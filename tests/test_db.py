@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from zelfzorg.audit.models import AuditAction, AuditEntry
 from zelfzorg.audit.services import AuditSubject, record, verify
-from zelfzorg.db import make_engine
+from zelfzorg.db import make_engine, postgresql_options
 from zelfzorg.notifications.jobs import INTERVAL_JOBS
 
 THREADS = 4
@@ -41,6 +41,15 @@ def test_sqlite_connections_get_the_pragmas_and_postgres_is_postgres(engine):
         else:
             assert engine.dialect.name == "postgresql"
             assert conn.execute(text("SHOW server_encoding")).scalar() == "UTF8"
+            # The planner's page costs for storage read from memory or SSD (zelfzorg/db.py).
+            assert conn.execute(text("SHOW random_page_cost")).scalar() == "1.1"
+
+
+def test_postgresql_sessions_get_the_planners_page_cost_unless_the_url_sets_options():
+    assert postgresql_options("postgresql+psycopg://u@h/db") == {
+        "options": "-c random_page_cost=1.1"
+    }
+    assert postgresql_options("postgresql+psycopg://u@h/db?options=-c%20work_mem%3D64MB") == {}
 
 
 def test_the_checkpoint_job_copies_the_write_ahead_log_outside_any_request(engine, tmp_path):

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam, event, exc, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_PRAGMAS = (
@@ -278,9 +278,27 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, echo=echo)
+    engine = create_engine(url, echo=echo, connect_args=postgresql_options(url))
     _ping_idle_connections(engine)
     return engine
+
+
+# The planner's cost of a random page read against a sequential one (PostgreSQL's default 4 is
+# for spinning disks): the value the PostgreSQL documentation suggests for solid-state storage,
+# and what a database the size of a care group's (a few GB, read from memory) behaves like.
+# With the default, the planner hashed a whole care group's goals, enrolments and care plans to
+# find a 3,000-patient practice's work list (72 ms) where index look-ups per patient take half
+# (measured at 50,000 patients: the work list's statement 109 -> 60 ms, the contracting report's
+# 1.32 -> 1.23 s). A database URL that sets ``options`` itself keeps its own.
+PG_RANDOM_PAGE_COST = 1.1
+
+
+def postgresql_options(url: str) -> dict[str, str]:
+    """The connection arguments of a PostgreSQL engine: the session settings the app's plans
+    are made for, unless the URL names its own ``options``."""
+    if "options" in make_url(url).query:
+        return {}
+    return {"options": f"-c random_page_cost={PG_RANDOM_PAGE_COST}"}
 
 
 def _ping_idle_connections(engine: Engine) -> None:
