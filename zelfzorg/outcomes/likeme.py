@@ -21,6 +21,9 @@ target, how many comparable patients with a similar goal reached theirs within a
 programmes involved as a union, the similar goals of their patients with an EXISTS per goal,
 and per (programme, type, direction) the count of patients and of those who reached it. Days
 between two timestamps are computed per database (``days_between``), with the same result.
+On a day with the night's snapshot of the care group (``outcomes.snapshot``) the statement
+counts the snapshot's goal rows of each cohort instead (``outcome_cohort_goal``, written by
+``similar_goals``, the same rule), one key range per (programme, type, direction).
 """
 
 from __future__ import annotations
