@@ -44,6 +44,7 @@ from zelfzorg.outcomes.services import (
     _utc_start,
     cohort_filters,
     comparable_patients,
+    of_snapshot,
     shown_share,
     years_before,
 )
@@ -193,9 +194,7 @@ def _from_snapshot(
     row = CohortGoal
     parts = [
         select(row.programme, row.type_code, row.direction, row.reached).where(
-            row.care_group_id == care_group_id,
-            row.day == today,
-            row.programme == s.programme.value,
+            *of_snapshot(row, care_group_id, today, s),
             *cohort_filters(s, patient, today, col(row.sex), col(row.date_of_birth)),
             row.type_code == type_code,
             row.direction == way,

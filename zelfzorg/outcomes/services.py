@@ -55,6 +55,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BETTER, AS, WORSE = "better", "as", "worse"
 PERCENTILE_STEP = 5  # shown percentiles are rounded to this step (privacy)
 NO_BAND = -1  # the snapshot's counts of a rule that does not compare by age
+ANY_SEX = ""  # the snapshot's counts of a rule that does not compare by sex
 
 
 def months_before(day: date, months: int) -> date:
@@ -223,6 +224,17 @@ def comparable_patients(
     )
 
 
+def of_snapshot(
+    model, care_group_id: int, day: date, outcome_set: OutcomeSet
+) -> list[sa.ColumnElement[bool]]:
+    """The rows of one programme in a care group's snapshot of ``day`` (any snapshot table)."""
+    return [
+        model.care_group_id == care_group_id,
+        model.day == day,
+        model.programme == outcome_set.programme.value,
+    ]
+
+
 def snapshot_others(
     outcome_set: OutcomeSet, patient: Patient, care_group_id: int, today: date
 ) -> sa.Select:
@@ -240,10 +252,8 @@ def snapshot_others(
         col(count.value).label("value"),
         col(count.patients).label("weight"),
     ).where(
-        count.care_group_id == care_group_id,
-        count.day == today,
-        count.programme == str(outcome_set.programme),
-        count.sex == (str(patient.sex) if rule.same_sex else ""),
+        *of_snapshot(count, care_group_id, today, outcome_set),
+        count.sex == (str(patient.sex) if rule.same_sex else ANY_SEX),
         count.band == (band[0] if band is not None else NO_BAND),
     )
     own = select(
@@ -253,9 +263,7 @@ def snapshot_others(
         sa.literal(-1).label("weight"),
     ).where(
         value.patient_id == patient.id,
-        value.care_group_id == care_group_id,
-        value.day == today,
-        value.programme == str(outcome_set.programme),
+        *of_snapshot(value, care_group_id, today, outcome_set),
         *cohort_filters(outcome_set, patient, today, col(value.sex), col(value.date_of_birth)),
     )
     return sa.union_all(counts, own)

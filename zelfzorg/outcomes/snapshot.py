@@ -46,10 +46,12 @@ from zelfzorg.outcomes.models import (
     CohortValue,
 )
 from zelfzorg.outcomes.services import (
+    ANY_SEX,
     NO_BAND,
     _ranked_parts,
     _utc_start,
     months_before,
+    of_snapshot,
     years_before,
 )
 from zelfzorg.outcomes.sets import OutcomeSet, outcome_sets
@@ -69,16 +71,18 @@ def taken(session: Session, care_group_id: int, day: date) -> bool:
     return found is not None
 
 
-def _key(outcome_set: OutcomeSet, care_group_id: int, day: date) -> list[sa.ColumnElement]:
-    """The first columns of a snapshot row: care group, day, programme, and the patient's sex
-    and birth date."""
+def _day_columns(outcome_set: OutcomeSet, care_group_id: int, day: date) -> list[sa.ColumnElement]:
+    """The first columns of every snapshot row: care group, day, programme."""
     return [
         sa.literal(care_group_id).label("care_group_id"),
         sa.literal(day).label("day"),
         sa.literal(outcome_set.programme.value).label("programme"),
-        col(Patient.sex).label("sex"),
-        col(Patient.date_of_birth).label("date_of_birth"),
     ]
+
+
+def _patient_columns() -> list[sa.ColumnElement]:
+    """A member row's next columns: the patient's sex and birth date."""
+    return [col(Patient.sex).label("sex"), col(Patient.date_of_birth).label("date_of_birth")]
 
 
 def _members(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select:
@@ -89,7 +93,8 @@ def _members(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Selec
     )
     return (
         select(
-            *_key(outcome_set, care_group_id, day),
+            *_day_columns(outcome_set, care_group_id, day),
+            *_patient_columns(),
             col(Patient.id).label("patient_id"),
         )
         .select_from(pop)
@@ -109,7 +114,8 @@ def _values(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select
     ranked = sa.union_all(*parts).subquery("ranked")
     return (
         select(
-            *_key(outcome_set, care_group_id, day),
+            *_day_columns(outcome_set, care_group_id, day),
+            *_patient_columns(),
             ranked.c.patient_id,
             ranked.c.source,
             ranked.c.reads,
@@ -142,7 +148,7 @@ def _counts(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select
     value = CohortValue
     keyed = (
         select(
-            (col(value.sex) if rule.same_sex else sa.literal("")).label("sex"),
+            (col(value.sex) if rule.same_sex else sa.literal(ANY_SEX)).label("sex"),
             (
                 band_of(col(value.date_of_birth), day, rule.age_band_years)
                 if rule.age_band_years > 0
@@ -153,14 +159,12 @@ def _counts(outcome_set: OutcomeSet, care_group_id: int, day: date) -> sa.Select
             value.value,
         )
         .where(
-            value.care_group_id == care_group_id,
-            value.day == day,
-            value.programme == outcome_set.programme.value,
+            *of_snapshot(value, care_group_id, day, outcome_set),
         )
         .subquery("keyed")
     )
     return select(
-        *_key(outcome_set, care_group_id, day)[:3],
+        *_day_columns(outcome_set, care_group_id, day),
         keyed.c.sex,
         keyed.c.band,
         keyed.c.source,
